@@ -1,0 +1,22 @@
+// Unit tests run alone and in parallel (`npm run test:unit`); `npm test` runs both projects in band, because the
+// integration tests share one local cluster and some of them stop its API server on purpose.
+const transform = {
+  '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2024' }, module: { type: 'es6' } }],
+};
+const common = { transform, extensionsToTreatAsEsm: ['.ts'], testEnvironment: 'node', injectGlobals: true };
+
+export default {
+  testTimeout: 60_000,
+  collectCoverageFrom: ['lib/**/*.ts', 'functions/**/*.ts'],
+  coverageReporters: ['text-summary', 'json-summary'],
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/integration/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/integration/setup/global-teardown.ts',
+    },
+  ],
+};

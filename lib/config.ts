@@ -1,0 +1,43 @@
+// The service's configuration: parsed once from the environment by one zod schema, failing fast with every problem named.
+import { z } from 'zod';
+
+const milliseconds = (fallback: number, what: string) =>
+  z.coerce.number().int().min(1).max(60_000).default(fallback).describe(what);
+
+export const ConfigSchema = z.object({
+  MOOPKEY: z
+    .string({ error: 'MOOPKEY is required: the shared key MOOP sends in the moopkey header' })
+    .min(12, 'MOOPKEY must be at least 12 characters long')
+    .describe('Shared key every request must send in the moopkey header'),
+  TENANT_SERVICE_URL: z
+    .url({ protocol: /^https?$/, error: 'TENANT_SERVICE_URL must be an http(s) URL of the tenants collection' })
+    .optional()
+    .describe('MOOP tenant service, e.g. http://tenant-service:7778/service/v1/tenants; unset: TENANTS_FILE is used'),
+  TENANTS_FILE: z.string().min(1).default('tenants.local.json').describe('Local tenants file, used when TENANT_SERVICE_URL is unset'),
+  NFS_SERVER: z.string({ error: 'NFS_SERVER is required: the NFS server of the volumes' }).min(1).describe('NFS server the PersistentVolumes point at'),
+  NFS_PREFIX: z
+    .string({ error: 'NFS_PREFIX is required: the NFS export path every volume lives under' })
+    .regex(/^\//, 'NFS_PREFIX must be an absolute path such as /exports/moop/')
+    .describe('NFS path prefix; a volume path is always inside it'),
+  KUBECONFIG: z.string().min(1).optional().describe('Kubeconfig file of the cluster; unset: in-cluster service account'),
+  KUBE_TIMEOUT_MS: milliseconds(8000, 'Time limit of one Kubernetes API call, in milliseconds'),
+  TENANT_TIMEOUT_MS: milliseconds(3000, 'Time limit of one tenant service call, in milliseconds'),
+  TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000).describe('How long a tenant looked up is served from memory, in milliseconds; 0 turns caching off'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Thrown at start-up when the environment does not describe a usable configuration. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses env into a Config, or throws a ConfigError that lists every missing or invalid setting. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "not set", as in a .env line `TENANT_SERVICE_URL=`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ConfigSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `- ${i.path.join('.') || 'config'}: ${i.message}`);
+  throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+}

@@ -1,0 +1,48 @@
+// The middleware every route shares, in order: request logging, error answers, moopkey, JSON body, validation.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { MiddlewareObj } from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import type { z } from 'zod';
+import type { Deps } from '../deps.ts';
+import { authenticate } from './auth.ts';
+import { errorResponse } from './error-response.ts';
+import type { Result } from './response.ts';
+import { validateInput, type RouteEvent } from './validate.ts';
+
+/** Which part of the request a route validates, and with what schema. */
+export type RouteInput<S extends z.ZodType> = { query: S; body?: never } | { body: S; query?: never };
+
+const statusOf = (response: Result | null | undefined): number | undefined =>
+  typeof response === 'object' && response !== null ? response.statusCode : undefined;
+
+function requestLog(deps: Deps): MiddlewareObj<RouteEvent<unknown>, Result> {
+  let started = 0;
+  const finish = (statusCode: number | undefined): void => {
+    deps.logger.info('request finished', { statusCode, durationMs: Date.now() - started });
+  };
+  return {
+    before: ({ event }) => {
+      started = Date.now();
+      deps.logger.appendKeys({ requestId: event.requestContext?.requestId, route: event.routeKey });
+    },
+    after: ({ response }) => finish(statusOf(response)),
+    onError: ({ response }) => finish(statusOf(response)),
+  };
+}
+
+/** The shared middleware stack of an HTTP route whose input is validated by input's schema. */
+export function httpStack<S extends z.ZodType>(deps: Deps, input?: RouteInput<S>): MiddlewareObj<RouteEvent<z.output<S>>, Result>[] {
+  const stack: MiddlewareObj<RouteEvent<z.output<S>>, Result>[] = [
+    injectLambdaContext(deps.logger, { resetKeys: true }) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
+    requestLog(deps) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
+    errorResponse(deps.logger) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
+    authenticate(() => deps.config().MOOPKEY) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
+  ];
+  if (input?.body) {
+    stack.push(httpJsonBodyParser({ disableContentTypeCheck: true }) as MiddlewareObj<RouteEvent<z.output<S>>, Result>);
+    stack.push(validateInput('body', input.body));
+  } else if (input?.query) {
+    stack.push(validateInput('query', input.query));
+  }
+  return stack;
+}

@@ -1,0 +1,30 @@
+// Request validation with zod: the route's schema parses the query or the JSON body into `event.input`.
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { z } from 'zod';
+import { BadRequestError } from '../errors.ts';
+
+/** An HTTP API event after validation: `input` holds the parsed, typed request. */
+export type RouteEvent<TInput> = APIGatewayProxyEventV2 & { input: TInput };
+
+/** Where a route's input comes from. */
+export type InputSource = 'query' | 'body';
+
+/** Parses input with schema, or throws a BadRequestError that lists each failing field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, source: InputSource): z.output<S> {
+  const parsed = schema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  const details = parsed.error.issues.map((i) => ({ field: i.path.join('.') || source, message: i.message }));
+  const summary = details.map((d) => `${d.field}: ${d.message}`).join('; ');
+  throw new BadRequestError(`Invalid request ${source}: ${summary}.`, { code: 'INVALID_REQUEST', details });
+}
+
+/** middy before: validates the query string or the parsed body and stores the result as event.input. */
+export function validateInput<S extends z.ZodType>(source: InputSource, schema: S): MiddlewareObj<RouteEvent<z.output<S>>> {
+  return {
+    before: ({ event }) => {
+      const raw = source === 'query' ? event.queryStringParameters : (event.body as unknown);
+      event.input = parseInput(schema, raw, source);
+    },
+  };
+}

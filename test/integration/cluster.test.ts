@@ -1,0 +1,122 @@
+// The local control plane behaves as a real cluster: its controllers bind volumes, run and collect Jobs, finish
+// namespace deletion, and RBAC holds the service's account to its role.
+import { Watch, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { admin, eventually, serviceAccount, statusOfCall } from '../support/cluster.ts';
+
+const suffix = randomBytes(3).toString('hex');
+const namespace = `cluster-test-${suffix}`;
+const { core, batch, kc } = admin();
+
+beforeAll(async () => {
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+});
+
+afterAll(async () => {
+  await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  await core.deletePersistentVolume({ name: `pv-${suffix}` }).catch(() => undefined);
+});
+
+describe('the local cluster', () => {
+  it('binds a claim to the volume its label selector picks, through the PV controller', async () => {
+    await core.createPersistentVolume({
+      body: {
+        metadata: { name: `pv-${suffix}`, labels: { pv: `pv-${suffix}` } },
+        spec: { accessModes: ['ReadWriteMany'], capacity: { storage: '100Mi' }, nfs: { server: '10.0.0.2', path: '/exports/x' } },
+      },
+    });
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace,
+      body: {
+        metadata: { name: `pvc-${suffix}` },
+        spec: {
+          accessModes: ['ReadWriteMany'],
+          storageClassName: '',
+          resources: { requests: { storage: '100Mi' } },
+          selector: { matchLabels: { pv: `pv-${suffix}` } },
+        },
+      },
+    });
+
+    const claim = await eventually('the claim to be Bound', async () => {
+      const c = await core.readNamespacedPersistentVolumeClaim({ name: `pvc-${suffix}`, namespace });
+      return c.status?.phase === 'Bound' ? c : undefined;
+    });
+
+    expect(claim.spec?.volumeName).toBe(`pv-${suffix}`);
+    const volume = await core.readPersistentVolume({ name: `pv-${suffix}` });
+    expect(volume.status?.phase).toBe('Bound');
+    expect(volume.spec?.claimRef).toMatchObject({ namespace, name: `pvc-${suffix}` });
+  });
+
+  it('runs a Job on a kwok node to completion, then the TTL controller deletes it', async () => {
+    const name = `job-${suffix}`;
+    const seen: string[] = [];
+    const nodes = new Set<string>();
+    let onDeleted!: () => void;
+    const deleted = new Promise<void>((resolve) => (onDeleted = resolve));
+    const jobWatch = await new Watch(kc).watch(`/apis/batch/v1/namespaces/${namespace}/jobs`, {}, (type: string, job: V1Job) => {
+      if (job.metadata?.name !== name) return;
+      if (job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')) seen.push('Complete');
+      if (type === 'DELETED') onDeleted();
+    }, () => undefined);
+    const podWatch = await new Watch(kc).watch(`/api/v1/namespaces/${namespace}/pods`, {}, (_type: string, pod: V1Pod) => {
+      if (pod.spec?.nodeName) nodes.add(pod.spec.nodeName);
+    }, () => undefined);
+
+    await batch.createNamespacedJob({
+      namespace,
+      body: {
+        metadata: { name },
+        spec: {
+          ttlSecondsAfterFinished: 0,
+          template: { spec: { restartPolicy: 'Never', containers: [{ name: 'copy', image: 'busybox:1.28.4', args: ['/bin/sh', '-c', 'true'] }] } },
+        },
+      },
+    });
+    await deleted;
+    jobWatch.abort();
+    podWatch.abort();
+
+    expect(seen).toContain('Complete');
+    expect([...nodes].every((n) => n.startsWith('kwok-node-'))).toBe(true);
+    expect(nodes.size).toBeGreaterThan(0);
+    expect(await statusOfCall(batch.readNamespacedJob({ name, namespace }))).toBe(404);
+  });
+
+  it('finishes deleting a namespace that holds objects', async () => {
+    const doomed = `doomed-${suffix}`;
+    await core.createNamespace({ body: { metadata: { name: doomed } } });
+    await core.createNamespacedConfigMap({ namespace: doomed, body: { metadata: { name: 'x' }, data: { a: 'b' } } });
+
+    await core.deleteNamespace({ name: doomed });
+
+    await eventually('the namespace to disappear', async () =>
+      (await statusOfCall(core.readNamespace({ name: doomed }))) === 404 ? true : undefined,
+    );
+  });
+});
+
+describe("the service's least-privilege account", () => {
+  const sa = serviceAccount();
+
+  it('can do what the service needs: volumes, claims, Jobs, and reading pods and events', async () => {
+    expect(await statusOfCall(sa.core.listPersistentVolume())).toBe('ok');
+    expect(await statusOfCall(sa.core.listNamespacedPersistentVolumeClaim({ namespace }))).toBe('ok');
+    expect(await statusOfCall(sa.batch.listNamespacedJob({ namespace }))).toBe('ok');
+    expect(await statusOfCall(sa.core.listNamespacedPod({ namespace }))).toBe('ok');
+    expect(await statusOfCall(sa.core.listNamespacedEvent({ namespace }))).toBe('ok');
+    const claim = { metadata: { name: `sa-claim-${suffix}` }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Mi' } } } };
+    expect(await statusOfCall(sa.core.createNamespacedPersistentVolumeClaim({ namespace, body: claim }))).toBe('ok');
+    expect(await statusOfCall(sa.core.deleteNamespacedPersistentVolumeClaim({ namespace, name: `sa-claim-${suffix}` }))).toBe('ok');
+  });
+
+  it('is refused what it must not do: Secrets, namespaces, creating pods', async () => {
+    expect(await statusOfCall(sa.core.listSecretForAllNamespaces())).toBe(403);
+    expect(await statusOfCall(sa.core.readNamespacedSecret({ name: 'anything', namespace }))).toBe(403);
+    expect(await statusOfCall(sa.core.createNamespace({ body: { metadata: { name: `nope-${suffix}` } } }))).toBe(403);
+    expect(await statusOfCall(sa.core.deleteNamespace({ name: namespace }))).toBe(403);
+    const pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+    expect(await statusOfCall(sa.core.createNamespacedPod({ namespace, body: pod }))).toBe(403);
+  });
+});

@@ -1,0 +1,53 @@
+// Starts, once for the whole integration suite: the local cluster, the API through serverless-offline with the
+// least-privilege kubeconfig, and the control endpoint. Test files read where they are from MOOP_TEST_* variables.
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { startCluster } from '../../../tools/cluster/cluster.ts';
+import { freePort } from '../../../tools/cluster/processes.ts';
+import { startControlServer } from '../../../tools/control-server.ts';
+import { startOffline } from '../../../tools/offline.ts';
+import { setRunning } from './running.ts';
+
+export default async function globalSetup(): Promise<void> {
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  log('');
+  const cluster = await startCluster({ log });
+  try {
+    const moopkey = randomBytes(18).toString('base64url');
+    const offlineLog = join(cluster.dir, 'logs', 'offline.log');
+    const offlineOut = createWriteStream(offlineLog);
+    const [port, lambdaPort] = [await freePort(), await freePort()];
+    const started = Date.now();
+    const offline = await startOffline({
+      port,
+      lambdaPort,
+      workFolder: `.esbuild-test-${process.pid}`,
+      onLine: (line) => offlineOut.write(`${line}\n`),
+      env: {
+        MOOPKEY: moopkey,
+        KUBECONFIG: cluster.serviceKubeconfig,
+        NFS_SERVER: '10.0.0.2',
+        NFS_PREFIX: '/exports/moop/',
+        TENANT_SERVICE_URL: '',
+        TENANTS_FILE: '',
+        LOG_LEVEL: 'DEBUG',
+      },
+    });
+    log(`[offline] serving at ${offline.url} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    const control = await startControlServer(cluster);
+    setRunning({ cluster, offline, control: control.server, offlineOut });
+    Object.assign(process.env, {
+      MOOP_TEST_API_URL: offline.url,
+      MOOP_TEST_LAMBDA_URL: offline.lambdaUrl,
+      MOOP_TEST_MOOPKEY: moopkey,
+      MOOP_TEST_ADMIN_KUBECONFIG: cluster.adminKubeconfig,
+      MOOP_TEST_SERVICE_KUBECONFIG: cluster.serviceKubeconfig,
+      MOOP_TEST_CONTROL_URL: control.url,
+      MOOP_TEST_OFFLINE_LOG: offlineLog,
+    });
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+}

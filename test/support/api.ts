@@ -1,0 +1,46 @@
+// Calls the running API (serverless-offline) the way MOOP does: JSON over HTTP with the moopkey header.
+export interface ApiAnswer<T = any> {
+  status: number;
+  body: T;
+}
+
+export interface CallOptions {
+  query?: Record<string, string | undefined>;
+  /** A value to send as JSON, or a string to send as it is. */
+  body?: unknown;
+  /** The key to send; null sends none. Defaults to the suite's key. */
+  key?: string | null;
+  headers?: Record<string, string>;
+}
+
+export const apiUrl = (): string => required('MOOP_TEST_API_URL');
+export const moopkey = (): string => required('MOOP_TEST_MOOPKEY');
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run integration tests through jest's integration project (npm test)`);
+  return value;
+}
+
+/** Sends one request to the API and returns its status and parsed JSON body. */
+export async function call<T = any>(method: string, path: string, options: CallOptions = {}): Promise<ApiAnswer<T>> {
+  const url = new URL(apiUrl() + path);
+  for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+  const headers: Record<string, string> = { ...options.headers };
+  const key = options.key === undefined ? moopkey() : options.key;
+  if (key !== null) headers.moopkey = key;
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const response = await fetch(url, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: tests see the raw text
+  }
+  return { status: response.status, body: parsed as T };
+}

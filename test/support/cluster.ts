@@ -1,0 +1,58 @@
+// The test's own view of the local cluster: an admin client to arrange fixtures and check what the service did,
+// independent of the service's code, and the control endpoint that stops and restarts the API server.
+import { BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+function kubeconfig(variable: string): KubeConfig {
+  const file = process.env[variable];
+  if (!file) throw new Error(`${variable} is not set: run integration tests through jest's integration project (npm test)`);
+  const kc = new KubeConfig();
+  kc.loadFromFile(file);
+  return kc;
+}
+
+/** Cluster-admin clients (system:masters). */
+export function admin(): { kc: KubeConfig; core: CoreV1Api; batch: BatchV1Api } {
+  const kc = kubeconfig('MOOP_TEST_ADMIN_KUBECONFIG');
+  return { kc, core: kc.makeApiClient(CoreV1Api), batch: kc.makeApiClient(BatchV1Api) };
+}
+
+/** Clients with the service's own least-privilege account. */
+export function serviceAccount(): { kc: KubeConfig; core: CoreV1Api; batch: BatchV1Api } {
+  const kc = kubeconfig('MOOP_TEST_SERVICE_KUBECONFIG');
+  return { kc, core: kc.makeApiClient(CoreV1Api), batch: kc.makeApiClient(BatchV1Api) };
+}
+
+/** Polls check until it returns a value other than undefined, or fails after timeoutMs saying what it waited for. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(200);
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `; last error: ${String(last)}` : ''}`);
+}
+
+async function control(action: 'stop' | 'start'): Promise<void> {
+  const response = await fetch(`${process.env.MOOP_TEST_CONTROL_URL}/apiserver/${action}`, { method: 'POST' });
+  if (response.status !== 204) throw new Error(`could not ${action} the API server: ${await response.text()}`);
+}
+
+export const stopApiServer = (): Promise<void> => control('stop');
+export const startApiServer = (): Promise<void> => control('start');
+
+/** The HTTP status of a client-node call's failure, e.g. 403 or 404. */
+export async function statusOfCall(promise: Promise<unknown>): Promise<number | 'ok'> {
+  try {
+    await promise;
+    return 'ok';
+  } catch (err) {
+    return (err as { code?: number }).code ?? -1;
+  }
+}

@@ -1,0 +1,42 @@
+import { ConfigError, loadConfig } from '../../lib/config.ts';
+
+const valid = { MOOPKEY: 'a-key-of-enough-length', NFS_SERVER: '10.0.0.2', NFS_PREFIX: '/exports/moop/' };
+
+describe('loadConfig', () => {
+  it('parses a minimal environment and fills in the defaults', () => {
+    expect(loadConfig(valid)).toEqual({
+      ...valid,
+      TENANTS_FILE: 'tenants.local.json',
+      KUBE_TIMEOUT_MS: 8000,
+      TENANT_TIMEOUT_MS: 3000,
+      TENANT_CACHE_TTL_MS: 30000,
+    });
+  });
+
+  it('treats empty values as unset, as a .env line `NAME=` means', () => {
+    expect(loadConfig({ ...valid, TENANT_SERVICE_URL: '', KUBECONFIG: '' })).not.toHaveProperty('TENANT_SERVICE_URL');
+  });
+
+  it('coerces numbers from their string form', () => {
+    expect(loadConfig({ ...valid, KUBE_TIMEOUT_MS: '2500' }).KUBE_TIMEOUT_MS).toBe(2500);
+  });
+
+  it('names every missing or invalid setting at once', () => {
+    expect(() => loadConfig({ NFS_PREFIX: 'relative/path', TENANT_SERVICE_URL: 'ftp://x', KUBE_TIMEOUT_MS: 'soon' })).toThrow(
+      new ConfigError(
+        [
+          'Invalid configuration:',
+          '- MOOPKEY: MOOPKEY is required: the shared key MOOP sends in the moopkey header',
+          '- TENANT_SERVICE_URL: TENANT_SERVICE_URL must be an http(s) URL of the tenants collection',
+          '- NFS_SERVER: NFS_SERVER is required: the NFS server of the volumes',
+          '- NFS_PREFIX: NFS_PREFIX must be an absolute path such as /exports/moop/',
+          '- KUBE_TIMEOUT_MS: Invalid input: expected number, received NaN',
+        ].join('\n'),
+      ),
+    );
+  });
+
+  it('refuses a key too short to be a secret', () => {
+    expect(() => loadConfig({ ...valid, MOOPKEY: 'short' })).toThrow(/MOOPKEY must be at least 12 characters long/);
+  });
+});

@@ -1,0 +1,177 @@
+// Starts and stops a real local Kubernetes control plane: etcd, kube-apiserver (TLS, RBAC, service-account tokens),
+// kube-controller-manager, kube-scheduler and kwok with fake nodes, all on free loopback ports.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureBinaries } from './binaries.ts';
+import { bootstrap } from './bootstrap.ts';
+import { writeKubeconfig } from './kubeconfig.ts';
+import { createPki, type Pki } from './pki.ts';
+import { freePort, ManagedProcess, probe } from './processes.ts';
+import { clusterDirPrefix, killOnExit, reapStaleClusters, recordOwner } from './reaper.ts';
+
+type Log = (line: string) => void;
+
+export interface ClusterOptions {
+  /** Where the kubeconfigs go; defaults to the cluster's temporary folder. */
+  kubeconfigDir?: string;
+  /** Number of kwok nodes. */
+  nodes?: number;
+  log?: Log;
+}
+
+/** A running local cluster. */
+export interface LocalCluster {
+  server: string;
+  caFile: string;
+  /** Cluster-admin kubeconfig (system:masters). */
+  adminKubeconfig: string;
+  /** Kubeconfig of the service's own service account, bound only to deploy/rbac.yaml. */
+  serviceKubeconfig: string;
+  /** Folder of data and logs, removed by stop(). */
+  dir: string;
+  processes: ManagedProcess[];
+  stopApiServer(): Promise<void>;
+  startApiServer(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the whole control plane and returns once a Job could run on it. */
+export async function startCluster(options: ClusterOptions = {}): Promise<LocalCluster> {
+  const log = options.log ?? ((l: string) => console.error(l));
+  const bins = await ensureBinaries(log);
+  reapStaleClusters(log);
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), clusterDirPrefix));
+  const logDir = join(dir, 'logs');
+  mkdirSync(logDir);
+  const kubeconfigDir = options.kubeconfigDir ?? dir;
+  mkdirSync(kubeconfigDir, { recursive: true });
+  const processes: ManagedProcess[] = [];
+  const pids = (): number[] => processes.map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
+  const forgetOnExit = killOnExit(pids);
+  const launch = (proc: ManagedProcess, bin: string, args: string[]): void => {
+    if (!processes.includes(proc)) processes.push(proc);
+    proc.start(bin, args);
+    recordOwner(dir, pids());
+  };
+  const stopAll = async (): Promise<void> => {
+    for (const p of [...processes].reverse()) await p.stop();
+    forgetOnExit();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const pki = createPki(dir);
+    const [etcdPort, peerPort, apiPort, kcmPort, schedulerPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const server = `https://127.0.0.1:${apiPort}`;
+    const adminKubeconfig = join(kubeconfigDir, 'kubeconfig');
+    writeKubeconfig(adminKubeconfig, server, pki.caCert, 'moop-local-admin', { certFile: pki.adminCert, keyFile: pki.adminKey });
+    const tls = { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) };
+
+    const etcd = new ManagedProcess('etcd', logDir);
+    launch(etcd, bins.etcd, etcdArgs(dir, etcdPort!, peerPort!));
+    await etcd.waitUntil('health', async () => (await probe(`http://127.0.0.1:${etcdPort}/health`)) === 200);
+
+    const apiserver = new ManagedProcess('kube-apiserver', logDir);
+    const apiArgs = apiserverArgs(dir, pki, etcdPort!, apiPort!);
+    const startApiServer = async (): Promise<void> => {
+      launch(apiserver, bins['kube-apiserver'], apiArgs);
+      await apiserver.waitUntil('readyz', async () => (await probe(`${server}/readyz`, tls)) === 200, 90_000);
+    };
+    await startApiServer();
+
+    const components: [ManagedProcess, string, string[], number | undefined][] = [
+      [new ManagedProcess('kube-controller-manager', logDir), bins['kube-controller-manager'], controllerManagerArgs(adminKubeconfig, pki, kcmPort!), kcmPort],
+      [new ManagedProcess('kube-scheduler', logDir), bins['kube-scheduler'], schedulerArgs(adminKubeconfig, schedulerPort!), schedulerPort],
+      [new ManagedProcess('kwok', logDir), bins.kwok, kwokArgs(adminKubeconfig), undefined],
+    ];
+    for (const [proc, bin, args] of components) launch(proc, bin, args);
+    for (const [proc, , , port] of components) {
+      if (port) await proc.waitUntil('healthz', async () => (await probe(`https://127.0.0.1:${port}/healthz`, { insecure: true })) === 200);
+    }
+
+    const serviceKubeconfig = join(kubeconfigDir, 'kubeconfig-service');
+    const token = await bootstrap(adminKubeconfig, options.nodes ?? 2, (what, check) => components[2]![0].waitUntil(what, check));
+    writeKubeconfig(serviceKubeconfig, server, pki.caCert, 'moop-resource-service', { token });
+    log(`[cluster] ready at ${server} in ${((Date.now() - started) / 1000).toFixed(1)}s (logs in ${logDir})`);
+
+    return {
+      server,
+      caFile: pki.caCert,
+      adminKubeconfig,
+      serviceKubeconfig,
+      dir,
+      processes,
+      stopApiServer: () => apiserver.stop(),
+      startApiServer: async () => {
+        if (!apiserver.running) await startApiServer();
+      },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+function etcdArgs(dir: string, port: number, peerPort: number): string[] {
+  const client = `http://127.0.0.1:${port}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  return [
+    '--name=local', `--data-dir=${join(dir, 'etcd')}`,
+    `--listen-client-urls=${client}`, `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`, `--initial-advertise-peer-urls=${peer}`, `--initial-cluster=local=${peer}`,
+    // A throwaway cluster: durability is not worth an fsync per write.
+    '--unsafe-no-fsync=true', '--log-level=warn',
+  ];
+}
+
+function apiserverArgs(dir: string, pki: Pki, etcdPort: number, port: number): string[] {
+  return [
+    `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+    '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${port}`,
+    `--cert-dir=${join(dir, 'apiserver-certs')}`,
+    `--tls-cert-file=${pki.serverCert}`, `--tls-private-key-file=${pki.serverKey}`,
+    `--client-ca-file=${pki.caCert}`,
+    '--authorization-mode=RBAC',
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${pki.serviceAccountPub}`,
+    `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+    '--service-cluster-ip-range=10.96.0.0/16',
+    // Loopback addresses may not back the kubernetes Service's endpoints.
+    '--endpoint-reconciler-type=none',
+    '--v=1',
+  ];
+}
+
+function controllerManagerArgs(kubeconfig: string, pki: Pki, port: number): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
+    '--bind-address=127.0.0.1', `--secure-port=${port}`, '--leader-elect=false',
+    // The default set: PV binding, Job, TTL-after-finished, garbage collector, namespace, PVC protection and the rest.
+    '--controllers=*',
+    `--service-account-private-key-file=${pki.serviceAccountKey}`, `--root-ca-file=${pki.caCert}`,
+    // Binding is event-driven; the periodic resync only matters for retries, so keep it short for a test cluster.
+    '--pvclaimbinder-sync-period=2s',
+    '--v=1',
+  ];
+}
+
+function schedulerArgs(kubeconfig: string, port: number): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
+    '--bind-address=127.0.0.1', `--secure-port=${port}`, '--leader-elect=false', '--v=1',
+  ];
+}
+
+function kwokArgs(kubeconfig: string): string[] {
+  const stagesDir = join(import.meta.dirname, '../controlplane/kwok/stages');
+  const stages = ['node-initialize', 'node-heartbeat-with-lease', 'pod-ready', 'pod-complete', 'pod-delete'];
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    ...stages.map((s) => `--config=${join(stagesDir, `${s}.yaml`)}`),
+    '--manage-all-nodes=false', '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+    '--cidr=10.244.0.0/16', '--node-ip=10.0.0.1', '--node-lease-duration-seconds=40',
+  ];
+}
+
