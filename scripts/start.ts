@@ -1,0 +1,63 @@
+// `npm start`: the service on localhost against a real local cluster (or KUBECONFIG's), until Ctrl-C.
+import { copyFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../lib/config.ts';
+import { startCluster, type LocalCluster } from '../tools/cluster/cluster.ts';
+import { createTenantNamespaces } from '../tools/demo-tenant.ts';
+import { projectRoot, startOffline, type Offline } from '../tools/offline.ts';
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+const envFile = join(projectRoot, '.env');
+if (!existsSync(envFile)) {
+  copyFileSync(join(projectRoot, '.env.example'), envFile);
+  log('[start] created .env from .env.example; edit it to change settings');
+}
+process.loadEnvFile(envFile);
+
+let cluster: LocalCluster | undefined;
+let offline: Offline | undefined;
+let stopping = false;
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    log('\n[start] stopping...');
+    await offline?.stop();
+    await cluster?.stop();
+    log('[start] stopped');
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+try {
+  // Fail before starting anything if the settings are wrong; KUBECONFIG is filled in below when the cluster is ours.
+  const config = loadConfig(process.env);
+  const port = Number(process.env.PORT || 3000);
+  const lambdaPort = Number(process.env.LAMBDA_PORT || port + 2);
+  let kubeconfig = config.KUBECONFIG;
+  let adminKubeconfig = config.KUBECONFIG;
+  if (!kubeconfig) {
+    cluster = await startCluster({ kubeconfigDir: join(projectRoot, '.local'), log });
+    kubeconfig = cluster.serviceKubeconfig;
+    adminKubeconfig = cluster.adminKubeconfig;
+  } else {
+    log(`[start] using the cluster of KUBECONFIG=${kubeconfig}`);
+  }
+  if (!config.TENANT_SERVICE_URL) await createTenantNamespaces(adminKubeconfig!, join(projectRoot, config.TENANTS_FILE), log);
+
+  offline = await startOffline({
+    port,
+    lambdaPort,
+    env: { KUBECONFIG: kubeconfig },
+    onLine: (line) => log(line),
+  });
+  log('');
+  log(`[start] MOOP resource service is ready at http://localhost:${port}`);
+  log(`[start]   try: curl -H "moopkey: $MOOPKEY" http://localhost:${port}/service/v1/health`);
+  if (cluster) log(`[start]   cluster: kubectl --kubeconfig .local/kubeconfig get pv,pvc,jobs -A`);
+  log('[start] press Ctrl-C to stop');
+} catch (err) {
+  log(`[start] ${err instanceof Error ? err.message : String(err)}`);
+  await stop(1);
+}
