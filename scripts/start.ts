@@ -3,7 +3,7 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../lib/config.ts';
 import { startCluster, type LocalCluster } from '../tools/cluster/cluster.ts';
-import { createTenantNamespaces } from '../tools/demo-tenant.ts';
+import { createTenantNamespaces, namespacesOfTenantsFile } from '../tools/demo-tenant.ts';
 import { projectRoot, startOffline, type Offline } from '../tools/offline.ts';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -44,7 +44,7 @@ try {
   } else {
     log(`[start] using the cluster of KUBECONFIG=${kubeconfig}`);
   }
-  if (!config.TENANT_SERVICE_URL) await createTenantNamespaces(adminKubeconfig!, join(projectRoot, config.TENANTS_FILE), log);
+  if (!config.TENANT_SERVICE_URL) await createTenantNamespaces(adminKubeconfig!, namespacesOfTenantsFile(join(projectRoot, config.TENANTS_FILE)), log);
 
   offline = await startOffline({
     port,

@@ -1,26 +1,25 @@
-// Creates the namespaces of the local tenants file's tenants, as a MOOP operator does after creating a tenant.
+// Creates tenants' namespaces, as a MOOP operator does after creating a tenant.
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 
-interface TenantsFile {
-  tenants: { id: string; namespace?: string }[];
+/** The namespaces of the tenants in a local tenants file (each tenant's `namespace`, else its id). */
+export function namespacesOfTenantsFile(tenantsFile: string): string[] {
+  const { tenants } = JSON.parse(readFileSync(tenantsFile, 'utf8')) as { tenants: { id: string; namespace?: string }[] };
+  return tenants.map((t) => t.namespace || t.id);
 }
 
-/** Creates each tenant's namespace (its `namespace`, else its id) unless it exists. */
-export async function createTenantNamespaces(kubeconfig: string, tenantsFile: string, log: (line: string) => void): Promise<void> {
+/** Creates each namespace unless it exists; a failure is reported, not thrown, since the cluster may not be ours. */
+export async function createTenantNamespaces(kubeconfig: string, namespaces: string[], log: (line: string) => void): Promise<void> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
-  const { tenants } = JSON.parse(readFileSync(tenantsFile, 'utf8')) as TenantsFile;
-  for (const tenant of tenants) {
-    const name = tenant.namespace || tenant.id;
+  for (const name of namespaces) {
     try {
-      await core.createNamespace({ body: { metadata: { name, labels: { 'moop.io/tenant': tenant.id } } } });
-      log(`[start] created namespace ${name} for tenant ${tenant.id}`);
+      await core.createNamespace({ body: { metadata: { name } } });
+      log(`[tenants] created namespace ${name}`);
     } catch (err) {
       const code = (err as { code?: number }).code;
-      if (code === 409) continue;
-      log(`[start] could not create namespace ${name} for tenant ${tenant.id} (HTTP ${code ?? String(err)}); create it yourself`);
+      if (code !== 409) log(`[tenants] could not create namespace ${name} (HTTP ${code ?? String(err)}); create it yourself`);
     }
   }
 }

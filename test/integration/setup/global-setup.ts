@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { startCluster } from '../../../tools/cluster/cluster.ts';
 import { freePort } from '../../../tools/cluster/processes.ts';
 import { startControlServer } from '../../../tools/control-server.ts';
+import { createTenantNamespaces } from '../../../tools/demo-tenant.ts';
 import { startOffline } from '../../../tools/offline.ts';
+import { tenantNamespaces, tenants } from '../../fixtures/tenants.ts';
+import { startFakeTenantService } from '../../support/tenant-service.ts';
 import { setRunning } from './running.ts';
 
 export default async function globalSetup(): Promise<void> {
@@ -15,6 +18,8 @@ export default async function globalSetup(): Promise<void> {
   const cluster = await startCluster({ log });
   try {
     const moopkey = randomBytes(18).toString('base64url');
+    await createTenantNamespaces(cluster.adminKubeconfig, tenantNamespaces, log);
+    const tenantService = await startFakeTenantService(Object.values(tenants), moopkey);
     const offlineLog = join(cluster.dir, 'logs', 'offline.log');
     const offlineOut = createWriteStream(offlineLog);
     const [port, lambdaPort] = [await freePort(), await freePort()];
@@ -29,14 +34,15 @@ export default async function globalSetup(): Promise<void> {
         KUBECONFIG: cluster.serviceKubeconfig,
         NFS_SERVER: '10.0.0.2',
         NFS_PREFIX: '/exports/moop/',
-        TENANT_SERVICE_URL: '',
+        TENANT_SERVICE_URL: tenantService.url,
+        TENANT_TIMEOUT_MS: '1000',
         TENANTS_FILE: '',
         LOG_LEVEL: 'DEBUG',
       },
     });
     log(`[offline] serving at ${offline.url} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     const control = await startControlServer(cluster);
-    setRunning({ cluster, offline, control: control.server, offlineOut });
+    setRunning({ cluster, offline, control: control.server, offlineOut, tenantService });
     Object.assign(process.env, {
       MOOP_TEST_API_URL: offline.url,
       MOOP_TEST_LAMBDA_URL: offline.lambdaUrl,
@@ -45,6 +51,7 @@ export default async function globalSetup(): Promise<void> {
       MOOP_TEST_SERVICE_KUBECONFIG: cluster.serviceKubeconfig,
       MOOP_TEST_CONTROL_URL: control.url,
       MOOP_TEST_OFFLINE_LOG: offlineLog,
+      MOOP_TEST_TENANT_SERVICE_URL: tenantService.url,
     });
   } catch (err) {
     await cluster.stop();

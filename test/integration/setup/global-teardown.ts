@@ -7,5 +7,6 @@ export default async function globalTeardown(): Promise<void> {
   running.control.close();
   await running.offline.stop();
   running.offlineOut.end();
+  await running.tenantService.close();
   await running.cluster.stop();
 }

@@ -3,12 +3,14 @@ import type { WriteStream } from 'node:fs';
 import type { Server } from 'node:http';
 import type { LocalCluster } from '../../../tools/cluster/cluster.ts';
 import type { Offline } from '../../../tools/offline.ts';
+import type { FakeTenantService } from '../../support/tenant-service.ts';
 
 export interface Running {
   cluster: LocalCluster;
   offline: Offline;
   control: Server;
   offlineOut: WriteStream;
+  tenantService: FakeTenantService;
 }
 
 const key = Symbol.for('moop.integration.running');

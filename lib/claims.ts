@@ -1,0 +1,57 @@
+// What the API server knows about a claim beyond the claim itself: why it is not bound, and which pods mount it.
+import type { CoreV1Event, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import { ConflictError } from './errors.ts';
+import type { Resources } from './kube/resources.ts';
+
+/** Added beside a claim's own fields when it is not Bound; the claim itself stays as the API server gave it. */
+export interface PendingReason {
+  phase: string;
+  reason: string;
+  message: string;
+  /** When the event saying so was last seen, if any did. */
+  lastSeen?: string;
+}
+
+const when = (e: CoreV1Event): string => e.lastTimestamp?.toString() ?? e.eventTime?.toString() ?? e.metadata.creationTimestamp?.toString() ?? '';
+
+/** Why claim is not Bound, from its most recent event; undefined when it is Bound. */
+export async function pendingReason(resources: Resources, claim: V1PersistentVolumeClaim): Promise<PendingReason | undefined> {
+  const phase = claim.status?.phase ?? 'Pending';
+  if (phase === 'Bound') return undefined;
+  const { items } = await resources.list<CoreV1Event>('v1', 'Event', {
+    namespace: claim.metadata?.namespace,
+    fieldSelector: `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${claim.metadata?.name},involvedObject.uid=${claim.metadata?.uid}`,
+  });
+  const latest = items.sort((a, b) => when(b).localeCompare(when(a)))[0];
+  if (!latest) {
+    return { phase, reason: 'NoEvents', message: 'The volume controller has not reported on this claim yet.' };
+  }
+  return { phase, reason: latest.reason ?? 'Unknown', message: latest.message ?? '', lastSeen: when(latest) };
+}
+
+/** Names of the pods in the claim's namespace that mount it and have not finished. */
+export async function podsUsing(resources: Resources, claim: V1PersistentVolumeClaim): Promise<string[]> {
+  const users: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await resources.list<V1Pod>('v1', 'Pod', { namespace: claim.metadata?.namespace, limit: 500, continue: token });
+    for (const pod of page.items) {
+      const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+      if (!finished && pod.spec?.volumes?.some((v) => v.persistentVolumeClaim?.claimName === claim.metadata?.name)) users.push(pod.metadata!.name!);
+    }
+    token = page.continue;
+  } while (token);
+  return users;
+}
+
+/** 409 naming the pods that still mount claim, unless force. */
+export async function assertClaimUnused(resources: Resources, claim: V1PersistentVolumeClaim, force: boolean): Promise<void> {
+  if (force) return;
+  const pods = await podsUsing(resources, claim);
+  if (pods.length > 0) {
+    throw new ConflictError(`Claim ${claim.metadata?.name} is still mounted by pod(s) ${pods.join(', ')}; delete them first or pass force=true.`, {
+      code: 'CLAIM_IN_USE',
+      details: { pods },
+    });
+  }
+}

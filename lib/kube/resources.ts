@@ -1,0 +1,137 @@
+// Generic object verbs over the API, for any kind the API server serves, found through its discovery documents.
+import type { KubernetesObject, V1APIResourceList } from '@kubernetes/client-node';
+import { NotFoundError, TemplateError } from '../errors.ts';
+import type { KubeClient } from './client.ts';
+
+/** What discovery says about one kind. */
+export interface ResourceInfo {
+  apiVersion: string;
+  /** The kind as the API server spells it, e.g. Job for a template's "job". */
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+/** Names one object: apiVersion and kind as the API server spells them, or as a template does. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+export interface ListPage<T> {
+  items: T[];
+  continue?: string;
+}
+
+export interface DeleteOptions {
+  /** Delete only if the object still has this uid: what was checked is what goes. */
+  uid?: string;
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+}
+
+/** Kubernetes objects of any kind; discovery answers are kept for the life of the container. */
+export class Resources {
+  private readonly kube: KubeClient;
+  private readonly discovery = new Map<string, Promise<V1APIResourceList>>();
+
+  constructor(kube: KubeClient) {
+    this.kube = kube;
+  }
+
+  /** Resolves apiVersion and kind, the kind matched without regard to case; 422 if the API server has no such kind. */
+  async resolve(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    let list = this.discovery.get(apiVersion);
+    if (!list) {
+      const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+      list = this.kube.request<V1APIResourceList>({ method: 'GET', path });
+      this.discovery.set(apiVersion, list);
+      list.catch(() => this.discovery.delete(apiVersion));
+    }
+    let resources;
+    try {
+      resources = (await list).resources;
+    } catch (err) {
+      if (err instanceof NotFoundError) throw unknownKind(apiVersion, kind);
+      throw err;
+    }
+    const wanted = kind.toLowerCase();
+    const found = resources.find((r) => !r.name.includes('/') && r.kind.toLowerCase() === wanted);
+    if (!found) throw unknownKind(apiVersion, kind);
+    return { apiVersion, kind: found.kind, plural: found.name, namespaced: found.namespaced };
+  }
+
+  private async path(ref: Omit<ObjectRef, 'name'> & { name?: string }): Promise<{ info: ResourceInfo; path: string }> {
+    const info = await this.resolve(ref.apiVersion, ref.kind);
+    const root = info.apiVersion.includes('/') ? `/apis/${info.apiVersion}` : `/api/${info.apiVersion}`;
+    const ns = info.namespaced && ref.namespace ? `/namespaces/${encodeURIComponent(ref.namespace)}` : '';
+    const name = ref.name === undefined ? '' : `/${encodeURIComponent(ref.name)}`;
+    return { info, path: `${root}${ns}/${info.plural}${name}` };
+  }
+
+  /** Creates obj (kind spelled any way) and returns the API server's answer. */
+  async create<T extends KubernetesObject>(obj: T): Promise<T> {
+    const ref = { apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind ?? '', namespace: obj.metadata?.namespace };
+    const { info, path } = await this.path(ref);
+    try {
+      return await this.kube.request<T>({ method: 'POST', path, body: { ...obj, kind: info.kind } });
+    } catch (err) {
+      // A create answered 404 means the namespace is missing: the object itself cannot be.
+      if (err instanceof NotFoundError && info.namespaced) {
+        throw new NotFoundError(`Namespace ${ref.namespace} does not exist; the tenant's namespace must be created first.`, {
+          code: 'NAMESPACE_NOT_FOUND',
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+
+  /** Reads one object; NotFoundError if it is not there. */
+  async get<T extends KubernetesObject>(ref: ObjectRef): Promise<T> {
+    const { path } = await this.path(ref);
+    return this.kube.request<T>({ method: 'GET', path });
+  }
+
+  /** Deletes one object; NotFoundError if it is not there, ConflictError if its uid changed. */
+  async delete(ref: ObjectRef, options: DeleteOptions = {}): Promise<void> {
+    const { path } = await this.path(ref);
+    const body = {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
+      ...(options.propagationPolicy ? { propagationPolicy: options.propagationPolicy } : {}),
+    };
+    await this.kube.request({ method: 'DELETE', path, body });
+  }
+
+  /** Lists one page of objects of a kind. */
+  async list<T extends KubernetesObject>(apiVersion: string, kind: string, options: ListOptions = {}): Promise<ListPage<T>> {
+    const { path } = await this.path({ apiVersion, kind, namespace: options.namespace });
+    const answer = await this.kube.request<{ items: T[]; metadata?: { continue?: string } }>({
+      method: 'GET',
+      path,
+      query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector, limit: options.limit, continue: options.continue },
+    });
+    return { items: answer.items, ...(answer.metadata?.continue ? { continue: answer.metadata.continue } : {}) };
+  }
+
+  /** Applies a JSON merge patch to one object and returns it. */
+  async mergePatch<T extends KubernetesObject>(ref: ObjectRef, patch: unknown): Promise<T> {
+    const { path } = await this.path(ref);
+    return this.kube.request<T>({ method: 'PATCH', path, body: patch, contentType: 'application/merge-patch+json' });
+  }
+}
+
+function unknownKind(apiVersion: string, kind: string): TemplateError {
+  return new TemplateError(`The Kubernetes API server serves no kind "${kind}" in ${apiVersion}.`, { code: 'TEMPLATE_UNKNOWN_KIND' });
+}

@@ -1,0 +1,60 @@
+// Kubernetes names and label values from user-supplied strings.
+//
+// A rendered name that is already a valid DNS-1123 label (lower-case letters, digits and '-', at most 63
+// characters) is used unchanged, so callers who compute the seeds' names keep working. Any other is escaped:
+// lower-cased, accents dropped, each run of other characters turned into '-', cut to 52 characters, then
+// '-' and 10 base32 characters of the SHA-256 of the raw values that went into it. Two different
+// (tenant, username, tag) therefore never share an escaped name; and since every object also records its
+// owner, a name that collides anyway (a valid rendering equal to another's escaped one) is refused, never shared.
+import { createHash } from 'node:crypto';
+
+export const maxNameLength = 63;
+const hashLength = 10;
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const labelValuePattern = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** True when s can be a namespace, a Job's name, or any DNS-1123 label. */
+export function isDnsLabel(s: string): boolean {
+  return s.length <= maxNameLength && dnsLabel.test(s);
+}
+
+/** Lower-case base32 (RFC 4648 alphabet) of the SHA-256 of the values, joined unambiguously. */
+export function shortHash(values: readonly string[], length = hashLength): string {
+  const digest = createHash('sha256').update(JSON.stringify(values)).digest();
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  let bits = 0;
+  let acc = 0;
+  let out = '';
+  for (const byte of digest) {
+    acc = (acc << 8) | byte;
+    bits += 8;
+    while (bits >= 5 && out.length < length) {
+      out += alphabet[(acc >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    if (out.length >= length) break;
+  }
+  return out;
+}
+
+function slug(s: string): string {
+  return s
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+/** The rendered name if it is a valid DNS label, otherwise its escaped form keyed by the raw values it came from. */
+export function objectName(rendered: string, values: readonly string[]): string {
+  if (isDnsLabel(rendered)) return rendered;
+  const head = slug(rendered).slice(0, maxNameLength - hashLength - 1).replace(/-+$/, '');
+  return `${head || 'x'}-${shortHash(values)}`;
+}
+
+/** value itself if it is a valid label value, otherwise its escaped form (labels select; annotations keep raw values). */
+export function labelValue(value: string): string {
+  if (value.length <= maxNameLength && labelValuePattern.test(value)) return value;
+  return objectName(value, [value]);
+}

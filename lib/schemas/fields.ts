@@ -1,0 +1,44 @@
+// Request fields shared by the routes. Everything outside these shapes is refused with 400 before any lookup.
+import { z } from 'zod';
+
+const controlCharacters = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+
+/** A tenant id as MOOP makes them (ObjectIDs, slugs): letters, digits, '.', '_', '-'. */
+export const TenantId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(63, 'must be at most 63 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-", starting with a letter or digit')
+  .describe('Tenant id');
+
+// Letters and digits of any script, with spaces and . _ @ + - inside: no path separators, no shell metacharacters.
+const person = /^[\p{L}\p{N}][\p{L}\p{N}\p{M} ._@+-]*$/u;
+
+function personField(max: number, what: string) {
+  return z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .regex(person, `must start with a letter or digit and hold only letters, digits, spaces and . _ @ + -`)
+    .refine((s) => !s.includes('..'), 'must not contain ".."')
+    .refine((s) => s.trim() === s, 'must not start or end with a space')
+    .describe(what);
+}
+
+export const Username = personField(100, 'MOOP username');
+export const Tag = personField(63, 'Volume tag; defaults to "default"').default('default');
+
+/** A path inside the NFS prefix: relative, no '..' segment, no control characters. */
+export const VolumePath = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(1024, 'must be at most 1024 characters')
+  .refine((s) => !controlCharacters.test(s), 'must not contain control characters or NUL')
+  .refine((s) => !s.startsWith('/'), 'must be relative to the NFS prefix (no leading "/")')
+  .refine((s) => !s.includes('\\'), 'must use "/" as separator')
+  .refine((s) => !s.split('/').includes('..'), 'must not contain ".." segments')
+  .refine((s) => s.split('/').some((seg) => seg !== '' && seg !== '.'), 'must name a folder below the prefix')
+  .describe('Path of the volume below NFS_PREFIX');
+
+/** A query-string boolean: exactly "true" or "false". */
+export const QueryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');

@@ -1,0 +1,21 @@
+// Tenant lookups served from memory for a short time, with concurrent lookups of one tenant sharing one request.
+import { LRUCache } from 'lru-cache';
+import type { TenantSource } from './http-source.ts';
+import type { Tenant } from './tenant.ts';
+
+export interface TenantDirectory {
+  get(id: string): Promise<Tenant>;
+}
+
+/** Wraps source in a cache of up to `max` tenants for ttlMs each (0: every lookup asks, concurrent ones still share). */
+export function cachedTenants(source: TenantSource, ttlMs: number, max = 1000): TenantDirectory {
+  // lru-cache's fetch() shares in-flight requests per key and does not keep rejections.
+  const cache = new LRUCache<string, Tenant>({
+    max,
+    ttl: Math.max(ttlMs, 1),
+    fetchMethod: (id) => source(id),
+  });
+  return {
+    get: async (id) => (await cache.fetch(id))!,
+  };
+}

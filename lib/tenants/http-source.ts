@@ -1,0 +1,53 @@
+// Tenant lookup over HTTP: GET ${TENANT_SERVICE_URL}/${id} with the moopkey header, within a time limit.
+import { NotFoundError, UnavailableError, UpstreamError, UpstreamTimeoutError } from '../errors.ts';
+import { TenantSchema, type Tenant } from './tenant.ts';
+
+/** Looks up one tenant by id; throws the domain error of each failure kind. */
+export type TenantSource = (id: string) => Promise<Tenant>;
+
+export interface HttpTenantSourceOptions {
+  /** The tenants collection, e.g. http://tenant-service:7778/service/v1/tenants. */
+  url: string;
+  moopkey: string;
+  timeoutMs: number;
+}
+
+/** A TenantSource backed by the MOOP tenant service. */
+export function httpTenantSource({ url, moopkey, timeoutMs }: HttpTenantSourceOptions): TenantSource {
+  const base = url.replace(/\/+$/, '');
+  return async (id) => {
+    const signal = AbortSignal.timeout(timeoutMs);
+    let status: number;
+    let text: string;
+    try {
+      const response = await fetch(`${base}/${encodeURIComponent(id)}`, { headers: { moopkey, accept: 'application/json' }, signal });
+      status = response.status;
+      text = await response.text();
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError' || signal.aborted) {
+        throw new UpstreamTimeoutError(`The tenant service did not answer within ${timeoutMs} ms.`, { code: 'TENANT_SERVICE_TIMEOUT', cause: err });
+      }
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      throw new UnavailableError(`The tenant service cannot be reached (${code ?? (err as Error).message}).`, { code: 'TENANT_SERVICE_UNAVAILABLE', cause: err });
+    }
+    if (status === 404) throw new NotFoundError(`No tenant ${id}.`, { code: 'TENANT_NOT_FOUND' });
+    if (status < 200 || status > 299) {
+      const why = status === 401 || status === 403 ? ': it refused the moopkey' : '';
+      throw new UpstreamError(`The tenant service failed with HTTP ${status} for tenant ${id}${why}.`, { code: 'TENANT_SERVICE_FAILED' });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (err) {
+      throw new UpstreamError(`The tenant service answered tenant ${id} with something that is not JSON.`, { code: 'TENANT_SERVICE_INVALID', cause: err });
+    }
+    const parsed = TenantSchema.safeParse(body);
+    if (!parsed.success || parsed.data.id !== id) {
+      throw new UpstreamError(`The tenant service's answer for tenant ${id} is not a tenant of that id.`, {
+        code: 'TENANT_SERVICE_INVALID',
+        cause: parsed.error,
+      });
+    }
+    return parsed.data;
+  };
+}
