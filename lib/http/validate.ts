@@ -12,6 +12,9 @@ export type InputSource = 'query' | 'body';
 
 /** Parses input with schema, or throws a BadRequestError that lists each failing field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, source: InputSource): z.output<S> {
+  if (source === 'body' && (input === undefined || input === null || input === '')) {
+    throw new BadRequestError('Invalid request body: the request needs a JSON object body.', { code: 'INVALID_REQUEST' });
+  }
   const parsed = schema.safeParse(input ?? {});
   if (parsed.success) return parsed.data;
   const details = parsed.error.issues.map((i) => ({ field: i.path.join('.') || source, message: i.message }));

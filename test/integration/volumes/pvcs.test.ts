@@ -1,0 +1,167 @@
+// /service/v1/volumes/pvcs through serverless-offline against the local cluster.
+import { tenants } from '../../fixtures/tenants.ts';
+import { call } from '../../support/api.ts';
+import { admin, eventually, statusOfCall } from '../../support/cluster.ts';
+import { byUserPrefix, sweep } from '../../support/managed.ts';
+import { userPrefix } from '../../support/names.ts';
+
+const path = '/service/v1/volumes/pvcs';
+const prefix = userPrefix('pvcs');
+const tenant = tenants.a.id;
+const namespace = 'tenant-a';
+const { core } = admin();
+
+afterAll(() => sweep(byUserPrefix(prefix)));
+
+describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
+  it('creates a matching claim that binds to the same user\'s volume through the PV controller', async () => {
+    const user = `${prefix}alice`;
+    const claimName = `pvc-${tenant}-${user}-default`;
+    await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: 'alice' } });
+
+    const created = await call('POST', path, { body: { tenant, username: user, match: true } });
+
+    expect(created).toEqual({
+      status: 201,
+      body: {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: {
+          name: claimName,
+          namespace,
+          uid: expect.any(String),
+          resourceVersion: expect.any(String),
+          creationTimestamp: expect.any(String),
+          finalizers: ['kubernetes.io/pvc-protection'],
+          labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant, 'moop.io/user': user, 'moop.io/tag': 'default' },
+          annotations: { 'moop.io/tenant': tenant, 'moop.io/user': user, 'moop.io/tag': 'default' },
+          managedFields: expect.any(Array),
+        },
+        spec: {
+          accessModes: ['ReadWriteMany'],
+          storageClassName: '',
+          resources: { requests: { storage: '100Mi' } },
+          selector: { matchLabels: { pv: `pv-${tenant}-${user}-default` } },
+          volumeMode: 'Filesystem',
+        },
+        status: { phase: 'Pending' },
+      },
+    });
+    const bound = await eventually('the claim to be Bound', async () => {
+      const answer = await call('GET', path, { query: { tenant, username: user } });
+      return answer.body.status?.phase === 'Bound' ? answer : undefined;
+    });
+    expect(bound.status).toBe(200);
+    expect(bound.body.spec.volumeName).toBe(`pv-${tenant}-${user}-default`);
+    expect(bound.body).not.toHaveProperty('pendingReason');
+  });
+
+  it('says why a claim is not bound, from its events, beside the claim as the API server gave it', async () => {
+    const user = `${prefix}bob`;
+    await call('POST', path, { body: { tenant, username: user } });
+
+    const answer = await eventually('an event about the claim', async () => {
+      const a = await call('GET', path, { query: { tenant, username: user } });
+      return a.body.pendingReason?.reason !== 'NoEvents' ? a : undefined;
+    });
+
+    const { pendingReason, ...claim } = answer.body;
+    expect(pendingReason).toEqual({
+      phase: 'Pending',
+      reason: 'ProvisioningFailed',
+      message: 'storageclass.storage.k8s.io "standard" not found',
+      lastSeen: expect.any(String),
+    });
+    const inCluster = await core.readNamespacedPersistentVolumeClaim({ name: `pvc-${tenant}-${user}-default`, namespace });
+    expect(claim.metadata.uid).toBe(inCluster.metadata?.uid);
+    expect(claim.spec.storageClassName).toBe('standard');
+    expect(claim.status).toEqual({ phase: 'Pending' });
+  });
+
+  it('says so when a matching claim finds no volume', async () => {
+    const user = `${prefix}carol`;
+    await call('POST', path, { body: { tenant, username: user, match: true } });
+
+    const answer = await eventually('an event about the claim', async () => {
+      const a = await call('GET', path, { query: { tenant, username: user } });
+      return a.body.pendingReason?.reason !== 'NoEvents' ? a : undefined;
+    });
+
+    expect(answer.body.pendingReason).toEqual({
+      phase: 'Pending',
+      reason: 'FailedBinding',
+      message: 'no persistent volumes available for this claim and no storage class is set',
+      lastSeen: expect.any(String),
+    });
+  });
+
+  it('refuses a second claim for the same user and tag, changing nothing', async () => {
+    const user = `${prefix}dave`;
+    const first = await call('POST', path, { body: { tenant, username: user, match: true } });
+
+    const second = await call('POST', path, { body: { tenant, username: user } });
+
+    const name = `pvc-${tenant}-${user}-default`;
+    expect(second).toEqual({
+      status: 409,
+      body: { error: `PersistentVolumeClaim ${namespace}/${name} already exists for tenant ${tenant}, user ${user}, tag default.`, code: 'ALREADY_EXISTS', details: { name } },
+    });
+    const inCluster = await core.readNamespacedPersistentVolumeClaim({ name, namespace });
+    expect(inCluster.metadata?.uid).toBe(first.body.metadata.uid);
+    expect(inCluster.spec?.storageClassName).toBe('');
+  });
+
+  it('refuses to delete a claim a pod still mounts, naming the pod, unless forced', async () => {
+    const user = `${prefix}erin`;
+    const name = `pvc-${tenant}-${user}-default`;
+    await call('POST', path, { body: { tenant, username: user } });
+    await core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: `${prefix}notebook` },
+        spec: {
+          containers: [{ name: 'notebook', image: 'jupyter/base-notebook', volumeMounts: [{ name: 'home', mountPath: '/home/jovyan' }] }],
+          volumes: [{ name: 'home', persistentVolumeClaim: { claimName: name } }],
+        },
+      },
+    });
+    try {
+      expect(await call('DELETE', path, { query: { tenant, username: user } })).toEqual({
+        status: 409,
+        body: {
+          error: `Claim ${name} is still mounted by pod(s) ${prefix}notebook; delete them first or pass force=true.`,
+          code: 'CLAIM_IN_USE',
+          details: { pods: [`${prefix}notebook`] },
+        },
+      });
+      expect(await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name, namespace }))).toBe('ok');
+
+      expect(await call('DELETE', path, { query: { tenant, username: user, force: 'true' } })).toEqual({ status: 200, body: { deleted: name } });
+      const gone = await core.readNamespacedPersistentVolumeClaim({ name, namespace });
+      expect(gone.metadata?.deletionTimestamp).toBeDefined();
+    } finally {
+      await core.deleteNamespacedPod({ name: `${prefix}notebook`, namespace, gracePeriodSeconds: 0 });
+    }
+    await eventually('the claim to go once no pod uses it', async () => ((await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name, namespace }))) === 404 ? true : undefined));
+  });
+
+  it('deletes an unused claim, after which it is not found', async () => {
+    const user = `${prefix}frank`;
+    await call('POST', path, { body: { tenant, username: user } });
+
+    expect(await call('DELETE', path, { query: { tenant, username: user } })).toEqual({ status: 200, body: { deleted: `pvc-${tenant}-${user}-default` } });
+    await eventually('the claim to be gone', async () => ((await call('GET', path, { query: { tenant, username: user } })).status === 404 ? true : undefined));
+    expect(await call('DELETE', path, { query: { tenant, username: user } })).toEqual({
+      status: 404,
+      body: { error: `No PersistentVolumeClaim ${namespace}/pvc-${tenant}-${user}-default for tenant ${tenant}, user ${user}, tag default.`, code: 'OBJECT_NOT_FOUND' },
+    });
+  });
+
+  it('puts the claims of a tenant without a namespace field in the namespace named by its id', async () => {
+    const user = `${prefix}gina`;
+    const created = await call('POST', path, { body: { tenant: tenants.idAsNamespace.id, username: user } });
+
+    expect(created.status).toBe(201);
+    expect(created.body.metadata.namespace).toBe('tenant-without-namespace');
+  });
+});
