@@ -23,6 +23,9 @@ export const ConfigSchema = z.object({
   KUBE_TIMEOUT_MS: milliseconds(8000, 'Time limit of one Kubernetes API call, in milliseconds'),
   TENANT_TIMEOUT_MS: milliseconds(3000, 'Time limit of one tenant service call, in milliseconds'),
   TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000).describe('How long a tenant looked up is served from memory, in milliseconds; 0 turns caching off'),
+  JOB_ACTIVE_DEADLINE_SECONDS: z.coerce.number().int().min(1).default(3600).describe("A Job's time limit, where the template sets none, in seconds"),
+  JOB_BACKOFF_LIMIT: z.coerce.number().int().min(0).max(100).default(2).describe("A Job's retries, where the template sets none"),
+  JOB_RETENTION_SECONDS: z.coerce.number().int().min(60).default(3600).describe('How long a finished Job is kept so its result can be read, in seconds'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

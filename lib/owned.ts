@@ -37,7 +37,9 @@ export async function getOwned<T extends KubernetesObject>(resources: Resources,
     });
     if (found && isOwnedBy(found, owner)) return found;
   }
-  const names = candidates.map((r) => label(r)).join(' or ');
+  // Name the kind as the API server spells it, not as the template did ("job").
+  const kinds = await Promise.all(candidates.map((r) => resources.resolve(r.apiVersion, r.kind)));
+  const names = candidates.map((r, i) => label({ ...r, kind: kinds[i]!.kind })).join(' or ');
   throw new NotFoundError(`No ${names} for ${describeOwner(owner)}.`, { code: 'OBJECT_NOT_FOUND' });
 }
 

@@ -42,3 +42,31 @@ export const VolumePath = z
 
 /** A query-string boolean: exactly "true" or "false". */
 export const QueryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** The name of an object in a namespace, e.g. a claim: a DNS-1123 subdomain. */
+export const ObjectName = z.string().min(1, 'must not be empty').max(253, 'must be at most 253 characters').regex(dnsSubdomain, 'must be a Kubernetes object name: lower-case letters, digits, "-" and "."');
+
+/** A Job name as this service makes them: a DNS-1123 label. */
+export const JobName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(63, 'must be at most 63 characters')
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Job name: lower-case letters, digits and "-"')
+  .describe('Name of a Job this service made');
+
+function containerPath(what: string, absolute: boolean) {
+  return z
+    .string()
+    .min(1, 'must not be empty')
+    .max(512, 'must be at most 512 characters')
+    .refine((s) => !controlCharacters.test(s), 'must not contain control characters or NUL')
+    .refine((s) => s.startsWith('/') === absolute, absolute ? 'must be an absolute path' : 'must be a relative path')
+    .refine((s) => !s.split('/').includes('..'), 'must not contain ".." segments')
+    .refine((s) => s.split('/').some((seg) => seg !== '' && seg !== '.'), absolute ? 'must not be "/"' : 'must name a folder')
+    .describe(what);
+}
+
+export const MountPath = containerPath('Where the claim is mounted in the container', true);
+export const SubPath = containerPath('Folder of the claim to mount instead of its root', false);

@@ -10,6 +10,9 @@ describe('loadConfig', () => {
       KUBE_TIMEOUT_MS: 8000,
       TENANT_TIMEOUT_MS: 3000,
       TENANT_CACHE_TTL_MS: 30000,
+      JOB_ACTIVE_DEADLINE_SECONDS: 3600,
+      JOB_BACKOFF_LIMIT: 2,
+      JOB_RETENTION_SECONDS: 3600,
     });
   });
 

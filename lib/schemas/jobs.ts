@@ -1,0 +1,40 @@
+// Inputs of the Job routes (/service/v1/pods). Unknown fields are refused.
+import { posix } from 'node:path';
+import { z } from 'zod';
+import { JobName, MountPath, ObjectName, SubPath, TenantId } from './fields.ts';
+
+export const maxJobVolumes = 16;
+export const maxWaitSeconds = 25;
+
+export const JobVolume = z.strictObject({
+  pvc: ObjectName.describe("A claim in the tenant's namespace"),
+  mount: MountPath,
+  subpath: SubPath.optional(),
+});
+export type JobVolume = z.infer<typeof JobVolume>;
+
+export const CreateJobBody = z.strictObject({
+  tenant: TenantId,
+  cmd: z
+    .string()
+    .max(8192, 'must be at most 8192 characters')
+    .refine((s) => s.trim() !== '', 'must not be empty')
+    .refine((s) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s), 'must not contain control characters other than tab and newline')
+    .describe('Shell command, run as /bin/sh -c <cmd>'),
+  vols: z
+    .array(JobVolume)
+    .max(maxJobVolumes, `must hold at most ${maxJobVolumes} volumes`)
+    .default([])
+    .refine((vols) => new Set(vols.map((v) => posix.normalize(v.mount).replace(/\/+$/, ''))).size === vols.length, 'mount paths must be distinct'),
+  wait: z
+    .number()
+    .int('must be a whole number of seconds')
+    .min(0)
+    .max(maxWaitSeconds, `must be at most ${maxWaitSeconds} seconds (API Gateway answers within 29)`)
+    .optional()
+    .describe('Seconds to wait for the Job to finish before answering'),
+});
+export type CreateJobBody = z.infer<typeof CreateJobBody>;
+
+export const JobQuery = z.strictObject({ tenant: TenantId, name: JobName });
+export type JobQuery = z.infer<typeof JobQuery>;
