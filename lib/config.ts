@@ -26,6 +26,12 @@ export const ConfigSchema = z.object({
   JOB_ACTIVE_DEADLINE_SECONDS: z.coerce.number().int().min(1).default(3600).describe("A Job's time limit, where the template sets none, in seconds"),
   JOB_BACKOFF_LIMIT: z.coerce.number().int().min(0).max(100).default(2).describe("A Job's retries, where the template sets none"),
   JOB_RETENTION_SECONDS: z.coerce.number().int().min(60).default(3600).describe('How long a finished Job is kept so its result can be read, in seconds'),
+  CLEANUP_PV_POLICY: z
+    .enum(['recycle', 'delete', 'keep'], { error: 'CLEANUP_PV_POLICY must be recycle, delete or keep' })
+    .default('recycle')
+    .describe("What cleanup does with the service's Released volumes: recycle (rebind for the same user), delete, keep"),
+  CLEANUP_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(500).describe('Objects cleanup lists per API call'),
+  CLEANUP_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16).describe('Changes cleanup makes at once'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -56,3 +56,11 @@ export function markOwned<T extends KubernetesObject>(obj: T, owner: Owner): T {
 export function describeOwner(owner: Owner): string {
   return [`tenant ${owner.tenant}`, owner.user !== undefined && `user ${owner.user}`, owner.tag !== undefined && `tag ${owner.tag}`].filter(Boolean).join(', ');
 }
+
+/** True for any object this service made for tenant, whatever its user and tag. */
+export function belongsToTenant(obj: KubernetesObject, tenant: string): boolean {
+  return obj.metadata?.labels?.[managedByLabel] === serviceName && obj.metadata?.annotations?.[keys.tenant] === tenant;
+}
+
+/** Label selector of everything the service made. */
+export const managedSelector = `${managedByLabel}=${serviceName}`;

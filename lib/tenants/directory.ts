@@ -4,7 +4,8 @@ import type { TenantSource } from './http-source.ts';
 import type { Tenant } from './tenant.ts';
 
 export interface TenantDirectory {
-  get(id: string): Promise<Tenant>;
+  /** The tenant; with fresh, asked of the source even if cached. */
+  get(id: string, options?: { fresh?: boolean }): Promise<Tenant>;
 }
 
 /** Wraps source in a cache of up to `max` tenants for ttlMs each (0: every lookup asks, concurrent ones still share). */
@@ -16,6 +17,6 @@ export function cachedTenants(source: TenantSource, ttlMs: number, max = 1000): 
     fetchMethod: (id) => source(id),
   });
   return {
-    get: async (id) => (await cache.fetch(id))!,
+    get: async (id, options) => (await cache.fetch(id, { forceRefresh: options?.fresh ?? false }))!,
   };
 }

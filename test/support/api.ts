@@ -44,3 +44,17 @@ export async function call<T = any>(method: string, path: string, options: CallO
   }
   return { status: response.status, body: parsed as T };
 }
+
+/** Invokes a function through serverless-offline's Lambda endpoint, as `aws lambda invoke` would. */
+export async function invoke<T = any>(functionName: string, event: unknown): Promise<{ error?: string; payload: T }> {
+  const url = `${required('MOOP_TEST_LAMBDA_URL')}/2015-03-31/functions/moop-resource-service-dev-${functionName}/invocations`;
+  const response = await fetch(url, { method: 'POST', body: JSON.stringify(event), headers: { 'content-type': 'application/json' } });
+  const payload = (await response.json()) as T;
+  const error = response.headers.get('x-amz-function-error') ?? undefined;
+  return error ? { error, payload } : { payload };
+}
+
+/** Asks the fake tenant service to forget a tenant, as if the school had left MOOP. */
+export async function removeTenant(id: string): Promise<void> {
+  await fetch(`${new URL(required('MOOP_TEST_TENANT_SERVICE_URL')).origin}/__tenants/${encodeURIComponent(id)}`, { method: 'DELETE' });
+}

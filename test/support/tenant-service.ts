@@ -25,6 +25,10 @@ export function startFakeTenantService(tenants: Tenant[], moopkey: string, slowM
     if (req.method === 'GET' && url.pathname.startsWith('/__requests/')) {
       return send(200, { count: counts.get(decodeURIComponent(url.pathname.slice('/__requests/'.length))) ?? 0 });
     }
+    if (req.method === 'DELETE' && url.pathname.startsWith('/__tenants/')) {
+      byId.delete(decodeURIComponent(url.pathname.slice('/__tenants/'.length)));
+      return send(200, {});
+    }
     if (req.method !== 'GET' || !url.pathname.startsWith(`${tenantsPath}/`)) return send(404, { error: 'not found' });
     const id = decodeURIComponent(url.pathname.slice(tenantsPath.length + 1));
     counts.set(id, (counts.get(id) ?? 0) + 1);

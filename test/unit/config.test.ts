@@ -13,6 +13,9 @@ describe('loadConfig', () => {
       JOB_ACTIVE_DEADLINE_SECONDS: 3600,
       JOB_BACKOFF_LIMIT: 2,
       JOB_RETENTION_SECONDS: 3600,
+      CLEANUP_PV_POLICY: 'recycle',
+      CLEANUP_PAGE_SIZE: 500,
+      CLEANUP_CONCURRENCY: 16,
     });
   });
 

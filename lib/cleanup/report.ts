@@ -1,0 +1,53 @@
+// The result of a cleanup run: counts and names per action, and what failed, in the same form for a dry run.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from '@aws-lambda-powertools/logger';
+
+export type CleanupAction = 'deleteJob' | 'deleteClaim' | 'deleteVolume' | 'recycleVolume' | 'keepVolume';
+
+export interface CleanupSummary {
+  mode: 'scheduled' | 'tenant-removed';
+  dryRun: boolean;
+  tenant?: string;
+  actions: Partial<Record<CleanupAction, { count: number; names: string[] }>>;
+  failures: { action: CleanupAction; name: string; error: string }[];
+}
+
+/** "namespace/name", or "name" for cluster-scoped objects. */
+export const objectKey = (o: KubernetesObject): string => (o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : `${o.metadata?.name}`);
+
+/** Collects a run's actions; names are sorted so that a dry run and a real run compare equal. */
+export class CleanupReport {
+  private readonly done = new Map<CleanupAction, string[]>();
+  private readonly failed: CleanupSummary['failures'] = [];
+  private readonly head: Pick<CleanupSummary, 'mode' | 'dryRun' | 'tenant'>;
+
+  constructor(head: Pick<CleanupSummary, 'mode' | 'dryRun' | 'tenant'>) {
+    this.head = head;
+  }
+
+  record(action: CleanupAction, obj: KubernetesObject): void {
+    const names = this.done.get(action) ?? [];
+    names.push(objectKey(obj));
+    this.done.set(action, names);
+  }
+
+  fail(action: CleanupAction, obj: KubernetesObject, err: unknown): void {
+    this.failed.push({ action, name: objectKey(obj), error: err instanceof Error ? err.message : String(err) });
+  }
+
+  summary(): CleanupSummary {
+    const actions: CleanupSummary['actions'] = {};
+    for (const [action, names] of [...this.done].sort(([a], [b]) => a.localeCompare(b))) actions[action] = { count: names.length, names: [...names].sort() };
+    return { ...this.head, actions, failures: [...this.failed].sort((a, b) => a.name.localeCompare(b.name)) };
+  }
+
+  /** One log line per action and per failure, and one for the totals. */
+  log(logger: Logger): CleanupSummary {
+    const summary = this.summary();
+    for (const [action, { count, names }] of Object.entries(summary.actions)) logger.info('cleanup action', { ...this.head, action, count, names });
+    for (const failure of summary.failures) logger.warn('cleanup failure', { ...this.head, ...failure });
+    const counts = Object.fromEntries(Object.entries(summary.actions).map(([a, v]) => [a, v.count]));
+    logger.info('cleanup finished', { ...this.head, counts, failures: summary.failures.length });
+    return summary;
+  }
+}

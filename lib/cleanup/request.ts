@@ -1,0 +1,43 @@
+// What a cleanup run is asked to do: from the schedule, an EventBridge event, or a direct invocation.
+import { z } from 'zod';
+import { BadRequestError } from '../errors.ts';
+import { TenantId } from '../schemas/fields.ts';
+
+export const VolumePolicy = z.enum(['recycle', 'delete', 'keep']);
+export type VolumePolicy = z.infer<typeof VolumePolicy>;
+
+const Overrides = {
+  dryRun: z.boolean().default(false),
+  /** Overrides CLEANUP_PV_POLICY for this run. */
+  pvPolicy: VolumePolicy.optional(),
+  /** Overrides JOB_RETENTION_SECONDS for this run, e.g. to clear finished Jobs now. */
+  retentionSeconds: z.number().int().min(0).optional(),
+};
+
+const Scheduled = z.strictObject({ action: z.literal('scheduled'), ...Overrides });
+const TenantRemoved = z.strictObject({ action: z.literal('tenant-removed'), tenant: TenantId, dryRun: z.boolean().default(false), force: z.boolean().default(false) });
+
+/** A direct invocation's payload. */
+export const CleanupRequest = z.discriminatedUnion('action', [Scheduled, TenantRemoved]);
+export type CleanupRequest = z.infer<typeof CleanupRequest>;
+
+// EventBridge wraps events: the schedule sends "Scheduled Event"; MOOP's tenant service sends "TenantRemoved".
+const EventBridgeEvent = z.looseObject({ 'detail-type': z.string(), detail: z.unknown().optional() });
+
+/** Parses any event the cleanup function receives into a CleanupRequest, or 400 saying what is wrong. */
+export function parseCleanupEvent(event: unknown): CleanupRequest {
+  const bridged = EventBridgeEvent.safeParse(event);
+  let payload: unknown = event;
+  if (bridged.success) {
+    const type = bridged.data['detail-type'];
+    if (type === 'Scheduled Event') payload = { action: 'scheduled' };
+    else if (type === 'TenantRemoved') payload = { action: 'tenant-removed', ...(bridged.data.detail as object) };
+    else throw new BadRequestError(`Cleanup does not handle EventBridge events of type "${type}".`, { code: 'INVALID_EVENT' });
+  }
+  const parsed = CleanupRequest.safeParse(payload ?? {});
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'event', message: i.message }));
+    throw new BadRequestError(`Invalid cleanup event: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}.`, { code: 'INVALID_EVENT', details });
+  }
+  return parsed.data;
+}

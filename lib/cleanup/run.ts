@@ -1,0 +1,144 @@
+// A cleanup run: finished Jobs past retention and Released volumes on a schedule; everything of a removed tenant
+// on request. It touches only objects carrying the service's labels, pages through lists, and reports each action.
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { KubernetesObject, V1Job, V1PersistentVolume } from '@kubernetes/client-node';
+import pLimit from 'p-limit';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import type { Resources } from '../kube/resources.ts';
+import { labelValue } from '../names.ts';
+import { belongsToTenant, managedSelector } from '../owner.ts';
+import type { TenantDirectory } from '../tenants/directory.ts';
+import { CleanupReport, type CleanupAction, type CleanupSummary } from './report.ts';
+import type { CleanupRequest, VolumePolicy } from './request.ts';
+
+export interface CleanupSettings {
+  policy: VolumePolicy;
+  retentionSeconds: number;
+  pageSize: number;
+  /** Changes made at once within a page. */
+  concurrency: number;
+}
+
+export interface CleanupContext {
+  resources: Resources;
+  tenants: TenantDirectory;
+  logger: Logger;
+  settings: CleanupSettings;
+  now?: () => number;
+}
+
+type Kind = { apiVersion: string; kind: string };
+const jobKind: Kind = { apiVersion: 'batch/v1', kind: 'Job' };
+const claimKind: Kind = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' };
+const volumeKind: Kind = { apiVersion: 'v1', kind: 'PersistentVolume' };
+
+/** Pages of the objects of a kind, across all namespaces, that match selector: memory stays one page. */
+async function* pages<T extends KubernetesObject>(resources: Resources, kind: Kind, labelSelector: string, limit: number): AsyncGenerator<T[]> {
+  let token: string | undefined;
+  do {
+    const page = await resources.list<T>(kind.apiVersion, kind.kind, { labelSelector, limit, continue: token });
+    yield page.items;
+    token = page.continue;
+  } while (token);
+}
+
+const ref = (kind: Kind, o: KubernetesObject) => ({ ...kind, name: o.metadata!.name!, namespace: o.metadata?.namespace });
+
+/** When a Job finished (Complete or Failed), or undefined while it runs. */
+export function finishedAt(job: V1Job): number | undefined {
+  const done = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+  const when = done?.lastTransitionTime ?? job.status?.completionTime;
+  return when ? new Date(when as unknown as string).getTime() : undefined;
+}
+
+class Run {
+  readonly report: CleanupReport;
+  private readonly ctx: CleanupContext;
+  private readonly dryRun: boolean;
+
+  constructor(ctx: CleanupContext, report: CleanupReport, dryRun: boolean) {
+    this.ctx = ctx;
+    this.report = report;
+    this.dryRun = dryRun;
+  }
+
+  /** Records action on obj, doing it unless this is a dry run; a failure is reported and the run goes on. */
+  async act(action: CleanupAction, obj: KubernetesObject, change?: () => Promise<unknown>): Promise<void> {
+    if (this.dryRun || !change) return this.report.record(action, obj);
+    try {
+      await change();
+      this.report.record(action, obj);
+    } catch (err) {
+      if (err instanceof NotFoundError) return; // gone meanwhile: nothing left to do
+      this.report.fail(action, obj, err);
+    }
+  }
+
+  /** Applies visit to every object of kind matching selector, a page at a time, a few changes at once. */
+  async each<T extends KubernetesObject>(kind: Kind, selector: string, visit: (o: T) => Promise<void>): Promise<void> {
+    const limit = pLimit(this.ctx.settings.concurrency);
+    for await (const page of pages<T>(this.ctx.resources, kind, selector, this.ctx.settings.pageSize)) {
+      await Promise.all(page.map((o) => limit(() => visit(o))));
+    }
+  }
+
+  delete(kind: Kind, o: KubernetesObject): Promise<void> {
+    return this.ctx.resources.delete(ref(kind, o), { uid: o.metadata?.uid, propagationPolicy: 'Background' });
+  }
+}
+
+async function scheduled(ctx: CleanupContext, request: Extract<CleanupRequest, { action: 'scheduled' }>): Promise<CleanupReport> {
+  const run = new Run(ctx, new CleanupReport({ mode: 'scheduled', dryRun: request.dryRun }), request.dryRun);
+  const cutoff = (ctx.now ?? Date.now)() - (request.retentionSeconds ?? ctx.settings.retentionSeconds) * 1000;
+  const policy = request.pvPolicy ?? ctx.settings.policy;
+
+  await run.each<V1Job>(jobKind, managedSelector, async (job) => {
+    const finished = finishedAt(job);
+    if (finished !== undefined && finished <= cutoff) await run.act('deleteJob', job, () => run.delete(jobKind, job));
+  });
+  await run.each<V1PersistentVolume>(volumeKind, managedSelector, async (pv) => {
+    if (pv.status?.phase !== 'Released') return;
+    if (policy === 'keep') return run.act('keepVolume', pv);
+    if (policy === 'delete') return run.act('deleteVolume', pv, () => run.delete(volumeKind, pv));
+    // Recycle: drop the gone claim's uid but keep its name, so the same user's next claim binds again, data kept.
+    // resourceVersion makes the patch fail, and be reported, if the volume changed since it was listed.
+    await run.act('recycleVolume', pv, () =>
+      ctx.resources.mergePatch(ref(volumeKind, pv), { metadata: { resourceVersion: pv.metadata?.resourceVersion }, spec: { claimRef: { uid: null, resourceVersion: null } } }),
+    );
+  });
+  return run.report;
+}
+
+async function tenantRemoved(ctx: CleanupContext, request: Extract<CleanupRequest, { action: 'tenant-removed' }>): Promise<CleanupReport> {
+  const { tenant } = request;
+  if (!request.force) {
+    // A mistaken event must not wipe a live tenant: go on only once the tenant service says it is gone.
+    const stillThere = await ctx.tenants.get(tenant, { fresh: true }).then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof NotFoundError) return false;
+        throw err;
+      },
+    );
+    if (stillThere) {
+      throw new ConflictError(`Tenant ${tenant} still exists in the tenant service; nothing was deleted (send force: true to clean up anyway).`, {
+        code: 'TENANT_STILL_EXISTS',
+      });
+    }
+  }
+  const run = new Run(ctx, new CleanupReport({ mode: 'tenant-removed', dryRun: request.dryRun, tenant }), request.dryRun);
+  const selector = `${managedSelector},moop.io/tenant=${labelValue(tenant)}`;
+  // Jobs first, so that their pods let go of the claims; volumes last.
+  for (const [kind, action] of [[jobKind, 'deleteJob'], [claimKind, 'deleteClaim'], [volumeKind, 'deleteVolume']] as const) {
+    await run.each(kind, selector, async (o) => {
+      if (belongsToTenant(o, tenant)) await run.act(action, o, () => run.delete(kind, o));
+    });
+  }
+  return run.report;
+}
+
+/** Runs one cleanup request and returns its summary, also written as log lines. */
+export async function runCleanup(ctx: CleanupContext, request: CleanupRequest): Promise<CleanupSummary> {
+  const report = request.action === 'scheduled' ? await scheduled(ctx, request) : await tenantRemoved(ctx, request);
+  return report.log(ctx.logger);
+}

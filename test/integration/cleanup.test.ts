@@ -1,0 +1,226 @@
+// The cleanup function through serverless-offline's Lambda invoke endpoint, against a mix of managed and unmanaged
+// objects of several tenants in the local cluster.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { tenants } from '../fixtures/tenants.ts';
+import { call, invoke, removeTenant } from '../support/api.ts';
+import { admin, eventually, statusOfCall } from '../support/cluster.ts';
+import { byUserPrefix, sweep } from '../support/managed.ts';
+import { userPrefix } from '../support/names.ts';
+
+const prefix = userPrefix('cleanup');
+const suffix = randomBytes(3).toString('hex');
+const { core, batch, kc } = admin();
+const jobs = new Set<string>();
+const unmanaged = { pv: `pv-${tenants.a.id}-${prefix}lookalike-default`, claim: `claim-${suffix}`, job: `job-unmanaged-${suffix}` };
+
+afterAll(async () => {
+  await sweep((o: KubernetesObject) => byUserPrefix(prefix)(o) || jobs.has(o.metadata?.name ?? ''));
+  await core.deletePersistentVolume({ name: unmanaged.pv }).catch(() => undefined);
+  await batch.deleteNamespacedJob({ name: unmanaged.job, namespace: 'tenant-a', propagationPolicy: 'Background' }).catch(() => undefined);
+});
+
+/** A PV and matching claim for user of tenant, bound, then the claim deleted: the PV ends Released. */
+async function releasedVolume(tenant: string, user: string): Promise<string> {
+  const pv = await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: user } });
+  await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user, match: true } });
+  const name: string = pv.body.metadata.name;
+  await eventually(`${name} to bind`, async () => ((await core.readPersistentVolume({ name })).status?.phase === 'Bound' ? true : undefined));
+  await call('DELETE', '/service/v1/volumes/pvcs', { query: { tenant, username: user } });
+  await eventually(`${name} to be Released`, async () => ((await core.readPersistentVolume({ name })).status?.phase === 'Released' ? true : undefined));
+  return name;
+}
+
+async function finishedJob(tenant: string): Promise<string> {
+  const created = await call('POST', '/service/v1/pods', { body: { tenant, cmd: 'true', wait: 20 } });
+  expect(created.body.status?.succeeded).toBe(1);
+  jobs.add(created.body.metadata.name);
+  return `${created.body.metadata.namespace}/${created.body.metadata.name}`;
+}
+
+/** An unlabelled PV with a name like the service's, Released, and an unlabelled finished Job. */
+async function unmanagedObjects(): Promise<void> {
+  await core.createPersistentVolume({
+    body: {
+      metadata: { name: unmanaged.pv, labels: { pv: unmanaged.pv } },
+      spec: { accessModes: ['ReadWriteMany'], capacity: { storage: '1Mi' }, nfs: { server: '10.0.0.2', path: '/other' } },
+    },
+  });
+  await core.createNamespacedPersistentVolumeClaim({
+    namespace: 'tenant-a',
+    body: { metadata: { name: unmanaged.claim }, spec: { accessModes: ['ReadWriteMany'], storageClassName: '', resources: { requests: { storage: '1Mi' } }, selector: { matchLabels: { pv: unmanaged.pv } } } },
+  });
+  await eventually('the unmanaged PV to bind', async () => ((await core.readPersistentVolume({ name: unmanaged.pv })).status?.phase === 'Bound' ? true : undefined));
+  await core.deleteNamespacedPersistentVolumeClaim({ name: unmanaged.claim, namespace: 'tenant-a' });
+  await batch.createNamespacedJob({
+    namespace: 'tenant-a',
+    body: { metadata: { name: unmanaged.job }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', args: ['true'] }] } } } },
+  });
+  await eventually('the unmanaged PV to be Released and its Job to finish', async () => {
+    const pv = await core.readPersistentVolume({ name: unmanaged.pv });
+    const job = await batch.readNamespacedJob({ name: unmanaged.job, namespace: 'tenant-a' });
+    return pv.status?.phase === 'Released' && job.status?.succeeded === 1 ? true : undefined;
+  });
+}
+
+const phase = async (name: string): Promise<string | undefined> => (await core.readPersistentVolume({ name })).status?.phase;
+
+describe('the cleanup function', () => {
+  it('on a schedule, reports in a dry run exactly what the real run then does, touching only managed objects', async () => {
+    await unmanagedObjects();
+    const volumes = [await releasedVolume(tenants.a.id, `${prefix}alice`), await releasedVolume(tenants.b.id, `${prefix}bob`)];
+    const finished = [await finishedJob(tenants.a.id), await finishedJob(tenants.b.id)];
+    const event = { action: 'scheduled', retentionSeconds: 0, pvPolicy: 'recycle' };
+
+    const dry = await invoke('cleanup', { ...event, dryRun: true });
+
+    expect(dry.error).toBeUndefined();
+    expect(dry.payload).toEqual({
+      mode: 'scheduled',
+      dryRun: true,
+      actions: {
+        deleteJob: { count: expect.any(Number), names: expect.arrayContaining(finished) },
+        recycleVolume: { count: expect.any(Number), names: expect.arrayContaining(volumes) },
+      },
+      failures: [],
+    });
+    expect(dry.payload.actions.recycleVolume.names).not.toContain(unmanaged.pv);
+    expect(dry.payload.actions.deleteJob.names).not.toContain(`tenant-a/${unmanaged.job}`);
+    for (const v of volumes) expect(await phase(v)).toBe('Released');
+    for (const j of finished) expect(await statusOfCall(batch.readNamespacedJob({ name: j.split('/')[1]!, namespace: j.split('/')[0]! }))).toBe('ok');
+
+    const real = await invoke('cleanup', event);
+
+    expect(real.payload).toEqual({ ...dry.payload, dryRun: false });
+    for (const v of volumes) await eventually(`${v} to be Available again`, async () => ((await phase(v)) === 'Available' ? true : undefined));
+    for (const j of finished) {
+      const [namespace, name] = j.split('/') as [string, string];
+      await eventually(`${j} and its pods to be gone`, async () => {
+        const pods = await core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` });
+        return (await statusOfCall(batch.readNamespacedJob({ name, namespace }))) === 404 && pods.items.length === 0 ? true : undefined;
+      });
+    }
+    expect(await phase(unmanaged.pv)).toBe('Released');
+    expect(await statusOfCall(batch.readNamespacedJob({ name: unmanaged.job, namespace: 'tenant-a' }))).toBe('ok');
+
+    expect((await invoke('cleanup', event)).payload).toEqual({ mode: 'scheduled', dryRun: false, actions: {}, failures: [] });
+  });
+
+  it('under recycle, lets the same user\'s new claim bind the volume again, data path kept', async () => {
+    const user = `${prefix}carol`;
+    const volume = await releasedVolume(tenants.a.id, user);
+    await invoke('cleanup', { action: 'scheduled', pvPolicy: 'recycle' });
+
+    await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenants.a.id, username: user, match: true } });
+
+    const bound = await eventually('the new claim to bind the recycled volume', async () => {
+      const answer = await call('GET', '/service/v1/volumes/pvcs', { query: { tenant: tenants.a.id, username: user } });
+      return answer.body.status?.phase === 'Bound' ? answer.body : undefined;
+    });
+    expect(bound.spec.volumeName).toBe(volume);
+    expect((await core.readPersistentVolume({ name: volume })).spec?.nfs?.path).toBe(`/exports/moop/${user}`);
+  });
+
+  it('under delete, deletes Released managed volumes, reports one that cannot be deleted, and goes on', async () => {
+    const [deletable, guarded] = [await releasedVolume(tenants.a.id, `${prefix}dave`), await releasedVolume(tenants.a.id, `${prefix}erin`)];
+    await guardAgainstDeletion(guarded);
+    try {
+      const result = await invoke('cleanup', { action: 'scheduled', pvPolicy: 'delete' });
+
+      expect(result.payload.actions.deleteVolume.names).toContain(deletable);
+      expect(result.payload.actions.deleteVolume.names).not.toContain(guarded);
+      expect(result.payload.failures).toEqual([{ action: 'deleteVolume', name: guarded, error: expect.stringMatching(/cleanup-test-guard/) }]);
+      await eventually(`${deletable} to be gone`, async () => ((await statusOfCall(core.readPersistentVolume({ name: deletable }))) === 404 ? true : undefined));
+      expect(await phase(guarded)).toBe('Released');
+      expect(await phase(unmanaged.pv)).toBe('Released');
+    } finally {
+      await unguard();
+    }
+  });
+
+  it('for a removed tenant, deletes its claims, volumes and Jobs everywhere, and nothing of other tenants', async () => {
+    const leaving = tenants.leaving.id;
+    const user = `${prefix}frank`;
+    await call('POST', '/service/v1/volumes/pvs', { body: { tenant: leaving, username: user, path: 'f' } });
+    await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: leaving, username: user, match: true } });
+    await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: leaving, username: user, tag: 'plain' } });
+    const job = await finishedJob(leaving);
+    const stays = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenants.a.id, username: user } });
+
+    const refused = await invoke('cleanup', { action: 'tenant-removed', tenant: leaving });
+    expect(refused).toEqual({ error: 'Unhandled', payload: expect.objectContaining({ errorMessage: expect.stringMatching(/^Tenant 5c88a9ec5b6c2e3c4a3b2d1c still exists in the tenant service; nothing was deleted/) }) });
+
+    await removeTenant(leaving);
+    const dry = await invoke('cleanup', { action: 'tenant-removed', tenant: leaving, dryRun: true });
+    expect(dry.payload).toEqual({
+      mode: 'tenant-removed',
+      dryRun: true,
+      tenant: leaving,
+      actions: {
+        deleteClaim: { count: 2, names: [`tenant-c/pvc-${leaving}-${user}-default`, `tenant-c/pvc-${leaving}-${user}-plain`] },
+        deleteJob: { count: 1, names: [job] },
+        deleteVolume: { count: 1, names: [`pv-${leaving}-${user}-default`] },
+      },
+      failures: [],
+    });
+
+    const real = await invoke('cleanup', { action: 'tenant-removed', tenant: leaving });
+
+    expect(real.payload).toEqual({ ...dry.payload, dryRun: false });
+    await eventually('the tenant\'s objects to be gone', async () => {
+      const [pvs, pvcs, js] = await Promise.all([
+        core.listPersistentVolume({ labelSelector: `moop.io/tenant=${leaving}` }),
+        core.listPersistentVolumeClaimForAllNamespaces({ labelSelector: `moop.io/tenant=${leaving}` }),
+        batch.listJobForAllNamespaces({ labelSelector: `moop.io/tenant=${leaving}` }),
+      ]);
+      return pvs.items.length + pvcs.items.length + js.items.length === 0 ? true : undefined;
+    });
+    expect(await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name: stays.body.metadata.name, namespace: 'tenant-a' }))).toBe('ok');
+    expect((await invoke('cleanup', { action: 'tenant-removed', tenant: leaving })).payload.actions).toEqual({});
+  });
+
+  it('refuses an event it does not understand, changing nothing', async () => {
+    expect(await invoke('cleanup', { action: 'everything' })).toEqual({
+      error: 'Unhandled',
+      payload: expect.objectContaining({ errorMessage: expect.stringMatching(/^Invalid cleanup event: action: /) }),
+    });
+    expect(await invoke('cleanup', { 'detail-type': 'Object Created', detail: {} })).toEqual({
+      error: 'Unhandled',
+      payload: expect.objectContaining({ errorMessage: 'Cleanup does not handle EventBridge events of type "Object Created".' }),
+    });
+  });
+});
+
+// A ValidatingAdmissionPolicy, enforced by the API server itself, that refuses to delete one PV.
+const policyName = `cleanup-test-guard-${suffix}`;
+async function guardAgainstDeletion(pv: string): Promise<void> {
+  const { KubernetesObjectApi } = await import('@kubernetes/client-node');
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  await objects.create({
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: { name: policyName },
+    spec: {
+      failurePolicy: 'Fail',
+      matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['DELETE'], resources: ['persistentvolumes'] }] },
+      validations: [{ expression: `oldObject.metadata.name != '${pv}'`, message: `${policyName} protects this volume` }],
+    },
+  } as KubernetesObject);
+  await objects.create({
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata: { name: policyName },
+    spec: { policyName, validationActions: ['Deny'] },
+  } as KubernetesObject);
+  await eventually('the admission policy to take effect', async () =>
+    (await statusOfCall(core.deletePersistentVolume({ name: pv, dryRun: 'All' }))) !== 'ok' ? true : undefined,
+  );
+}
+
+async function unguard(): Promise<void> {
+  const { KubernetesObjectApi } = await import('@kubernetes/client-node');
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  for (const kind of ['ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicy']) {
+    await objects.delete({ apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name: policyName } }).catch(() => undefined);
+  }
+}

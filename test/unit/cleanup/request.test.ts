@@ -1,0 +1,39 @@
+import { BadRequestError } from '../../../lib/errors.ts';
+import { parseCleanupEvent } from '../../../lib/cleanup/request.ts';
+
+describe('parseCleanupEvent', () => {
+  it('reads the schedule\'s EventBridge event as a scheduled run', () => {
+    expect(parseCleanupEvent({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} })).toEqual({ action: 'scheduled', dryRun: false });
+  });
+
+  it('reads the tenant service\'s TenantRemoved event', () => {
+    expect(parseCleanupEvent({ 'detail-type': 'TenantRemoved', source: 'moop.tenants', detail: { tenant: 't1' } })).toEqual({
+      action: 'tenant-removed',
+      tenant: 't1',
+      dryRun: false,
+      force: false,
+    });
+  });
+
+  it('reads direct invocations with their overrides', () => {
+    expect(parseCleanupEvent({ action: 'scheduled', dryRun: true, pvPolicy: 'delete', retentionSeconds: 0 })).toEqual({
+      action: 'scheduled',
+      dryRun: true,
+      pvPolicy: 'delete',
+      retentionSeconds: 0,
+    });
+  });
+
+  it.each([
+    [{}, /^Invalid cleanup event: action: /],
+    [{ action: 'tenant-removed' }, /tenant: Invalid input: expected string/],
+    [{ action: 'tenant-removed', tenant: '../x' }, /tenant: must be letters, digits/],
+    [{ action: 'scheduled', pvPolicy: 'shred' }, /pvPolicy: Invalid option/],
+    [{ action: 'scheduled', everything: true }, /Unrecognized key: "everything"/],
+    [{ 'detail-type': 'TenantRemoved', detail: {} }, /tenant: Invalid input/],
+    [null, /^Invalid cleanup event/],
+  ])('refuses %j', (event, message) => {
+    expect(() => parseCleanupEvent(event)).toThrow(BadRequestError);
+    expect(() => parseCleanupEvent(event)).toThrow(message);
+  });
+});
