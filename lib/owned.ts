@@ -43,17 +43,30 @@ export async function getOwned<T extends KubernetesObject>(resources: Resources,
   throw new NotFoundError(`No ${names} for ${describeOwner(owner)}.`, { code: 'OBJECT_NOT_FOUND' });
 }
 
-/** Deletes obj, which must be the object just read as the owner's: a uid precondition keeps a replacement safe. */
+/**
+ * Deletes obj, which must be the object just read as the owner's. Preconditions on uid and resourceVersion make
+ * exactly one of racing deletes win (a claim or volume stays while its finalizer runs, and a second DELETE of it
+ * would otherwise succeed too); a benign change since the read (a status update) is re-read and retried.
+ */
 export async function deleteOwned(resources: Resources, obj: KubernetesObject, options: { propagationPolicy?: 'Background' | 'Foreground' } = {}): Promise<string> {
   const ref = { apiVersion: obj.apiVersion!, kind: obj.kind!, name: obj.metadata!.name!, namespace: obj.metadata?.namespace };
-  try {
-    await resources.delete(ref, { uid: obj.metadata?.uid, ...options });
-  } catch (err) {
-    // Gone meanwhile (a concurrent DELETE won) or replaced by another object of that name: either way not ours to delete.
-    if (err instanceof NotFoundError || err instanceof ConflictError) {
-      throw new NotFoundError(`${label(ref)} was deleted or replaced meanwhile.`, { code: 'OBJECT_NOT_FOUND', cause: err });
+  const gone = (cause?: unknown): NotFoundError =>
+    new NotFoundError(`${label(ref)} was deleted or replaced meanwhile.`, { code: 'OBJECT_NOT_FOUND', cause });
+  let current = obj;
+  for (let attempt = 1; ; attempt++) {
+    if (current.metadata?.deletionTimestamp) {
+      throw new NotFoundError(`${label(ref)} is already being deleted.`, { code: 'OBJECT_NOT_FOUND' });
     }
-    throw err;
+    try {
+      await resources.delete(ref, { uid: obj.metadata?.uid, resourceVersion: current.metadata?.resourceVersion, ...options });
+      return ref.name;
+    } catch (err) {
+      if (err instanceof NotFoundError) throw gone(err);
+      if (!(err instanceof ConflictError) || attempt >= 3) throw err;
+      current = await resources.get(ref).catch((e: unknown) => {
+        throw e instanceof NotFoundError ? gone(e) : e;
+      });
+      if (current.metadata?.uid !== obj.metadata?.uid) throw gone(err);
+    }
   }
-  return ref.name;
 }

@@ -36,6 +36,8 @@ export interface ListPage<T> {
 export interface DeleteOptions {
   /** Delete only if the object still has this uid: what was checked is what goes. */
   uid?: string;
+  /** Delete only if the object is unchanged since it was read: of racing deletes, one wins. */
+  resourceVersion?: string;
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
 }
 
@@ -108,7 +110,7 @@ export class Resources {
     const body = {
       apiVersion: 'v1',
       kind: 'DeleteOptions',
-      ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
+      ...(options.uid || options.resourceVersion ? { preconditions: { uid: options.uid, resourceVersion: options.resourceVersion } } : {}),
       ...(options.propagationPolicy ? { propagationPolicy: options.propagationPolicy } : {}),
     };
     await this.kube.request({ method: 'DELETE', path, body });

@@ -9,7 +9,7 @@ export const TenantId = z
   .min(1, 'must not be empty')
   .max(63, 'must be at most 63 characters')
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-", starting with a letter or digit')
-  .describe('Tenant id');
+  .meta({ description: 'Tenant id', examples: ['5c88a9ec5b6c2e3c4a3b2d1f'] });
 
 // Letters and digits of any script, with spaces and . _ @ + - inside: no path separators, no shell metacharacters.
 const person = /^[\p{L}\p{N}][\p{L}\p{N}\p{M} ._@+-]*$/u;
@@ -25,8 +25,8 @@ function personField(max: number, what: string) {
     .describe(what);
 }
 
-export const Username = personField(100, 'MOOP username');
-export const Tag = personField(63, 'Volume tag; defaults to "default"').default('default');
+export const Username = personField(100, 'MOOP username').meta({ examples: ['alice', 'Élodie M.'] });
+export const Tag = personField(63, 'Volume tag; defaults to "default"').meta({ examples: ['default', 'exam'] }).default('default');
 
 /** A path inside the NFS prefix: relative, no '..' segment, no control characters. */
 export const VolumePath = z
@@ -38,7 +38,7 @@ export const VolumePath = z
   .refine((s) => !s.includes('\\'), 'must use "/" as separator')
   .refine((s) => !s.split('/').includes('..'), 'must not contain ".." segments')
   .refine((s) => s.split('/').some((seg) => seg !== '' && seg !== '.'), 'must name a folder below the prefix')
-  .describe('Path of the volume below NFS_PREFIX');
+  .meta({ description: 'Path of the volume below NFS_PREFIX', examples: ['courses/ds101'] });
 
 /** A query-string boolean: exactly "true" or "false". */
 export const QueryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -54,7 +54,7 @@ export const JobName = z
   .min(1, 'must not be empty')
   .max(63, 'must be at most 63 characters')
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Job name: lower-case letters, digits and "-"')
-  .describe('Name of a Job this service made');
+  .meta({ description: 'Name of a Job this service made', examples: ['job-5c88a9ec5b6c2e3c4a3b2d1f-abcdefgh'] });
 
 function containerPath(what: string, absolute: boolean) {
   return z

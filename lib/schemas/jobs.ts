@@ -20,7 +20,7 @@ export const CreateJobBody = z.strictObject({
     .max(8192, 'must be at most 8192 characters')
     .refine((s) => s.trim() !== '', 'must not be empty')
     .refine((s) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s), 'must not contain control characters other than tab and newline')
-    .describe('Shell command, run as /bin/sh -c <cmd>'),
+    .meta({ description: 'Shell command, run as /bin/sh -c <cmd>', examples: ['cp -r /src/* /dest/'] }),
   vols: z
     .array(JobVolume)
     .max(maxJobVolumes, `must hold at most ${maxJobVolumes} volumes`)

@@ -1,0 +1,29 @@
+// Every HTTP route: method, path, input schema and answer. The handlers validate with these schemas and the
+// OpenAPI document is generated from them, so the two cannot drift apart (a test checks serverless.yml too).
+import type { z } from 'zod';
+import { CreateJobBody, JobQuery } from './schemas/jobs.ts';
+import { ClaimAnswer, Deleted, Health, KubeObject } from './schemas/responses.ts';
+import { CreateClaimBody, CreateVolumeBody, DeleteClaimQuery, VolumeQuery } from './schemas/volumes.ts';
+
+export interface Route {
+  method: 'get' | 'post' | 'delete';
+  path: string;
+  summary: string;
+  query?: z.ZodObject;
+  body?: z.ZodObject;
+  success: { status: 200 | 201; schema: z.ZodType };
+}
+
+export const routes = {
+  health: { method: 'get', path: '/service/v1/health', summary: 'Whether the Kubernetes API server is ready', success: { status: 200, schema: Health } },
+  openapi: { method: 'get', path: '/service/v1/openapi.json', summary: 'This document', success: { status: 200, schema: KubeObject.partial().passthrough() } },
+  createVolume: { method: 'post', path: '/service/v1/volumes/pvs', summary: "Create a user's NFS PersistentVolume", body: CreateVolumeBody, success: { status: 201, schema: KubeObject } },
+  getVolume: { method: 'get', path: '/service/v1/volumes/pvs', summary: "Read a user's PersistentVolume", query: VolumeQuery, success: { status: 200, schema: KubeObject } },
+  deleteVolume: { method: 'delete', path: '/service/v1/volumes/pvs', summary: "Delete a user's PersistentVolume", query: VolumeQuery, success: { status: 200, schema: Deleted } },
+  createClaim: { method: 'post', path: '/service/v1/volumes/pvcs', summary: "Create a user's PersistentVolumeClaim", body: CreateClaimBody, success: { status: 201, schema: KubeObject } },
+  getClaim: { method: 'get', path: '/service/v1/volumes/pvcs', summary: "Read a user's claim, and why it is not bound", query: VolumeQuery, success: { status: 200, schema: ClaimAnswer } },
+  deleteClaim: { method: 'delete', path: '/service/v1/volumes/pvcs', summary: "Delete a user's claim unless pods mount it", query: DeleteClaimQuery, success: { status: 200, schema: Deleted } },
+  createJob: { method: 'post', path: '/service/v1/pods', summary: 'Run a copy Job', body: CreateJobBody, success: { status: 201, schema: KubeObject } },
+  getJob: { method: 'get', path: '/service/v1/pods', summary: "Read a tenant's Job and its status", query: JobQuery, success: { status: 200, schema: KubeObject } },
+  deleteJob: { method: 'delete', path: '/service/v1/pods', summary: "Delete a tenant's Job and its pods", query: JobQuery, success: { status: 200, schema: Deleted } },
+} satisfies Record<string, Route>;
