@@ -3,7 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { resolve } from 'node:path';
 import { loadConfig, type Config } from './config.ts';
 import { KubeClient } from './kube/client.ts';
-import { loadKubeConfig } from './kube/kubeconfig.ts';
+import { loadKubeconfig } from './kube/kubeconfig.ts';
 import { Resources } from './kube/resources.ts';
 import { logger } from './log.ts';
 import { cachedTenants, type TenantDirectory } from './tenants/directory.ts';
@@ -28,8 +28,7 @@ function once<T>(make: () => T): () => T {
 export function depsFrom(config: () => Config): Deps {
   const kube = once(async () => {
     const c = config();
-    const kc = loadKubeConfig(c.KUBECONFIG ? { file: c.KUBECONFIG } : { inCluster: true });
-    return KubeClient.fromKubeConfig(kc, { timeoutMs: c.KUBE_TIMEOUT_MS });
+    return new KubeClient(loadKubeconfig(c.KUBECONFIG ? { file: c.KUBECONFIG } : { inCluster: true }), { timeoutMs: c.KUBE_TIMEOUT_MS });
   });
   const resources = once(async () => new Resources(await kube()));
   const tenants = once(() => {

@@ -3,11 +3,13 @@
 import { createServer, type Server } from 'node:http';
 import type { LocalCluster } from './cluster/cluster.ts';
 
-/** Serves POST /apiserver/stop and POST /apiserver/start; resolves with the server's URL. */
+/** Serves POST /apiserver/{stop,start,pause,resume}; resolves with the server's URL. */
 export function startControlServer(cluster: LocalCluster): Promise<{ url: string; server: Server }> {
   const actions: Record<string, () => Promise<void>> = {
     'POST /apiserver/stop': () => cluster.stopApiServer(),
     'POST /apiserver/start': () => cluster.startApiServer(),
+    'POST /apiserver/pause': async () => cluster.pauseApiServer(),
+    'POST /apiserver/resume': async () => cluster.resumeApiServer(),
   };
   const server = createServer((req, res) => {
     const action = actions[`${req.method} ${req.url}`];

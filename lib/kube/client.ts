@@ -1,9 +1,11 @@
-// A thin JSON client for the Kubernetes API. Hand-written over undici because client-node's generic API re-types
-// every object through its models (dropping and reformatting fields) and opens a new TLS connection per request,
-// while callers need the API server's own JSON and one kept-alive connection across Lambda invocations.
-import type { KubeConfig } from '@kubernetes/client-node';
-import { Agent } from 'undici';
+// A thin JSON client for the Kubernetes API over node:https. Hand-written because client-node's generic API
+// re-types every object through its models (dropping and reformatting fields) and opens a new TLS connection per
+// request, while callers need the API server's own JSON and one kept-alive connection across Lambda invocations.
+import { readFileSync } from 'node:fs';
+import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { UnavailableError } from '../errors.ts';
 import { kubeFailure, kubeNetworkFailure } from './failures.ts';
+import type { ClusterAccess } from './kubeconfig.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -22,33 +24,37 @@ export interface KubeClientOptions {
   timeoutMs: number;
 }
 
-/** Makes requests to one API server with the credentials of a KubeConfig. */
+const tokenFileTtlMs = 60_000;
+
+/** Makes requests to one API server with one set of credentials. */
 export class KubeClient {
   readonly server: string;
-  private readonly kc: KubeConfig;
+  private readonly access: ClusterAccess;
   private readonly agent: Agent;
   private readonly timeoutMs: number;
+  private fileToken: { value: string; readAt: number } | undefined;
 
-  private constructor(kc: KubeConfig, server: string, agent: Agent, timeoutMs: number) {
-    this.kc = kc;
-    this.server = server;
-    this.agent = agent;
-    this.timeoutMs = timeoutMs;
+  constructor(access: ClusterAccess, options: KubeClientOptions) {
+    this.access = access;
+    this.server = access.server;
+    this.timeoutMs = options.timeoutMs;
+    this.agent = new Agent({
+      keepAlive: true,
+      ca: access.ca,
+      cert: access.cert,
+      key: access.key,
+      rejectUnauthorized: !access.insecureSkipTlsVerify,
+      servername: access.tlsServerName,
+    });
   }
 
-  /** Builds a client whose TLS settings come from the kubeconfig's current cluster and user. */
-  static async fromKubeConfig(kc: KubeConfig, options: KubeClientOptions): Promise<KubeClient> {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig names no current cluster');
-    const tls: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean; servername?: string } = {};
-    await kc.applyToHTTPSOptions(tls);
-    const agent = new Agent({
-      connect: { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.rejectUnauthorized, servername: tls.servername, timeout: options.timeoutMs },
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      keepAliveTimeout: 30_000,
-    });
-    return new KubeClient(kc, cluster.server.replace(/\/+$/, ''), agent, options.timeoutMs);
+  private bearer(): string | undefined {
+    if (this.access.token) return this.access.token;
+    if (!this.access.tokenFile) return undefined;
+    if (!this.fileToken || Date.now() - this.fileToken.readAt > tokenFileTtlMs) {
+      this.fileToken = { value: readFileSync(this.access.tokenFile, 'utf8').trim(), readAt: Date.now() };
+    }
+    return this.fileToken.value;
   }
 
   /** Sends one request and returns the parsed JSON answer; failures become domain errors (see failures.ts). */
@@ -56,39 +62,57 @@ export class KubeClient {
     const url = new URL(this.server + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json' };
-    // Asked per request: exec and OIDC credentials expire, and client-node refreshes them here.
-    const auth: { headers?: Record<string, string> } = {};
-    await this.kc.applyToHTTPSOptions(auth);
-    Object.assign(headers, auth.headers);
-    if (req.body !== undefined) headers['content-type'] = req.contentType ?? 'application/json';
-    let response;
+    const token = this.bearer();
+    if (token) headers.authorization = `Bearer ${token}`;
+    const body = req.body === undefined ? undefined : JSON.stringify(req.body);
+    if (body !== undefined) headers['content-type'] = req.contentType ?? 'application/json';
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    let answer: { status: number; text: string };
     try {
-      response = await this.agent.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method: req.method,
-        headers,
-        body: req.body === undefined ? undefined : JSON.stringify(req.body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+      answer = await send(url, { method: req.method, headers, agent: this.agent, signal }, body);
+    } catch (err) {
+      throw kubeNetworkFailure(signal.aborted ? signal.reason : err, this.server);
+    }
+    const data: unknown = parseJson(answer.text);
+    if (answer.status >= 200 && answer.status < 300) return data as T;
+    const failure = kubeFailure(answer.status, data, `${req.method} ${req.path}`);
+    // A starting API server serves requests before its authorizer has synced, refusing them with 403 (or 500):
+    // while /readyz says it is not ready, that is "not available yet", not a real refusal.
+    if ((answer.status === 403 || answer.status === 500) && req.path !== '/readyz' && !(await this.ready())) {
+      throw new UnavailableError(`The Kubernetes API server at ${this.server} is starting and not ready yet; retry shortly.`, {
+        code: 'KUBERNETES_UNAVAILABLE',
+        cause: failure,
       });
-    } catch (err) {
-      throw kubeNetworkFailure(err, this.server);
     }
-    let text: string;
-    try {
-      text = await response.body.text();
-    } catch (err) {
-      throw kubeNetworkFailure(err, this.server);
-    }
-    const data: unknown = parseJson(text);
-    if (response.statusCode >= 200 && response.statusCode < 300) return data as T;
-    throw kubeFailure(response.statusCode, data, `${req.method} ${req.path}`);
+    throw failure;
+  }
+
+  /** Whether /readyz answers 200. */
+  private async ready(): Promise<boolean> {
+    return this.request({ method: 'GET', path: '/readyz' }).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Closes the kept-alive connections. */
   close(): Promise<void> {
-    return this.agent.close();
+    this.agent.destroy();
+    return Promise.resolve();
   }
+}
+
+function send(url: URL, options: RequestOptions, body: string | undefined): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 function parseJson(text: string): unknown {

@@ -39,13 +39,15 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
   throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `; last error: ${String(last)}` : ''}`);
 }
 
-async function control(action: 'stop' | 'start'): Promise<void> {
+async function control(action: 'stop' | 'start' | 'pause' | 'resume'): Promise<void> {
   const response = await fetch(`${process.env.MOOP_TEST_CONTROL_URL}/apiserver/${action}`, { method: 'POST' });
   if (response.status !== 204) throw new Error(`could not ${action} the API server: ${await response.text()}`);
 }
 
 export const stopApiServer = (): Promise<void> => control('stop');
 export const startApiServer = (): Promise<void> => control('start');
+export const pauseApiServer = (): Promise<void> => control('pause');
+export const resumeApiServer = (): Promise<void> => control('resume');
 
 /** The HTTP status of a client-node call's failure, e.g. 403 or 404. */
 export async function statusOfCall(promise: Promise<unknown>): Promise<number | 'ok'> {

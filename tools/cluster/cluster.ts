@@ -32,6 +32,9 @@ export interface LocalCluster {
   dir: string;
   processes: ManagedProcess[];
   stopApiServer(): Promise<void>;
+  /** Freezes the API server (SIGSTOP): connections hang instead of being refused. */
+  pauseApiServer(): void;
+  resumeApiServer(): void;
   startApiServer(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -103,6 +106,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
       dir,
       processes,
       stopApiServer: () => apiserver.stop(),
+      pauseApiServer: () => apiserver.signal('SIGSTOP'),
+      resumeApiServer: () => apiserver.signal('SIGCONT'),
       startApiServer: async () => {
         if (!apiserver.running) await startApiServer();
       },

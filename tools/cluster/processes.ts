@@ -88,6 +88,11 @@ export class ManagedProcess {
     throw new Error(`${this.name} did not reach "${what}" within ${timeoutMs / 1000}s. Log ${this.logFile}:\n${this.logTail()}`);
   }
 
+  /** Sends a signal, e.g. SIGSTOP and SIGCONT to freeze and thaw the program. */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
   /** Stops the program: SIGTERM, then SIGKILL after graceMs. */
   async stop(graceMs = 5000): Promise<void> {
     const child = this.child;

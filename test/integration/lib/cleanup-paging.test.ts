@@ -4,7 +4,7 @@ import { jest } from '@jest/globals';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { runCleanup } from '../../../lib/cleanup/run.ts';
 import { KubeClient } from '../../../lib/kube/client.ts';
-import { loadKubeConfig } from '../../../lib/kube/kubeconfig.ts';
+import { loadKubeconfig } from '../../../lib/kube/kubeconfig.ts';
 import { Resources } from '../../../lib/kube/resources.ts';
 import { tenants } from '../../fixtures/tenants.ts';
 import { call } from '../../support/api.ts';
@@ -15,7 +15,7 @@ const prefix = userPrefix('paging');
 let kube: KubeClient;
 
 beforeAll(async () => {
-  kube = await KubeClient.fromKubeConfig(loadKubeConfig({ file: process.env.MOOP_TEST_SERVICE_KUBECONFIG! }), { timeoutMs: 5000 });
+  kube = new KubeClient(loadKubeconfig({ file: process.env.MOOP_TEST_SERVICE_KUBECONFIG! }), { timeoutMs: 5000 });
 });
 afterAll(async () => {
   await kube.close();

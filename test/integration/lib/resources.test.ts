@@ -1,6 +1,6 @@
 // lib/kube against the real API server, with the service's own least-privilege account.
 import { KubeClient } from '../../../lib/kube/client.ts';
-import { loadKubeConfig } from '../../../lib/kube/kubeconfig.ts';
+import { loadKubeconfig } from '../../../lib/kube/kubeconfig.ts';
 import { Resources } from '../../../lib/kube/resources.ts';
 import { TemplateError } from '../../../lib/errors.ts';
 
@@ -8,7 +8,7 @@ let kube: KubeClient;
 let resources: Resources;
 
 beforeAll(async () => {
-  kube = await KubeClient.fromKubeConfig(loadKubeConfig({ file: process.env.MOOP_TEST_SERVICE_KUBECONFIG! }), { timeoutMs: 5000 });
+  kube = new KubeClient(loadKubeconfig({ file: process.env.MOOP_TEST_SERVICE_KUBECONFIG! }), { timeoutMs: 5000 });
   resources = new Resources(kube);
 });
 afterAll(() => kube.close());

@@ -19,7 +19,7 @@ export default async function globalSetup(): Promise<void> {
   try {
     const moopkey = randomBytes(18).toString('base64url');
     await createTenantNamespaces(cluster.adminKubeconfig, tenantNamespaces, log);
-    const tenantService = await startFakeTenantService(Object.values(tenants), moopkey);
+    const tenantService = await startFakeTenantService(Object.values(tenants), moopkey, 5000);
     const offlineLog = join(cluster.dir, 'logs', 'offline.log');
     const offlineOut = createWriteStream(offlineLog);
     const [port, lambdaPort] = [await freePort(), await freePort()];
@@ -35,7 +35,8 @@ export default async function globalSetup(): Promise<void> {
         NFS_SERVER: '10.0.0.2',
         NFS_PREFIX: '/exports/moop/',
         TENANT_SERVICE_URL: tenantService.url,
-        TENANT_TIMEOUT_MS: '1000',
+        TENANT_TIMEOUT_MS: '2500',
+        KUBE_TIMEOUT_MS: '4000',
         TENANTS_FILE: '',
         LOG_LEVEL: 'DEBUG',
       },

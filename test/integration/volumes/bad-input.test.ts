@@ -74,7 +74,7 @@ const cases: [string, Case][] = [
   ['a claim template the API server rejects', post(pvcs, { tenant: tenants.rejectedTemplate.id, username: user }, 422, 'TEMPLATE_REJECTED', /Sometimes/)],
   ['a tenant whose namespace does not exist', post(pvcs, { tenant: tenants.missingNamespace.id, username: user }, 404, 'NAMESPACE_NOT_FOUND', "Namespace tenant-nowhere does not exist; the tenant's namespace must be created first.")],
   ['a tenant naming a system namespace', post(pvcs, { tenant: tenants.systemNamespace.id, username: user }, 422, 'TENANT_NAMESPACE_RESERVED')],
-  ['a tenant service that is slow', post(pvs, { ...volume, tenant: faultyTenantIds.slow }, 504, 'TENANT_SERVICE_TIMEOUT', 'The tenant service did not answer within 1000 ms.')],
+  ['a tenant service that is slow', post(pvs, { ...volume, tenant: faultyTenantIds.slow }, 504, 'TENANT_SERVICE_TIMEOUT', 'The tenant service did not answer within 2500 ms.')],
   ['a tenant service answering 500', post(pvs, { ...volume, tenant: faultyTenantIds.error }, 502, 'TENANT_SERVICE_FAILED', `The tenant service failed with HTTP 500 for tenant ${faultyTenantIds.error}.`)],
   ['a tenant service answering garbage', post(pvcs, { tenant: faultyTenantIds.garbage, username: user }, 502, 'TENANT_SERVICE_INVALID')],
   ['a tenant service answering a non-tenant', query('GET', pvs, { tenant: faultyTenantIds.notATenant, username: user }, 502, 'TENANT_SERVICE_INVALID')],

@@ -1,0 +1,135 @@
+// Faults upstream: the API server stopped or frozen mid-run, the tenant service slow or broken, and the API server
+// refusing requests. Each gives its status quickly, and the service recovers by itself.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { faultyTenantIds, tenants } from '../../fixtures/tenants.ts';
+import { call } from '../../support/api.ts';
+import { admin, eventually, pauseApiServer, resumeApiServer, startApiServer, statusOfCall, stopApiServer } from '../../support/cluster.ts';
+import { byUserPrefix, managedNames, sweep } from '../../support/managed.ts';
+import { userPrefix } from '../../support/names.ts';
+
+const prefix = userPrefix('faults');
+const tenant = tenants.a.id;
+const pvs = '/service/v1/volumes/pvs';
+
+afterAll(() => sweep(byUserPrefix(prefix)));
+
+async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = Date.now();
+  const value = await work();
+  return { ms: Date.now() - started, value };
+}
+
+describe('when the API server goes away mid-run', () => {
+  it('answers 503 within a few seconds while it is stopped, and recovers by itself when it returns', async () => {
+    const user = `${prefix}alice`;
+    await call('POST', pvs, { body: { tenant, username: user, path: 'a' } });
+    const statuses: number[] = [];
+    let running = true;
+    const load = (async () => {
+      while (running) {
+        const { ms, value } = await timed(() => call('GET', pvs, { query: { tenant, username: user } }));
+        expect(ms).toBeLessThan(3000);
+        statuses.push(value.status);
+      }
+    })();
+
+    await eventually('some answers before the outage', async () => (statuses.length >= 5 ? true : undefined));
+    await stopApiServer();
+    await eventually('503s during the outage', async () => (statuses.filter((s) => s === 503).length >= 5 ? true : undefined));
+    await startApiServer();
+    const okAgain = statuses.length;
+    await eventually('200s after the outage', async () => (statuses.slice(okAgain).filter((s) => s === 200).length >= 5 ? true : undefined));
+    running = false;
+    await load;
+
+    expect(new Set(statuses)).toEqual(new Set([200, 503]));
+    const down = await call('GET', pvs, { query: { tenant, username: user } });
+    expect(down.status).toBe(200);
+  });
+
+  it('answers 504 within its time limit while it hangs, and recovers when it wakes', async () => {
+    const user = `${prefix}bob`;
+    await call('POST', pvs, { body: { tenant, username: user, path: 'b' } });
+    expect((await call('GET', pvs, { query: { tenant, username: user } })).status).toBe(200); // warm: discovery and tenant cached
+    await pauseApiServer();
+    let hung;
+    try {
+      hung = await timed(() => call('GET', pvs, { query: { tenant, username: user } }));
+    } finally {
+      await resumeApiServer();
+    }
+
+    expect(hung.value).toEqual({ status: 504, body: { error: expect.stringMatching(/^The Kubernetes API server at .* did not answer in time$/), code: 'KUBERNETES_TIMEOUT' } });
+    expect(hung.ms).toBeGreaterThanOrEqual(3900);
+    expect(hung.ms).toBeLessThan(6000);
+    await eventually('the service to answer again', async () => ((await call('GET', pvs, { query: { tenant, username: user } })).status === 200 ? true : undefined));
+  });
+});
+
+describe('when the tenant service misbehaves', () => {
+  it.each([
+    ['slow', faultyTenantIds.slow, 504, 'TENANT_SERVICE_TIMEOUT'],
+    ['answering 500', faultyTenantIds.error, 502, 'TENANT_SERVICE_FAILED'],
+    ['answering garbage', faultyTenantIds.garbage, 502, 'TENANT_SERVICE_INVALID'],
+    ['hanging up', faultyTenantIds.hangUp, 503, 'TENANT_SERVICE_UNAVAILABLE'],
+  ])('answers a tenant service that is %s with its status within its 2.5 s limit', async (_what, id, status, code) => {
+    const { ms, value } = await timed(() => call('GET', pvs, { query: { tenant: id, username: 'x' } }));
+
+    expect(value).toEqual({ status, body: { error: expect.any(String), code } });
+    expect(ms).toBeLessThan(4000);
+  });
+});
+
+describe('when the API server refuses', () => {
+  const { kc } = admin();
+  const policy = `faults-refuse-${prefix.slice(-7, -1)}`;
+
+  afterAll(async () => {
+    const { KubernetesObjectApi } = await import('@kubernetes/client-node');
+    const objects = KubernetesObjectApi.makeApiClient(kc);
+    for (const kind of ['ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicy']) {
+      await objects.delete({ apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name: policy } }).catch(() => undefined);
+    }
+  });
+
+  it('answers its 403 with 502, its 409 with 409 and its 422 with 422, creating nothing', async () => {
+    // The API server's own admission control refuses, with reason Forbidden (HTTP 403), claims of one user.
+    const { KubernetesObjectApi } = await import('@kubernetes/client-node');
+    const objects = KubernetesObjectApi.makeApiClient(kc);
+    const forbidden = `${prefix}forbidden`;
+    await objects.create({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: policy },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['persistentvolumeclaims'] }] },
+        validations: [{ expression: `object.metadata.annotations['moop.io/user'] != '${forbidden}'`, reason: 'Forbidden', message: `${policy} refuses this user` }],
+      },
+    } as KubernetesObject);
+    await objects.create({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: policy },
+      spec: { policyName: policy, validationActions: ['Deny'] },
+    } as KubernetesObject);
+    const probe = { metadata: { name: 'probe', annotations: { 'moop.io/user': forbidden } }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Mi' } } } };
+    await eventually('the policy to take effect', async () =>
+      (await statusOfCall(admin().core.createNamespacedPersistentVolumeClaim({ namespace: 'tenant-a', body: probe, dryRun: 'All' }))) === 403 ? true : undefined,
+    );
+    const before = await managedNames();
+
+    const refused = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: forbidden } });
+
+    expect(refused).toEqual({
+      status: 502,
+      body: { error: expect.stringMatching(/^The Kubernetes API server refused the service's account: .*refuses this user/), code: 'KUBERNETES_FORBIDDEN' },
+    });
+    expect(await managedNames()).toEqual(before);
+
+    const user = `${prefix}carol`;
+    expect((await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user } })).status).toBe(201);
+    expect((await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user } })).body.code).toBe('ALREADY_EXISTS');
+    expect((await call('POST', pvs, { body: { tenant: tenants.rejectedTemplate.id, username: user, path: 'x' } })).status).toBe(422);
+  });
+});

@@ -1,0 +1,61 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../../lib/config.ts';
+import { loadKubeconfig } from '../../../lib/kube/kubeconfig.ts';
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+const doc = (user: object, cluster: object = { server: 'https://127.0.0.1:6443', 'certificate-authority-data': b64('CA') }) => `
+apiVersion: v1
+kind: Config
+current-context: svc@local
+clusters:
+- name: local
+  cluster: ${JSON.stringify(cluster)}
+users:
+- name: svc
+  user: ${JSON.stringify(user)}
+contexts:
+- name: other
+  context: {cluster: nowhere, user: nobody}
+- name: svc@local
+  context: {cluster: local, user: svc}
+`;
+
+describe('loadKubeconfig', () => {
+  it('reads the current context: server, CA and token', () => {
+    expect(loadKubeconfig({ yaml: doc({ token: 'abc' }) })).toEqual({
+      server: 'https://127.0.0.1:6443',
+      ca: Buffer.from('CA'),
+      token: 'abc',
+    });
+  });
+
+  it('reads client certificates and files relative to the kubeconfig', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kc-'));
+    writeFileSync(join(dir, 'ca.crt'), 'CA-FILE');
+    writeFileSync(join(dir, 'client.key'), 'KEY-FILE');
+    writeFileSync(join(dir, 'config'), doc({ 'client-certificate-data': b64('CERT'), 'client-key': 'client.key' }, { server: 'https://k:6443/', 'certificate-authority': 'ca.crt' }));
+    expect(loadKubeconfig({ file: join(dir, 'config') })).toEqual({
+      server: 'https://k:6443',
+      ca: Buffer.from('CA-FILE'),
+      cert: Buffer.from('CERT'),
+      key: Buffer.from('KEY-FILE'),
+    });
+  });
+
+  it.each([
+    ['an exec plugin', doc({ exec: { command: 'aws' } }), /logs in through an exec or auth-provider plugin/],
+    ['no credentials', doc({}), /has neither a token nor a client certificate and key/],
+    ['a plain-http server', doc({ token: 'x' }, { server: 'http://k:8080' }), /the API server must be an https:\/\/ URL/],
+    ['YAML that is not a kubeconfig', 'clusters: 42', /The kubeconfig is not usable/],
+    ['no such context', doc({ token: 'x' }).replace('current-context: svc@local', 'current-context: gone'), /has no context "gone"/],
+  ])('refuses %s with a configuration error', (_what, yaml, message) => {
+    expect(() => loadKubeconfig({ yaml })).toThrow(ConfigError);
+    expect(() => loadKubeconfig({ yaml })).toThrow(message);
+  });
+
+  it('says what to do outside a cluster without KUBECONFIG', () => {
+    expect(() => loadKubeconfig({ inCluster: true })).toThrow('No KUBECONFIG is set and this is not a pod with a service account: set KUBECONFIG');
+  });
+});
