@@ -65,7 +65,11 @@ export class KubeClient {
     const token = this.bearer();
     if (token) headers.authorization = `Bearer ${token}`;
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-    if (body !== undefined) headers['content-type'] = req.contentType ?? 'application/json';
+    if (body !== undefined) {
+      headers['content-type'] = req.contentType ?? 'application/json';
+      // Node would send a DELETE's body chunked, which the API server may refuse with a bare 400.
+      headers['content-length'] = String(Buffer.byteLength(body));
+    }
     const signal = AbortSignal.timeout(this.timeoutMs);
     let answer: { status: number; text: string };
     try {

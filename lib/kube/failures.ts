@@ -28,8 +28,8 @@ export function kubeFailure(httpStatus: number, body: unknown, what: string): Se
   const status: KubeStatus = body && typeof body === 'object' ? (body as KubeStatus) : { message: String(body ?? '') };
   const message = status.message || `HTTP ${httpStatus}`;
   const cause = { httpStatus, status };
-  switch (httpStatus) {
-    case 400:
+  // Only a create sends a rendered template; a 400 or 422 to anything else is the API server failing the call.
+  switch (httpStatus === 400 || httpStatus === 422 ? (/^POST\b/.test(what) ? 422 : 0) : httpStatus) {
     case 422:
       return new TemplateError(`The Kubernetes API server rejected the rendered object: ${message}`, {
         code: 'TEMPLATE_REJECTED',

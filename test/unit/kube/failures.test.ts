@@ -15,10 +15,16 @@ describe('kubeFailure', () => {
     [503, UnavailableError, 'KUBERNETES_UNAVAILABLE'],
     [504, UpstreamTimeoutError, 'KUBERNETES_TIMEOUT'],
   ])('maps HTTP %i to %p with code %s', (httpStatus, Kind, code) => {
-    const err = kubeFailure(httpStatus, status('it failed'), 'GET /x');
+    const err = kubeFailure(httpStatus, status('it failed'), 'POST /x');
     expect(err).toBeInstanceOf(Kind);
     expect(err.code).toBe(code);
     expect(err.message).toContain('it failed');
+  });
+
+  it('blames the template for a 400 or 422 only when creating', () => {
+    expect(kubeFailure(400, status('bad'), 'DELETE /api/v1/x')).toBeInstanceOf(UpstreamError);
+    expect(kubeFailure(422, status('bad'), 'PATCH /api/v1/x').code).toBe('KUBERNETES_FAILED');
+    expect(kubeFailure(422, status('bad'), 'POST /api/v1/x').code).toBe('TEMPLATE_REJECTED');
   });
 
   it('tells an existing object from another conflict', () => {
