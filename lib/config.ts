@@ -4,11 +4,15 @@ import { z } from 'zod';
 const milliseconds = (fallback: number, what: string) =>
   z.coerce.number().int().min(1).max(60_000).default(fallback).describe(what);
 
-export const ConfigSchema = z.object({
+export const ConfigFields = z.object({
   MOOPKEY: z
-    .string({ error: 'MOOPKEY is required: the shared key MOOP sends in the moopkey header' })
+    .string()
     .min(12, 'MOOPKEY must be at least 12 characters long')
-    .describe('Shared key every request must send in the moopkey header'),
+    .optional()
+    .describe('Shared key every request must send in the moopkey header; or MOOPKEY_SECRET_ID'),
+  MOOPKEY_SECRET_ID: z.string().min(1).optional().describe('Secrets Manager secret holding the key (deployed); wins over MOOPKEY'),
+  KUBECONFIG_SECRET_ID: z.string().min(1).optional().describe('Secrets Manager secret holding the kubeconfig (deployed); wins over KUBECONFIG'),
+  SECRETS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300).describe('How long a secret is kept before it is fetched again, in seconds'),
   TENANT_SERVICE_URL: z
     .url({ protocol: /^https?$/, error: 'TENANT_SERVICE_URL must be an http(s) URL of the tenants collection' })
     .optional()
@@ -32,6 +36,13 @@ export const ConfigSchema = z.object({
     .describe("What cleanup does with the service's Released volumes: recycle (rebind for the same user), delete, keep"),
   CLEANUP_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(500).describe('Objects cleanup lists per API call'),
   CLEANUP_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16).describe('Changes cleanup makes at once'),
+});
+
+export const ConfigSchema = ConfigFields.refine((c) => c.MOOPKEY !== undefined || c.MOOPKEY_SECRET_ID !== undefined, {
+  path: ['MOOPKEY'],
+  message: 'MOOPKEY is required: the shared key MOOP sends in the moopkey header (or MOOPKEY_SECRET_ID, deployed)',
+  // Checked even when other settings are wrong, so that one run names every problem.
+  when: () => true,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,11 +1,13 @@
 // Production wiring: what handlers use, built once per container on first use and reused across invocations.
+// Deployed, the key and the kubeconfig come from Secrets Manager and are re-read every SECRETS_REFRESH_SECONDS.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { resolve } from 'node:path';
-import { loadConfig, type Config } from './config.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
 import { KubeClient } from './kube/client.ts';
 import { loadKubeconfig } from './kube/kubeconfig.ts';
 import { Resources } from './kube/resources.ts';
 import { logger } from './log.ts';
+import { secretsManager, type SecretReader } from './secrets.ts';
 import { cachedTenants, type TenantDirectory } from './tenants/directory.ts';
 import { fileTenantSource } from './tenants/file-source.ts';
 import { httpTenantSource } from './tenants/http-source.ts';
@@ -14,6 +16,8 @@ import { httpTenantSource } from './tenants/http-source.ts';
 export interface Deps {
   logger: Logger;
   config(): Config;
+  /** The current MOOP key. */
+  moopkey(): Promise<string>;
   kube(): Promise<KubeClient>;
   resources(): Promise<Resources>;
   tenants(): TenantDirectory;
@@ -24,21 +28,47 @@ function once<T>(make: () => T): () => T {
   return () => (made ??= { value: make() }).value;
 }
 
-/** Dependencies built from a configuration source, each once. */
-export function depsFrom(config: () => Config): Deps {
-  const kube = once(async () => {
+/** Dependencies built from a configuration source, each once; secrets from `secrets` (Secrets Manager by default). */
+export function depsFrom(config: () => Config, secretReader?: () => SecretReader): Deps {
+  const secrets = once(() => secretReader?.() ?? secretsManager(config().SECRETS_REFRESH_SECONDS));
+
+  const moopkey = async (): Promise<string> => {
     const c = config();
-    return new KubeClient(loadKubeconfig(c.KUBECONFIG ? { file: c.KUBECONFIG } : { inCluster: true }), { timeoutMs: c.KUBE_TIMEOUT_MS });
-  });
-  const resources = once(async () => new Resources(await kube()));
+    if (!c.MOOPKEY_SECRET_ID) return c.MOOPKEY!;
+    const key = (await secrets().get(c.MOOPKEY_SECRET_ID)).trim();
+    if (key.length < 12) throw new ConfigError(`Secret ${c.MOOPKEY_SECRET_ID} must hold a key of at least 12 characters`);
+    return key;
+  };
+
+  // One client per kubeconfig text: a rotated kubeconfig secret gives a new client, an unchanged one the same.
+  let current: { source: string; client: KubeClient; resources: Resources } | undefined;
+  const connection = async (): Promise<NonNullable<typeof current>> => {
+    const c = config();
+    const source = c.KUBECONFIG_SECRET_ID ? await secrets().get(c.KUBECONFIG_SECRET_ID) : (c.KUBECONFIG ?? '');
+    if (current?.source === source) return current;
+    const access = loadKubeconfig(c.KUBECONFIG_SECRET_ID ? { yaml: source } : c.KUBECONFIG ? { file: c.KUBECONFIG } : { inCluster: true });
+    const client = new KubeClient(access, { timeoutMs: c.KUBE_TIMEOUT_MS });
+    void current?.client.close();
+    current = { source, client, resources: new Resources(client) };
+    return current;
+  };
+
   const tenants = once(() => {
     const c = config();
     const source = c.TENANT_SERVICE_URL
-      ? httpTenantSource({ url: c.TENANT_SERVICE_URL, moopkey: c.MOOPKEY, timeoutMs: c.TENANT_TIMEOUT_MS })
+      ? httpTenantSource({ url: c.TENANT_SERVICE_URL, moopkey, timeoutMs: c.TENANT_TIMEOUT_MS })
       : fileTenantSource(resolve(c.TENANTS_FILE));
     return cachedTenants(source, c.TENANT_CACHE_TTL_MS);
   });
-  return { logger, config, kube, resources, tenants };
+
+  return {
+    logger,
+    config,
+    moopkey,
+    kube: async () => (await connection()).client,
+    resources: async () => (await connection()).resources,
+    tenants,
+  };
 }
 
 /** The real dependencies, from the environment. */

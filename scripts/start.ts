@@ -50,6 +50,7 @@ try {
     port,
     lambdaPort,
     env: { KUBECONFIG: kubeconfig },
+    watch: true,
     onLine: (line) => log(line),
   });
   log('');

@@ -13,6 +13,8 @@ export interface OfflineOptions {
   env: Record<string, string>;
   /** serverless-esbuild's work folder, relative to the project; one per concurrent instance. */
   workFolder?: string;
+  /** Rebuild and reload handlers when their sources change (for `npm start`; never under tests). */
+  watch?: boolean;
   /** Receives every output line of serverless-offline, function logs included. */
   onLine?: (line: string) => void;
   readyTimeoutMs?: number;
@@ -32,7 +34,14 @@ export function startOffline(options: OfflineOptions): Promise<Offline> {
     [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'offline', 'start', '--httpPort', String(options.port), '--lambdaPort', String(options.lambdaPort)],
     {
       cwd: projectRoot,
-      env: { ...process.env, ...options.env, ESBUILD_WORK_FOLDER: workFolder, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      env: {
+        ...process.env,
+        ...options.env,
+        ESBUILD_WORK_FOLDER: workFolder,
+        ...(options.watch ? {} : { ESBUILD_WATCH: './.no-watch/none' }),
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     },

@@ -36,7 +36,7 @@ export function httpStack<S extends z.ZodType>(deps: Deps, input?: RouteInput<S>
     injectLambdaContext(deps.logger, { resetKeys: true }) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
     requestLog(deps) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
     errorResponse(deps.logger) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
-    authenticate(() => deps.config().MOOPKEY) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
+    authenticate(() => deps.moopkey()) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
   ];
   if (input?.body) {
     stack.push(httpJsonBodyParser({ disableContentTypeCheck: true }) as MiddlewareObj<RouteEvent<z.output<S>>, Result>);

@@ -8,7 +8,8 @@ export type TenantSource = (id: string) => Promise<Tenant>;
 export interface HttpTenantSourceOptions {
   /** The tenants collection, e.g. http://tenant-service:7778/service/v1/tenants. */
   url: string;
-  moopkey: string;
+  /** The key to send; asked per lookup, since a rotated key must be picked up. */
+  moopkey: () => Promise<string>;
   timeoutMs: number;
 }
 
@@ -16,11 +17,12 @@ export interface HttpTenantSourceOptions {
 export function httpTenantSource({ url, moopkey, timeoutMs }: HttpTenantSourceOptions): TenantSource {
   const base = url.replace(/\/+$/, '');
   return async (id) => {
+    const key = await moopkey();
     const signal = AbortSignal.timeout(timeoutMs);
     let status: number;
     let text: string;
     try {
-      const response = await fetch(`${base}/${encodeURIComponent(id)}`, { headers: { moopkey, accept: 'application/json' }, signal });
+      const response = await fetch(`${base}/${encodeURIComponent(id)}`, { headers: { moopkey: key, accept: 'application/json' }, signal });
       status = response.status;
       text = await response.text();
     } catch (err) {

@@ -7,6 +7,7 @@ describe('loadConfig', () => {
     expect(loadConfig(valid)).toEqual({
       ...valid,
       TENANTS_FILE: 'tenants.local.json',
+      SECRETS_REFRESH_SECONDS: 300,
       KUBE_TIMEOUT_MS: 8000,
       TENANT_TIMEOUT_MS: 3000,
       TENANT_CACHE_TTL_MS: 30000,
@@ -32,14 +33,19 @@ describe('loadConfig', () => {
       new ConfigError(
         [
           'Invalid configuration:',
-          '- MOOPKEY: MOOPKEY is required: the shared key MOOP sends in the moopkey header',
           '- TENANT_SERVICE_URL: TENANT_SERVICE_URL must be an http(s) URL of the tenants collection',
           '- NFS_SERVER: NFS_SERVER is required: the NFS server of the volumes',
           '- NFS_PREFIX: NFS_PREFIX must be an absolute path such as /exports/moop/',
           '- KUBE_TIMEOUT_MS: Invalid input: expected number, received NaN',
+          '- MOOPKEY: MOOPKEY is required: the shared key MOOP sends in the moopkey header (or MOOPKEY_SECRET_ID, deployed)',
         ].join('\n'),
       ),
     );
+  });
+
+  it('takes the key from a secret instead, when deployed', () => {
+    const { MOOPKEY: _key, ...rest } = valid;
+    expect(loadConfig({ ...rest, MOOPKEY_SECRET_ID: 'moop/resource-service/moopkey' }).MOOPKEY_SECRET_ID).toBe('moop/resource-service/moopkey');
   });
 
   it('refuses a key too short to be a secret', () => {

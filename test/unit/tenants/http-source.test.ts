@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => service.close());
 
-const source = (key = moopkey, timeoutMs = 200) => httpTenantSource({ url: service.url, moopkey: key, timeoutMs });
+const source = (key = moopkey, timeoutMs = 200) => httpTenantSource({ url: service.url, moopkey: async () => key, timeoutMs });
 
 describe('httpTenantSource', () => {
   it('returns the tenant the service answers with', async () => {
@@ -49,7 +49,7 @@ describe('httpTenantSource', () => {
         server.close(() => resolve(port));
       });
     });
-    const down = httpTenantSource({ url: `http://127.0.0.1:${port}/service/v1/tenants`, moopkey, timeoutMs: 1000 });
+    const down = httpTenantSource({ url: `http://127.0.0.1:${port}/service/v1/tenants`, moopkey: async () => moopkey, timeoutMs: 1000 });
     await expect(down(tenants.a.id)).rejects.toMatchObject({ code: 'TENANT_SERVICE_UNAVAILABLE', message: 'The tenant service cannot be reached (ECONNREFUSED).' });
   });
 
