@@ -1,0 +1,167 @@
+// The deployed path without AWS: the MOOP key and the kubeconfig come from a real Secrets Manager API (moto in
+// server mode, on loopback), read by the handlers through Powertools Parameters and the AWS SDK, and the
+// handlers talk to the local cluster with the kubeconfig they read.
+import { jest } from '@jest/globals';
+import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createHandler as health } from '../../../functions/health/get.ts';
+import { createHandler as createClaim } from '../../../functions/volumes/pvcs/post.ts';
+import { createHandler as deleteClaim } from '../../../functions/volumes/pvcs/delete.ts';
+import { loadConfig } from '../../../lib/config.ts';
+import { depsFrom, type Deps } from '../../../lib/deps.ts';
+import { secretsManager } from '../../../lib/secrets.ts';
+import { freePort, probe } from '../../../tools/cluster/processes.ts';
+import { projectRoot } from '../../../tools/offline.ts';
+import { tenants } from '../../fixtures/tenants.ts';
+
+let moto: ChildProcess;
+let endpoint: string;
+let admin: SecretsManagerClient;
+const reads: string[] = [];
+const logged: string[] = [];
+const firstKey = 'first-rotating-key-0001';
+const secondKey = 'second-rotating-key-0002';
+const kubeconfig = (): string => readFileSync(process.env.MOOP_TEST_SERVICE_KUBECONFIG!, 'utf8');
+
+beforeAll(async () => {
+  const port = await freePort();
+  moto = spawn(join(projectRoot, '.local/venv/bin/moto_server'), ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  endpoint = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100 && (await probe(`${endpoint}/moto-api/`)) === undefined; i++) await sleep(100);
+  admin = client();
+  await admin.send(new CreateSecretCommand({ Name: 'moop/moopkey', SecretString: firstKey }));
+  await admin.send(new CreateSecretCommand({ Name: 'moop/kubeconfig', SecretString: kubeconfig() }));
+  await admin.send(new CreateSecretCommand({ Name: 'moop/broken-kubeconfig', SecretString: 'clusters: [this is not: a kubeconfig' }));
+});
+
+afterAll(() => {
+  moto.kill();
+});
+
+function client(countReads = false): SecretsManagerClient {
+  const c = new SecretsManagerClient({ endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  if (countReads) {
+    c.middlewareStack.add((next) => async (args) => {
+      reads.push(String((args.input as { SecretId?: string }).SecretId));
+      return next(args);
+    });
+  }
+  return c;
+}
+
+function deployedDeps(kubeconfigSecret = 'moop/kubeconfig'): Deps {
+  const config = loadConfig({
+    MOOPKEY_SECRET_ID: 'moop/moopkey',
+    KUBECONFIG_SECRET_ID: kubeconfigSecret,
+    SECRETS_REFRESH_SECONDS: '1',
+    NFS_SERVER: '10.0.0.2',
+    NFS_PREFIX: '/exports/moop/',
+    TENANTS_FILE: join(projectRoot, 'tenants.local.json'),
+  });
+  return depsFrom(() => config, () => secretsManager(config.SECRETS_REFRESH_SECONDS, client(true)));
+}
+
+const context = { functionName: 'test', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+
+function event(method: string, path: string, key: string, input: { query?: Record<string, string>; body?: unknown } = {}): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: new URLSearchParams(input.query).toString(),
+    headers: { moopkey: key, 'content-type': 'application/json' },
+    queryStringParameters: input.query,
+    body: input.body === undefined ? undefined : JSON.stringify(input.body),
+    isBase64Encoded: false,
+    requestContext: { requestId: 'req-1', http: { method, path } },
+  } as unknown as APIGatewayProxyEventV2;
+}
+
+/** Invokes a handler as Lambda would. */
+async function answer(handler: unknown, e: APIGatewayProxyEventV2): Promise<{ status: number; body: any }> {
+  const invoke = handler as (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+  const result = await invoke(e, context);
+  return { status: result.statusCode!, body: JSON.parse(result.body!) };
+}
+
+describe('secrets from Secrets Manager', () => {
+  const capture = (chunk: unknown): boolean => (logged.push(String(chunk)), true);
+  beforeEach(() => {
+    jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+    jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('authenticates with the key and reaches the cluster with the kubeconfig read from their secrets, reading each once', async () => {
+    const deps = deployedDeps();
+    const handler = health(deps);
+
+    for (let i = 0; i < 5; i++) expect(await answer(handler, event('GET', '/service/v1/health', firstKey))).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await answer(handler, event('GET', '/service/v1/health', 'not-the-right-key'))).toMatchObject({ status: 401 });
+
+    const body = { tenant: tenants.demo.id, username: 'secrets-test' };
+    const created = await answer(createClaim(deps), event('POST', '/service/v1/volumes/pvcs', firstKey, { body }));
+    expect(created.status).toBe(201);
+    expect(created.body.metadata.namespace).toBe('demo-university');
+    expect(await answer(deleteClaim(deps), event('DELETE', '/service/v1/volumes/pvcs', firstKey, { query: body }))).toEqual({
+      status: 200,
+      body: { deleted: created.body.metadata.name },
+    });
+    expect(reads.filter((r) => r === 'moop/moopkey').length).toBeLessThanOrEqual(2);
+    expect(reads.filter((r) => r === 'moop/kubeconfig').length).toBeLessThanOrEqual(2);
+  });
+
+  it('picks up a rotated key once the refresh interval has passed', async () => {
+    const handler = health(deployedDeps());
+    expect((await answer(handler, event('GET', '/service/v1/health', firstKey))).status).toBe(200);
+
+    await admin.send(new PutSecretValueCommand({ SecretId: 'moop/moopkey', SecretString: secondKey }));
+    await sleep(1100);
+
+    expect((await answer(handler, event('GET', '/service/v1/health', firstKey))).status).toBe(401);
+    expect((await answer(handler, event('GET', '/service/v1/health', secondKey))).status).toBe(200);
+  });
+
+  it('picks up a rotated kubeconfig: broken, then fixed', async () => {
+    await admin.send(new PutSecretValueCommand({ SecretId: 'moop/kubeconfig', SecretString: 'not: [a kubeconfig' }));
+    const handler = health(deployedDeps());
+    expect(await answer(handler, event('GET', '/service/v1/health', secondKey))).toEqual({
+      status: 503,
+      body: { error: 'The service is misconfigured; an operator must fix its settings.', code: 'SERVICE_MISCONFIGURED' },
+    });
+
+    await admin.send(new PutSecretValueCommand({ SecretId: 'moop/kubeconfig', SecretString: kubeconfig() }));
+    await sleep(1100);
+
+    expect(await answer(handler, event('GET', '/service/v1/health', secondKey))).toEqual({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('answers 503 saying which secret is missing, and does not crash', async () => {
+    const handler = health(deployedDeps('moop/no-such-secret'));
+
+    expect(await answer(handler, event('GET', '/service/v1/health', secondKey))).toEqual({
+      status: 503,
+      body: { error: 'Secret moop/no-such-secret cannot be read from Secrets Manager (ResourceNotFoundException).', code: 'SECRET_UNAVAILABLE' },
+    });
+  });
+
+  it('answers 503 for a kubeconfig secret that is not a kubeconfig', async () => {
+    const handler = health(deployedDeps('moop/broken-kubeconfig'));
+
+    expect((await answer(handler, event('GET', '/service/v1/health', secondKey))).body.code).toBe('SERVICE_MISCONFIGURED');
+  });
+
+  it('never logs the key or the kubeconfig', () => {
+    const all = logged.join('');
+    expect(all).toContain('request finished');
+    expect(all).not.toContain(firstKey);
+    expect(all).not.toContain(secondKey);
+    const token = (JSON.parse(kubeconfig()) as { users: { user: { token: string } }[] }).users[0]!.user.token;
+    expect(all).not.toContain(token);
+    expect(all).not.toContain('certificate-authority-data');
+  });
+});
