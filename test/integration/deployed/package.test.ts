@@ -1,0 +1,89 @@
+// `osls package` builds the deployable CloudFormation template with no AWS credentials and no network, cfn-lint
+// accepts it, and it grants and limits what the README says.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { projectRoot } from '../../../tools/offline.ts';
+
+const run = promisify(execFile);
+const out = mkdtempSync(join(tmpdir(), 'moop-package-'));
+const workFolder = `.esbuild-package-${process.pid}`;
+let template: { Resources: Record<string, { Type: string; Properties: any }> };
+
+beforeAll(async () => {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: mkdtempSync(join(tmpdir(), 'moop-home-')), // no ~/.aws
+    AWS_EC2_METADATA_DISABLED: 'true',
+    // Any network use would go to a closed port and fail.
+    HTTP_PROXY: 'http://127.0.0.1:9',
+    HTTPS_PROXY: 'http://127.0.0.1:9',
+    ESBUILD_WORK_FOLDER: workFolder,
+    SLS_TELEMETRY_DISABLED: '1',
+    MOOPKEY_SECRET_ID: 'moop/resource-service/moopkey',
+    KUBECONFIG_SECRET_ID: 'moop/resource-service/kubeconfig',
+    TENANT_SERVICE_URL: 'http://tenant-service:7778/service/v1/tenants',
+    NFS_SERVER: 'nfs.example.internal',
+    NFS_PREFIX: '/exports/moop/',
+  };
+  await run(process.execPath, [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'prod', '--package', out], { cwd: projectRoot, env });
+  template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+}, 180_000);
+
+afterAll(() => {
+  rmSync(out, { recursive: true, force: true });
+  rmSync(join(projectRoot, workFolder), { recursive: true, force: true });
+});
+
+const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
+it('passes cfn-lint', async () => {
+  // W3005: the framework writes a DependsOn that a Ref already implies; harmless, and not ours to change.
+  const lint = await run(join(projectRoot, '.local/venv/bin/cfn-lint'), ['--ignore-checks', 'W3005', '--', join(out, 'cloudformation-template-update-stack.json')]).then(
+    () => ({ code: 0, output: '' }),
+    (err: { code: number; stdout: string }) => ({ code: err.code, output: err.stdout }),
+  );
+  expect(lint).toEqual({ code: 0, output: '' });
+});
+
+it('packages every function on its own, as an ESM bundle for nodejs24.x on arm64', () => {
+  const functions = ofType('AWS::Lambda::Function');
+  expect(functions.map(([name]) => name).sort()).toEqual([
+    'CleanupLambdaFunction', 'HealthLambdaFunction', 'JobCreateLambdaFunction', 'JobDeleteLambdaFunction', 'JobGetLambdaFunction',
+    'OpenapiLambdaFunction', 'VolumePvCreateLambdaFunction', 'VolumePvDeleteLambdaFunction', 'VolumePvGetLambdaFunction',
+    'VolumePvcCreateLambdaFunction', 'VolumePvcDeleteLambdaFunction', 'VolumePvcGetLambdaFunction',
+  ]);
+  for (const [name, fn] of functions) {
+    expect([name, fn.Properties.Runtime, fn.Properties.Architectures]).toEqual([name, 'nodejs24.x', ['arm64']]);
+    expect(fn.Properties.Handler).toMatch(/\.handler$/);
+    const expected = name === 'CleanupLambdaFunction' ? [512, 300] : [512, 28];
+    expect([name, fn.Properties.MemorySize, fn.Properties.Timeout]).toEqual([name, ...expected]);
+  }
+  expect(readdirSync(out).filter((f) => f.endsWith('.zip'))).toHaveLength(functions.length);
+});
+
+it('lets the functions read only the service\'s secrets, besides writing their logs', () => {
+  const [, role] = ofType('AWS::IAM::Role')[0]!;
+  const statements = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+  const actions = statements.flatMap((s: any) => s.Action).sort();
+  expect(actions).toEqual(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:TagResource', 'secretsmanager:GetSecretValue']);
+  const secrets = statements.find((s: any) => s.Action.includes('secretsmanager:GetSecretValue'));
+  expect(JSON.stringify(secrets.Resource)).toContain(':secret:moop/resource-service/*');
+  expect(statements.every((s: any) => s.Effect === 'Allow' && !JSON.stringify(s.Resource).includes('"*"'))).toBe(true);
+});
+
+it('throttles the API and keeps logs for 30 days', () => {
+  const [, stage] = ofType('AWS::ApiGatewayV2::Stage')[0]!;
+  expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 });
+  const logGroups = ofType('AWS::Logs::LogGroup');
+  expect(logGroups.length).toBeGreaterThan(12);
+  expect(logGroups.every(([, g]) => g.Properties.RetentionInDays === 30)).toBe(true);
+});
+
+it('wires cleanup to its schedule and to TenantRemoved events', () => {
+  const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties);
+  expect(rules.some((r) => r.ScheduleExpression === 'rate(15 minutes)' && JSON.parse(r.Targets[0].Input).action === 'scheduled')).toBe(true);
+  expect(rules.some((r) => JSON.stringify(r.EventPattern) === JSON.stringify({ source: ['moop.tenants'], 'detail-type': ['TenantRemoved'] }))).toBe(true);
+});
