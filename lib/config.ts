@@ -47,6 +47,24 @@ export const ConfigSchema = ConfigFields.refine((c) => c.MOOPKEY !== undefined |
 
 export type Config = z.infer<typeof ConfigSchema>;
 
+/** Settings read outside the functions: by `npm start`, and by serverless.yml when it packages or deploys. */
+export const ToolSettingsSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65_535).default(3000).describe('Port of the local API (npm start)'),
+  LAMBDA_PORT: z.coerce.number().int().min(1).max(65_535).optional().describe("Port of serverless-offline's Lambda invoke endpoint; unset: PORT + 2"),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO').describe('Level of the JSON logs'),
+  CLEANUP_SCHEDULE: z.string().regex(/^(rate|cron)\(.+\)$/, 'CLEANUP_SCHEDULE must be rate(...) or cron(...)').default('rate(15 minutes)').describe('When cleanup runs (EventBridge expression)'),
+  SECRETS_PREFIX: z.string().min(1).default('moop/resource-service/').describe('Name prefix of the secrets the functions may read (IAM)'),
+  API_THROTTLE_BURST: z.coerce.number().int().min(1).default(200).describe('API Gateway burst limit, requests'),
+  API_THROTTLE_RATE: z.coerce.number().int().min(1).default(100).describe('API Gateway steady rate limit, requests per second'),
+});
+
+export type ToolSettings = z.infer<typeof ToolSettingsSchema>;
+
+/** Parses the tool settings from env, naming every problem. */
+export function loadToolSettings(env: Record<string, string | undefined> = process.env): ToolSettings {
+  return parseOrExplain(ToolSettingsSchema, env);
+}
+
 /** Thrown at start-up when the environment does not describe a usable configuration. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -54,9 +72,13 @@ export class ConfigError extends Error {
 
 /** Parses env into a Config, or throws a ConfigError that lists every missing or invalid setting. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  return parseOrExplain(ConfigSchema, env);
+}
+
+function parseOrExplain<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
   // Empty strings mean "not set", as in a .env line `TENANT_SERVICE_URL=`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = ConfigSchema.safeParse(present);
+  const parsed = schema.safeParse(present);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `- ${i.path.join('.') || 'config'}: ${i.message}`);
   throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);

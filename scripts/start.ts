@@ -1,7 +1,7 @@
 // `npm start`: the service on localhost against a real local cluster (or KUBECONFIG's), until Ctrl-C.
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../lib/config.ts';
+import { loadConfig, loadToolSettings } from '../lib/config.ts';
 import { startCluster, type LocalCluster } from '../tools/cluster/cluster.ts';
 import { createTenantNamespaces, namespacesOfTenantsFile } from '../tools/demo-tenant.ts';
 import { projectRoot, startOffline, type Offline } from '../tools/offline.ts';
@@ -33,8 +33,9 @@ process.on('SIGTERM', () => void stop(0));
 try {
   // Fail before starting anything if the settings are wrong; KUBECONFIG is filled in below when the cluster is ours.
   const config = loadConfig(process.env);
-  const port = Number(process.env.PORT || 3000);
-  const lambdaPort = Number(process.env.LAMBDA_PORT || port + 2);
+  const settings = loadToolSettings(process.env);
+  const port = settings.PORT;
+  const lambdaPort = settings.LAMBDA_PORT ?? port + 2;
   let kubeconfig = config.KUBECONFIG;
   let adminKubeconfig = config.KUBECONFIG;
   if (!kubeconfig) {
