@@ -1,0 +1,69 @@
+// Cold starts: the time from spawning a fresh Node process to the first answered invocation of each bundle.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { KubeClient } from '../lib/kube/client.ts';
+import { loadKubeconfig } from '../lib/kube/kubeconfig.ts';
+import type { Bundle } from './bundles.ts';
+import { httpEvent } from './lambda.ts';
+import { time } from './stats.ts';
+
+export interface ColdStart {
+  name: string;
+  bundleKiB: number;
+  firstAnswerMs: number;
+  status: number | string;
+}
+
+export interface ColdStartResult {
+  nodeStartupMs: number;
+  apiFirstCallMs: number;
+  functions: ColdStart[];
+}
+
+function spawnTimed(args: string[], env: NodeJS.ProcessEnv): Promise<[number, string]> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c));
+    child.stderr.on('data', (c: Buffer) => (err += c));
+    child.on('close', (code) => (code === 0 ? resolve([performance.now() - started, out]) : reject(new Error(`exit ${code}: ${err.slice(-2000)}`))));
+  });
+}
+
+/** Invokes each bundle once in its own fresh process, in an order where creates come before reads and deletes. */
+export async function coldStarts(bundles: Bundle[], env: Record<string, string>, moopkey: string, tenant: string, kubeconfig: string): Promise<ColdStartResult> {
+  const childEnv = { ...env, PATH: process.env.PATH, POWERTOOLS_LOG_LEVEL: 'SILENT' };
+  const [nodeStartupMs] = await spawnTimed(['-e', '0'], childEnv);
+  const fresh = new KubeClient(loadKubeconfig({ file: kubeconfig }), { timeoutMs: 5000 });
+  const [apiFirstCallMs] = await time(() => fresh.request({ method: 'GET', path: '/readyz' }));
+  await fresh.close();
+
+  const user = { tenant, username: `cold-${Date.now()}` };
+  let job = '';
+  const events: Record<string, () => unknown> = {
+    health: () => httpEvent('GET', '/service/v1/health', moopkey),
+    openapi: () => httpEvent('GET', '/service/v1/openapi.json', moopkey),
+    volumePvCreate: () => httpEvent('POST', '/service/v1/volumes/pvs', moopkey, { body: { ...user, path: 'cold' } }),
+    volumePvGet: () => httpEvent('GET', '/service/v1/volumes/pvs', moopkey, { query: user }),
+    volumePvDelete: () => httpEvent('DELETE', '/service/v1/volumes/pvs', moopkey, { query: user }),
+    volumePvcCreate: () => httpEvent('POST', '/service/v1/volumes/pvcs', moopkey, { body: user }),
+    volumePvcGet: () => httpEvent('GET', '/service/v1/volumes/pvcs', moopkey, { query: user }),
+    volumePvcDelete: () => httpEvent('DELETE', '/service/v1/volumes/pvcs', moopkey, { query: user }),
+    jobCreate: () => httpEvent('POST', '/service/v1/pods', moopkey, { body: { tenant, cmd: 'true' } }),
+    jobGet: () => httpEvent('GET', '/service/v1/pods', moopkey, { query: { tenant, name: job } }),
+    jobDelete: () => httpEvent('DELETE', '/service/v1/pods', moopkey, { query: { tenant, name: job } }),
+    cleanup: () => ({ action: 'scheduled', dryRun: true }),
+  };
+  const functions: ColdStart[] = [];
+  for (const name of Object.keys(events)) {
+    const bundle = bundles.find((b) => b.name === name);
+    if (!bundle) throw new Error(`no bundle for ${name}`);
+    const [ms, out] = await spawnTimed([join(import.meta.dirname, 'cold-child.ts'), bundle.file, JSON.stringify(events[name]!())], childEnv);
+    const result = JSON.parse(out) as { statusCode?: number; body?: string };
+    if (name === 'jobCreate') job = (JSON.parse(result.body!) as { metadata: { name: string } }).metadata.name;
+    functions.push({ name, bundleKiB: Math.round(bundle.bytes / 1024), firstAnswerMs: Math.round(ms), status: result.statusCode ?? 'ok' });
+  }
+  return { nodeStartupMs: Math.round(nodeStartupMs), apiFirstCallMs: Math.round(apiFirstCallMs), functions };
+}

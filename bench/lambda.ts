@@ -1,0 +1,32 @@
+// Invoking handlers in-process, as the Lambda runtime calls them: an HTTP API (v2) event and a context.
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+
+export const lambdaContext = {
+  functionName: 'bench',
+  functionVersion: '$LATEST',
+  memoryLimitInMB: '512',
+  awsRequestId: 'bench',
+  getRemainingTimeInMillis: () => 28_000,
+} as unknown as Context;
+
+/** An HTTP API (payload 2.0) event for method and path. */
+export function httpEvent(method: string, path: string, moopkey: string, input: { query?: Record<string, string>; body?: unknown } = {}): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: new URLSearchParams(input.query).toString(),
+    headers: { moopkey, 'content-type': 'application/json' },
+    queryStringParameters: input.query,
+    body: input.body === undefined ? undefined : JSON.stringify(input.body),
+    isBase64Encoded: false,
+    requestContext: { requestId: 'bench', http: { method, path } },
+  } as unknown as APIGatewayProxyEventV2;
+}
+
+/** Calls handler with event; returns the status and parsed body. */
+export async function invokeHttp(handler: unknown, event: APIGatewayProxyEventV2): Promise<{ status: number; body: any }> {
+  const call = handler as (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+  const result = await call(event, lambdaContext);
+  return { status: result.statusCode!, body: JSON.parse(result.body!) };
+}

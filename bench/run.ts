@@ -1,0 +1,89 @@
+// `npm run bench`: how close the service comes to its limits, on the local cluster. Prints a table and writes
+// .local/bench/results.json. Benchmarks, not tests: the goals are printed beside the figures, never asserted.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { loadConfig } from '../lib/config.ts';
+import { depsFrom } from '../lib/deps.ts';
+import { startCluster } from '../tools/cluster/cluster.ts';
+import { freePort } from '../tools/cluster/processes.ts';
+import { createTenantNamespaces } from '../tools/demo-tenant.ts';
+import { projectRoot, startOffline } from '../tools/offline.ts';
+import { buildBundles } from './bundles.ts';
+import { cleanupAtScale } from './cleanup-scale.ts';
+import { coldStarts } from './cold-start.ts';
+import { parseTenant, routeOverhead } from './route-overhead.ts';
+import { tenantLookups } from './tenant-lookups.ts';
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+const cycles = Number(process.env.BENCH_CYCLES ?? 200);
+const outDir = join(projectRoot, '.local/bench');
+const tenantsFile = join(projectRoot, 'tenants.local.json');
+const tenant = parseTenant((JSON.parse(readFileSync(tenantsFile, 'utf8')) as { tenants: unknown[] }).tenants[0]);
+const namespace = tenant.namespace!;
+
+const cluster = await startCluster({ log });
+try {
+  await createTenantNamespaces(cluster.adminKubeconfig, [namespace], log);
+  const moopkey = randomBytes(18).toString('base64url');
+  const env = {
+    MOOPKEY: moopkey,
+    KUBECONFIG: cluster.serviceKubeconfig,
+    NFS_SERVER: '10.0.0.2',
+    NFS_PREFIX: '/exports/moop/',
+    TENANTS_FILE: tenantsFile,
+  };
+  const offline = await startOffline({ port: await freePort(), lambdaPort: await freePort(), workFolder: `.esbuild-bench-${process.pid}`, env: { ...env, LOG_LEVEL: 'WARN' } });
+  let results;
+  try {
+    log(`[bench] route overhead: ${cycles} create/get/delete cycles of a claim, each three ways`);
+    const overhead = await routeOverhead(
+      { deps: depsFrom(() => loadConfig(env)), moopkey, tenant, namespace, serviceKubeconfig: cluster.serviceKubeconfig, apiUrl: offline.url },
+      cycles,
+      log,
+    );
+    log('[bench] tenant lookups: 100 concurrent requests for one tenant');
+    const lookups = await tenantLookups(tenant, env, moopkey);
+    log('[bench] bundles and cold starts');
+    const bundles = await buildBundles(join(outDir, 'bundles'));
+    const cold = await coldStarts(bundles, env, moopkey, tenant.id, cluster.serviceKubeconfig);
+    log('[bench] cleanup at scale: 10,000 managed objects of 100 tenants');
+    const cleanup = await cleanupAtScale(bundles, env, cluster.adminKubeconfig, namespace, log);
+    results = { date: new Date().toISOString(), node: process.version, overhead, lookups, cold, cleanup };
+  } finally {
+    await offline.stop();
+  }
+
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  print(results);
+  log(`[bench] figures written to ${join(outDir, 'results.json')}`);
+} finally {
+  await cluster.stop();
+}
+
+function print(r: NonNullable<typeof results>): void {
+  const line = (cells: (string | number)[], widths: number[]): string => cells.map((c, i) => String(c).padEnd(widths[i]!)).join('  ');
+  const out: string[] = [];
+  out.push('', `1-2. Route overhead, ${r.overhead.cycles} cycles of a claim (ms; direct = the same Kubernetes calls made with client-node)`);
+  const w1 = [8, 16, 16, 16, 14, 14];
+  out.push(line(['op', 'direct med/p95', 'in-proc med/p95', 'HTTP med/p95', 'ratio med', 'ratio p95'], w1));
+  for (const [op, o] of Object.entries(r.overhead.perOperation)) {
+    out.push(line([op, `${o.direct.median}/${o.direct.p95}`, `${o.inProcess.median}/${o.inProcess.p95}`, `${o.http.median}/${o.http.p95}`, o.ratioMedian, o.ratioP95], w1));
+  }
+  out.push(`   goal: in-process within 10% of direct (ratio <= 1.10)`);
+  out.push('', `3. Tenant lookups: ${r.lookups.requests} concurrent requests for one tenant -> ${r.lookups.tenantServiceCalls} call(s) to the tenant service in ${r.lookups.wallMs} ms (goal: 1)`);
+  out.push('', `4. Cold start (fresh Node process to first answer; Node alone ${r.cold.nodeStartupMs} ms, API server first call ${r.cold.apiFirstCallMs} ms)`);
+  const w4 = [18, 12, 16, 8, 10];
+  out.push(line(['function', 'bundle KiB', 'first answer ms', 'status', 'goal met'], w4));
+  for (const f of r.cold.functions) {
+    out.push(line([f.name, f.bundleKiB, f.firstAnswerMs, f.status, f.bundleKiB <= 1536 && f.firstAnswerMs <= 250 + r.cold.apiFirstCallMs ? 'yes' : 'NO'], w4));
+  }
+  out.push(`   goals: bundle <= 1536 KiB; first answer <= 250 ms + API server round trip (${250 + r.cold.apiFirstCallMs} ms)`);
+  const c = r.cleanup;
+  out.push('', `5. Cleanup at scale: ${c.volumes} volumes (${c.releasedVolumes} Released) and ${c.jobs} finished Jobs of ${c.tenants} tenants (made in ${c.setupSeconds} s)`);
+  out.push(`   run:   ${(c.run.wallMs / 1000).toFixed(1)} s wall (${(c.run.runMs / 1000).toFixed(1)} s in the handler), peak ${c.run.maxRssMiB} MiB, actions ${JSON.stringify(c.run.counts)}, failures ${c.run.failures}`);
+  out.push(`   rerun: ${(c.rerun.wallMs / 1000).toFixed(1)} s wall, peak ${c.rerun.maxRssMiB} MiB, actions ${JSON.stringify(c.rerun.counts)}`);
+  out.push('   goals: under 60 s and under 256 MiB', '');
+  process.stdout.write(out.join('\n'));
+}
