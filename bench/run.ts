@@ -10,10 +10,19 @@ import { freePort } from '../tools/cluster/processes.ts';
 import { createTenantNamespaces } from '../tools/demo-tenant.ts';
 import { projectRoot, startOffline } from '../tools/offline.ts';
 import { buildBundles } from './bundles.ts';
-import { cleanupAtScale } from './cleanup-scale.ts';
-import { coldStarts } from './cold-start.ts';
-import { parseTenant, routeOverhead } from './route-overhead.ts';
-import { tenantLookups } from './tenant-lookups.ts';
+import { cleanupAtScale, type CleanupScaleResult } from './cleanup-scale.ts';
+import { coldStarts, type ColdStartResult } from './cold-start.ts';
+import { parseTenant, routeOverhead, type OverheadResult } from './route-overhead.ts';
+import { tenantLookups, type TenantLookupResult } from './tenant-lookups.ts';
+
+interface BenchResults {
+  date: string;
+  node: string;
+  overhead: OverheadResult;
+  lookups: TenantLookupResult;
+  cold: ColdStartResult;
+  cleanup: CleanupScaleResult;
+}
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const cycles = Number(process.env.BENCH_CYCLES ?? 200);
@@ -34,7 +43,7 @@ try {
     TENANTS_FILE: tenantsFile,
   };
   const offline = await startOffline({ port: await freePort(), lambdaPort: await freePort(), workFolder: `.esbuild-bench-${process.pid}`, env: { ...env, LOG_LEVEL: 'WARN' } });
-  let results;
+  let results: BenchResults;
   try {
     log(`[bench] route overhead: ${cycles} create/get/delete cycles of a claim, each three ways`);
     const overhead = await routeOverhead(
@@ -62,7 +71,7 @@ try {
   await cluster.stop();
 }
 
-function print(r: NonNullable<typeof results>): void {
+function print(r: BenchResults): void {
   const line = (cells: (string | number)[], widths: number[]): string => cells.map((c, i) => String(c).padEnd(widths[i]!)).join('  ');
   const out: string[] = [];
   out.push('', `1-2. Route overhead, ${r.overhead.cycles} cycles of a claim (ms; direct = the same Kubernetes calls made with client-node)`);
