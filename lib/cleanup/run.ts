@@ -98,6 +98,8 @@ async function scheduled(ctx: CleanupContext, request: Extract<CleanupRequest, {
   });
   await run.each<V1PersistentVolume>(volumeKind, managedSelector, async (pv) => {
     if (pv.status?.phase !== 'Released') return;
+    // Recycled already (no claim uid left), and the PV controller has not yet marked it Available: nothing to do.
+    if (policy === 'recycle' && !pv.spec?.claimRef?.uid) return;
     if (policy === 'keep') return run.act('keepVolume', pv);
     if (policy === 'delete') return run.act('deleteVolume', pv, () => run.delete(volumeKind, pv));
     // Recycle: drop the gone claim's uid but keep its name, so the same user's next claim binds again, data kept.
