@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { KubeClient } from '../lib/kube/client.ts';
 import { loadKubeconfig } from '../lib/kube/kubeconfig.ts';
 import type { Bundle } from './bundles.ts';
-import { httpEvent } from './lambda.ts';
+import { httpEvent } from '../test/support/lambda.ts';
 import { time } from './stats.ts';
 
 export interface ColdStart {

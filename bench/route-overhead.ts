@@ -7,7 +7,7 @@ import { createHandler as deleteClaim } from '../functions/volumes/pvcs/delete.t
 import type { Deps } from '../lib/deps.ts';
 import { renderClaim } from '../lib/render/volumes.ts';
 import { TenantSchema, type Tenant } from '../lib/tenants/tenant.ts';
-import { httpEvent, invokeHttp } from './lambda.ts';
+import { httpEvent, invokeHttp } from '../test/support/lambda.ts';
 import { round, summarize, time, type Summary } from './stats.ts';
 
 export interface OverheadSetup {
@@ -94,7 +94,7 @@ export async function routeOverhead(setup: OverheadSetup, cycles: number, log: (
       const result = await kinds[kind](`bench-${kind.toLowerCase()}-${i}`);
       if (i >= warmup) samples[kind].push(result);
     }
-    if ((i + 1) % 50 === 0) log(`[bench] route overhead: ${i + 1 - warmup}/${cycles} cycles`);
+    if (i >= warmup && (i + 1 - warmup) % 50 === 0) log(`[bench] route overhead: ${i + 1 - warmup}/${cycles} cycles`);
   }
   const perOperation = Object.fromEntries(
     ops.map((op) => {

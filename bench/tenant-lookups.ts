@@ -4,7 +4,7 @@ import { depsFrom } from '../lib/deps.ts';
 import { loadConfig } from '../lib/config.ts';
 import { startFakeTenantService } from '../test/support/tenant-service.ts';
 import type { Tenant } from '../lib/tenants/tenant.ts';
-import { httpEvent, invokeHttp } from './lambda.ts';
+import { httpEvent, invokeHttp } from '../test/support/lambda.ts';
 import { time } from './stats.ts';
 
 export interface TenantLookupResult {

@@ -5,8 +5,7 @@ import type { KubernetesObject, V1Job, V1PersistentVolume } from '@kubernetes/cl
 import pLimit from 'p-limit';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Resources } from '../kube/resources.ts';
-import { labelValue } from '../names.ts';
-import { belongsToTenant, managedSelector } from '../owner.ts';
+import { belongsToTenant, managedSelector, ownerSelector } from '../owner.ts';
 import type { TenantDirectory } from '../tenants/directory.ts';
 import { CleanupReport, type CleanupAction, type CleanupSummary } from './report.ts';
 import type { CleanupRequest, VolumePolicy } from './request.ts';
@@ -129,7 +128,7 @@ async function tenantRemoved(ctx: CleanupContext, request: Extract<CleanupReques
     }
   }
   const run = new Run(ctx, new CleanupReport({ mode: 'tenant-removed', dryRun: request.dryRun, tenant }), request.dryRun);
-  const selector = `${managedSelector},moop.io/tenant=${labelValue(tenant)}`;
+  const selector = ownerSelector({ tenant });
   // Jobs first, so that their pods let go of the claims; volumes last.
   for (const [kind, action] of [[jobKind, 'deleteJob'], [claimKind, 'deleteClaim'], [volumeKind, 'deleteVolume']] as const) {
     await run.each(kind, selector, async (o) => {

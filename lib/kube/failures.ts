@@ -17,12 +17,6 @@ export interface KubeStatus {
   details?: { name?: string; kind?: string; causes?: { field?: string; message?: string; reason?: string }[] };
 }
 
-/** The Status body of an API error, when the error came from the API server. */
-export function statusOf(err: unknown): KubeStatus | undefined {
-  const cause = (err as { cause?: unknown } | undefined)?.cause;
-  return cause && typeof cause === 'object' && 'status' in cause ? (cause as { status: KubeStatus }).status : undefined;
-}
-
 /** Maps an API server's non-2xx answer to a domain error; `what` names the call for the message. */
 export function kubeFailure(httpStatus: number, body: unknown, what: string): ServiceError {
   const status: KubeStatus = body && typeof body === 'object' ? (body as KubeStatus) : { message: String(body ?? '') };

@@ -7,10 +7,11 @@ import { call, invoke, removeTenant } from '../support/api.ts';
 import { admin, eventually, statusOfCall } from '../support/cluster.ts';
 import { byUserPrefix, sweep } from '../support/managed.ts';
 import { userPrefix } from '../support/names.ts';
+import { installRefusal, removeRefusal } from '../support/admission.ts';
 
 const prefix = userPrefix('cleanup');
 const suffix = randomBytes(3).toString('hex');
-const { core, batch, kc } = admin();
+const { core, batch } = admin();
 const jobs = new Set<string>();
 const unmanaged = { pv: `pv-${tenants.a.id}-${prefix}lookalike-default`, claim: `claim-${suffix}`, job: `job-unmanaged-${suffix}` };
 
@@ -193,36 +194,13 @@ describe('the cleanup function', () => {
   });
 });
 
-// A ValidatingAdmissionPolicy, enforced by the API server itself, that refuses to delete one PV.
+// The API server itself refuses to delete one PV (a ValidatingAdmissionPolicy).
 const policyName = `cleanup-test-guard-${suffix}`;
 async function guardAgainstDeletion(pv: string): Promise<void> {
-  const { KubernetesObjectApi } = await import('@kubernetes/client-node');
-  const objects = KubernetesObjectApi.makeApiClient(kc);
-  await objects.create({
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicy',
-    metadata: { name: policyName },
-    spec: {
-      failurePolicy: 'Fail',
-      matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['DELETE'], resources: ['persistentvolumes'] }] },
-      validations: [{ expression: `oldObject.metadata.name != '${pv}'`, message: `${policyName} protects this volume` }],
-    },
-  } as KubernetesObject);
-  await objects.create({
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicyBinding',
-    metadata: { name: policyName },
-    spec: { policyName, validationActions: ['Deny'] },
-  } as KubernetesObject);
+  await installRefusal({ name: policyName, operation: 'DELETE', resource: 'persistentvolumes', allowWhen: `oldObject.metadata.name != '${pv}'` });
   await eventually('the admission policy to take effect', async () =>
     (await statusOfCall(core.deletePersistentVolume({ name: pv, dryRun: 'All' }))) !== 'ok' ? true : undefined,
   );
 }
 
-async function unguard(): Promise<void> {
-  const { KubernetesObjectApi } = await import('@kubernetes/client-node');
-  const objects = KubernetesObjectApi.makeApiClient(kc);
-  for (const kind of ['ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicy']) {
-    await objects.delete({ apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name: policyName } }).catch(() => undefined);
-  }
-}
+const unguard = (): Promise<void> => removeRefusal(policyName);

@@ -1,9 +1,9 @@
 // Faults upstream: the API server stopped or frozen mid-run, the tenant service slow or broken, and the API server
 // refusing requests. Each gives its status quickly, and the service recovers by itself.
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { faultyTenantIds, tenants } from '../../fixtures/tenants.ts';
 import { call } from '../../support/api.ts';
 import { admin, eventually, pauseApiServer, resumeApiServer, startApiServer, statusOfCall, stopApiServer } from '../../support/cluster.ts';
+import { installRefusal, removeRefusal } from '../../support/admission.ts';
 import { byUserPrefix, managedNames, sweep } from '../../support/managed.ts';
 import { userPrefix } from '../../support/names.ts';
 
@@ -81,38 +81,20 @@ describe('when the tenant service misbehaves', () => {
 });
 
 describe('when the API server refuses', () => {
-  const { kc } = admin();
   const policy = `faults-refuse-${prefix.slice(-7, -1)}`;
 
-  afterAll(async () => {
-    const { KubernetesObjectApi } = await import('@kubernetes/client-node');
-    const objects = KubernetesObjectApi.makeApiClient(kc);
-    for (const kind of ['ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicy']) {
-      await objects.delete({ apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name: policy } }).catch(() => undefined);
-    }
-  });
+  afterAll(() => removeRefusal(policy));
 
   it('answers its 403 with 502, its 409 with 409 and its 422 with 422, creating nothing', async () => {
     // The API server's own admission control refuses, with reason Forbidden (HTTP 403), claims of one user.
-    const { KubernetesObjectApi } = await import('@kubernetes/client-node');
-    const objects = KubernetesObjectApi.makeApiClient(kc);
     const forbidden = `${prefix}forbidden`;
-    await objects.create({
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicy',
-      metadata: { name: policy },
-      spec: {
-        failurePolicy: 'Fail',
-        matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['persistentvolumeclaims'] }] },
-        validations: [{ expression: `object.metadata.annotations['moop.io/user'] != '${forbidden}'`, reason: 'Forbidden', message: `${policy} refuses this user` }],
-      },
-    } as KubernetesObject);
-    await objects.create({
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicyBinding',
-      metadata: { name: policy },
-      spec: { policyName: policy, validationActions: ['Deny'] },
-    } as KubernetesObject);
+    await installRefusal({
+      name: policy,
+      operation: 'CREATE',
+      resource: 'persistentvolumeclaims',
+      allowWhen: `object.metadata.annotations['moop.io/user'] != '${forbidden}'`,
+      reason: 'Forbidden',
+    });
     const probe = { metadata: { name: 'probe', annotations: { 'moop.io/user': forbidden } }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Mi' } } } };
     await eventually('the policy to take effect', async () =>
       (await statusOfCall(admin().core.createNamespacedPersistentVolumeClaim({ namespace: 'tenant-a', body: probe, dryRun: 'All' }))) === 403 ? true : undefined,
@@ -123,7 +105,7 @@ describe('when the API server refuses', () => {
 
     expect(refused).toEqual({
       status: 502,
-      body: { error: expect.stringMatching(/^The Kubernetes API server refused the service's account: .*refuses this user/), code: 'KUBERNETES_FORBIDDEN' },
+      body: { error: expect.stringMatching(/^The Kubernetes API server refused the service's account: .*refuses this request/), code: 'KUBERNETES_FORBIDDEN' },
     });
     expect(await managedNames()).toEqual(before);
 

@@ -3,7 +3,6 @@
 // handlers talk to the local cluster with the kubeconfig they read.
 import { jest } from '@jest/globals';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { secretsManager } from '../../../lib/secrets.ts';
 import { freePort, probe } from '../../../tools/cluster/processes.ts';
 import { projectRoot } from '../../../tools/offline.ts';
 import { tenants } from '../../fixtures/tenants.ts';
+import { httpEvent, invokeHttp } from '../../support/lambda.ts';
 
 let moto: ChildProcess;
 let endpoint: string;
@@ -65,28 +65,8 @@ function deployedDeps(kubeconfigSecret = 'moop/kubeconfig'): Deps {
   return depsFrom(() => config, () => secretsManager(config.SECRETS_REFRESH_SECONDS, client(true)));
 }
 
-const context = { functionName: 'test', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
-
-function event(method: string, path: string, key: string, input: { query?: Record<string, string>; body?: unknown } = {}): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: `${method} ${path}`,
-    rawPath: path,
-    rawQueryString: new URLSearchParams(input.query).toString(),
-    headers: { moopkey: key, 'content-type': 'application/json' },
-    queryStringParameters: input.query,
-    body: input.body === undefined ? undefined : JSON.stringify(input.body),
-    isBase64Encoded: false,
-    requestContext: { requestId: 'req-1', http: { method, path } },
-  } as unknown as APIGatewayProxyEventV2;
-}
-
-/** Invokes a handler as Lambda would. */
-async function answer(handler: unknown, e: APIGatewayProxyEventV2): Promise<{ status: number; body: any }> {
-  const invoke = handler as (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
-  const result = await invoke(e, context);
-  return { status: result.statusCode!, body: JSON.parse(result.body!) };
-}
+const event = httpEvent;
+const answer = invokeHttp;
 
 describe('secrets from Secrets Manager', () => {
   const capture = (chunk: unknown): boolean => (logged.push(String(chunk)), true);

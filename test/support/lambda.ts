@@ -2,10 +2,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 
 export const lambdaContext = {
-  functionName: 'bench',
+  functionName: 'in-process',
   functionVersion: '$LATEST',
   memoryLimitInMB: '512',
-  awsRequestId: 'bench',
+  awsRequestId: 'in-process',
   getRemainingTimeInMillis: () => 28_000,
 } as unknown as Context;
 
@@ -20,7 +20,7 @@ export function httpEvent(method: string, path: string, moopkey: string, input: 
     queryStringParameters: input.query,
     body: input.body === undefined ? undefined : JSON.stringify(input.body),
     isBase64Encoded: false,
-    requestContext: { requestId: 'bench', http: { method, path } },
+    requestContext: { requestId: 'in-process', http: { method, path } },
   } as unknown as APIGatewayProxyEventV2;
 }
 
