@@ -15,7 +15,8 @@ export interface TenantLookupResult {
 }
 
 export async function tenantLookups(tenant: Tenant, env: Record<string, string>, moopkey: string, requests = 100): Promise<TenantLookupResult> {
-  const service = await startFakeTenantService([tenant], moopkey);
+  // The gateway's mode: the key travels with every lookup, as it does deployed.
+  const service = await startFakeTenantService([tenant], { mode: 'gateway', moopkey });
   try {
     const deps = depsFrom(() => loadConfig({ ...env, TENANT_SERVICE_URL: service.url }));
     const handler = getClaim(deps);

@@ -1,7 +1,9 @@
 // Kubernetes names and label values from user-supplied strings.
 //
-// A rendered name that is already a valid DNS-1123 label (lower-case letters, digits and '-', at most 63
-// characters) is used unchanged, so callers who compute the seeds' names keep working. Any other is escaped:
+// A rendered name that is already valid is used unchanged, so callers who compute the seeds' names keep working:
+// PersistentVolume, claim and Pod names are DNS-1123 subdomains (lower-case letters, digits, '-' and '.', at most
+// 253 characters), so `pvc-<id>-john.doe-default` stays as it is; a Job's name must be a DNS-1123 label (no '.',
+// at most 63), since it becomes the value of its pods' `job-name` label. Any other name is escaped:
 // lower-cased, accents dropped, each run of other characters turned into '-', cut to 52 characters, then
 // '-' and 10 base32 characters of the SHA-256 of the raw values that went into it. Two different
 // (tenant, username, tag) therefore never share an escaped name; and since every object also records its
@@ -9,14 +11,24 @@
 import { createHash } from 'node:crypto';
 
 export const maxNameLength = 63;
+const maxSubdomainLength = 253;
 const hashLength = 10;
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const labelValuePattern = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /** True when s can be a namespace, a Job's name, or any DNS-1123 label. */
 export function isDnsLabel(s: string): boolean {
   return s.length <= maxNameLength && dnsLabel.test(s);
 }
+
+/** True when s can be the name of a PersistentVolume, a claim or a Pod: a DNS-1123 subdomain. */
+export function isDnsSubdomain(s: string): boolean {
+  return s.length <= maxSubdomainLength && dnsSubdomain.test(s);
+}
+
+/** Which names an object kind takes: most kinds a DNS-1123 subdomain, a Job a DNS-1123 label. */
+export type NameRule = 'subdomain' | 'label';
 
 /** Lower-case base32 (RFC 4648 alphabet) of the SHA-256 of the values, joined unambiguously. */
 export function shortHash(values: readonly string[], length = hashLength): string {
@@ -46,15 +58,15 @@ function slug(s: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
-/** The rendered name if it is a valid DNS label, otherwise its escaped form keyed by the raw values it came from. */
-export function objectName(rendered: string, values: readonly string[]): string {
-  if (isDnsLabel(rendered)) return rendered;
+/** The rendered name if it is valid under rule, otherwise its escaped form keyed by the raw values it came from. */
+export function objectName(rendered: string, values: readonly string[], rule: NameRule = 'subdomain'): string {
+  if (rule === 'subdomain' ? isDnsSubdomain(rendered) : isDnsLabel(rendered)) return rendered;
   const head = slug(rendered).slice(0, maxNameLength - hashLength - 1).replace(/-+$/, '');
   return `${head || 'x'}-${shortHash(values)}`;
 }
 
-/** value itself if it is a valid label value, otherwise its escaped form (labels select; annotations keep raw values). */
-export function labelValue(value: string): string {
+/** value itself if it is a valid label value, otherwise its escaped form keyed by values (labels select; annotations keep raw values). */
+export function labelValue(value: string, values: readonly string[] = [value]): string {
   if (value.length <= maxNameLength && labelValuePattern.test(value)) return value;
-  return objectName(value, [value]);
+  return objectName(value, values, 'label');
 }

@@ -23,7 +23,7 @@ export const routes = {
   createClaim: { method: 'post', path: '/service/v1/volumes/pvcs', summary: "Create a user's PersistentVolumeClaim", body: CreateClaimBody, success: { status: 201, schema: KubeObject } },
   getClaim: { method: 'get', path: '/service/v1/volumes/pvcs', summary: "Read a user's claim, and why it is not bound", query: VolumeQuery, success: { status: 200, schema: ClaimAnswer } },
   deleteClaim: { method: 'delete', path: '/service/v1/volumes/pvcs', summary: "Delete a user's claim unless pods mount it", query: DeleteClaimQuery, success: { status: 200, schema: Deleted } },
-  createJob: { method: 'post', path: '/service/v1/pods', summary: 'Run a copy Job', body: CreateJobBody, success: { status: 201, schema: KubeObject } },
-  getJob: { method: 'get', path: '/service/v1/pods', summary: "Read a tenant's Job and its status", query: JobQuery, success: { status: 200, schema: KubeObject } },
-  deleteJob: { method: 'delete', path: '/service/v1/pods', summary: "Delete a tenant's Job and its pods", query: JobQuery, success: { status: 200, schema: Deleted } },
+  createJob: { method: 'post', path: '/service/v1/pods', summary: 'Run a copy Pod or Job (the kind of the tenant\'s pod template)', body: CreateJobBody, success: { status: 201, schema: KubeObject } },
+  getJob: { method: 'get', path: '/service/v1/pods', summary: "Read a tenant's Pod or Job and its status", query: JobQuery, success: { status: 200, schema: KubeObject } },
+  deleteJob: { method: 'delete', path: '/service/v1/pods', summary: "Delete a tenant's Pod, or Job and its pods", query: JobQuery, success: { status: 200, schema: Deleted } },
 } satisfies Record<string, Route>;

@@ -1,11 +1,11 @@
-// DELETE /service/v1/pods?tenant&name: deletes the tenant's Job; the garbage collector removes its pods.
+// DELETE /service/v1/pods?tenant&name: deletes the tenant's Pod, or its Job (the garbage collector removes the Job's pods).
 import middy from '@middy/core';
 import { productionDeps, type Deps } from '../../lib/deps.ts';
 import { json, type Result } from '../../lib/http/response.ts';
 import { httpStack } from '../../lib/http/stack.ts';
 import type { RouteEvent } from '../../lib/http/validate.ts';
 import { deleteOwned, getOwned } from '../../lib/owned.ts';
-import { jobRef } from '../../lib/render/job.ts';
+import { podRefs } from '../../lib/render/pod.ts';
 import { JobQuery } from '../../lib/schemas/jobs.ts';
 import { tenantNamespace } from '../../lib/tenants/tenant.ts';
 
@@ -15,8 +15,8 @@ export function createHandler(deps: Deps = productionDeps) {
     .handler(async ({ input }) => {
       const tenant = await deps.tenants().get(input.tenant);
       const resources = await deps.resources();
-      const job = await getOwned(resources, jobRef(tenant, input.name, tenantNamespace(tenant)), { tenant: tenant.id });
-      return json(200, { deleted: await deleteOwned(resources, job, { propagationPolicy: 'Background' }) });
+      const copy = await getOwned(resources, podRefs(tenant, input.name, tenantNamespace(tenant)), { tenant: tenant.id });
+      return json(200, { deleted: await deleteOwned(resources, copy, { propagationPolicy: 'Background' }) });
     });
 }
 

@@ -1,11 +1,11 @@
-// GET /service/v1/pods?tenant&name: the tenant's Job with its status (active, succeeded, failed, conditions).
+// GET /service/v1/pods?tenant&name: the tenant's Pod or Job with its status.
 import middy from '@middy/core';
 import { productionDeps, type Deps } from '../../lib/deps.ts';
 import { json, type Result } from '../../lib/http/response.ts';
 import { httpStack } from '../../lib/http/stack.ts';
 import type { RouteEvent } from '../../lib/http/validate.ts';
 import { getOwned } from '../../lib/owned.ts';
-import { jobRef } from '../../lib/render/job.ts';
+import { podRefs } from '../../lib/render/pod.ts';
 import { JobQuery } from '../../lib/schemas/jobs.ts';
 import { tenantNamespace } from '../../lib/tenants/tenant.ts';
 
@@ -14,8 +14,8 @@ export function createHandler(deps: Deps = productionDeps) {
     .use(httpStack(deps, { query: JobQuery }))
     .handler(async ({ input }) => {
       const tenant = await deps.tenants().get(input.tenant);
-      const job = await getOwned(await deps.resources(), jobRef(tenant, input.name, tenantNamespace(tenant)), { tenant: tenant.id });
-      return json(200, job);
+      const copy = await getOwned(await deps.resources(), podRefs(tenant, input.name, tenantNamespace(tenant)), { tenant: tenant.id });
+      return json(200, copy);
     });
 }
 

@@ -1,12 +1,13 @@
-// POST /service/v1/pods: a copy Job from the tenant's pod template, mounting the named claims; optionally waits for it.
+// POST /service/v1/pods: a copy Pod or Job (the kind the tenant's pod template names), mounting the named claims;
+// optionally waits for it to finish.
 import middy from '@middy/core';
 import { productionDeps, type Deps } from '../../lib/deps.ts';
 import { json, type Result } from '../../lib/http/response.ts';
 import { httpStack } from '../../lib/http/stack.ts';
 import type { RouteEvent } from '../../lib/http/validate.ts';
-import { assertClaimsExist, waitForJob } from '../../lib/jobs.ts';
 import { createOwned } from '../../lib/owned.ts';
-import { renderJob } from '../../lib/render/job.ts';
+import { assertClaimsExist, waitUntilFinished } from '../../lib/pods.ts';
+import { renderPod } from '../../lib/render/pod.ts';
 import { CreateJobBody } from '../../lib/schemas/jobs.ts';
 import { tenantNamespace } from '../../lib/tenants/tenant.ts';
 
@@ -19,10 +20,10 @@ export function createHandler(deps: Deps = productionDeps) {
       const resources = await deps.resources();
       const { JOB_ACTIVE_DEADLINE_SECONDS, JOB_BACKOFF_LIMIT, JOB_RETENTION_SECONDS } = deps.config();
       const settings = { activeDeadlineSeconds: JOB_ACTIVE_DEADLINE_SECONDS, backoffLimit: JOB_BACKOFF_LIMIT, retentionSeconds: JOB_RETENTION_SECONDS };
-      const job = renderJob(tenant, input, namespace, settings);
+      const copy = renderPod(tenant, input, namespace, settings);
       await assertClaimsExist(resources, namespace, input.vols);
-      const created = await createOwned(resources, job, { tenant: tenant.id });
-      return json(201, input.wait ? await waitForJob(resources, created, input.wait) : created);
+      const created = await createOwned(resources, copy, { tenant: tenant.id });
+      return json(201, input.wait ? await waitUntilFinished(resources, created, input.wait) : created);
     });
 }
 

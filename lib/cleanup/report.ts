@@ -2,7 +2,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '@aws-lambda-powertools/logger';
 
-export type CleanupAction = 'deleteJob' | 'deleteClaim' | 'deleteVolume' | 'recycleVolume' | 'keepVolume';
+export type CleanupAction = 'deleteJob' | 'deletePod' | 'deleteClaim' | 'deleteVolume' | 'recycleVolume' | 'keepVolume';
 
 export interface CleanupSummary {
   mode: 'scheduled' | 'tenant-removed';

@@ -1,11 +1,12 @@
-// A cleanup run: finished Jobs past retention and Released volumes on a schedule; everything of a removed tenant
+// A cleanup run: finished Pods and Jobs past retention and Released volumes on a schedule; everything of a removed tenant
 // on request. It touches only objects carrying the service's labels, pages through lists, and reports each action.
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { KubernetesObject, V1Job, V1PersistentVolume } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Job, V1PersistentVolume, V1Pod } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Resources } from '../kube/resources.ts';
-import { belongsToTenant, managedSelector, ownerSelector } from '../owner.ts';
+import { belongsToTenant, managedSelector, markedTenant, ownerSelector } from '../owner.ts';
+import { finishedAt } from '../pods.ts';
 import type { TenantDirectory } from '../tenants/directory.ts';
 import { CleanupReport, type CleanupAction, type CleanupSummary } from './report.ts';
 import type { CleanupRequest, VolumePolicy } from './request.ts';
@@ -28,6 +29,7 @@ export interface CleanupContext {
 
 type Kind = { apiVersion: string; kind: string };
 const jobKind: Kind = { apiVersion: 'batch/v1', kind: 'Job' };
+const podKind: Kind = { apiVersion: 'v1', kind: 'Pod' };
 const claimKind: Kind = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' };
 const volumeKind: Kind = { apiVersion: 'v1', kind: 'PersistentVolume' };
 
@@ -43,12 +45,8 @@ async function* pages<T extends KubernetesObject>(resources: Resources, kind: Ki
 
 const ref = (kind: Kind, o: KubernetesObject) => ({ ...kind, name: o.metadata!.name!, namespace: o.metadata?.namespace });
 
-/** When a Job finished (Complete or Failed), or undefined while it runs. */
-export function finishedAt(job: V1Job): number | undefined {
-  const done = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
-  const when = done?.lastTransitionTime ?? job.status?.completionTime;
-  return when ? new Date(when as unknown as string).getTime() : undefined;
-}
+/** A Pod the service made itself, not one of its Jobs' pods (those carry the label too, and go with their Job). */
+const isBarePod = (pod: V1Pod): boolean => !pod.metadata?.ownerReferences?.length;
 
 class Run {
   readonly report: CleanupReport;
@@ -92,8 +90,14 @@ async function scheduled(ctx: CleanupContext, request: Extract<CleanupRequest, {
   const policy = request.pvPolicy ?? ctx.settings.policy;
 
   await run.each<V1Job>(jobKind, managedSelector, async (job) => {
-    const finished = finishedAt(job);
+    const finished = finishedAt({ ...job, kind: 'Job' });
     if (finished !== undefined && finished <= cutoff) await run.act('deleteJob', job, () => run.delete(jobKind, job));
+  });
+  // Pods have no TTL of their own: a finished one is kept for the retention, so that its result can be read, then goes.
+  await run.each<V1Pod>(podKind, managedSelector, async (pod) => {
+    if (!isBarePod(pod) || markedTenant(pod) === undefined) return;
+    const finished = finishedAt({ ...pod, kind: 'Pod' });
+    if (finished !== undefined && finished <= cutoff) await run.act('deletePod', pod, () => run.delete(podKind, pod));
   });
   await run.each<V1PersistentVolume>(volumeKind, managedSelector, async (pv) => {
     if (pv.status?.phase !== 'Released') return;
@@ -129,9 +133,10 @@ async function tenantRemoved(ctx: CleanupContext, request: Extract<CleanupReques
   }
   const run = new Run(ctx, new CleanupReport({ mode: 'tenant-removed', dryRun: request.dryRun, tenant }), request.dryRun);
   const selector = ownerSelector({ tenant });
-  // Jobs first, so that their pods let go of the claims; volumes last.
-  for (const [kind, action] of [[jobKind, 'deleteJob'], [claimKind, 'deleteClaim'], [volumeKind, 'deleteVolume']] as const) {
+  // Jobs and Pods first, so that they let go of the claims; volumes last.
+  for (const [kind, action] of [[jobKind, 'deleteJob'], [podKind, 'deletePod'], [claimKind, 'deleteClaim'], [volumeKind, 'deleteVolume']] as const) {
     await run.each(kind, selector, async (o) => {
+      if (kind === podKind && !isBarePod(o)) return;
       if (belongsToTenant(o, tenant)) await run.act(action, o, () => run.delete(kind, o));
     });
   }

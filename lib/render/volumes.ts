@@ -2,7 +2,7 @@
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { posix } from 'node:path';
 import { TemplateError } from '../errors.ts';
-import { objectName } from '../names.ts';
+import { labelValue, objectName } from '../names.ts';
 import { markOwned, type Owner } from '../owner.ts';
 import type { ObjectRef } from '../kube/resources.ts';
 import type { Tenant } from '../tenants/tenant.ts';
@@ -66,7 +66,7 @@ export function renderVolume(tenant: Tenant, key: VolumeKey & { path: string }, 
   const t = pvTemplate(tenant);
   const name = tripleName(t.metadata.name, key, 'pv metadata.name');
   const labels = { ...t.metadata.labels };
-  if (labels.pv !== undefined) labels.pv = tripleName(labels.pv, key, 'pv metadata.labels.pv');
+  if (labels.pv !== undefined) labels.pv = labelValue(fillHoles(labels.pv, triple(key), 'pv metadata.labels.pv'), triple(key));
   const nfsSpec = at(t, 'spec', 'nfs') as Record<string, unknown> | undefined;
   if (!nfsSpec || typeof nfsSpec !== 'object') {
     throw new TemplateError(`Tenant ${tenant.id}'s "pv" template has no spec.nfs.`, { code: 'TEMPLATE_INVALID' });
@@ -105,7 +105,9 @@ export function renderClaim(tenant: Tenant, key: VolumeKey & { match: boolean },
       throw new TemplateError(`Tenant ${tenant.id}'s "match_pvc" template has no spec.selector.matchLabels.pv.`, { code: 'TEMPLATE_INVALID' });
     }
     const spec = claim.spec!;
-    claim.spec = { ...spec, selector: { ...spec.selector, matchLabels: { ...spec.selector?.matchLabels, pv: tripleName(selector, key, 'match_pvc spec.selector.matchLabels.pv') } } };
+    // The same label rule as the volume's own pv label, so that the two always agree.
+    const pv = labelValue(fillHoles(selector, triple(key), 'match_pvc spec.selector.matchLabels.pv'), triple(key));
+    claim.spec = { ...spec, selector: { ...spec.selector, matchLabels: { ...spec.selector?.matchLabels, pv } } };
   }
   return markOwned(claim, volumeOwner(key));
 }

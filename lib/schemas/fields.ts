@@ -3,13 +3,11 @@ import { z } from 'zod';
 
 const controlCharacters = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 
-/** A tenant id as MOOP makes them (ObjectIDs, slugs): letters, digits, '.', '_', '-'. */
+/** A tenant id as MOOP's tenant service makes them: a MongoDB ObjectId, 24 lower-case hex digits. */
 export const TenantId = z
   .string()
-  .min(1, 'must not be empty')
-  .max(63, 'must be at most 63 characters')
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-", starting with a letter or digit')
-  .meta({ description: 'Tenant id', examples: ['5c88a9ec5b6c2e3c4a3b2d1f'] });
+  .regex(/^[0-9a-f]{24}$/, 'must be a MOOP tenant id: 24 lower-case hexadecimal digits (a MongoDB ObjectId)')
+  .meta({ description: 'Tenant id (MongoDB ObjectId)', examples: ['5c88a9ec5b6c2e3c4a3b2d1f'] });
 
 // Letters and digits of any script, with spaces and . _ @ + - inside: no path separators, no shell metacharacters.
 const person = /^[\p{L}\p{N}][\p{L}\p{N}\p{M} ._@+-]*$/u;
@@ -48,25 +46,27 @@ const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-
 /** The name of an object in a namespace, e.g. a claim: a DNS-1123 subdomain. */
 export const ObjectName = z.string().min(1, 'must not be empty').max(253, 'must be at most 253 characters').regex(dnsSubdomain, 'must be a Kubernetes object name: lower-case letters, digits, "-" and "."');
 
-/** A Job name as this service makes them: a DNS-1123 label. */
-export const JobName = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(63, 'must be at most 63 characters')
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Job name: lower-case letters, digits and "-"')
-  .meta({ description: 'Name of a Job this service made', examples: ['job-5c88a9ec5b6c2e3c4a3b2d1f-abcdefgh'] });
+/** A Pod or Job name: any DNS-1123 subdomain, so the old pod-service's 65-character `job-<tenant>-<uuid4>` names pass. */
+export const PodName = ObjectName.meta({
+  description: 'Name of a Pod or Job this service made (or adopted)',
+  examples: ['job-5c88a9ec5b6c2e3c4a3b2d1f-abcdefgh', 'job-5c88a9ec5b6c2e3c4a3b2d1f-0b9a4a36-2f0c-4c8e-9a59-3f1f7c1d2e4b'],
+});
 
-function containerPath(what: string, absolute: boolean) {
-  return z
-    .string()
-    .min(1, 'must not be empty')
-    .max(512, 'must be at most 512 characters')
-    .refine((s) => !controlCharacters.test(s), 'must not contain control characters or NUL')
-    .refine((s) => s.startsWith('/') === absolute, absolute ? 'must be an absolute path' : 'must be a relative path')
-    .refine((s) => !s.split('/').includes('..'), 'must not contain ".." segments')
-    .refine((s) => s.split('/').some((seg) => seg !== '' && seg !== '.'), absolute ? 'must not be "/"' : 'must name a folder')
-    .describe(what);
-}
+const pathRules = (absolute: boolean): [(s: string) => boolean, string][] => [
+  [(s) => s.length <= 512, 'must be at most 512 characters'],
+  [(s) => !controlCharacters.test(s), 'must not contain control characters or NUL'],
+  [(s) => s.startsWith('/') === absolute, absolute ? 'must be an absolute path' : 'must be a relative path'],
+  [(s) => !s.split('/').includes('..'), 'must not contain ".." segments'],
+  [(s) => s.split('/').some((seg) => seg !== '' && seg !== '.'), absolute ? 'must not be "/"' : 'must name a folder'],
+];
 
-export const MountPath = containerPath('Where the claim is mounted in the container', true);
-export const SubPath = containerPath('Folder of the claim to mount instead of its root', false);
+export const MountPath = pathRules(true)
+  .reduce((schema, [rule, message]) => schema.refine(rule, message), z.string().min(1, 'must not be empty'))
+  .describe('Where the claim is mounted in the container');
+
+/** A subpath as callers send it: `""` and `null` (the launcher always sends the field) mean the claim's root. */
+export const SubPath = pathRules(false)
+  .reduce((schema, [rule, message]) => schema.refine((s) => !s || rule(s), message), z.string().nullable())
+  .transform((s) => s || undefined)
+  .optional()
+  .describe('Folder of the claim to mount instead of its root; "" or null: the root');

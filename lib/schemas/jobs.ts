@@ -1,7 +1,7 @@
 // Inputs of the Job routes (/service/v1/pods). Unknown fields are refused.
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { JobName, MountPath, ObjectName, SubPath, TenantId } from './fields.ts';
+import { MountPath, ObjectName, PodName, SubPath, TenantId } from './fields.ts';
 
 export const maxJobVolumes = 16;
 export const maxWaitSeconds = 25;
@@ -9,7 +9,7 @@ export const maxWaitSeconds = 25;
 export const JobVolume = z.strictObject({
   pvc: ObjectName.describe("A claim in the tenant's namespace"),
   mount: MountPath,
-  subpath: SubPath.optional(),
+  subpath: SubPath,
 });
 export type JobVolume = z.infer<typeof JobVolume>;
 
@@ -36,5 +36,5 @@ export const CreateJobBody = z.strictObject({
 });
 export type CreateJobBody = z.infer<typeof CreateJobBody>;
 
-export const JobQuery = z.strictObject({ tenant: TenantId, name: JobName });
+export const JobQuery = z.strictObject({ tenant: TenantId, name: PodName });
 export type JobQuery = z.infer<typeof JobQuery>;

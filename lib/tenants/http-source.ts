@@ -1,4 +1,6 @@
 // Tenant lookup over HTTP: GET ${TENANT_SERVICE_URL}/${id} with the moopkey header, within a time limit.
+// The real MOOP tenant service answers an unknown tenant with 400 and a text body, and any fault with 500 and text;
+// a gateway in front of it may answer 401/403 (key refused) or 404. See ../shared/REAL-MOOP.md.
 import { NotFoundError, UnavailableError, UpstreamError, UpstreamTimeoutError } from '../errors.ts';
 import { TenantSchema, type Tenant } from './tenant.ts';
 
@@ -6,7 +8,7 @@ import { TenantSchema, type Tenant } from './tenant.ts';
 export type TenantSource = (id: string) => Promise<Tenant>;
 
 export interface HttpTenantSourceOptions {
-  /** The tenants collection, e.g. http://tenant-service:7778/service/v1/tenants. */
+  /** The tenants collection: http://<node>:31778/tenants, or the gateway's http://<gateway>:32280/services/v1/tenant/tenants. */
   url: string;
   /** The key to send; asked per lookup, since a rotated key must be picked up. */
   moopkey: () => Promise<string>;
@@ -32,10 +34,15 @@ export function httpTenantSource({ url, moopkey, timeoutMs }: HttpTenantSourceOp
       const code = (err as { cause?: { code?: string } }).cause?.code;
       throw new UnavailableError(`The tenant service cannot be reached (${code ?? (err as Error).message}).`, { code: 'TENANT_SERVICE_UNAVAILABLE', cause: err });
     }
-    if (status === 404) throw new NotFoundError(`No tenant ${id}.`, { code: 'TENANT_NOT_FOUND' });
+    // 400 is the tenant service's own "无效的租户id" (invalid tenant id): the id is well-formed (checked before), so unknown.
+    if (status === 400 || status === 404) throw new NotFoundError(`No tenant ${id}.`, { code: 'TENANT_NOT_FOUND' });
+    if (status === 401 || status === 403) {
+      throw new UpstreamError(`The tenant service (or the gateway in front of it) refused this service's moopkey with HTTP ${status}; check MOOPKEY.`, {
+        code: 'TENANT_SERVICE_KEY_REFUSED',
+      });
+    }
     if (status < 200 || status > 299) {
-      const why = status === 401 || status === 403 ? ': it refused the moopkey' : '';
-      throw new UpstreamError(`The tenant service failed with HTTP ${status} for tenant ${id}${why}.`, { code: 'TENANT_SERVICE_FAILED' });
+      throw new UpstreamError(`The tenant service failed with HTTP ${status} for tenant ${id}${said(text)}.`, { code: 'TENANT_SERVICE_FAILED' });
     }
     let body: unknown;
     try {
@@ -52,4 +59,11 @@ export function httpTenantSource({ url, moopkey, timeoutMs }: HttpTenantSourceOp
     }
     return parsed.data;
   };
+}
+
+/** What a failing service said, shortened, for the message (its bodies are short texts such as "TENANT-SERVICE 未知错误"). */
+function said(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  if (!line) return '';
+  return `: "${line.length > 120 ? `${line.slice(0, 120)}…` : line}"`;
 }

@@ -5,17 +5,19 @@ import { TemplateError } from '../errors.ts';
 
 const TemplateSchema = z.record(z.string(), z.unknown());
 
-/** The tenant service's answer; fields this service does not read are kept but not checked. */
+const Templates = z.looseObject({ pv: TemplateSchema.optional(), pvc: TemplateSchema.optional(), match_pvc: TemplateSchema.optional(), pod: TemplateSchema.optional() });
+
+/**
+ * The tenant service's answer (`activated, createdAt, id, limit, logo, name, namespace, remark, resources, updatedAt`);
+ * fields this service does not read are kept but not checked. `resources` is stored as the tenant was made: `{}`
+ * without templates, and a list in older records, which holds no templates either.
+ */
 export const TenantSchema = z.looseObject({
   id: z.string().min(1),
-  name: z.string().optional(),
+  name: z.string().nullish(),
   namespace: z.string().nullish(),
   resources: z
-    .looseObject({
-      templates: z
-        .looseObject({ pv: TemplateSchema.optional(), pvc: TemplateSchema.optional(), match_pvc: TemplateSchema.optional(), pod: TemplateSchema.optional() })
-        .nullish(),
-    })
+    .union([z.array(z.unknown()).transform((): { templates?: null } => ({})), z.looseObject({ templates: Templates.nullish() })])
     .nullish(),
 });
 

@@ -13,12 +13,13 @@ const prefix = userPrefix('cleanup');
 const suffix = randomBytes(3).toString('hex');
 const { core, batch } = admin();
 const jobs = new Set<string>();
-const unmanaged = { pv: `pv-${tenants.a.id}-${prefix}lookalike-default`, claim: `claim-${suffix}`, job: `job-unmanaged-${suffix}` };
+const unmanaged = { pv: `pv-${tenants.a.id}-${prefix}lookalike-default`, claim: `claim-${suffix}`, job: `job-unmanaged-${suffix}`, pod: `pod-unmanaged-${suffix}` };
 
 afterAll(async () => {
   await sweep((o: KubernetesObject) => byUserPrefix(prefix)(o) || jobs.has(o.metadata?.name ?? ''));
   await core.deletePersistentVolume({ name: unmanaged.pv }).catch(() => undefined);
   await batch.deleteNamespacedJob({ name: unmanaged.job, namespace: 'tenant-a', propagationPolicy: 'Background' }).catch(() => undefined);
+  await core.deleteNamespacedPod({ name: unmanaged.pod, namespace: 'tenant-a', gracePeriodSeconds: 0 }).catch(() => undefined);
 });
 
 /** A PV and matching claim for user of tenant, bound, then the claim deleted: the PV ends Released. */
@@ -32,14 +33,15 @@ async function releasedVolume(tenant: string, user: string): Promise<string> {
   return name;
 }
 
-async function finishedJob(tenant: string): Promise<string> {
+/** A finished copy of tenant, made by its pod template: a Pod (real records) or a Job (the seeds); "namespace/name". */
+async function finishedCopy(tenant: string): Promise<string> {
   const created = await call('POST', '/service/v1/pods', { body: { tenant, cmd: 'true', wait: 20 } });
-  expect(created.body.status?.succeeded).toBe(1);
+  expect(created.body.kind === 'Pod' ? created.body.status?.phase : created.body.status?.succeeded).toBe(created.body.kind === 'Pod' ? 'Succeeded' : 1);
   jobs.add(created.body.metadata.name);
   return `${created.body.metadata.namespace}/${created.body.metadata.name}`;
 }
 
-/** An unlabelled PV with a name like the service's, Released, and an unlabelled finished Job. */
+/** An unlabelled PV with a name like the service's, Released, and an unlabelled finished Job and Pod. */
 async function unmanagedObjects(): Promise<void> {
   await core.createPersistentVolume({
     body: {
@@ -57,10 +59,15 @@ async function unmanagedObjects(): Promise<void> {
     namespace: 'tenant-a',
     body: { metadata: { name: unmanaged.job }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', args: ['true'] }] } } } },
   });
-  await eventually('the unmanaged PV to be Released and its Job to finish', async () => {
+  await core.createNamespacedPod({
+    namespace: 'tenant-a',
+    body: { metadata: { name: unmanaged.pod }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', args: ['true'] }] } },
+  });
+  await eventually('the unmanaged PV to be Released and its Job and Pod to finish', async () => {
     const pv = await core.readPersistentVolume({ name: unmanaged.pv });
     const job = await batch.readNamespacedJob({ name: unmanaged.job, namespace: 'tenant-a' });
-    return pv.status?.phase === 'Released' && job.status?.succeeded === 1 ? true : undefined;
+    const pod = await core.readNamespacedPod({ name: unmanaged.pod, namespace: 'tenant-a' });
+    return pv.status?.phase === 'Released' && job.status?.succeeded === 1 && pod.status?.phase === 'Succeeded' ? true : undefined;
   });
 }
 
@@ -70,7 +77,8 @@ describe('the cleanup function', () => {
   it('on a schedule, reports in a dry run exactly what the real run then does, touching only managed objects', async () => {
     await unmanagedObjects();
     const volumes = [await releasedVolume(tenants.a.id, `${prefix}alice`), await releasedVolume(tenants.b.id, `${prefix}bob`)];
-    const finished = [await finishedJob(tenants.a.id), await finishedJob(tenants.b.id)];
+    // Tenant a's record makes a Pod, tenant b's (the seeds) a Job.
+    const [finishedPod, finishedJob] = [await finishedCopy(tenants.a.id), await finishedCopy(tenants.b.id)];
     const event = { action: 'scheduled', retentionSeconds: 0, pvPolicy: 'recycle' };
 
     const dry = await invoke('cleanup', { ...event, dryRun: true });
@@ -80,15 +88,22 @@ describe('the cleanup function', () => {
       mode: 'scheduled',
       dryRun: true,
       actions: {
-        deleteJob: { count: expect.any(Number), names: expect.arrayContaining(finished) },
+        deleteJob: { count: expect.any(Number), names: expect.arrayContaining([finishedJob]) },
+        deletePod: { count: expect.any(Number), names: expect.arrayContaining([finishedPod]) },
         recycleVolume: { count: expect.any(Number), names: expect.arrayContaining(volumes) },
       },
       failures: [],
     });
     expect(dry.payload.actions.recycleVolume.names).not.toContain(unmanaged.pv);
     expect(dry.payload.actions.deleteJob.names).not.toContain(`tenant-a/${unmanaged.job}`);
+    expect(dry.payload.actions.deletePod.names).not.toContain(`tenant-a/${unmanaged.pod}`);
+    // A Job's own pods carry the service's label too, but go with their Job: never listed on their own.
+    expect(dry.payload.actions.deletePod.names.filter((n: string) => n.startsWith(`${finishedJob}-`))).toEqual([]);
     for (const v of volumes) expect(await phase(v)).toBe('Released');
-    for (const j of finished) expect(await statusOfCall(batch.readNamespacedJob({ name: j.split('/')[1]!, namespace: j.split('/')[0]! }))).toBe('ok');
+    const [jobNamespace, jobName] = finishedJob.split('/') as [string, string];
+    const [podNamespace, podName] = finishedPod.split('/') as [string, string];
+    expect(await statusOfCall(batch.readNamespacedJob({ name: jobName, namespace: jobNamespace }))).toBe('ok');
+    expect(await statusOfCall(core.readNamespacedPod({ name: podName, namespace: podNamespace }))).toBe('ok');
 
     const real = await invoke('cleanup', event);
 
@@ -96,15 +111,14 @@ describe('the cleanup function', () => {
     // At once, before the controllers have caught up, a rerun already finds nothing to do.
     expect((await invoke('cleanup', event)).payload).toEqual({ mode: 'scheduled', dryRun: false, actions: {}, failures: [] });
     for (const v of volumes) await eventually(`${v} to be Available again`, async () => ((await phase(v)) === 'Available' ? true : undefined));
-    for (const j of finished) {
-      const [namespace, name] = j.split('/') as [string, string];
-      await eventually(`${j} and its pods to be gone`, async () => {
-        const pods = await core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` });
-        return (await statusOfCall(batch.readNamespacedJob({ name, namespace }))) === 404 && pods.items.length === 0 ? true : undefined;
-      });
-    }
+    await eventually(`${finishedJob} and its pods to be gone`, async () => {
+      const pods = await core.listNamespacedPod({ namespace: jobNamespace, labelSelector: `job-name=${jobName}` });
+      return (await statusOfCall(batch.readNamespacedJob({ name: jobName, namespace: jobNamespace }))) === 404 && pods.items.length === 0 ? true : undefined;
+    });
+    await eventually(`${finishedPod} to be gone`, async () => ((await statusOfCall(core.readNamespacedPod({ name: podName, namespace: podNamespace }))) === 404 ? true : undefined));
     expect(await phase(unmanaged.pv)).toBe('Released');
     expect(await statusOfCall(batch.readNamespacedJob({ name: unmanaged.job, namespace: 'tenant-a' }))).toBe('ok');
+    expect(await statusOfCall(core.readNamespacedPod({ name: unmanaged.pod, namespace: 'tenant-a' }))).toBe('ok');
 
     expect((await invoke('cleanup', event)).payload).toEqual({ mode: 'scheduled', dryRun: false, actions: {}, failures: [] });
   });
@@ -141,13 +155,13 @@ describe('the cleanup function', () => {
     }
   });
 
-  it('for a removed tenant, deletes its claims, volumes and Jobs everywhere, and nothing of other tenants', async () => {
+  it('for a removed tenant, deletes its claims, volumes and Pods everywhere, and nothing of other tenants', async () => {
     const leaving = tenants.leaving.id;
     const user = `${prefix}frank`;
     await call('POST', '/service/v1/volumes/pvs', { body: { tenant: leaving, username: user, path: 'f' } });
     await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: leaving, username: user, match: true } });
     await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: leaving, username: user, tag: 'plain' } });
-    const job = await finishedJob(leaving);
+    const pod = await finishedCopy(leaving);
     const stays = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenants.a.id, username: user } });
 
     const refused = await invoke('cleanup', { action: 'tenant-removed', tenant: leaving });
@@ -161,7 +175,7 @@ describe('the cleanup function', () => {
       tenant: leaving,
       actions: {
         deleteClaim: { count: 2, names: [`tenant-c/pvc-${leaving}-${user}-default`, `tenant-c/pvc-${leaving}-${user}-plain`] },
-        deleteJob: { count: 1, names: [job] },
+        deletePod: { count: 1, names: [pod] },
         deleteVolume: { count: 1, names: [`pv-${leaving}-${user}-default`] },
       },
       failures: [],
@@ -171,12 +185,12 @@ describe('the cleanup function', () => {
 
     expect(real.payload).toEqual({ ...dry.payload, dryRun: false });
     await eventually('the tenant\'s objects to be gone', async () => {
-      const [pvs, pvcs, js] = await Promise.all([
+      const [pvs, pvcs, pods] = await Promise.all([
         core.listPersistentVolume({ labelSelector: `moop.io/tenant=${leaving}` }),
         core.listPersistentVolumeClaimForAllNamespaces({ labelSelector: `moop.io/tenant=${leaving}` }),
-        batch.listJobForAllNamespaces({ labelSelector: `moop.io/tenant=${leaving}` }),
+        core.listPodForAllNamespaces({ labelSelector: `moop.io/tenant=${leaving}` }),
       ]);
-      return pvs.items.length + pvcs.items.length + js.items.length === 0 ? true : undefined;
+      return pvs.items.length + pvcs.items.length + pods.items.length === 0 ? true : undefined;
     });
     expect(await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name: stays.body.metadata.name, namespace: 'tenant-a' }))).toBe('ok');
     expect((await invoke('cleanup', { action: 'tenant-removed', tenant: leaving })).payload.actions).toEqual({});

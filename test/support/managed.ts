@@ -4,18 +4,20 @@ import { admin, eventually } from './cluster.ts';
 
 const managed = 'app.kubernetes.io/managed-by=moop-resource-service';
 
-/** Every object carrying the service's label: volumes, claims and Jobs in any namespace. */
+/** Every object carrying the service's label: volumes, claims, Jobs and bare Pods (not a Job's) in any namespace. */
 export async function managedObjects(): Promise<KubernetesObject[]> {
   const { core, batch } = admin();
-  const [pvs, pvcs, jobs] = await Promise.all([
+  const [pvs, pvcs, jobs, pods] = await Promise.all([
     core.listPersistentVolume({ labelSelector: managed }),
     core.listPersistentVolumeClaimForAllNamespaces({ labelSelector: managed }),
     batch.listJobForAllNamespaces({ labelSelector: managed }),
+    core.listPodForAllNamespaces({ labelSelector: managed }),
   ]);
   return [
     ...pvs.items.map((o) => ({ ...o, kind: 'PersistentVolume' })),
     ...pvcs.items.map((o) => ({ ...o, kind: 'PersistentVolumeClaim' })),
     ...jobs.items.map((o) => ({ ...o, kind: 'Job' })),
+    ...pods.items.filter((o) => !o.metadata?.ownerReferences?.length).map((o) => ({ ...o, kind: 'Pod' })),
   ];
 }
 
@@ -36,6 +38,7 @@ export async function sweep(filter: (o: KubernetesObject) => boolean): Promise<v
     const namespace = o.metadata!.namespace!;
     if (o.kind === 'PersistentVolumeClaim') await core.deleteNamespacedPersistentVolumeClaim({ name, namespace }).catch(() => undefined);
     if (o.kind === 'Job') await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }).catch(() => undefined);
+    if (o.kind === 'Pod') await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
   }
   for (const o of doomed) {
     if (o.kind === 'PersistentVolume') await core.deletePersistentVolume({ name: o.metadata!.name! }).catch(() => undefined);

@@ -1,7 +1,11 @@
-// A stand-in for the MOOP tenant service, speaking its HTTP contract: GET <base>/<id> with the moopkey header,
-// 200 with the tenant, 401 for a wrong key, 404 for an unknown id; some ids fail the ways a real service can.
-import { createServer, type Server } from 'node:http';
-import { faultyTenantIds, type Tenant } from '../fixtures/tenants.ts';
+// A stand-in for the MOOP tenant service that answers exactly as the real one does (../shared/REAL-MOOP.md,
+// Orientsoft/moop-tenant-service at 2b96d0b): GET /tenants/<id>, no key check of its own, 200 with the full record,
+// 400 `无效的租户id` for an unknown ObjectId and 500 `TENANT-SERVICE 未知错误` for anything else, both as text with the
+// service's own content type `plain/text`. In `gateway` mode it stands for MOOP's API gateway in front of it:
+// the path /services/v1/tenant/tenants/<id>, and 401 when the moopkey is wrong.
+// Some ids fail the ways a network or a broken deployment can (faultyTenantIds).
+import { createServer, type ServerResponse, type Server } from 'node:http';
+import { faultyTenantIds } from '../fixtures/tenants.ts';
 
 export interface FakeTenantService {
   /** The tenants collection URL, as TENANT_SERVICE_URL. */
@@ -11,48 +15,57 @@ export interface FakeTenantService {
   close(): Promise<void>;
 }
 
-export const tenantsPath = '/service/v1/tenants';
+export type TenantServiceMode = { mode: 'direct' } | { mode: 'gateway'; moopkey: string };
 
-/** Starts the fake on a free loopback port. slowMs is how long the slow tenant takes. */
-export function startFakeTenantService(tenants: Tenant[], moopkey: string, slowMs = 3000): Promise<FakeTenantService> {
-  const byId = new Map(tenants.map((t) => [t.id, t]));
+export const directPath = '/tenants';
+export const gatewayPath = '/services/v1/tenant/tenants';
+const objectId = /^[0-9a-fA-F]{24}$/;
+
+const text = (res: ServerResponse, status: number, body: string): void =>
+  void res.writeHead(status, { 'content-type': 'plain/text' }).end(body);
+
+/** Starts the stand-in on a free loopback port. slowMs is how long the slow tenant takes. */
+export function startFakeTenantService(records: readonly { id: string }[], mode: TenantServiceMode = { mode: 'direct' }, slowMs = 3000): Promise<FakeTenantService> {
+  const byId = new Map(records.map((t) => [t.id, t]));
   const counts = new Map<string, number>();
+  const base = mode.mode === 'gateway' ? gatewayPath : directPath;
   const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://fake');
-    const send = (status: number, body: unknown): void => {
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    };
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const json = (status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    // Test-only controls, outside the real service's paths.
     if (req.method === 'GET' && url.pathname.startsWith('/__requests/')) {
-      return send(200, { count: counts.get(decodeURIComponent(url.pathname.slice('/__requests/'.length))) ?? 0 });
+      return json(200, { count: counts.get(decodeURIComponent(url.pathname.slice('/__requests/'.length))) ?? 0 });
     }
     if (req.method === 'DELETE' && url.pathname.startsWith('/__tenants/')) {
       byId.delete(decodeURIComponent(url.pathname.slice('/__tenants/'.length)));
-      return send(200, {});
+      return json(200, {});
     }
-    if (req.method !== 'GET' || !url.pathname.startsWith(`${tenantsPath}/`)) return send(404, { error: 'not found' });
-    const id = decodeURIComponent(url.pathname.slice(tenantsPath.length + 1));
+    if (mode.mode === 'gateway' && req.headers.moopkey !== mode.moopkey) return json(401, { message: 'Unauthorized' });
+    // Flask answers a wrong path with its 404 page; the service's error handler turns every failure into its 500.
+    if (req.method !== 'GET' || !url.pathname.startsWith(`${base}/`)) return text(res, 500, 'TENANT-SERVICE 未知错误');
+    const id = decodeURIComponent(url.pathname.slice(base.length + 1));
     counts.set(id, (counts.get(id) ?? 0) + 1);
-    if (req.headers.moopkey !== moopkey) return send(401, { error: 'unauthorized' });
     switch (id) {
       case faultyTenantIds.slow:
-        return void setTimeout(() => send(200, byId.values().next().value), slowMs);
+        return void setTimeout(() => json(200, byId.values().next().value), slowMs);
       case faultyTenantIds.error:
-        return send(500, { error: 'internal server error' });
+        return text(res, 500, 'TENANT-SERVICE 未知错误');
       case faultyTenantIds.garbage:
         return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>502 Bad Gateway</body></html>');
       case faultyTenantIds.notATenant:
-        return send(200, { status: 'ok', data: [] });
+        return json(200, { status: 'ok', data: [] });
       case faultyTenantIds.hangUp:
         return void req.socket.destroy();
     }
+    if (!objectId.test(id)) return text(res, 500, 'TENANT-SERVICE 未知错误');
     const tenant = byId.get(id);
-    return tenant ? send(200, tenant) : send(404, { error: `tenant ${id} not found` });
+    return tenant ? json(200, tenant) : text(res, 400, '无效的租户id');
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };
       resolve({
-        url: `http://127.0.0.1:${port}${tenantsPath}`,
+        url: `http://127.0.0.1:${port}${base}`,
         requests: (id) => counts.get(id) ?? 0,
         close: () =>
           new Promise((r) => {

@@ -64,12 +64,12 @@ describe('isolation between tenants, users and tags', () => {
   it('keeps the same user and tag of two tenants apart, even when the tenants share a namespace', async () => {
     const user = `${prefix}shared`;
     const mine = await call('POST', '/service/v1/volumes/pvcs', { body: claimOf(user) });
-    const theirs = await call('POST', '/service/v1/volumes/pvcs', { body: claimOf(user, tenants.longId.id) });
+    const theirs = await call('POST', '/service/v1/volumes/pvcs', { body: claimOf(user, tenants.neighbour.id) });
 
     expect([mine.status, theirs.status]).toEqual([201, 201]);
     expect(mine.body.metadata.namespace).toBe(theirs.body.metadata.namespace);
     expect(mine.body.metadata.name).not.toBe(theirs.body.metadata.name);
-    expect((await call('DELETE', '/service/v1/volumes/pvcs', { query: claimOf(user, tenants.longId.id) })).status).toBe(200);
+    expect((await call('DELETE', '/service/v1/volumes/pvcs', { query: claimOf(user, tenants.neighbour.id) })).status).toBe(200);
     expect((await call('GET', '/service/v1/volumes/pvcs', { query: claimOf(user) })).body.metadata.uid).toBe(mine.body.metadata.uid);
   });
 

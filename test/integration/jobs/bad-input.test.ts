@@ -1,5 +1,5 @@
 // Bad input to /service/v1/pods: each case gets its status, code and message, and no Job is made or deleted.
-import { faultyTenantIds, tenants } from '../../fixtures/tenants.ts';
+import { faultyTenantIds, tenants, unknownTenantId } from '../../fixtures/tenants.ts';
 import { call, type CallOptions } from '../../support/api.ts';
 import { admin } from '../../support/cluster.ts';
 import { byUserPrefix, managedNames, sweep } from '../../support/managed.ts';
@@ -42,15 +42,18 @@ const cases: Case[] = [
   ['a negative wait', 'POST', post(() => ({ tenant, cmd: 'ls', wait: -1 })), 400, 'INVALID_REQUEST', /wait: Too small/],
   ['a claim that does not exist', 'POST', post(() => ({ tenant, cmd: 'ls', vols: [vol(), { pvc: 'no-such-claim', mount: '/other' }] })), 404, 'CLAIM_NOT_FOUND', 'Claim(s) no-such-claim do not exist in namespace tenant-a.'],
   ["a claim of another tenant's namespace", 'POST', post(() => ({ tenant: tenants.b.id, cmd: 'ls', vols: [vol()] })), 404, 'CLAIM_NOT_FOUND', /do not exist in namespace tenant-b/],
-  ['a tenant without templates', 'POST', post(() => ({ tenant: tenants.noTemplates.id, cmd: 'ls' })), 422, 'TEMPLATE_MISSING', 'Tenant tenant-no-templates has no "pod" template in resources.templates.'],
-  ['a pod template of another kind', 'POST', post(() => ({ tenant: tenants.wrongPodKind.id, cmd: 'ls' })), 422, 'TEMPLATE_WRONG_KIND', 'Tenant tenant-wrong-pod-kind\'s "pod" template makes a deployment; this route makes Job.'],
-  ['a pod template without containers', 'POST', post(() => ({ tenant: tenants.noContainers.id, cmd: 'ls' })), 422, 'TEMPLATE_INVALID', /has no spec.template.spec.containers\[0\]/],
-  ['an unknown tenant', 'POST', post(() => ({ tenant: 'no-such-tenant', cmd: 'ls' })), 404, 'TENANT_NOT_FOUND', 'No tenant no-such-tenant.'],
-  ['a tenant service answering 500', 'POST', post(() => ({ tenant: faultyTenantIds.error, cmd: 'ls' })), 502, 'TENANT_SERVICE_FAILED', 'The tenant service failed with HTTP 500 for tenant tenant-error.'],
+  ['a tenant without templates', 'POST', post(() => ({ tenant: tenants.noTemplates.id, cmd: 'ls' })), 422, 'TEMPLATE_MISSING', `Tenant ${tenants.noTemplates.id} has no "pod" template in resources.templates.`],
+  ['an older record whose resources is a list', 'POST', post(() => ({ tenant: tenants.listResources.id, cmd: 'ls' })), 422, 'TEMPLATE_MISSING', `Tenant ${tenants.listResources.id} has no "pod" template in resources.templates.`],
+  ['a pod template of another kind', 'POST', post(() => ({ tenant: tenants.wrongPodKind.id, cmd: 'ls' })), 422, 'TEMPLATE_WRONG_KIND', `Tenant ${tenants.wrongPodKind.id}'s "pod" template makes a deployment; this route makes Pod or Job.`],
+  ['a Job template without containers', 'POST', post(() => ({ tenant: tenants.noContainers.id, cmd: 'ls' })), 422, 'TEMPLATE_INVALID', /has no spec.template.spec.containers\[0\]/],
+  ['a tenant id that is not an ObjectId', 'POST', post(() => ({ tenant: 'tenant-a', cmd: 'ls' })), 400, 'INVALID_REQUEST', /tenant: must be a MOOP tenant id/],
+  ['an unknown tenant', 'POST', post(() => ({ tenant: unknownTenantId, cmd: 'ls' })), 404, 'TENANT_NOT_FOUND', `No tenant ${unknownTenantId}.`],
+  ['a tenant service answering 500', 'POST', post(() => ({ tenant: faultyTenantIds.error, cmd: 'ls' })), 502, 'TENANT_SERVICE_FAILED', `The tenant service failed with HTTP 500 for tenant ${faultyTenantIds.error}: "TENANT-SERVICE 未知错误".`],
   ['GET without a name', 'GET', () => ({ query: { tenant } }), 400, 'INVALID_REQUEST', /name: Invalid input: expected string/],
-  ['GET with an invalid name', 'GET', () => ({ query: { tenant, name: '../secrets' } }), 400, 'INVALID_REQUEST', /name: must be a Job name/],
-  ['GET of a Job that is not there', 'GET', () => ({ query: { tenant, name: 'job-nope' } }), 404, 'OBJECT_NOT_FOUND', `No Job tenant-a/job-nope for tenant ${tenant}.`],
-  ['DELETE of a Job that is not there', 'DELETE', () => ({ query: { tenant, name: 'job-nope' } }), 404, 'OBJECT_NOT_FOUND', `No Job tenant-a/job-nope for tenant ${tenant}.`],
+  ['GET with an invalid name', 'GET', () => ({ query: { tenant, name: '../secrets' } }), 400, 'INVALID_REQUEST', /name: must be a Kubernetes object name/],
+  ['GET with a name past 253 characters', 'GET', () => ({ query: { tenant, name: 'j'.repeat(254) } }), 400, 'INVALID_REQUEST', /name: must be at most 253 characters/],
+  ['GET of a Pod that is not there', 'GET', () => ({ query: { tenant, name: 'job-nope' } }), 404, 'OBJECT_NOT_FOUND', `No Pod tenant-a/job-nope or Job tenant-a/job-nope for tenant ${tenant}.`],
+  ['DELETE of a Job that is not there', 'DELETE', () => ({ query: { tenant: tenants.b.id, name: 'job-nope' } }), 404, 'OBJECT_NOT_FOUND', `No Job tenant-b/job-nope or Pod tenant-b/job-nope for tenant ${tenants.b.id}.`],
 ];
 
 describe('bad input to /service/v1/pods', () => {

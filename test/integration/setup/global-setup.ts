@@ -19,7 +19,8 @@ export default async function globalSetup(): Promise<void> {
   try {
     const moopkey = randomBytes(18).toString('base64url');
     await createTenantNamespaces(cluster.adminKubeconfig, tenantNamespaces, log);
-    const tenantService = await startFakeTenantService(Object.values(tenants), moopkey, 5000);
+    // The tenant service as the real one answers, reached directly (its NodePort), as MOOP's services reach it.
+    const tenantService = await startFakeTenantService(Object.values(tenants), { mode: 'direct' }, 5000);
     const offlineLog = join(cluster.dir, 'logs', 'offline.log');
     const offlineOut = createWriteStream(offlineLog);
     const [port, lambdaPort] = [await freePort(), await freePort()];

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CleanupReport } from '../../../lib/cleanup/report.ts';
-import { finishedAt } from '../../../lib/cleanup/run.ts';
+import { finishedAt } from '../../../lib/pods.ts';
 
 const pv = (name: string) => ({ metadata: { name } });
 const job = (namespace: string, name: string) => ({ metadata: { namespace, name } });
@@ -64,5 +64,16 @@ describe('finishedAt', () => {
   it('is undefined while the Job runs', () => {
     expect(finishedAt({ status: { active: 1, conditions: [{ type: 'Complete', status: 'False' }] } })).toBeUndefined();
     expect(finishedAt({})).toBeUndefined();
+  });
+
+  it("is when a finished Pod's last container stopped", () => {
+    const terminated = (finishedAt: string) => ({ name: 'c', image: 'i', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, finishedAt: finishedAt as unknown as Date } } });
+    expect(finishedAt({ kind: 'Pod', status: { phase: 'Succeeded', containerStatuses: [terminated('2026-11-21T10:00:00Z'), terminated('2026-11-21T10:05:00Z')] } })).toBe(Date.parse('2026-11-21T10:05:00Z'));
+  });
+
+  it('is the start of a Pod that failed before any container ran, and undefined while a Pod runs', () => {
+    expect(finishedAt({ kind: 'Pod', status: { phase: 'Failed', startTime: '2026-11-21T09:00:00Z' as unknown as Date } })).toBe(Date.parse('2026-11-21T09:00:00Z'));
+    expect(finishedAt({ kind: 'Pod', status: { phase: 'Running' } })).toBeUndefined();
+    expect(finishedAt({ kind: 'Pod', status: { phase: 'Pending' } })).toBeUndefined();
   });
 });

@@ -7,9 +7,9 @@ describe('parseCleanupEvent', () => {
   });
 
   it('reads the tenant service\'s TenantRemoved event', () => {
-    expect(parseCleanupEvent({ 'detail-type': 'TenantRemoved', source: 'moop.tenants', detail: { tenant: 't1' } })).toEqual({
+    expect(parseCleanupEvent({ 'detail-type': 'TenantRemoved', source: 'moop.tenants', detail: { tenant: '5c88a9ec5b6c2e3c4a3b2d1a' } })).toEqual({
       action: 'tenant-removed',
-      tenant: 't1',
+      tenant: '5c88a9ec5b6c2e3c4a3b2d1a',
       dryRun: false,
       force: false,
     });
@@ -27,7 +27,7 @@ describe('parseCleanupEvent', () => {
   it.each([
     [{}, /^Invalid cleanup event: action: /],
     [{ action: 'tenant-removed' }, /tenant: Invalid input: expected string/],
-    [{ action: 'tenant-removed', tenant: '../x' }, /tenant: must be letters, digits/],
+    [{ action: 'tenant-removed', tenant: '../x' }, /tenant: must be a MOOP tenant id/],
     [{ action: 'scheduled', pvPolicy: 'shred' }, /pvPolicy: Invalid option/],
     [{ action: 'scheduled', everything: true }, /Unrecognized key: "everything"/],
     [{ 'detail-type': 'TenantRemoved', detail: {} }, /tenant: Invalid input/],

@@ -75,6 +75,29 @@ describe('renderClaim', () => {
   });
 });
 
+describe('names callers compute', () => {
+  it('keeps pv-<id>-john.doe-default and pvc-<id>-john.doe-default as they are, label and selector included', () => {
+    const john = { ...key, username: 'john.doe' };
+    const volume = renderVolume(tenant, { ...john, path: 'x' }, nfs, 'tenant-a');
+    const claim = renderClaim(tenant, { ...john, match: true }, 'tenant-a');
+    expect([volume.metadata?.name, volume.metadata?.labels?.pv, volume.spec?.claimRef?.name]).toEqual([
+      `pv-${tenant.id}-john.doe-default`,
+      `pv-${tenant.id}-john.doe-default`,
+      `pvc-${tenant.id}-john.doe-default`,
+    ]);
+    expect([claim.metadata?.name, claim.spec?.selector?.matchLabels?.pv]).toEqual([`pvc-${tenant.id}-john.doe-default`, `pv-${tenant.id}-john.doe-default`]);
+  });
+
+  it('keeps a long valid name (past 63 characters) but escapes its pv label, alike in volume and selector', () => {
+    const long = { ...key, username: `student.${'x'.repeat(60)}` };
+    const volume = renderVolume(tenant, { ...long, path: 'x' }, nfs, 'tenant-a');
+    const claim = renderClaim(tenant, { ...long, match: true }, 'tenant-a');
+    expect(volume.metadata?.name).toBe(`pv-${tenant.id}-${long.username}-default`);
+    expect(volume.metadata?.labels?.pv).toHaveLength(63);
+    expect(claim.spec?.selector?.matchLabels?.pv).toBe(volume.metadata?.labels?.pv);
+  });
+});
+
 describe('volumeRef and claimRefs', () => {
   it('name what POST made', () => {
     expect(volumeRef(tenant, key)).toEqual({ apiVersion: 'v1', kind: 'PersistentVolume', name: `pv-${tenant.id}-alice-default` });

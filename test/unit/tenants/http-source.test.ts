@@ -1,45 +1,87 @@
+// The tenant lookup against a stand-in that answers as the real MOOP tenant service does, directly and through a gateway.
 import { createServer } from 'node:net';
 import { NotFoundError, UnavailableError, UpstreamError, UpstreamTimeoutError } from '../../../lib/errors.ts';
 import { httpTenantSource } from '../../../lib/tenants/http-source.ts';
-import { faultyTenantIds, tenants } from '../../fixtures/tenants.ts';
+import { TenantSchema } from '../../../lib/tenants/tenant.ts';
+import { faultyTenantIds, realRecord, tenants, unknownTenantId } from '../../fixtures/tenants.ts';
 import { startFakeTenantService, type FakeTenantService } from '../../support/tenant-service.ts';
 
 const moopkey = 'unit-test-moopkey';
-let service: FakeTenantService;
+let direct: FakeTenantService;
+let gateway: FakeTenantService;
 
 beforeAll(async () => {
-  service = await startFakeTenantService(Object.values(tenants), moopkey, 500);
+  direct = await startFakeTenantService([...Object.values(tenants), realRecord], { mode: 'direct' }, 500);
+  gateway = await startFakeTenantService(Object.values(tenants), { mode: 'gateway', moopkey }, 500);
 });
-afterAll(() => service.close());
+afterAll(() => Promise.all([direct.close(), gateway.close()]));
 
-const source = (key = moopkey, timeoutMs = 200) => httpTenantSource({ url: service.url, moopkey: async () => key, timeoutMs });
+const services = (): Record<'direct' | 'gateway', FakeTenantService> => ({ direct, gateway });
+const source = (service: FakeTenantService | 'direct' | 'gateway', key = moopkey, timeoutMs = 200) =>
+  httpTenantSource({ url: (typeof service === 'string' ? services()[service] : service).url, moopkey: async () => key, timeoutMs });
+
+describe('the stand-in answers as the real tenant service', () => {
+  it.each([
+    ['an unknown tenant', `/tenants/${unknownTenantId}`, 400, '无效的租户id'],
+    ['an id that is not an ObjectId', '/tenants/demo-university', 500, 'TENANT-SERVICE 未知错误'],
+    ['a wrong path', '/service/v1/tenants/5c88a9ec5b6c2e3c4a3b2d1a', 500, 'TENANT-SERVICE 未知错误'],
+  ])('%s: HTTP %i with a plain/text body', async (_what, path, status, body) => {
+    const response = await fetch(new URL(direct.url).origin + path);
+    expect([response.status, response.headers.get('content-type'), await response.text()]).toEqual([status, 'plain/text', body]);
+  });
+
+  it('a known tenant: the full record, with no key asked for', async () => {
+    const response = await fetch(`${direct.url}/${realRecord.id}`);
+    expect(response.status).toBe(200);
+    expect(Object.keys((await response.json()) as object).sort()).toEqual(['activated', 'createdAt', 'id', 'limit', 'logo', 'name', 'namespace', 'remark', 'resources', 'updatedAt']);
+  });
+});
 
 describe('httpTenantSource', () => {
-  it('returns the tenant the service answers with', async () => {
-    await expect(source()(tenants.a.id)).resolves.toEqual(tenants.a);
+  it("returns a real record as the service answers it, extra fields kept", async () => {
+    await expect(source(direct)(realRecord.id)).resolves.toEqual(realRecord);
   });
 
   it.each([
-    ['an unknown id', 'nobody', NotFoundError, 'TENANT_NOT_FOUND', 'No tenant nobody.'],
-    ['HTTP 500', faultyTenantIds.error, UpstreamError, 'TENANT_SERVICE_FAILED', `The tenant service failed with HTTP 500 for tenant ${faultyTenantIds.error}.`],
-    ['a body that is not JSON', faultyTenantIds.garbage, UpstreamError, 'TENANT_SERVICE_INVALID', `The tenant service answered tenant ${faultyTenantIds.garbage} with something that is not JSON.`],
-    ['JSON that is not a tenant', faultyTenantIds.notATenant, UpstreamError, 'TENANT_SERVICE_INVALID', `The tenant service's answer for tenant ${faultyTenantIds.notATenant} is not a tenant of that id.`],
-    ['a slow answer', faultyTenantIds.slow, UpstreamTimeoutError, 'TENANT_SERVICE_TIMEOUT', 'The tenant service did not answer within 200 ms.'],
-  ])('maps %s to its error', async (_what, id, Kind, code, message) => {
-    const err = await source()(id).catch((e: unknown) => e);
+    ['resources {}', tenants.noTemplates],
+    ['resources as a list (older records)', tenants.listResources],
+  ])('accepts a record whose %s: it holds no templates', async (_what, record) => {
+    const tenant = await source(direct)(record.id);
+    expect(tenant.resources?.templates ?? undefined).toBeUndefined();
+    expect(TenantSchema.parse(record).id).toBe(record.id);
+  });
+
+  it.each([
+    ["the service's 400 for an unknown tenant", 'direct', unknownTenantId, NotFoundError, 'TENANT_NOT_FOUND', `No tenant ${unknownTenantId}.`],
+    ["a gateway's 400 passed through", 'gateway', unknownTenantId, NotFoundError, 'TENANT_NOT_FOUND', `No tenant ${unknownTenantId}.`],
+    ['HTTP 500 with its text', 'direct', faultyTenantIds.error, UpstreamError, 'TENANT_SERVICE_FAILED', `The tenant service failed with HTTP 500 for tenant ${faultyTenantIds.error}: "TENANT-SERVICE 未知错误".`],
+    ['a body that is not JSON', 'direct', faultyTenantIds.garbage, UpstreamError, 'TENANT_SERVICE_INVALID', `The tenant service answered tenant ${faultyTenantIds.garbage} with something that is not JSON.`],
+    ['JSON that is not a tenant', 'direct', faultyTenantIds.notATenant, UpstreamError, 'TENANT_SERVICE_INVALID', `The tenant service's answer for tenant ${faultyTenantIds.notATenant} is not a tenant of that id.`],
+    ['a slow answer', 'direct', faultyTenantIds.slow, UpstreamTimeoutError, 'TENANT_SERVICE_TIMEOUT', 'The tenant service did not answer within 200 ms.'],
+  ])('maps %s to its error', async (_what, service, id, Kind, code, message) => {
+    const err = await source(service as 'direct' | 'gateway')(id).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Kind);
     expect(err).toMatchObject({ code, message });
   });
 
-  it('says the service refused the key when it answers 401', async () => {
-    await expect(source('wrong-key')(tenants.a.id)).rejects.toMatchObject({
-      code: 'TENANT_SERVICE_FAILED',
-      message: `The tenant service failed with HTTP 401 for tenant ${tenants.a.id}: it refused the moopkey.`,
+  it('reaches a tenant through the gateway with the right key', async () => {
+    await expect(source(gateway)(tenants.a.id)).resolves.toEqual(tenants.a);
+  });
+
+  it("says the gateway refused the key when it answers 401", async () => {
+    await expect(source(gateway, 'wrong-key')(tenants.a.id)).rejects.toMatchObject({
+      code: 'TENANT_SERVICE_KEY_REFUSED',
+      message: "The tenant service (or the gateway in front of it) refused this service's moopkey with HTTP 401; check MOOPKEY.",
     });
   });
 
+  it('maps a URL that does not name the tenants collection (the real service answers 500) to 502', async () => {
+    const wrong = httpTenantSource({ url: `${new URL(direct.url).origin}/service/v1/tenants`, moopkey: async () => moopkey, timeoutMs: 200 });
+    await expect(wrong(tenants.a.id)).rejects.toMatchObject({ code: 'TENANT_SERVICE_FAILED', message: `The tenant service failed with HTTP 500 for tenant ${tenants.a.id}: "TENANT-SERVICE 未知错误".` });
+  });
+
   it('maps a dropped connection to 503', async () => {
-    await expect(source()(faultyTenantIds.hangUp)).rejects.toBeInstanceOf(UnavailableError);
+    await expect(source(direct)(faultyTenantIds.hangUp)).rejects.toBeInstanceOf(UnavailableError);
   });
 
   it('maps a service that is down (connection refused) to 503', async () => {
@@ -49,13 +91,13 @@ describe('httpTenantSource', () => {
         server.close(() => resolve(port));
       });
     });
-    const down = httpTenantSource({ url: `http://127.0.0.1:${port}/service/v1/tenants`, moopkey: async () => moopkey, timeoutMs: 1000 });
+    const down = httpTenantSource({ url: `http://127.0.0.1:${port}/tenants`, moopkey: async () => moopkey, timeoutMs: 1000 });
     await expect(down(tenants.a.id)).rejects.toMatchObject({ code: 'TENANT_SERVICE_UNAVAILABLE', message: 'The tenant service cannot be reached (ECONNREFUSED).' });
   });
 
-  it('sends the id URL-encoded and the key in the moopkey header', async () => {
-    const before = service.requests('a/b');
-    await source()('a/b').catch(() => undefined);
-    expect(service.requests('a/b')).toBe(before + 1);
+  it('asks for the id under the collection, once per lookup', async () => {
+    const before = direct.requests(tenants.b.id);
+    await source(direct)(tenants.b.id);
+    expect(direct.requests(tenants.b.id)).toBe(before + 1);
   });
 });

@@ -1,0 +1,113 @@
+// The tenant's pod template rendered into what it names, a Pod (every real MOOP tenant record) or a Job (the seeds):
+// the command, the claims mounted, limits and retention set.
+import type { V1Container, V1Job, V1Pod, V1PodSpec, V1PodTemplateSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { TemplateError } from '../errors.ts';
+import type { ObjectRef } from '../kube/resources.ts';
+import { objectName, shortHash } from '../names.ts';
+import { markOwned, ownerLabels } from '../owner.ts';
+import type { JobVolume } from '../schemas/jobs.ts';
+import type { Tenant } from '../tenants/tenant.ts';
+import { fillHoles } from './fill.ts';
+import { expectKind, templateObject, type TemplateObject } from './template.ts';
+
+/** Limits from configuration, for what the template leaves out. */
+export interface PodSettings {
+  activeDeadlineSeconds: number;
+  backoffLimit: number;
+  /** A finished Pod or Job is kept at least this long, so that its result can be read. */
+  retentionSeconds: number;
+}
+
+/** What the copy route makes: a bare Pod or a Job. */
+export type CopyObject = V1Pod | V1Job;
+
+const kinds = { pod: { apiVersion: 'v1', kind: 'Pod' }, job: { apiVersion: 'batch/v1', kind: 'Job' } } as const;
+
+function podTemplate(tenant: Tenant): TemplateObject & { isJob: boolean } {
+  const t = templateObject(tenant, 'pod');
+  expectKind(tenant, 'pod', t.kind, ['Pod', 'Job']);
+  return { ...t, isJob: t.kind.toLowerCase() === 'job' };
+}
+
+/**
+ * The objects a GET or DELETE of name may mean, the template's kind first: a tenant whose template changed kind
+ * keeps reaching what was made before, and the old pod-service's Pods (adopted) are found by their exact name.
+ */
+export function podRefs(tenant: Tenant, name: string, namespace: string): ObjectRef[] {
+  const t = podTemplate(tenant);
+  const other = t.isJob ? kinds.pod : kinds.job;
+  return [{ apiVersion: t.apiVersion, kind: t.kind, name, namespace }, { ...other, name, namespace }];
+}
+
+function firstContainer(tenant: Tenant, spec: Partial<V1PodSpec> | undefined, where: string): V1Container {
+  const containers = spec?.containers;
+  if (!Array.isArray(containers) || containers.length === 0 || typeof containers[0] !== 'object') {
+    throw new TemplateError(`Tenant ${tenant.id}'s "pod" template has no ${where}.containers[0].`, { code: 'TEMPLATE_INVALID' });
+  }
+  return containers[0];
+}
+
+/** The template's pod spec with cmd in its first container and vols mounted; the template's own mounts stay. */
+function copySpec(tenant: Tenant, template: Partial<V1PodSpec> | undefined, input: { cmd: string; vols: JobVolume[] }, where: string): V1PodSpec {
+  const spec = { ...template } as V1PodSpec;
+  const first = firstContainer(tenant, spec, where);
+  // One volume per distinct claim; a claim may be mounted at several paths (with different subpaths).
+  const claims = [...new Set(input.vols.map((v) => v.pvc))];
+  const volumeName = (claim: string): string => `moop-vol-${claims.indexOf(claim)}`;
+  const volumes: V1Volume[] = claims.map((claimName) => ({ name: volumeName(claimName), persistentVolumeClaim: { claimName } }));
+  const mounts: V1VolumeMount[] = input.vols.map((v) => ({ name: volumeName(v.pvc), mountPath: v.mount, ...(v.subpath ? { subPath: v.subpath } : {}) }));
+  const args =
+    Array.isArray(first.args) && first.args.length >= 3 && first.args[2]!.includes('{}')
+      ? first.args.map((a, i) => (i === 2 ? fillHoles(a, [input.cmd], 'pod container args[2]') : a))
+      : ['/bin/sh', '-c', input.cmd];
+  return {
+    ...spec,
+    // A copy runs once: without this a bare Pod would default to Always and run the copy forever.
+    restartPolicy: spec.restartPolicy ?? 'Never',
+    // A copy never talks to the API server: no token in a pod that runs a tenant's command.
+    automountServiceAccountToken: false,
+    containers: [{ ...first, args, volumeMounts: [...(first.volumeMounts ?? []), ...mounts] }, ...spec.containers.slice(1)],
+    volumes: [...(spec.volumes ?? []), ...volumes],
+  };
+}
+
+/** Renders the pod template for cmd and vols in namespace; the name is job-<tenant>-<random>, at most 63 characters. */
+export function renderPod(tenant: Tenant, input: { cmd: string; vols: JobVolume[] }, namespace: string, settings: PodSettings): CopyObject {
+  const t = podTemplate(tenant);
+  const random = shortHash([randomBytes(16).toString('hex')], 8);
+  // A Job's name becomes its pods' job-name label, so it must be a DNS label; a Pod's may be any subdomain.
+  const name = objectName(fillHoles(t.metadata.name, [tenant.id, random], 'pod metadata.name'), [tenant.id, random], t.isJob ? 'label' : 'subdomain');
+  const { isJob: _isJob, ...template } = t;
+  const metadata = { ...template.metadata, name, namespace };
+  const owner = { tenant: tenant.id };
+
+  if (!t.isJob) {
+    // Real tenant records carry the Job field ttlSecondsAfterFinished on their Pod: the old pod-service's API server
+    // dropped it, and a strict one refuses it, so it goes; cleanup retires finished Pods after the retention instead.
+    const { ttlSecondsAfterFinished: _ttl, ...podSpec } = (template.spec ?? {}) as Partial<V1PodSpec> & { ttlSecondsAfterFinished?: number };
+    const spec = copySpec(tenant, podSpec, input, 'spec');
+    const pod: V1Pod = { ...template, metadata, spec: { ...spec, activeDeadlineSeconds: spec.activeDeadlineSeconds ?? settings.activeDeadlineSeconds } };
+    return markOwned(pod, owner);
+  }
+
+  const jobSpec = (template.spec ?? {}) as unknown as NonNullable<V1Job['spec']>;
+  const podTemplateSpec: V1PodTemplateSpec = jobSpec.template ?? {};
+  const job: V1Job = {
+    ...template,
+    metadata,
+    spec: {
+      ...jobSpec,
+      activeDeadlineSeconds: jobSpec.activeDeadlineSeconds ?? settings.activeDeadlineSeconds,
+      backoffLimit: jobSpec.backoffLimit ?? settings.backoffLimit,
+      // The seed's 0 deleted the Job before anyone could read how it ended; cleanup removes it after retention.
+      ttlSecondsAfterFinished: Math.max(jobSpec.ttlSecondsAfterFinished ?? settings.retentionSeconds, settings.retentionSeconds),
+      template: {
+        ...podTemplateSpec,
+        metadata: { ...podTemplateSpec.metadata, labels: { ...podTemplateSpec.metadata?.labels, ...ownerLabels(owner) } },
+        spec: copySpec(tenant, podTemplateSpec.spec, input, 'spec.template.spec'),
+      },
+    },
+  };
+  return markOwned(job, owner);
+}

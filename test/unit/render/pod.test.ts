@@ -1,0 +1,147 @@
+import { podRefs, renderPod } from '../../../lib/render/pod.ts';
+import { TenantSchema } from '../../../lib/tenants/tenant.ts';
+import { realTemplates, seedTemplates, tenants } from '../../fixtures/tenants.ts';
+
+const podTenant = TenantSchema.parse(tenants.a);
+const jobTenant = TenantSchema.parse(tenants.b);
+const settings = { activeDeadlineSeconds: 600, backoffLimit: 1, retentionSeconds: 3600 };
+const ownerOf = (id: string) => ({ 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': id });
+const vols = [
+  { pvc: 'a', mount: '/src', subpath: 'x' },
+  { pvc: 'b', mount: '/dest' },
+  { pvc: 'a', mount: '/also' },
+];
+const mounts = [
+  { name: 'moop-vol-0', mountPath: '/src', subPath: 'x' },
+  { name: 'moop-vol-1', mountPath: '/dest' },
+  { name: 'moop-vol-0', mountPath: '/also' },
+];
+const volumes = [
+  { name: 'moop-vol-0', persistentVolumeClaim: { claimName: 'a' } },
+  { name: 'moop-vol-1', persistentVolumeClaim: { claimName: 'b' } },
+];
+
+describe('renderPod with a real tenant record (a Pod template)', () => {
+  it('makes a Pod: name, command, claims and time limit set; the Job-only ttlSecondsAfterFinished dropped', () => {
+    expect(renderPod(podTenant, { cmd: 'cp -r /src/* /dest/', vols }, 'tenant-a', settings)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: expect.stringMatching(/^job-5c88a9ec5b6c2e3c4a3b2d1a-[a-z2-7]{8}$/),
+        namespace: 'tenant-a',
+        labels: ownerOf(podTenant.id),
+        annotations: { 'moop.io/tenant': podTenant.id },
+      },
+      spec: {
+        containers: [
+          {
+            args: ['/bin/sh', '-c', 'cp -r /src/* /dest/'],
+            image: 'registry.mooplab.com:8443/gitbox/alpine-git:lastest',
+            imagePullPolicy: 'IfNotPresent',
+            name: 'copy',
+            volumeMounts: mounts,
+          },
+        ],
+        restartPolicy: 'Never',
+        automountServiceAccountToken: false,
+        activeDeadlineSeconds: 600,
+        volumes,
+      },
+    });
+  });
+
+  it('runs once even where the template sets no restartPolicy', () => {
+    const { restartPolicy: _r, ...spec } = realTemplates.pod!.spec as Record<string, unknown>;
+    const custom = TenantSchema.parse({ ...tenants.a, resources: { templates: { ...realTemplates, pod: { ...realTemplates.pod, spec } } } });
+    expect(renderPod(custom, { cmd: 'true', vols: [] }, 'tenant-a', settings).spec).toMatchObject({ restartPolicy: 'Never' });
+  });
+
+  it('treats subpath "" and null as the claim root (after the request schema turned them into undefined)', () => {
+    const pod = renderPod(podTenant, { cmd: 'true', vols: [{ pvc: 'a', mount: '/data', subpath: undefined }] }, 'tenant-a', settings);
+    expect((pod.spec as { containers: { volumeMounts: unknown[] }[] }).containers[0]!.volumeMounts).toEqual([{ name: 'moop-vol-0', mountPath: '/data' }]);
+  });
+});
+
+describe('renderPod with the seeds (a Job template)', () => {
+  it("fills the seed's Job template: name, command, claims, limits and retention", () => {
+    expect(renderPod(jobTenant, { cmd: 'cp -r /src/* /dest/', vols }, 'tenant-b', settings)).toEqual({
+      apiVersion: 'batch/v1',
+      kind: 'job',
+      metadata: {
+        name: expect.stringMatching(/^job-5c88a9ec5b6c2e3c4a3b2d1b-[a-z2-7]{8}$/),
+        namespace: 'tenant-b',
+        labels: ownerOf(jobTenant.id),
+        annotations: { 'moop.io/tenant': jobTenant.id },
+      },
+      spec: {
+        ttlSecondsAfterFinished: 3600,
+        activeDeadlineSeconds: 600,
+        backoffLimit: 1,
+        template: {
+          metadata: { labels: ownerOf(jobTenant.id) },
+          spec: {
+            containers: [{ name: 'copy', image: 'busybox:1.28.4', imagePullPolicy: 'IfNotPresent', args: ['/bin/sh', '-c', 'cp -r /src/* /dest/'], volumeMounts: mounts }],
+            restartPolicy: 'Never',
+            automountServiceAccountToken: false,
+            volumes,
+          },
+        },
+      },
+    });
+  });
+
+  it('keeps limits the template sets, and a TTL longer than the retention', () => {
+    const custom = TenantSchema.parse({
+      ...tenants.b,
+      resources: { templates: { ...seedTemplates, pod: { ...seedTemplates.pod, spec: { ...(seedTemplates.pod!.spec as object), ttlSecondsAfterFinished: 7200, activeDeadlineSeconds: 60, backoffLimit: 0 } } } },
+    });
+    expect(renderPod(custom, { cmd: 'true', vols: [] }, 'tenant-b', settings).spec).toMatchObject({ ttlSecondsAfterFinished: 7200, activeDeadlineSeconds: 60, backoffLimit: 0 });
+  });
+
+  it('refuses a Job template without containers, naming where they belong', () => {
+    expect(() => renderPod(TenantSchema.parse(tenants.noContainers), { cmd: 'true', vols: [] }, 'tenant-a', settings)).toThrow(
+      'Tenant 5c88a9ec5b6c2e3c4a3b2d27\'s "pod" template has no spec.template.spec.containers[0].',
+    );
+  });
+});
+
+describe('renderPod, either kind', () => {
+  it.each([
+    ['Pod', podTenant],
+    ['Job', jobTenant],
+  ])('inserts the command literally into a %s, holes and quotes included', (_kind, tenant) => {
+    const made = renderPod(tenant, { cmd: `echo '{}' "$HOME"; ls`, vols: [] }, 'ns', settings);
+    const spec = 'template' in (made.spec ?? {}) ? (made.spec as { template: { spec: unknown } }).template.spec : made.spec;
+    expect((spec as { containers: { args: string[] }[] }).containers[0]!.args).toEqual(['/bin/sh', '-c', `echo '{}' "$HOME"; ls`]);
+  });
+
+  it('gives every object its own name', () => {
+    const names = new Set(Array.from({ length: 50 }, () => renderPod(podTenant, { cmd: 'true', vols: [] }, 'tenant-a', settings).metadata?.name));
+    expect(names.size).toBe(50);
+  });
+
+  it('refuses a pod template that makes something else than a Pod or a Job', () => {
+    expect(() => renderPod(TenantSchema.parse(tenants.wrongPodKind), { cmd: 'true', vols: [] }, 'tenant-a', settings)).toThrow(
+      'Tenant 5c88a9ec5b6c2e3c4a3b2d26\'s "pod" template makes a deployment; this route makes Pod or Job.',
+    );
+  });
+
+  it('leaves the tenant record as it was', () => {
+    const before = JSON.stringify(podTenant);
+    renderPod(podTenant, { cmd: 'true', vols }, 'tenant-a', settings);
+    expect(JSON.stringify(podTenant)).toBe(before);
+  });
+});
+
+describe('podRefs', () => {
+  it("names the template's kind first, then the other, so Pods and Jobs made before a template changed are found", () => {
+    expect(podRefs(podTenant, 'job-x', 'tenant-a')).toEqual([
+      { apiVersion: 'v1', kind: 'Pod', name: 'job-x', namespace: 'tenant-a' },
+      { apiVersion: 'batch/v1', kind: 'Job', name: 'job-x', namespace: 'tenant-a' },
+    ]);
+    expect(podRefs(jobTenant, 'job-x', 'tenant-b')).toEqual([
+      { apiVersion: 'batch/v1', kind: 'job', name: 'job-x', namespace: 'tenant-b' },
+      { apiVersion: 'v1', kind: 'Pod', name: 'job-x', namespace: 'tenant-b' },
+    ]);
+  });
+});
