@@ -16,7 +16,7 @@ export const ConfigFields = z.object({
   TENANT_SERVICE_URL: z
     .url({ protocol: /^https?$/, error: 'TENANT_SERVICE_URL must be an http(s) URL of the tenants collection' })
     .optional()
-    .describe('MOOP tenant service, e.g. http://tenant-service:7778/service/v1/tenants; unset: TENANTS_FILE is used'),
+    .describe('MOOP tenant service, the tenants collection: http://<node>:31778/tenants or http://<gateway>:32280/services/v1/tenant/tenants; unset: TENANTS_FILE is used'),
   TENANTS_FILE: z.string().min(1).default('tenants.local.json').describe('Local tenants file, used when TENANT_SERVICE_URL is unset'),
   NFS_SERVER: z.string({ error: 'NFS_SERVER is required: the NFS server of the volumes' }).min(1).describe('NFS server the PersistentVolumes point at'),
   NFS_PREFIX: z
@@ -27,9 +27,9 @@ export const ConfigFields = z.object({
   KUBE_TIMEOUT_MS: milliseconds(8000, 'Time limit of one Kubernetes API call, in milliseconds'),
   TENANT_TIMEOUT_MS: milliseconds(3000, 'Time limit of one tenant service call, in milliseconds'),
   TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000).describe('How long a tenant looked up is served from memory, in milliseconds; 0 turns caching off'),
-  JOB_ACTIVE_DEADLINE_SECONDS: z.coerce.number().int().min(1).default(3600).describe("A Job's time limit, where the template sets none, in seconds"),
+  JOB_ACTIVE_DEADLINE_SECONDS: z.coerce.number().int().min(1).default(3600).describe("A copy Pod's or Job's time limit, where the template sets none, in seconds"),
   JOB_BACKOFF_LIMIT: z.coerce.number().int().min(0).max(100).default(2).describe("A Job's retries, where the template sets none"),
-  JOB_RETENTION_SECONDS: z.coerce.number().int().min(60).default(3600).describe('How long a finished Job is kept so its result can be read, in seconds'),
+  JOB_RETENTION_SECONDS: z.coerce.number().int().min(60).default(3600).describe('How long a finished copy Pod or Job is kept so its result can be read, in seconds'),
   CLEANUP_PV_POLICY: z
     .enum(['recycle', 'delete', 'keep'], { error: 'CLEANUP_PV_POLICY must be recycle, delete or keep' })
     .default('recycle')

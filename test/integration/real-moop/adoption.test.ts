@@ -135,7 +135,12 @@ describe('npm run adopt, for objects the Python services made', () => {
     expect(real.stderr).toContain('[adopt] adopted 3, already managed 0, left alone 3, failed 0');
     const pv = await core.readPersistentVolume({ name: old.pv });
     expect(pv.metadata?.labels).toEqual({ pv: old.pv, 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant });
-    expect(pv.metadata?.annotations).toEqual({ 'moop.io/tenant': tenant, 'moop.io/adopted': expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    // The PV controller's own annotation (it bound the old claim) stays; no user or tag is invented.
+    expect(pv.metadata?.annotations).toEqual({
+      'moop.io/tenant': tenant,
+      'moop.io/adopted': expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      'pv.kubernetes.io/bound-by-controller': 'yes',
+    });
     expect((await core.readPersistentVolume({ name: strangers.otherTool })).metadata?.labels).toEqual({ 'app.kubernetes.io/managed-by': 'helm' });
     expect((await core.readNamespacedPod({ name: strangers.notebook, namespace })).metadata?.annotations).toBeUndefined();
 

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tenants } from '../../fixtures/tenants.ts';
 import { call, type ApiAnswer } from '../../support/api.ts';
-import { admin, statusOfCall } from '../../support/cluster.ts';
+import { admin, eventually, statusOfCall } from '../../support/cluster.ts';
 import { byUserPrefix, sweep } from '../../support/managed.ts';
 import { userPrefix } from '../../support/names.ts';
 
@@ -43,12 +43,16 @@ describe('the MOOP tenant bootstrap (moop-tools tenant.py), replayed', () => {
     expect(claim.body.spec.volumeName).toBe(volume.body.metadata.name);
 
     // The rollback, as tenant.py sends it on failure: claim first, then volume, answers ignored.
-    await call('DELETE', '/service/v1/volumes/pvcs', { query });
-    await call('DELETE', '/service/v1/volumes/pvs', { query });
-    expect(await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name: claim.body.metadata.name, namespace }))).toBe(404);
-    // The PV may linger while its protection finalizer waits for the claim to go; it is on its way out.
-    const pv = await core.readPersistentVolume({ name: volume.body.metadata.name }).catch(() => undefined);
-    expect(pv === undefined || pv.metadata?.deletionTimestamp !== undefined).toBe(true);
+    expect((await call('DELETE', '/service/v1/volumes/pvcs', { query })).status).toBe(200);
+    expect((await call('DELETE', '/service/v1/volumes/pvs', { query })).status).toBe(200);
+    // Both finish going once the protection finalizers let go.
+    await eventually('the claim and the volume to be gone', async () => {
+      const codes = await Promise.all([
+        statusOfCall(core.readNamespacedPersistentVolumeClaim({ name: claim.body.metadata.name, namespace })),
+        statusOfCall(core.readPersistentVolume({ name: volume.body.metadata.name })),
+      ]);
+      return codes.every((c) => c === 404) ? true : undefined;
+    });
   });
 });
 

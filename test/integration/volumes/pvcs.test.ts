@@ -158,11 +158,11 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
     });
   });
 
-  it('puts the claims of a tenant without a namespace field in the namespace named by its id', async () => {
+  it('puts the claims of a tenant whose namespace is null in the namespace named by its id', async () => {
     const user = `${prefix}gina`;
     const created = await call('POST', path, { body: { tenant: tenants.idAsNamespace.id, username: user } });
 
     expect(created.status).toBe(201);
-    expect(created.body.metadata.namespace).toBe('tenant-without-namespace');
+    expect(created.body.metadata.namespace).toBe(tenants.idAsNamespace.id);
   });
 });

@@ -91,7 +91,7 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
   it.each([
     ['upper case', 'Carol'],
     ['an underscore', 'carol_x'],
-    ['a dot', 'carol.x'],
+    ['a dot at the end', 'carol.'],
     ['a space', 'carol x'],
     ['non-ASCII letters', 'carolé ü 王'],
   ])('gives a user name with %s a valid, stable, escaped name', async (_what, suffix) => {
@@ -106,6 +106,15 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
     expect(created.body.metadata.annotations['moop.io/user']).toBe(user);
     const read = await call('GET', path, { query: { tenant, username: user } });
     expect(read.body.metadata.uid).toBe(created.body.metadata.uid);
+  });
+
+  it('keeps a user name with a dot as callers compute it (a DNS-1123 subdomain)', async () => {
+    const user = `${prefix}carol.x`;
+
+    const created = await call('POST', path, { body: { tenant, username: user, path: 'dotted' } });
+
+    expect([created.status, created.body.metadata.name]).toEqual([201, `pv-${tenant}-${user}-default`]);
+    expect((await call('GET', path, { query: { tenant, username: user } })).body.metadata.uid).toBe(created.body.metadata.uid);
   });
 
   it('refuses a user whose dash-joined name collides with another\'s, and leaves the other alone', async () => {
