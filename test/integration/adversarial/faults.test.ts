@@ -23,6 +23,8 @@ describe('when the API server goes away mid-run', () => {
   it('answers 503 within a few seconds while it is stopped, and recovers by itself when it returns', async () => {
     const user = `${prefix}alice`;
     await call('POST', pvs, { body: { tenant, username: user, path: 'a' } });
+    // Warm: a cold serverless-offline worker may take seconds to start on a loaded machine, which is not the point here.
+    expect((await call('GET', pvs, { query: { tenant, username: user } })).status).toBe(200);
     const statuses: number[] = [];
     let running = true;
     const load = (async () => {
