@@ -1,6 +1,6 @@
 // The local control plane behaves as a real cluster: its controllers bind volumes, run and collect Jobs, finish
 // namespace deletion, and RBAC holds the service's account to its role.
-import { Watch, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import { KubernetesObjectApi, Watch, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { admin, eventually, serviceAccount, statusOfCall } from '../support/cluster.ts';
 
@@ -100,7 +100,7 @@ describe('the local cluster', () => {
 describe("the service's least-privilege account", () => {
   const sa = serviceAccount();
 
-  it('can do what the service needs: volumes, claims, Jobs, and reading pods and events', async () => {
+  it('can do what the service needs: volumes, claims, Jobs, copy Pods, and reading events', async () => {
     expect(await statusOfCall(sa.core.listPersistentVolume())).toBe('ok');
     expect(await statusOfCall(sa.core.listNamespacedPersistentVolumeClaim({ namespace }))).toBe('ok');
     expect(await statusOfCall(sa.batch.listNamespacedJob({ namespace }))).toBe('ok');
@@ -109,14 +109,21 @@ describe("the service's least-privilege account", () => {
     const claim = { metadata: { name: `sa-claim-${suffix}` }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Mi' } } } };
     expect(await statusOfCall(sa.core.createNamespacedPersistentVolumeClaim({ namespace, body: claim }))).toBe('ok');
     expect(await statusOfCall(sa.core.deleteNamespacedPersistentVolumeClaim({ namespace, name: `sa-claim-${suffix}` }))).toBe('ok');
+    // Real MOOP tenant records copy with bare Pods.
+    const pod = { metadata: { name: `sa-pod-${suffix}` }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } };
+    expect(await statusOfCall(sa.core.createNamespacedPod({ namespace, body: pod }))).toBe('ok');
+    expect(await statusOfCall(sa.core.deleteNamespacedPod({ namespace, name: `sa-pod-${suffix}`, gracePeriodSeconds: 0 }))).toBe('ok');
   });
 
-  it('is refused what it must not do: Secrets, namespaces, creating pods', async () => {
+  it('is refused what it must not do: Secrets, namespaces, other workloads, RBAC', async () => {
     expect(await statusOfCall(sa.core.listSecretForAllNamespaces())).toBe(403);
     expect(await statusOfCall(sa.core.readNamespacedSecret({ name: 'anything', namespace }))).toBe(403);
     expect(await statusOfCall(sa.core.createNamespace({ body: { metadata: { name: `nope-${suffix}` } } }))).toBe(403);
     expect(await statusOfCall(sa.core.deleteNamespace({ name: namespace }))).toBe(403);
-    const pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
-    expect(await statusOfCall(sa.core.createNamespacedPod({ namespace, body: pod }))).toBe(403);
+    const objects = KubernetesObjectApi.makeApiClient(sa.kc);
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } } };
+    expect(await statusOfCall(objects.create(deployment))).toBe(403);
+    const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'b', namespace }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' }, subjects: [{ kind: 'User', name: 'x' }] };
+    expect(await statusOfCall(objects.create(binding))).toBe(403);
   });
 });

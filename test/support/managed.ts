@@ -29,21 +29,34 @@ export async function managedNames(filter: (o: KubernetesObject) => boolean = ()
     .sort();
 }
 
-/** Deletes the managed objects that match filter (claims and Jobs first, then volumes) and waits until they are gone. */
-export async function sweep(filter: (o: KubernetesObject) => boolean): Promise<void> {
+/**
+ * Deletes the managed objects that match filter (claims, Jobs and Pods first, then volumes) until they are gone,
+ * deleting again what is left each round: a refusal that has just been lifted (an admission policy still syncing)
+ * must not strand an object. On timeout, names what is left.
+ */
+export async function sweep(filter: (o: KubernetesObject) => boolean, timeoutMs = 60_000): Promise<void> {
   const { core, batch } = admin();
-  const doomed = (await managedObjects()).filter(filter);
-  for (const o of doomed) {
-    const name = o.metadata!.name!;
-    const namespace = o.metadata!.namespace!;
-    if (o.kind === 'PersistentVolumeClaim') await core.deleteNamespacedPersistentVolumeClaim({ name, namespace }).catch(() => undefined);
-    if (o.kind === 'Job') await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }).catch(() => undefined);
-    if (o.kind === 'Pod') await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
-  }
-  for (const o of doomed) {
-    if (o.kind === 'PersistentVolume') await core.deletePersistentVolume({ name: o.metadata!.name! }).catch(() => undefined);
-  }
-  await eventually('swept objects to be gone', async () => ((await managedObjects()).some(filter) ? undefined : true));
+  let left: string[] = [];
+  const round = async (): Promise<true | undefined> => {
+    const doomed = (await managedObjects()).filter(filter);
+    left = doomed.map((o) => `${o.kind} ${o.metadata?.namespace ?? ''}/${o.metadata?.name}`);
+    if (doomed.length === 0) return true;
+    for (const o of doomed) {
+      const name = o.metadata!.name!;
+      const namespace = o.metadata!.namespace!;
+      if (o.kind === 'PersistentVolumeClaim') await core.deleteNamespacedPersistentVolumeClaim({ name, namespace }).catch(() => undefined);
+      if (o.kind === 'Job') await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }).catch(() => undefined);
+      if (o.kind === 'Pod') await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+    }
+    for (const o of doomed) {
+      if (o.kind === 'PersistentVolume') await core.deletePersistentVolume({ name: o.metadata!.name! }).catch(() => undefined);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    return undefined;
+  };
+  await eventually('swept objects to be gone', round, timeoutMs).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}; left: ${left.join(', ')}`);
+  });
 }
 
 /** Filter for objects a test made for users whose names start with prefix. */
