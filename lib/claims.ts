@@ -1,7 +1,10 @@
 // What the API server knows about a claim beyond the claim itself: why it is not bound, and which pods mount it.
-import type { CoreV1Event, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { ConflictError } from './errors.ts';
-import type { Resources } from './kube/resources.ts';
+import type { ObjectRef, Resources } from './kube/resources.ts';
+import { isOwnedBy } from './owner.ts';
+import { volumeOwner, volumeRef, type VolumeKey } from './render/volumes.ts';
+import type { Tenant } from './tenants/tenant.ts';
 
 /** Added beside a claim's own fields when it is not Bound; the claim itself stays as the API server gave it. */
 export interface PendingReason {
@@ -54,4 +57,29 @@ export async function assertClaimUnused(resources: Resources, claim: V1Persisten
       details: { pods },
     });
   }
+}
+
+/**
+ * A claim made again finds its user's volume still holding the gone claim's uid (Released), which the PV controller
+ * never clears: the new claim would stay Pending until cleanup recycles the volume. Clear that uid now, keeping the
+ * reservation's name, so the new claim binds within seconds. Only the owner's own volume, reserved for exactly this
+ * claim, is touched, and only as it was read (resourceVersion); if anything fails, cleanup's recycle remains, so the
+ * created claim's answer never depends on this.
+ */
+export async function rebindOwnVolume(resources: Resources, tenant: Tenant, key: VolumeKey, claim: V1PersistentVolumeClaim): Promise<boolean> {
+  if (!tenant.resources?.templates?.pv) return false;
+  const volume: ObjectRef = volumeRef(tenant, key);
+  const owner = volumeOwner(key);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const pv = await resources.get<V1PersistentVolume>(volume).catch(() => undefined);
+    const ref = pv?.spec?.claimRef;
+    const stale = ref?.uid !== undefined && ref.uid !== claim.metadata?.uid;
+    if (!pv || !isOwnedBy(pv, owner) || !stale || ref.name !== claim.metadata?.name || ref.namespace !== claim.metadata?.namespace) return false;
+    // The claim of that name and namespace is the one just made, so the uid's claim is gone whatever the phase says.
+    const patched = await resources
+      .mergePatch(volume, { metadata: { resourceVersion: pv.metadata?.resourceVersion }, spec: { claimRef: { uid: null, resourceVersion: null } } })
+      .then(() => true, (err: unknown) => (err instanceof ConflictError ? undefined : false));
+    if (patched !== undefined) return patched;
+  }
+  return false;
 }
