@@ -1,10 +1,11 @@
 // What the API server knows about a claim beyond the claim itself: why it is not bound, and which pods mount it.
 import type { CoreV1Event, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
-import { ConflictError } from './errors.ts';
+import { ConflictError, NotFoundError } from './errors.ts';
 import type { ObjectRef, Resources } from './kube/resources.ts';
+import { createOwned } from './owned.ts';
 import { isOwnedBy } from './owner.ts';
-import { volumeOwner, volumeRef, type VolumeKey } from './render/volumes.ts';
-import type { Tenant } from './tenants/tenant.ts';
+import { renderClaim, volumeOwner, volumeRef, type VolumeKey } from './render/volumes.ts';
+import { tenantNamespace, type Tenant } from './tenants/tenant.ts';
 
 /** Added beside a claim's own fields when it is not Bound; the claim itself stays as the API server gave it. */
 export interface PendingReason {
@@ -82,4 +83,37 @@ export async function rebindOwnVolume(resources: Resources, tenant: Tenant, key:
     if (patched !== undefined) return patched;
   }
   return false;
+}
+
+/** The user's own volume, reserved for exactly this claim name, if there is one. */
+async function reservedVolume(resources: Resources, tenant: Tenant, key: VolumeKey, claim: V1PersistentVolumeClaim): Promise<V1PersistentVolume | undefined> {
+  if (!tenant.resources?.templates?.pv) return undefined;
+  const pv = await resources.get<V1PersistentVolume>(volumeRef(tenant, key)).catch((err: unknown) => {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  });
+  const ref = pv?.spec?.claimRef;
+  return pv && isOwnedBy(pv, volumeOwner(key)) && ref?.name === claim.metadata?.name && ref?.namespace === claim.metadata?.namespace ? pv : undefined;
+}
+
+/**
+ * Creates the user's claim. A plain claim (no match) of a user whose NFS volume exists is refused: the volume is
+ * pre-bound to the claim's name, which both templates share, so the PV controller would give it to the plain claim
+ * whatever its storage class asks. A claim made again rebinds the user's Released volume at once.
+ */
+export async function createClaim(resources: Resources, tenant: Tenant, key: VolumeKey & { match: boolean }): Promise<V1PersistentVolumeClaim> {
+  const claim = renderClaim(tenant, key, tenantNamespace(tenant));
+  if (!key.match) {
+    const volume = await reservedVolume(resources, tenant, key, claim);
+    if (volume) {
+      const name = volume.metadata!.name!;
+      throw new ConflictError(
+        `User ${key.username} (tag ${key.tag}) of tenant ${key.tenant} has an NFS volume, ${name}, reserved for their match claim; create the claim with match: true.`,
+        { code: 'VOLUME_RESERVED', details: { volume: name } },
+      );
+    }
+  }
+  const created = await createOwned(resources, claim, volumeOwner(key));
+  await rebindOwnVolume(resources, tenant, key, created);
+  return created;
 }

@@ -63,3 +63,37 @@ describe('a claim made again', () => {
     expect([untouched.status?.phase, untouched.spec?.claimRef?.uid]).toEqual(['Released', other.uid]);
   });
 });
+
+describe("a plain claim (match: false) of a user who has an NFS volume", () => {
+  it('is refused with 409 VOLUME_RESERVED, so that it never takes the volume reserved for the match claim', async () => {
+    const user = `${prefix}dora`;
+    const volume = await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: `tenant-a/${user}` } });
+    expect(volume.status).toBe(201);
+
+    const plain = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user } });
+
+    expect(plain).toEqual({
+      status: 409,
+      body: {
+        error: `User ${user} (tag default) of tenant ${tenant} has an NFS volume, ${volume.body.metadata.name}, reserved for their match claim; create the claim with match: true.`,
+        code: 'VOLUME_RESERVED',
+        details: { volume: volume.body.metadata.name },
+      },
+    });
+    expect(await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name: `pvc-${tenant}-${user}-default`, namespace }))).toBe(404);
+    expect(await phase(volume.body.metadata.name)).toBe('Available');
+    // The match claim still binds it.
+    expect((await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user, match: true } })).status).toBe(201);
+    await eventually('the match claim to bind', async () => ((await phase(volume.body.metadata.name)) === 'Bound' ? true : undefined));
+  });
+
+  it('of another tag is made as the template says, and leaves the volume alone', async () => {
+    const user = `${prefix}ezra`;
+    const volume = (await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: `tenant-a/${user}` } })).body.metadata.name as string;
+
+    const plain = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user, tag: 'scratch' } });
+
+    expect([plain.status, plain.body.spec.storageClassName]).toEqual([201, 'standard']);
+    expect(await phase(volume)).toBe('Available');
+  });
+});
