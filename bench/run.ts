@@ -10,6 +10,7 @@ import { freePort } from '../tools/cluster/processes.ts';
 import { createTenantNamespaces } from '../tools/demo-tenant.ts';
 import { projectRoot, startOffline } from '../tools/offline.ts';
 import { buildBundles } from './bundles.ts';
+import { claimRoutes, printClaimRoutes, type ClaimRoutesResult } from './claim-routes.ts';
 import { cleanupAtScale, type CleanupScaleResult } from './cleanup-scale.ts';
 import { coldStarts, type ColdStartResult } from './cold-start.ts';
 import { parseTenant, routeOverhead, type OverheadResult } from './route-overhead.ts';
@@ -18,11 +19,22 @@ import { tenantLookups, type TenantLookupResult } from './tenant-lookups.ts';
 interface BenchResults {
   date: string;
   node: string;
-  overhead: OverheadResult;
-  lookups: TenantLookupResult;
-  cold: ColdStartResult;
-  cleanup: CleanupScaleResult;
+  overhead?: OverheadResult;
+  lookups?: TenantLookupResult;
+  cold?: ColdStartResult;
+  cleanup?: CleanupScaleResult;
+  claims?: ClaimRoutesResult;
 }
+
+// `npm run bench -- claims cleanup` runs only those sections; no argument runs them all.
+const sections = ['overhead', 'lookups', 'cold', 'cleanup', 'claims'] as const;
+const asked = process.argv.slice(2);
+const unknown = asked.filter((a) => !(sections as readonly string[]).includes(a));
+if (unknown.length > 0) {
+  process.stderr.write(`[bench] unknown section(s) ${unknown.join(', ')}; sections: ${sections.join(', ')}\n`);
+  process.exit(2);
+}
+const runs = (section: (typeof sections)[number]): boolean => asked.length === 0 || asked.includes(section);
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const cycles = Number(process.env.BENCH_CYCLES ?? 200);
@@ -43,22 +55,33 @@ try {
     TENANTS_FILE: tenantsFile,
   };
   const offline = await startOffline({ port: await freePort(), lambdaPort: await freePort(), workFolder: `.esbuild-bench-${process.pid}`, env: { ...env, LOG_LEVEL: 'WARN' } });
-  let results: BenchResults;
+  const results: BenchResults = { date: new Date().toISOString(), node: process.version };
   try {
-    log(`[bench] route overhead: ${cycles} create/get/delete cycles of a claim, each three ways`);
-    const overhead = await routeOverhead(
-      { deps: depsFrom(() => loadConfig(env)), moopkey, tenant, namespace, serviceKubeconfig: cluster.serviceKubeconfig, apiUrl: offline.url },
-      cycles,
-      log,
-    );
-    log('[bench] tenant lookups: 100 concurrent requests for one tenant');
-    const lookups = await tenantLookups(tenant, env, moopkey);
-    log('[bench] bundles and cold starts');
-    const bundles = await buildBundles(join(outDir, 'bundles'));
-    const cold = await coldStarts(bundles, env, moopkey, tenant.id, cluster.serviceKubeconfig);
-    log('[bench] cleanup at scale: 10,000 managed objects of 100 tenants');
-    const cleanup = await cleanupAtScale(bundles, env, cluster.adminKubeconfig, namespace, log);
-    results = { date: new Date().toISOString(), node: process.version, overhead, lookups, cold, cleanup };
+    const deps = depsFrom(() => loadConfig(env));
+    if (runs('overhead')) {
+      log(`[bench] route overhead: ${cycles} create/get/delete cycles of a claim, each three ways`);
+      results.overhead = await routeOverhead({ deps, moopkey, tenant, namespace, serviceKubeconfig: cluster.serviceKubeconfig, apiUrl: offline.url }, cycles, log);
+    }
+    if (runs('claims')) {
+      log(`[bench] claim routes: ${cycles} cycles each of volumes and claims, then claims over 5,000 events`);
+      results.claims = await claimRoutes({ deps, moopkey, tenant: tenant.id, namespace, adminKubeconfig: cluster.adminKubeconfig }, cycles, log);
+    }
+    if (runs('lookups')) {
+      log('[bench] tenant lookups: 100 concurrent requests for one tenant');
+      results.lookups = await tenantLookups(tenant, env, moopkey);
+    }
+    if (runs('cold') || runs('cleanup')) {
+      log('[bench] bundles');
+      const bundles = await buildBundles(join(outDir, 'bundles'));
+      if (runs('cold')) {
+        log('[bench] cold starts');
+        results.cold = await coldStarts(bundles, env, moopkey, tenant.id, cluster.serviceKubeconfig);
+      }
+      if (runs('cleanup')) {
+        log('[bench] cleanup at scale: 10,000 managed objects of 100 tenants');
+        results.cleanup = await cleanupAtScale(bundles, env, cluster.adminKubeconfig, namespace, log);
+      }
+    }
   } finally {
     await offline.stop();
   }
@@ -74,6 +97,20 @@ try {
 function print(r: BenchResults): void {
   const line = (cells: (string | number)[], widths: number[]): string => cells.map((c, i) => String(c).padEnd(widths[i]!)).join('  ');
   const out: string[] = [];
+  if (r.overhead) out.push(...printOverhead(r.overhead, line));
+  if (r.lookups) out.push('', `3. Tenant lookups: ${r.lookups.requests} concurrent requests for one tenant -> ${r.lookups.tenantServiceCalls} call(s) to the tenant service in ${r.lookups.wallMs} ms (goal: 1)`);
+  if (r.cold) out.push(...printCold(r.cold, line));
+  if (r.cleanup) out.push(...printCleanup(r.cleanup));
+  if (r.claims) out.push(...printClaimRoutes(r.claims));
+  out.push('');
+  process.stdout.write(out.join('\n'));
+}
+
+type Line = (cells: (string | number)[], widths: number[]) => string;
+
+function printOverhead(overhead: OverheadResult, line: Line): string[] {
+  const r = { overhead };
+  const out: string[] = [];
   out.push('', `1-2. Route overhead, ${r.overhead.cycles} cycles of a claim (ms; direct = the same Kubernetes calls made with client-node)`);
   const w1 = [8, 16, 16, 16, 14, 14];
   out.push(line(['op', 'direct med/p95', 'in-proc med/p95', 'HTTP med/p95', 'ratio med', 'ratio p95'], w1));
@@ -81,7 +118,12 @@ function print(r: BenchResults): void {
     out.push(line([op, `${o.direct.median}/${o.direct.p95}`, `${o.inProcess.median}/${o.inProcess.p95}`, `${o.http.median}/${o.http.p95}`, o.ratioMedian, o.ratioP95], w1));
   }
   out.push(`   goal: in-process within 10% of direct (ratio <= 1.10)`);
-  out.push('', `3. Tenant lookups: ${r.lookups.requests} concurrent requests for one tenant -> ${r.lookups.tenantServiceCalls} call(s) to the tenant service in ${r.lookups.wallMs} ms (goal: 1)`);
+  return out;
+}
+
+function printCold(cold: ColdStartResult, line: Line): string[] {
+  const r = { cold };
+  const out: string[] = [];
   out.push('', `4. Cold start (fresh Node process to first answer; Node alone ${r.cold.nodeStartupMs} ms, API server first call ${r.cold.apiFirstCallMs} ms)`);
   const w4 = [18, 12, 16, 8, 10];
   out.push(line(['function', 'bundle KiB', 'first answer ms', 'status', 'goal met'], w4));
@@ -89,10 +131,14 @@ function print(r: BenchResults): void {
     out.push(line([f.name, f.bundleKiB, f.firstAnswerMs, f.status, f.bundleKiB <= 1536 && f.firstAnswerMs <= 250 + r.cold.apiFirstCallMs ? 'yes' : 'NO'], w4));
   }
   out.push(`   goals: bundle <= 1536 KiB; first answer <= 250 ms + API server round trip (${250 + r.cold.apiFirstCallMs} ms)`);
-  const c = r.cleanup;
+  return out;
+}
+
+function printCleanup(c: CleanupScaleResult): string[] {
+  const out: string[] = [];
   out.push('', `5. Cleanup at scale: ${c.volumes} volumes (${c.releasedVolumes} Released) and ${c.jobs} finished Jobs of ${c.tenants} tenants (made in ${c.setupSeconds} s)`);
   out.push(`   run:   ${(c.run.wallMs / 1000).toFixed(1)} s wall (${(c.run.runMs / 1000).toFixed(1)} s in the handler), peak ${c.run.maxRssMiB} MiB, actions ${JSON.stringify(c.run.counts)}, failures ${c.run.failures}`);
   out.push(`   rerun: ${(c.rerun.wallMs / 1000).toFixed(1)} s wall, peak ${c.rerun.maxRssMiB} MiB, actions ${JSON.stringify(c.rerun.counts)}`);
-  out.push('   goals: under 60 s and under 256 MiB', '');
-  process.stdout.write(out.join('\n'));
+  out.push('   goals: under 60 s and under 256 MiB');
+  return out;
 }

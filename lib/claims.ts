@@ -1,10 +1,10 @@
 // What the API server knows about a claim beyond the claim itself: why it is not bound, and which pods mount it.
 import type { CoreV1Event, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
-import { ConflictError, NotFoundError } from './errors.ts';
-import type { ObjectRef, Resources } from './kube/resources.ts';
-import { createOwned } from './owned.ts';
+import { ConflictError } from './errors.ts';
+import type { Resources } from './kube/resources.ts';
+import { createOwned, deleteOwned, getOwned } from './owned.ts';
 import { isOwnedBy } from './owner.ts';
-import { renderClaim, volumeOwner, volumeRef, type VolumeKey } from './render/volumes.ts';
+import { claimRefs, renderClaim, volumeOwner, volumeRef, type VolumeKey } from './render/volumes.ts';
 import { tenantNamespace, type Tenant } from './tenants/tenant.ts';
 
 /** Added beside a claim's own fields when it is not Bound; the claim itself stays as the API server gave it. */
@@ -22,7 +22,10 @@ const when = (e: CoreV1Event): string => e.lastTimestamp?.toString() ?? e.eventT
 export async function pendingReason(resources: Resources, claim: V1PersistentVolumeClaim): Promise<PendingReason | undefined> {
   const phase = claim.status?.phase ?? 'Pending';
   if (phase === 'Bound') return undefined;
+  // From the watch cache: a consistent read would wait on etcd and grow with the namespace's events; an event a few
+  // milliseconds old that the cache has not yet seen shows on the next GET.
   const { items } = await resources.list<CoreV1Event>('v1', 'Event', {
+    resourceVersion: '0',
     namespace: claim.metadata?.namespace,
     fieldSelector: `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${claim.metadata?.name},involvedObject.uid=${claim.metadata?.uid}`,
   });
@@ -33,31 +36,45 @@ export async function pendingReason(resources: Resources, claim: V1PersistentVol
   return { phase, reason: latest.reason ?? 'Unknown', message: latest.message ?? '', lastSeen: when(latest) };
 }
 
-/** Names of the pods in the claim's namespace that mount it and have not finished. */
-export async function podsUsing(resources: Resources, claim: V1PersistentVolumeClaim): Promise<string[]> {
+/**
+ * Names of the pods in namespace that mount claimName and have not finished. Read from the API server's watch cache
+ * (resourceVersion 0), not with a consistent read that waits on etcd (about 80 ms): a stale read can miss only a pod
+ * created in the last moments before the cache caught up, never one that existed before; and such a pod still keeps
+ * its volume, since the cluster's kubernetes.io/pvc-protection finalizer defers a claim's deletion while any pod
+ * uses it.
+ */
+export async function podsUsing(resources: Resources, namespace: string, claimName: string): Promise<string[]> {
   const users: string[] = [];
   let token: string | undefined;
   do {
-    const page = await resources.list<V1Pod>('v1', 'Pod', { namespace: claim.metadata?.namespace, limit: 500, continue: token });
+    const page = await resources.list<V1Pod>('v1', 'Pod', { namespace, limit: 500, continue: token, resourceVersion: token ? undefined : '0' });
     for (const pod of page.items) {
       const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-      if (!finished && pod.spec?.volumes?.some((v) => v.persistentVolumeClaim?.claimName === claim.metadata?.name)) users.push(pod.metadata!.name!);
+      if (!finished && pod.spec?.volumes?.some((v) => v.persistentVolumeClaim?.claimName === claimName)) users.push(pod.metadata!.name!);
     }
     token = page.continue;
   } while (token);
   return users;
 }
 
-/** 409 naming the pods that still mount claim, unless force. */
-export async function assertClaimUnused(resources: Resources, claim: V1PersistentVolumeClaim, force: boolean): Promise<void> {
-  if (force) return;
-  const pods = await podsUsing(resources, claim);
+/**
+ * Deletes the user's claim unless pods still mount it (409 naming them, unless force). The claim and its users are
+ * read at once: the claim's name is known from the request.
+ */
+export async function deleteClaim(resources: Resources, tenant: Tenant, key: VolumeKey & { force: boolean }): Promise<string> {
+  const refs = claimRefs(tenant, key, tenantNamespace(tenant));
+  const [claim, users] = await Promise.all([
+    getOwned<V1PersistentVolumeClaim>(resources, refs, volumeOwner(key)),
+    key.force ? [] : Promise.all(refs.map((r) => podsUsing(resources, r.namespace!, r.name))),
+  ]);
+  const pods = key.force ? [] : (users as string[][])[refs.findIndex((r) => r.name === claim.metadata?.name)] ?? [];
   if (pods.length > 0) {
     throw new ConflictError(`Claim ${claim.metadata?.name} is still mounted by pod(s) ${pods.join(', ')}; delete them first or pass force=true.`, {
       code: 'CLAIM_IN_USE',
       details: { pods },
     });
   }
+  return deleteOwned(resources, claim);
 }
 
 /**
@@ -67,31 +84,30 @@ export async function assertClaimUnused(resources: Resources, claim: V1Persisten
  * claim, is touched, and only as it was read (resourceVersion); if anything fails, cleanup's recycle remains, so the
  * created claim's answer never depends on this.
  */
-export async function rebindOwnVolume(resources: Resources, tenant: Tenant, key: VolumeKey, claim: V1PersistentVolumeClaim): Promise<boolean> {
-  if (!tenant.resources?.templates?.pv) return false;
-  const volume: ObjectRef = volumeRef(tenant, key);
-  const owner = volumeOwner(key);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const pv = await resources.get<V1PersistentVolume>(volume).catch(() => undefined);
-    const ref = pv?.spec?.claimRef;
-    const stale = ref?.uid !== undefined && ref.uid !== claim.metadata?.uid;
-    if (!pv || !isOwnedBy(pv, owner) || !stale || ref.name !== claim.metadata?.name || ref.namespace !== claim.metadata?.namespace) return false;
+export async function rebindOwnVolume(resources: Resources, volume: V1PersistentVolume | undefined, claim: V1PersistentVolumeClaim): Promise<boolean> {
+  let pv = volume;
+  for (let attempt = 0; attempt < 3 && pv; attempt++) {
+    const ref = pv.spec?.claimRef;
     // The claim of that name and namespace is the one just made, so the uid's claim is gone whatever the phase says.
+    if (ref?.uid === undefined || ref.uid === claim.metadata?.uid) return false;
+    const target = { apiVersion: 'v1', kind: 'PersistentVolume', name: pv.metadata!.name! };
     const patched = await resources
-      .mergePatch(volume, { metadata: { resourceVersion: pv.metadata?.resourceVersion }, spec: { claimRef: { uid: null, resourceVersion: null } } })
+      .mergePatch(target, { metadata: { resourceVersion: pv.metadata?.resourceVersion }, spec: { claimRef: { uid: null, resourceVersion: null } } })
       .then(() => true, (err: unknown) => (err instanceof ConflictError ? undefined : false));
     if (patched !== undefined) return patched;
+    pv = await resources.get<V1PersistentVolume>(target).catch(() => undefined);
   }
   return false;
 }
 
-/** The user's own volume, reserved for exactly this claim name, if there is one. */
+/**
+ * The user's own volume, reserved for exactly this claim name, if there is one; a failed read counts as none. Read
+ * from the watch cache: a volume made in the last moments may be missed, the same race as a volume made just after
+ * the claim (see createClaim).
+ */
 async function reservedVolume(resources: Resources, tenant: Tenant, key: VolumeKey, claim: V1PersistentVolumeClaim): Promise<V1PersistentVolume | undefined> {
   if (!tenant.resources?.templates?.pv) return undefined;
-  const pv = await resources.get<V1PersistentVolume>(volumeRef(tenant, key)).catch((err: unknown) => {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  });
+  const pv = await resources.get<V1PersistentVolume>(volumeRef(tenant, key), { resourceVersion: '0' }).catch(() => undefined);
   const ref = pv?.spec?.claimRef;
   return pv && isOwnedBy(pv, volumeOwner(key)) && ref?.name === claim.metadata?.name && ref?.namespace === claim.metadata?.namespace ? pv : undefined;
 }
@@ -99,21 +115,24 @@ async function reservedVolume(resources: Resources, tenant: Tenant, key: VolumeK
 /**
  * Creates the user's claim. A plain claim (no match) of a user whose NFS volume exists is refused: the volume is
  * pre-bound to the claim's name, which both templates share, so the PV controller would give it to the plain claim
- * whatever its storage class asks. A claim made again rebinds the user's Released volume at once.
+ * whatever its storage class asks. (A volume made after a still-unbound plain claim is not guarded against.) A claim
+ * made again rebinds the user's Released volume at once.
  */
 export async function createClaim(resources: Resources, tenant: Tenant, key: VolumeKey & { match: boolean }): Promise<V1PersistentVolumeClaim> {
   const claim = renderClaim(tenant, key, tenantNamespace(tenant));
-  if (!key.match) {
-    const volume = await reservedVolume(resources, tenant, key, claim);
-    if (volume) {
-      const name = volume.metadata!.name!;
-      throw new ConflictError(
-        `User ${key.username} (tag ${key.tag}) of tenant ${key.tenant} has an NFS volume, ${name}, reserved for their match claim; create the claim with match: true.`,
-        { code: 'VOLUME_RESERVED', details: { volume: name } },
-      );
-    }
+  if (key.match) {
+    // The volume is read alongside the create: what matters is that it still names a gone claim's uid.
+    const [created, volume] = await Promise.all([createOwned(resources, claim, volumeOwner(key)), reservedVolume(resources, tenant, key, claim)]);
+    await rebindOwnVolume(resources, volume, created).catch(() => false);
+    return created;
   }
-  const created = await createOwned(resources, claim, volumeOwner(key));
-  await rebindOwnVolume(resources, tenant, key, created);
-  return created;
+  const volume = await reservedVolume(resources, tenant, key, claim);
+  if (volume) {
+    const name = volume.metadata!.name!;
+    throw new ConflictError(
+      `User ${key.username} (tag ${key.tag}) of tenant ${key.tenant} has an NFS volume, ${name}, reserved for their match claim; create the claim with match: true.`,
+      { code: 'VOLUME_RESERVED', details: { volume: name } },
+    );
+  }
+  return createOwned(resources, claim, volumeOwner(key));
 }

@@ -26,6 +26,8 @@ export interface ListOptions {
   fieldSelector?: string;
   limit?: number;
   continue?: string;
+  /** "0": any recent state, served from the API server's watch cache without waiting for it to catch up with etcd. */
+  resourceVersion?: '0';
 }
 
 export interface ListPage<T> {
@@ -98,10 +100,10 @@ export class Resources {
     }
   }
 
-  /** Reads one object; NotFoundError if it is not there. */
-  async get<T extends KubernetesObject>(ref: ObjectRef): Promise<T> {
+  /** Reads one object; NotFoundError if it is not there. resourceVersion "0" reads the watch cache (may lag by moments). */
+  async get<T extends KubernetesObject>(ref: ObjectRef, options: { resourceVersion?: '0' } = {}): Promise<T> {
     const { path } = await this.path(ref);
-    return this.kube.request<T>({ method: 'GET', path });
+    return this.kube.request<T>({ method: 'GET', path, query: { resourceVersion: options.resourceVersion } });
   }
 
   /** Deletes one object; NotFoundError if it is not there, ConflictError if its uid changed. */
@@ -122,7 +124,13 @@ export class Resources {
     const answer = await this.kube.request<{ items: T[]; metadata?: { continue?: string } }>({
       method: 'GET',
       path,
-      query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector, limit: options.limit, continue: options.continue },
+      query: {
+        labelSelector: options.labelSelector,
+        fieldSelector: options.fieldSelector,
+        limit: options.limit,
+        continue: options.continue,
+        resourceVersion: options.resourceVersion,
+      },
     });
     return { items: answer.items, ...(answer.metadata?.continue ? { continue: answer.metadata.continue } : {}) };
   }
