@@ -47,12 +47,7 @@ export function templateNamePattern(tenant: Tenant, template: TemplateName): Reg
 
 async function listAll<T extends KubernetesObject>(resources: Resources, kind: Kind, namespace?: string): Promise<T[]> {
   const all: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await resources.list<T>(kind.apiVersion, kind.kind, { namespace, limit: 500, continue: token });
-    all.push(...page.items);
-    token = page.continue;
-  } while (token);
+  for await (const page of resources.pages<T>(kind.apiVersion, kind.kind, { namespace, limit: 500 })) all.push(...page);
   return all;
 }
 

@@ -45,15 +45,12 @@ export async function pendingReason(resources: Resources, claim: V1PersistentVol
  */
 export async function podsUsing(resources: Resources, namespace: string, claimName: string): Promise<string[]> {
   const users: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await resources.list<V1Pod>('v1', 'Pod', { namespace, limit: 500, continue: token, resourceVersion: token ? undefined : '0' });
-    for (const pod of page.items) {
+  for await (const page of resources.pages<V1Pod>('v1', 'Pod', { namespace, limit: 500, resourceVersion: '0' })) {
+    for (const pod of page) {
       const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
       if (!finished && pod.spec?.volumes?.some((v) => v.persistentVolumeClaim?.claimName === claimName)) users.push(pod.metadata!.name!);
     }
-    token = page.continue;
-  } while (token);
+  }
   return users;
 }
 

@@ -36,6 +36,9 @@ export class ConflictError extends ServiceError {}
 /** The tenant's template is missing or renders into something the API server rejects. */
 export class TemplateError extends ServiceError {}
 
+/** An admission policy of the cluster (Pod Security, a ValidatingAdmissionPolicy, a webhook) refused the request. */
+export class PolicyError extends ServiceError {}
+
 /** The tenant service or the API server answered with a failure. */
 export class UpstreamError extends ServiceError {}
 

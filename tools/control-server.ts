@@ -9,7 +9,7 @@ export function startControlServer(cluster: LocalCluster): Promise<{ url: string
     'POST /apiserver/stop': () => cluster.stopApiServer(),
     'POST /apiserver/start': () => cluster.startApiServer(),
     'POST /apiserver/pause': async () => cluster.pauseApiServer(),
-    'POST /apiserver/resume': async () => cluster.resumeApiServer(),
+    'POST /apiserver/resume': () => cluster.resumeApiServer(),
   };
   const server = createServer((req, res) => {
     const action = actions[`${req.method} ${req.url}`];

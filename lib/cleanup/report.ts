@@ -17,7 +17,7 @@ export const objectKey = (o: KubernetesObject): string => (o.metadata?.namespace
 
 /** Collects a run's actions; names are sorted so that a dry run and a real run compare equal. */
 export class CleanupReport {
-  private readonly done = new Map<CleanupAction, string[]>();
+  private readonly done = new Map<CleanupAction, Set<string>>();
   private readonly failed: CleanupSummary['failures'] = [];
   private readonly head: Pick<CleanupSummary, 'mode' | 'dryRun' | 'tenant'>;
 
@@ -25,9 +25,10 @@ export class CleanupReport {
     this.head = head;
   }
 
+  /** Records action on obj once, however often a restarted listing shows obj. */
   record(action: CleanupAction, obj: KubernetesObject): void {
-    const names = this.done.get(action) ?? [];
-    names.push(objectKey(obj));
+    const names = this.done.get(action) ?? new Set<string>();
+    names.add(objectKey(obj));
     this.done.set(action, names);
   }
 
@@ -37,7 +38,7 @@ export class CleanupReport {
 
   summary(): CleanupSummary {
     const actions: CleanupSummary['actions'] = {};
-    for (const [action, names] of [...this.done].sort(([a], [b]) => a.localeCompare(b))) actions[action] = { count: names.length, names: [...names].sort() };
+    for (const [action, names] of [...this.done].sort(([a], [b]) => a.localeCompare(b))) actions[action] = { count: names.size, names: [...names].sort() };
     return { ...this.head, actions, failures: [...this.failed].sort((a, b) => a.name.localeCompare(b.name)) };
   }
 

@@ -33,16 +33,6 @@ const podKind: Kind = { apiVersion: 'v1', kind: 'Pod' };
 const claimKind: Kind = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' };
 const volumeKind: Kind = { apiVersion: 'v1', kind: 'PersistentVolume' };
 
-/** Pages of the objects of a kind, across all namespaces, that match selector: memory stays one page. */
-async function* pages<T extends KubernetesObject>(resources: Resources, kind: Kind, labelSelector: string, limit: number): AsyncGenerator<T[]> {
-  let token: string | undefined;
-  do {
-    const page = await resources.list<T>(kind.apiVersion, kind.kind, { labelSelector, limit, continue: token });
-    yield page.items;
-    token = page.continue;
-  } while (token);
-}
-
 const ref = (kind: Kind, o: KubernetesObject) => ({ ...kind, name: o.metadata!.name!, namespace: o.metadata?.namespace });
 
 /** A Pod the service made itself, not one of its Jobs' pods (those carry the label too, and go with their Job). */
@@ -74,7 +64,7 @@ class Run {
   /** Applies visit to every object of kind matching selector, a page at a time, a few changes at once. */
   async each<T extends KubernetesObject>(kind: Kind, selector: string, visit: (o: T) => Promise<void>): Promise<void> {
     const limit = pLimit(this.ctx.settings.concurrency);
-    for await (const page of pages<T>(this.ctx.resources, kind, selector, this.ctx.settings.pageSize)) {
+    for await (const page of this.ctx.resources.pages<T>(kind.apiVersion, kind.kind, { labelSelector: selector, limit: this.ctx.settings.pageSize })) {
       await Promise.all(page.map((o) => limit(() => visit(o))));
     }
   }

@@ -1,10 +1,10 @@
 // A thin JSON client for the Kubernetes API over node:https. Hand-written because client-node's generic API
 // re-types every object through its models (dropping and reformatting fields) and opens a new TLS connection per
 // request, while callers need the API server's own JSON and one kept-alive connection across Lambda invocations.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
-import { UnavailableError } from '../errors.ts';
-import { kubeFailure, kubeNetworkFailure } from './failures.ts';
+import { UnavailableError, UpstreamError } from '../errors.ts';
+import { cut, kubeFailure, kubeNetworkFailure } from './failures.ts';
 import type { ClusterAccess } from './kubeconfig.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -17,6 +17,8 @@ export interface KubeRequest {
   body?: unknown;
   /** Defaults to application/json; patches name their own type. */
   contentType?: string;
+  /** What the answer is: JSON (the default; anything else in a 2xx is a 502) or text, as /readyz answers. */
+  answer?: 'json' | 'text';
 }
 
 export interface KubeClientOptions {
@@ -24,15 +26,13 @@ export interface KubeClientOptions {
   timeoutMs: number;
 }
 
-const tokenFileTtlMs = 60_000;
-
 /** Makes requests to one API server with one set of credentials. */
 export class KubeClient {
   readonly server: string;
   private readonly access: ClusterAccess;
   private readonly agent: Agent;
   private readonly timeoutMs: number;
-  private fileToken: { value: string; readAt: number } | undefined;
+  private fileToken: { value: string; changedAt: number } | undefined;
 
   constructor(access: ClusterAccess, options: KubeClientOptions) {
     this.access = access;
@@ -51,8 +51,10 @@ export class KubeClient {
   private bearer(): string | undefined {
     if (this.access.token) return this.access.token;
     if (!this.access.tokenFile) return undefined;
-    if (!this.fileToken || Date.now() - this.fileToken.readAt > tokenFileTtlMs) {
-      this.fileToken = { value: readFileSync(this.access.tokenFile, 'utf8').trim(), readAt: Date.now() };
+    // Re-read as soon as the file changes (a projected token is replaced, not edited): a stat per request is cheap.
+    const changedAt = statSync(this.access.tokenFile).mtimeMs;
+    if (this.fileToken?.changedAt !== changedAt) {
+      this.fileToken = { value: readFileSync(this.access.tokenFile, 'utf8').trim(), changedAt };
     }
     return this.fileToken.value;
   }
@@ -78,7 +80,13 @@ export class KubeClient {
       throw kubeNetworkFailure(signal.aborted ? signal.reason : err, this.server);
     }
     const data: unknown = parseJson(answer.text);
-    if (answer.status >= 200 && answer.status < 300) return data as T;
+    if (answer.status >= 200 && answer.status < 300) {
+      if (req.answer === 'text') return answer.text as T;
+      if (data !== null && typeof data === 'object') return data as T;
+      throw new UpstreamError(`The Kubernetes API server answered ${req.method} ${req.path} with something that is not JSON: "${cut(answer.text, 120)}".`, {
+        code: 'KUBERNETES_INVALID_ANSWER',
+      });
+    }
     const failure = kubeFailure(answer.status, data, `${req.method} ${req.path}`);
     // A starting API server serves requests before its authorizer has synced, refusing them with 403 (or 500):
     // while /readyz says it is not ready, that is "not available yet", not a real refusal.
@@ -93,7 +101,7 @@ export class KubeClient {
 
   /** Whether /readyz answers 200. */
   private async ready(): Promise<boolean> {
-    return this.request({ method: 'GET', path: '/readyz' }).then(
+    return this.request({ method: 'GET', path: '/readyz', answer: 'text' }).then(
       () => true,
       () => false,
     );

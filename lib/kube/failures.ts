@@ -2,6 +2,7 @@
 import {
   ConflictError,
   NotFoundError,
+  PolicyError,
   TemplateError,
   UnavailableError,
   UpstreamError,
@@ -17,37 +18,81 @@ export interface KubeStatus {
   details?: { name?: string; kind?: string; causes?: { field?: string; message?: string; reason?: string }[] };
 }
 
-/** Maps an API server's non-2xx answer to a domain error; `what` names the call for the message. */
+const maxMessage = 500;
+
+/** text cut to a length a message can carry. */
+export function cut(text: string, max = maxMessage): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+const writes = /^(POST|PUT|PATCH|DELETE)\b/;
+// The API server's Status says Forbidden for RBAC, quotas and admission alike; only its message tells them apart, in
+// texts fixed by Kubernetes itself: RBAC's authorizer names the caller ("User ... cannot <verb> resource"), the quota
+// plugin says "exceeded quota", a ValidatingAdmissionPolicy "denied request", a webhook "denied the request".
+const rbacRefusal = /\bcannot \S+ resource\b/;
+const quotaRefusal = /\bexceeded quota\b/;
+const admissionRefusal = /denied (the )?request|violates PodSecurity|admission webhook/;
+
+/** Maps an API server's non-2xx answer to a domain error; `what` names the call (verb and path) for the message. */
 export function kubeFailure(httpStatus: number, body: unknown, what: string): ServiceError {
   const status: KubeStatus = body && typeof body === 'object' ? (body as KubeStatus) : { message: String(body ?? '') };
-  const message = status.message || `HTTP ${httpStatus}`;
+  const message = cut(status.message || `HTTP ${httpStatus}`);
   const cause = { httpStatus, status };
-  // Only a create sends a rendered template; a 400 or 422 to anything else is the API server failing the call.
-  switch (httpStatus === 400 || httpStatus === 422 ? (/^POST\b/.test(what) ? 422 : 0) : httpStatus) {
+  const write = writes.test(what);
+  const policy = (): ServiceError => new PolicyError(`A policy of the cluster refused the request: ${message}`, { code: 'REFUSED_BY_POLICY', cause });
+  switch (httpStatus) {
+    case 400:
     case 422:
-      return new TemplateError(`The Kubernetes API server rejected the rendered object: ${message}`, {
-        code: 'TEMPLATE_REJECTED',
-        details: status.details?.causes?.map((c) => ({ field: c.field, message: c.message })),
+      if (write && admissionRefusal.test(message)) return policy();
+      // Only a create sends a rendered template; a 400 or 422 to anything else is the API server failing the call.
+      if (/^POST\b/.test(what)) {
+        return new TemplateError(`The Kubernetes API server rejected the rendered object: ${message}`, {
+          code: 'TEMPLATE_REJECTED',
+          details: status.details?.causes?.map((c) => ({ field: c.field, message: c.message })),
+          cause,
+        });
+      }
+      break;
+    case 401:
+      return new UpstreamError(`The Kubernetes API server rejected the service's credentials (expired or revoked): rotate the kubeconfig (KUBECONFIG or its secret). ${message}`, {
+        code: 'KUBERNETES_CREDENTIALS_REJECTED',
         cause,
       });
-    case 404:
-      return new NotFoundError(`Not found: ${message}`, { code: 'NOT_FOUND', cause });
-    case 409:
-      return new ConflictError(`Conflict: ${message}`, { code: status.reason === 'AlreadyExists' ? 'ALREADY_EXISTS' : 'CONFLICT', cause });
     case 403:
       if (/being terminated/.test(message)) {
         return new ConflictError(`The tenant's namespace is being deleted: ${message}`, { code: 'NAMESPACE_TERMINATING', cause });
       }
+      if (quotaRefusal.test(message)) return new ConflictError(`The tenant's namespace has used up a quota: ${message}`, { code: 'QUOTA_EXCEEDED', cause });
+      if (write && !rbacRefusal.test(message)) return policy();
       return new UpstreamError(`The Kubernetes API server refused the service's account: ${message}`, { code: 'KUBERNETES_FORBIDDEN', cause });
+    case 404:
+      return new NotFoundError(`Not found: ${message}`, { code: 'NOT_FOUND', cause });
+    case 409:
+      return new ConflictError(`Conflict: ${message}`, { code: status.reason === 'AlreadyExists' ? 'ALREADY_EXISTS' : 'CONFLICT', cause });
+    case 410:
+      // A paged list whose continue token outlived the API server's history: the caller starts the list again.
+      return new UpstreamError(`The Kubernetes API server expired the list being paged: ${message}`, { code: 'LIST_EXPIRED', cause });
     case 429:
     case 503:
       return new UnavailableError(`The Kubernetes API server is not ready or overloaded; retry shortly: ${message}`, { code: 'KUBERNETES_UNAVAILABLE', cause });
     case 504:
       return new UpstreamTimeoutError(`The Kubernetes API server timed out: ${message}`, { code: 'KUBERNETES_TIMEOUT', cause });
-    default:
-      return new UpstreamError(`The Kubernetes API server failed ${what} (HTTP ${httpStatus}): ${message}`, { code: 'KUBERNETES_FAILED', cause });
   }
+  return new UpstreamError(`The Kubernetes API server failed ${what} (HTTP ${httpStatus}): ${message}`, { code: 'KUBERNETES_FAILED', cause });
 }
+
+// Node's codes for a server certificate that does not verify against the kubeconfig's CA and server name.
+const tlsCodes = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 const timeoutCodes = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
@@ -55,6 +100,12 @@ const timeoutCodes = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOU
 export function kubeNetworkFailure(err: unknown, server: string): ServiceError {
   const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string } };
   const code = e.code ?? e.cause?.code;
+  if (code && tlsCodes.has(code)) {
+    return new UpstreamError(
+      `TLS verification of the Kubernetes API server at ${server} failed (${code}): the kubeconfig's certificate-authority or tls-server-name does not match the server.`,
+      { code: 'KUBERNETES_TLS_FAILED', cause: err },
+    );
+  }
   if (e.name === 'TimeoutError' || (code && timeoutCodes.has(code))) {
     return new UpstreamTimeoutError(`The Kubernetes API server at ${server} did not answer in time`, { code: 'KUBERNETES_TIMEOUT', cause: err });
   }

@@ -5,7 +5,7 @@ import type { KubeClient } from './client.ts';
 /** Resolves when the API server's /readyz answers 200; otherwise throws UnavailableError (503) saying why. */
 export async function assertApiServerReady(kube: KubeClient): Promise<void> {
   try {
-    await kube.request({ method: 'GET', path: '/readyz' });
+    await kube.request({ method: 'GET', path: '/readyz', answer: 'text' });
   } catch (err) {
     // Any failure means "not healthy" here, timeouts included: a health check answers 503, never 504 or 502.
     const why = err instanceof ServiceError ? err.message : String(err);

@@ -1,6 +1,6 @@
 // Generic object verbs over the API, for any kind the API server serves, found through its discovery documents.
 import type { KubernetesObject, V1APIResourceList } from '@kubernetes/client-node';
-import { NotFoundError, TemplateError } from '../errors.ts';
+import { NotFoundError, TemplateError, UpstreamError } from '../errors.ts';
 import type { KubeClient } from './client.ts';
 
 /** What discovery says about one kind. */
@@ -43,7 +43,14 @@ export interface DeleteOptions {
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
 }
 
-/** Kubernetes objects of any kind; discovery answers are kept for the life of the container. */
+/** obj as `kubectl get -o json` shows it: without metadata.managedFields, which is bookkeeping of the API server. */
+function shown<T extends KubernetesObject>(obj: T): T {
+  if (!obj?.metadata?.managedFields) return obj;
+  const { managedFields: _managedFields, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
+}
+
+/** Kubernetes objects of any kind, as `kubectl get -o json` shows them; discovery answers are kept for the life of the container. */
 export class Resources {
   private readonly kube: KubeClient;
   private readonly discovery = new Map<string, Promise<V1APIResourceList>>();
@@ -87,7 +94,7 @@ export class Resources {
     const ref = { apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind ?? '', namespace: obj.metadata?.namespace };
     const { info, path } = await this.path(ref);
     try {
-      return await this.kube.request<T>({ method: 'POST', path, body: { ...obj, kind: info.kind } });
+      return shown(await this.kube.request<T>({ method: 'POST', path, body: { ...obj, kind: info.kind } }));
     } catch (err) {
       // A create answered 404 means the namespace is missing: the object itself cannot be.
       if (err instanceof NotFoundError && info.namespaced) {
@@ -103,7 +110,7 @@ export class Resources {
   /** Reads one object; NotFoundError if it is not there. resourceVersion "0" reads the watch cache (may lag by moments). */
   async get<T extends KubernetesObject>(ref: ObjectRef, options: { resourceVersion?: '0' } = {}): Promise<T> {
     const { path } = await this.path(ref);
-    return this.kube.request<T>({ method: 'GET', path, query: { resourceVersion: options.resourceVersion } });
+    return shown(await this.kube.request<T>({ method: 'GET', path, query: { resourceVersion: options.resourceVersion } }));
   }
 
   /** Deletes one object; NotFoundError if it is not there, ConflictError if its uid changed. */
@@ -132,13 +139,35 @@ export class Resources {
         resourceVersion: options.resourceVersion,
       },
     });
-    return { items: answer.items, ...(answer.metadata?.continue ? { continue: answer.metadata.continue } : {}) };
+    return { items: answer.items.map(shown), ...(answer.metadata?.continue ? { continue: answer.metadata.continue } : {}) };
+  }
+
+  /**
+   * Every page of objects of a kind, a page at a time, so memory stays one page. A continue token the API server has
+   * expired (410, a list paged for longer than its history) starts the list again from the top, up to three times:
+   * callers see some objects twice, never miss one.
+   */
+  async *pages<T extends KubernetesObject>(apiVersion: string, kind: string, options: Omit<ListOptions, 'continue'> = {}): AsyncGenerator<T[]> {
+    for (let restarts = 0; ; restarts++) {
+      let token: string | undefined;
+      try {
+        do {
+          // Only a first page may come from the watch cache: continue tokens carry their own revision.
+          const page = await this.list<T>(apiVersion, kind, { ...options, continue: token, resourceVersion: token ? undefined : options.resourceVersion });
+          yield page.items;
+          token = page.continue;
+        } while (token);
+        return;
+      } catch (err) {
+        if (!(err instanceof UpstreamError && err.code === 'LIST_EXPIRED') || restarts >= 3) throw err;
+      }
+    }
   }
 
   /** Applies a JSON merge patch to one object and returns it. */
   async mergePatch<T extends KubernetesObject>(ref: ObjectRef, patch: unknown): Promise<T> {
     const { path } = await this.path(ref);
-    return this.kube.request<T>({ method: 'PATCH', path, body: patch, contentType: 'application/merge-patch+json' });
+    return shown(await this.kube.request<T>({ method: 'PATCH', path, body: patch, contentType: 'application/merge-patch+json' }));
   }
 }
 

@@ -34,7 +34,9 @@ export interface LocalCluster {
   stopApiServer(): Promise<void>;
   /** Freezes the API server (SIGSTOP): connections hang instead of being refused. */
   pauseApiServer(): void;
-  resumeApiServer(): void;
+  /** Thaws the API server; resolves once it and the components that watch it work again. */
+  resumeApiServer(): Promise<void>;
+  /** Starts the API server if stopped; resolves once it and the components that watch it work again. */
   startApiServer(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -88,10 +90,19 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
       [new ManagedProcess('kube-scheduler', logDir), bins['kube-scheduler'], schedulerArgs(adminKubeconfig, schedulerPort!), schedulerPort],
       [new ManagedProcess('kwok', logDir), bins.kwok, kwokArgs(adminKubeconfig), undefined],
     ];
-    for (const [proc, bin, args] of components) launch(proc, bin, args);
-    for (const [proc, , , port] of components) {
-      if (port) await proc.waitUntil('healthz', async () => (await probe(`https://127.0.0.1:${port}/healthz`, { insecure: true })) === 200);
-    }
+    const startComponents = async (): Promise<void> => {
+      for (const [proc, bin, args] of components) launch(proc, bin, args);
+      for (const [proc, , , port] of components) {
+        if (port) await proc.waitUntil('healthz', async () => (await probe(`https://127.0.0.1:${port}/healthz`, { insecure: true })) === 200);
+      }
+    };
+    // After an outage of the API server, the components' watches retry with a backoff that grows to 30 s: restarting
+    // them hands tests a cluster that works again at once, as it would be once the backoff ran out.
+    const restartComponents = async (): Promise<void> => {
+      for (const [proc] of components) await proc.stop();
+      await startComponents();
+    };
+    await startComponents();
 
     const serviceKubeconfig = join(kubeconfigDir, 'kubeconfig-service');
     const token = await bootstrap(adminKubeconfig, options.nodes ?? 2, (what, check) => components[2]![0].waitUntil(what, check));
@@ -107,9 +118,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
       processes,
       stopApiServer: () => apiserver.stop(),
       pauseApiServer: () => apiserver.signal('SIGSTOP'),
-      resumeApiServer: () => apiserver.signal('SIGCONT'),
+      resumeApiServer: async () => {
+        apiserver.signal('SIGCONT');
+        await apiserver.waitUntil('readyz', async () => (await probe(`${server}/readyz`, tls)) === 200, 90_000);
+        await restartComponents();
+      },
       startApiServer: async () => {
         if (!apiserver.running) await startApiServer();
+        await restartComponents();
       },
       stop: stopAll,
     };

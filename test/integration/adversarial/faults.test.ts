@@ -87,7 +87,7 @@ describe('when the API server refuses', () => {
 
   afterAll(() => removeRefusal(policy));
 
-  it('answers its 403 with 502, its 409 with 409 and its 422 with 422, creating nothing', async () => {
+  it("answers an admission policy's 403 with 422 REFUSED_BY_POLICY, its 409 with 409 and its 422 with 422, creating nothing", async () => {
     // The API server's own admission control refuses, with reason Forbidden (HTTP 403), claims of one user.
     const forbidden = `${prefix}forbidden`;
     await installRefusal({
@@ -106,8 +106,8 @@ describe('when the API server refuses', () => {
     const refused = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: forbidden } });
 
     expect(refused).toEqual({
-      status: 502,
-      body: { error: expect.stringMatching(/^The Kubernetes API server refused the service's account: .*refuses this request/), code: 'KUBERNETES_FORBIDDEN' },
+      status: 422,
+      body: { error: expect.stringMatching(/^A policy of the cluster refused the request: .*ValidatingAdmissionPolicy .* denied request: .*refuses this request/), code: 'REFUSED_BY_POLICY' },
     });
     expect(await managedNames()).toEqual(before);
 

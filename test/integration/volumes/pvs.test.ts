@@ -32,7 +32,6 @@ function expectedVolume(name: string, user: string, tag: string, nfsPath: string
         'moop.io/tag': expect.any(String),
       },
       annotations: { 'moop.io/tenant': tenant, 'moop.io/user': user, 'moop.io/tag': tag },
-      managedFields: expect.any(Array),
     },
     spec: {
       accessModes: ['ReadWriteMany'],

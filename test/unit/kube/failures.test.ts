@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, TemplateError, UnavailableError, UpstreamError, UpstreamTimeoutError } from '../../../lib/errors.ts';
+import { ConflictError, NotFoundError, PolicyError, TemplateError, UnavailableError, UpstreamError, UpstreamTimeoutError } from '../../../lib/errors.ts';
 import { kubeFailure, kubeNetworkFailure } from '../../../lib/kube/failures.ts';
 
 const status = (message: string, reason?: string) => ({ kind: 'Status', status: 'Failure', message, reason });
@@ -8,8 +8,9 @@ describe('kubeFailure', () => {
     [400, TemplateError, 'TEMPLATE_REJECTED'],
     [422, TemplateError, 'TEMPLATE_REJECTED'],
     [404, NotFoundError, 'NOT_FOUND'],
-    [403, UpstreamError, 'KUBERNETES_FORBIDDEN'],
-    [401, UpstreamError, 'KUBERNETES_FAILED'],
+    [403, PolicyError, 'REFUSED_BY_POLICY'],
+    [401, UpstreamError, 'KUBERNETES_CREDENTIALS_REJECTED'],
+    [410, UpstreamError, 'LIST_EXPIRED'],
     [429, UnavailableError, 'KUBERNETES_UNAVAILABLE'],
     [500, UpstreamError, 'KUBERNETES_FAILED'],
     [503, UnavailableError, 'KUBERNETES_UNAVAILABLE'],
@@ -44,6 +45,36 @@ describe('kubeFailure', () => {
     expect(err.code).toBe('NAMESPACE_TERMINATING');
   });
 
+  // The messages below are the API server's own (Kubernetes 1.36), as the integration tests see them.
+  it('tells the refusals of a write apart: RBAC (502), a quota (409), a policy (422)', () => {
+    const rbac = kubeFailure(403, status('pods is forbidden: User "system:serviceaccount:moop-system:moop-resource-service" cannot create resource "pods" in API group "" in the namespace "kube-system"', 'Forbidden'), 'POST /api/v1/namespaces/kube-system/pods');
+    const quota = kubeFailure(403, status('pods "job-x" is forbidden: exceeded quota: copies, requested: pods=1, used: pods=1, limited: pods=1', 'Forbidden'), 'POST /api/v1/namespaces/t/pods');
+    const podSecurity = kubeFailure(403, status('pods "job-x" is forbidden: violates PodSecurity "baseline:latest": hostPath volumes (volume "root")', 'Forbidden'), 'POST /api/v1/namespaces/t/pods');
+    const vap = kubeFailure(422, status("persistentvolumeclaims \"x\" is forbidden: ValidatingAdmissionPolicy 'guard' with binding 'guard' denied request: guard refuses this request", 'Invalid'), 'POST /api/v1/namespaces/t/persistentvolumeclaims');
+    const webhook = kubeFailure(400, status('admission webhook "deny.example.com" denied the request: no copies on Sundays', 'BadRequest'), 'POST /apis/batch/v1/namespaces/t/jobs');
+    expect([rbac, quota, podSecurity, vap, webhook].map((e) => [e.constructor.name, e.code])).toEqual([
+      ['UpstreamError', 'KUBERNETES_FORBIDDEN'],
+      ['ConflictError', 'QUOTA_EXCEEDED'],
+      ['PolicyError', 'REFUSED_BY_POLICY'],
+      ['PolicyError', 'REFUSED_BY_POLICY'],
+      ['PolicyError', 'REFUSED_BY_POLICY'],
+    ]);
+    expect(quota.message).toBe("The tenant's namespace has used up a quota: pods \"job-x\" is forbidden: exceeded quota: copies, requested: pods=1, used: pods=1, limited: pods=1");
+    expect(podSecurity.message).toBe('A policy of the cluster refused the request: pods "job-x" is forbidden: violates PodSecurity "baseline:latest": hostPath volumes (volume "root")');
+  });
+
+  it('says to rotate a credential the API server no longer accepts', () => {
+    expect(kubeFailure(401, status('Unauthorized', 'Unauthorized'), 'GET /api/v1/pods').message).toBe(
+      "The Kubernetes API server rejected the service's credentials (expired or revoked): rotate the kubeconfig (KUBECONFIG or its secret). Unauthorized",
+    );
+  });
+
+  it('cuts a long upstream body in its message', () => {
+    const err = kubeFailure(500, 'x'.repeat(5000), 'GET /x');
+    expect(err.message.length).toBeLessThan(600);
+    expect(err.message.endsWith('…')).toBe(true);
+  });
+
   it('copes with a body that is not a Status', () => {
     expect(kubeFailure(502, 'Bad Gateway', 'GET /x').message).toBe('The Kubernetes API server failed GET /x (HTTP 502): Bad Gateway');
   });
@@ -55,9 +86,21 @@ describe('kubeNetworkFailure', () => {
     expect(kubeNetworkFailure(Object.assign(new Error('x'), { code: 'UND_ERR_CONNECT_TIMEOUT' }), 'https://k')).toBeInstanceOf(UpstreamTimeoutError);
   });
 
-  it('maps refused, reset and TLS failures to 503, naming the cause', () => {
+  it('maps refused and reset connections to 503, naming the cause', () => {
     const err = kubeNetworkFailure(Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } }), 'https://k:6443');
     expect(err).toBeInstanceOf(UnavailableError);
     expect(err.message).toBe('The Kubernetes API server at https://k:6443 cannot be reached (ECONNREFUSED)');
   });
+
+  it.each(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED'])(
+    'maps a TLS verification failure (%s) to a configuration error, not "cannot be reached"',
+    (code) => {
+      const err = kubeNetworkFailure(Object.assign(new Error('tls'), { code }), 'https://k:6443');
+      expect(err).toBeInstanceOf(UpstreamError);
+      expect(err.code).toBe('KUBERNETES_TLS_FAILED');
+      expect(err.message).toBe(
+        `TLS verification of the Kubernetes API server at https://k:6443 failed (${code}): the kubeconfig's certificate-authority or tls-server-name does not match the server.`,
+      );
+    },
+  );
 });
