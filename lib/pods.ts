@@ -1,9 +1,12 @@
 // What a copy Pod or Job needs before it is made (its claims), when it has finished, and waiting for that.
 import type { V1Job, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NotFoundError } from './errors.ts';
+import { ConflictError, NotFoundError } from './errors.ts';
 import type { Resources } from './kube/resources.ts';
-import type { CopyObject } from './render/pod.ts';
+import { createOwned } from './owned.ts';
+import { isOwnedBy } from './owner.ts';
+import { idempotencyAnnotation, idempotencyHash, idempotentRequestAnnotation, renderPod, requestHash, type CopyObject, type PodSettings } from './render/pod.ts';
+import { tenantNamespace, type Tenant } from './tenants/tenant.ts';
 import type { JobVolume } from './schemas/jobs.ts';
 
 /** 404 naming the first claim of vols that does not exist in namespace; nothing is made before this passes. */
@@ -43,14 +46,52 @@ export function finishedAt(obj: CopyObject): number | undefined {
   return when ? new Date(when as unknown as string).getTime() : 0;
 }
 
-/** Polls the Pod or Job until it finishes or `seconds` pass, and returns it as it then stands. */
-export async function waitUntilFinished<T extends CopyObject>(resources: Resources, obj: T, seconds: number, pollMs = 250): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
+/**
+ * Polls the Pod or Job until it finishes or `ms` pass, and returns it as it then stands. It was made: a read that
+ * fails meanwhile ends the wait with what is known, never turns the answer into a failure.
+ */
+export async function waitUntilFinished<T extends CopyObject>(resources: Resources, obj: T, ms: number, pollMs = 250): Promise<T> {
+  const deadline = Date.now() + ms;
   const ref = { apiVersion: obj.apiVersion!, kind: obj.kind!, name: obj.metadata!.name!, namespace: obj.metadata!.namespace };
   let current = obj;
   while (finishedAt(current) === undefined && Date.now() + pollMs <= deadline) {
     await sleep(pollMs);
-    current = await resources.get<T>(ref);
+    const read = await resources.get<T>(ref).catch(() => undefined);
+    if (!read) break;
+    current = read;
   }
   return current;
+}
+
+/**
+ * Makes a copy from the tenant's pod template (after checking its claims exist) and waits up to waitMs for it. With an
+ * idempotency key, a retry of the same POST returns the copy the first one made (within the retention, while it
+ * exists) instead of starting a second copy into the same claims.
+ */
+export async function createCopy(
+  resources: Resources,
+  tenant: Tenant,
+  input: { cmd: string; vols: JobVolume[] },
+  settings: PodSettings,
+  options: { idempotencyKey?: string; waitMs: number },
+): Promise<CopyObject> {
+  const namespace = tenantNamespace(tenant);
+  const copy = renderPod(tenant, input, namespace, settings, options.idempotencyKey);
+  await assertClaimsExist(resources, namespace, input.vols);
+  const owner = { tenant: tenant.id };
+  const created = await createOwned(resources, copy, owner).catch(async (err: unknown) => {
+    if (!options.idempotencyKey || !(err instanceof ConflictError) || err.code !== 'ALREADY_EXISTS') throw err;
+    const ref = { apiVersion: copy.apiVersion!, kind: copy.kind!, name: copy.metadata!.name!, namespace };
+    const first = await resources.get<CopyObject>(ref);
+    const annotations = first.metadata?.annotations ?? {};
+    if (!isOwnedBy(first, owner) || annotations[idempotencyAnnotation] !== idempotencyHash(tenant.id, options.idempotencyKey)) throw err;
+    if (annotations[idempotentRequestAnnotation] !== requestHash(input)) {
+      throw new ConflictError(`The Idempotency-Key was first used for a different copy (${first.metadata?.name}); send a new key for a new copy.`, {
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        details: { name: first.metadata?.name },
+      });
+    }
+    return first;
+  });
+  return options.waitMs > 0 ? waitUntilFinished(resources, created, options.waitMs) : created;
 }

@@ -1,7 +1,7 @@
 // Every HTTP route: method, path, input schema and answer. The handlers validate with these schemas and the
 // OpenAPI document is generated from them, so the two cannot drift apart (a test checks serverless.yml too).
 import type { z } from 'zod';
-import { CreateJobBody, JobQuery } from './schemas/jobs.ts';
+import { CopyHeaders, CreateJobBody, JobQuery } from './schemas/jobs.ts';
 import { ClaimAnswer, Deleted, Health, KubeObject } from './schemas/responses.ts';
 import { CreateClaimBody, CreateVolumeBody, DeleteClaimQuery, VolumeQuery } from './schemas/volumes.ts';
 
@@ -11,6 +11,7 @@ export interface Route {
   summary: string;
   query?: z.ZodObject;
   body?: z.ZodObject;
+  headers?: z.ZodObject;
   success: { status: 200 | 201; schema: z.ZodType };
 }
 
@@ -23,7 +24,7 @@ export const routes = {
   createClaim: { method: 'post', path: '/service/v1/volumes/pvcs', summary: "Create a user's PersistentVolumeClaim", body: CreateClaimBody, success: { status: 201, schema: KubeObject } },
   getClaim: { method: 'get', path: '/service/v1/volumes/pvcs', summary: "Read a user's claim, and why it is not bound", query: VolumeQuery, success: { status: 200, schema: ClaimAnswer } },
   deleteClaim: { method: 'delete', path: '/service/v1/volumes/pvcs', summary: "Delete a user's claim unless pods mount it", query: DeleteClaimQuery, success: { status: 200, schema: Deleted } },
-  createJob: { method: 'post', path: '/service/v1/pods', summary: 'Run a copy Pod or Job (the kind of the tenant\'s pod template)', body: CreateJobBody, success: { status: 201, schema: KubeObject } },
+  createJob: { method: 'post', path: '/service/v1/pods', summary: 'Run a copy Pod or Job (the kind of the tenant\'s pod template)', body: CreateJobBody, headers: CopyHeaders, success: { status: 201, schema: KubeObject } },
   getJob: { method: 'get', path: '/service/v1/pods', summary: "Read a tenant's Pod or Job and its status", query: JobQuery, success: { status: 200, schema: KubeObject } },
   deleteJob: { method: 'delete', path: '/service/v1/pods', summary: "Delete a tenant's Pod, or Job and its pods", query: JobQuery, success: { status: 200, schema: Deleted } },
 } satisfies Record<string, Route>;

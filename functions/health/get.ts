@@ -2,12 +2,12 @@
 import middy from '@middy/core';
 import { productionDeps, type Deps } from '../../lib/deps.ts';
 import { json, type Result } from '../../lib/http/response.ts';
-import { httpStack } from '../../lib/http/stack.ts';
+import { httpStack, routeTiming } from '../../lib/http/stack.ts';
 import type { RouteEvent } from '../../lib/http/validate.ts';
 import { assertApiServerReady } from '../../lib/kube/health.ts';
 
 export function createHandler(deps: Deps = productionDeps) {
-  return middy<RouteEvent<unknown>, Result>()
+  return middy<RouteEvent<unknown>, Result>(routeTiming)
     .use(httpStack(deps))
     .handler(async () => {
       const kube = await deps.kube();

@@ -2,7 +2,7 @@
 import middy from '@middy/core';
 import { productionDeps, type Deps } from '../../lib/deps.ts';
 import { json, type Result } from '../../lib/http/response.ts';
-import { httpStack } from '../../lib/http/stack.ts';
+import { httpStack, routeTiming } from '../../lib/http/stack.ts';
 import type { RouteEvent } from '../../lib/http/validate.ts';
 import { deleteOwned, getOwned } from '../../lib/owned.ts';
 import { podRefs } from '../../lib/render/pod.ts';
@@ -10,7 +10,7 @@ import { JobQuery } from '../../lib/schemas/jobs.ts';
 import { tenantNamespace } from '../../lib/tenants/tenant.ts';
 
 export function createHandler(deps: Deps = productionDeps) {
-  return middy<RouteEvent<JobQuery>, Result>()
+  return middy<RouteEvent<JobQuery>, Result>(routeTiming)
     .use(httpStack(deps, { query: JobQuery }))
     .handler(async ({ input }) => {
       const tenant = await deps.tenants().get(input.tenant);

@@ -19,7 +19,7 @@ function operation(route: Route) {
   return {
     summary: route.summary,
     security: [{ moopkey: [] }],
-    ...(route.query ? { requestParams: { query: route.query } } : {}),
+    ...(route.query || route.headers ? { requestParams: { ...(route.query ? { query: route.query } : {}), ...(route.headers ? { header: route.headers } : {}) } } : {}),
     ...(route.body ? { requestBody: { required: true, ...json(route.body) } } : {}),
     responses: {
       [route.success.status]: { description: 'Success', ...json(route.success.schema) },

@@ -8,7 +8,7 @@ import { BadRequestError } from '../errors.ts';
 export type RouteEvent<TInput> = APIGatewayProxyEventV2 & { input: TInput };
 
 /** Where a route's input comes from. */
-export type InputSource = 'query' | 'body';
+export type InputSource = 'query' | 'body' | 'headers';
 
 /** Parses input with schema, or throws a BadRequestError that lists each failing field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, source: InputSource): z.output<S> {

@@ -22,6 +22,19 @@ export interface PodSettings {
 /** What the copy route makes: a bare Pod or a Job. */
 export type CopyObject = V1Pod | V1Job;
 
+/** Annotation holding a hash of the Idempotency-Key the copy was made with (the key itself is the caller's). */
+export const idempotencyAnnotation = 'moop.io/idempotency-key';
+
+/** Annotation holding a hash of the request (cmd and vols) an Idempotency-Key was first used with. */
+export const idempotentRequestAnnotation = 'moop.io/idempotent-request';
+
+/** The hash recorded for an Idempotency-Key of tenant. */
+export const idempotencyHash = (tenant: string, key: string): string => shortHash(['idempotency-key', tenant, key], 26);
+
+/** The hash recorded for the request an Idempotency-Key was used with: what the copy does, not how long to wait. */
+export const requestHash = (input: { cmd: string; vols: JobVolume[] }): string =>
+  shortHash(['request', input.cmd, ...input.vols.map((v) => JSON.stringify([v.pvc, v.mount, v.subpath ?? '']))], 26);
+
 const kinds = { pod: { apiVersion: 'v1', kind: 'Pod' }, job: { apiVersion: 'batch/v1', kind: 'Job' } } as const;
 
 function podTemplate(tenant: Tenant): TemplateObject & { isJob: boolean } {
@@ -72,14 +85,20 @@ function copySpec(tenant: Tenant, template: Partial<V1PodSpec> | undefined, inpu
   };
 }
 
-/** Renders the pod template for cmd and vols in namespace; the name is job-<tenant>-<random>, at most 63 characters. */
-export function renderPod(tenant: Tenant, input: { cmd: string; vols: JobVolume[] }, namespace: string, settings: PodSettings): CopyObject {
+/**
+ * Renders the pod template for cmd and vols in namespace; the name is job-<tenant>-<8 characters>, at most 63: random,
+ * or, with an idempotency key, derived from it, so that a retried POST names the same object and cannot make a second.
+ */
+export function renderPod(tenant: Tenant, input: { cmd: string; vols: JobVolume[] }, namespace: string, settings: PodSettings, idempotencyKey?: string): CopyObject {
   const t = podTemplate(tenant);
-  const random = shortHash([randomBytes(16).toString('hex')], 8);
+  const random = idempotencyKey ? idempotencyHash(tenant.id, idempotencyKey).slice(0, 8) : shortHash([randomBytes(16).toString('hex')], 8);
   // A Job's name becomes its pods' job-name label, so it must be a DNS label; a Pod's may be any subdomain.
   const name = objectName(fillHoles(t.metadata.name, [tenant.id, random], 'pod metadata.name'), [tenant.id, random], t.isJob ? 'label' : 'subdomain');
   const { isJob: _isJob, ...template } = t;
-  const metadata = { ...template.metadata, name, namespace };
+  const annotations = idempotencyKey
+    ? { ...template.metadata.annotations, [idempotencyAnnotation]: idempotencyHash(tenant.id, idempotencyKey), [idempotentRequestAnnotation]: requestHash(input) }
+    : template.metadata.annotations;
+  const metadata = { ...template.metadata, name, namespace, ...(annotations ? { annotations } : {}) };
   const owner = { tenant: tenant.id };
 
   if (!t.isJob) {

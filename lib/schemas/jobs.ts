@@ -38,3 +38,15 @@ export type CreateJobBody = z.infer<typeof CreateJobBody>;
 
 export const JobQuery = z.strictObject({ tenant: TenantId, name: PodName });
 export type JobQuery = z.infer<typeof JobQuery>;
+
+/** The optional Idempotency-Key header of POST /pods: printable ASCII, as the IETF draft and common APIs take it. */
+export const CopyHeaders = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .min(1, 'must not be empty')
+    .max(255, 'must be at most 255 characters')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional()
+    .describe('A retried POST with the same key, from the same tenant, returns the copy the first one made instead of a second copy'),
+});
+export type CopyHeaders = z.infer<typeof CopyHeaders>;

@@ -24,9 +24,9 @@ export function httpEvent(method: string, path: string, moopkey: string, input: 
   } as unknown as APIGatewayProxyEventV2;
 }
 
-/** Calls handler with event; returns the status and parsed body. */
-export async function invokeHttp(handler: unknown, event: APIGatewayProxyEventV2): Promise<{ status: number; body: any }> {
+/** Calls handler with event (and a context, 28 s left by default); returns the status and parsed body. */
+export async function invokeHttp(handler: unknown, event: APIGatewayProxyEventV2, context: Context = lambdaContext): Promise<{ status: number; body: any }> {
   const call = handler as (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyStructuredResultV2>;
-  const result = await call(event, lambdaContext);
+  const result = await call(event, context);
   return { status: result.statusCode!, body: JSON.parse(result.body!) };
 }

@@ -4,7 +4,7 @@ import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { pendingReason } from '../../../lib/claims.ts';
 import { productionDeps, type Deps } from '../../../lib/deps.ts';
 import { json, type Result } from '../../../lib/http/response.ts';
-import { httpStack } from '../../../lib/http/stack.ts';
+import { httpStack, routeTiming } from '../../../lib/http/stack.ts';
 import type { RouteEvent } from '../../../lib/http/validate.ts';
 import { getOwned } from '../../../lib/owned.ts';
 import { claimRefs, volumeOwner } from '../../../lib/render/volumes.ts';
@@ -12,7 +12,7 @@ import { VolumeQuery } from '../../../lib/schemas/volumes.ts';
 import { tenantNamespace } from '../../../lib/tenants/tenant.ts';
 
 export function createHandler(deps: Deps = productionDeps) {
-  return middy<RouteEvent<VolumeQuery>, Result>()
+  return middy<RouteEvent<VolumeQuery>, Result>(routeTiming)
     .use(httpStack(deps, { query: VolumeQuery }))
     .handler(async ({ input }) => {
       const tenant = await deps.tenants().get(input.tenant);

@@ -2,14 +2,14 @@
 import middy from '@middy/core';
 import { productionDeps, type Deps } from '../../../lib/deps.ts';
 import { json, type Result } from '../../../lib/http/response.ts';
-import { httpStack } from '../../../lib/http/stack.ts';
+import { httpStack, routeTiming } from '../../../lib/http/stack.ts';
 import type { RouteEvent } from '../../../lib/http/validate.ts';
 import { deleteOwned, getOwned } from '../../../lib/owned.ts';
 import { volumeOwner, volumeRef } from '../../../lib/render/volumes.ts';
 import { VolumeQuery } from '../../../lib/schemas/volumes.ts';
 
 export function createHandler(deps: Deps = productionDeps) {
-  return middy<RouteEvent<VolumeQuery>, Result>()
+  return middy<RouteEvent<VolumeQuery>, Result>(routeTiming)
     .use(httpStack(deps, { query: VolumeQuery }))
     .handler(async ({ input }) => {
       const tenant = await deps.tenants().get(input.tenant);

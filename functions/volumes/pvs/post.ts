@@ -2,7 +2,7 @@
 import middy from '@middy/core';
 import { productionDeps, type Deps } from '../../../lib/deps.ts';
 import { json, type Result } from '../../../lib/http/response.ts';
-import { httpStack } from '../../../lib/http/stack.ts';
+import { httpStack, routeTiming } from '../../../lib/http/stack.ts';
 import type { RouteEvent } from '../../../lib/http/validate.ts';
 import { createOwned } from '../../../lib/owned.ts';
 import { renderVolume, volumeOwner } from '../../../lib/render/volumes.ts';
@@ -10,7 +10,7 @@ import { CreateVolumeBody } from '../../../lib/schemas/volumes.ts';
 import { tenantNamespace } from '../../../lib/tenants/tenant.ts';
 
 export function createHandler(deps: Deps = productionDeps) {
-  return middy<RouteEvent<CreateVolumeBody>, Result>()
+  return middy<RouteEvent<CreateVolumeBody>, Result>(routeTiming)
     .use(httpStack(deps, { body: CreateVolumeBody }))
     .handler(async ({ input }) => {
       const tenant = await deps.tenants().get(input.tenant);

@@ -145,3 +145,21 @@ describe('podRefs', () => {
     ]);
   });
 });
+
+describe('renderPod with an Idempotency-Key', () => {
+  it('names the copy after the key and the tenant, and records hashes of the key and of the request, never the key', () => {
+    const input = { cmd: 'true', vols: [] };
+    const [first, again] = [renderPod(podTenant, input, 'tenant-a', settings, 'k-1'), renderPod(podTenant, input, 'tenant-a', settings, 'k-1')];
+    const other = renderPod(jobTenant, input, 'tenant-b', settings, 'k-1');
+
+    expect(first.metadata?.name).toBe(again.metadata?.name);
+    expect(first.metadata?.name).toMatch(/^job-5c88a9ec5b6c2e3c4a3b2d1a-[a-z2-7]{8}$/);
+    expect(other.metadata?.name?.endsWith(first.metadata!.name!.slice(-8))).toBe(false);
+    expect(first.metadata?.annotations).toEqual({
+      'moop.io/tenant': podTenant.id,
+      'moop.io/idempotency-key': expect.stringMatching(/^[a-z2-7]{26}$/),
+      'moop.io/idempotent-request': expect.stringMatching(/^[a-z2-7]{26}$/),
+    });
+    expect(JSON.stringify(first)).not.toContain('k-1');
+  });
+});
