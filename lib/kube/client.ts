@@ -7,6 +7,9 @@ import { UnavailableError, UpstreamError } from '../errors.ts';
 import { cut, kubeFailure, kubeNetworkFailure } from './failures.ts';
 import type { ClusterAccess } from './kubeconfig.ts';
 
+/** How long a kept-alive connection may idle before the client closes it. */
+const idleSocketMs = 30_000;
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface KubeRequest {
@@ -40,6 +43,8 @@ export class KubeClient {
     this.timeoutMs = options.timeoutMs;
     this.agent = new Agent({
       keepAlive: true,
+      // Idle sockets are closed well before the API server's 90 s idle limit, or a load balancer's, would drop them.
+      timeout: idleSocketMs,
       ca: access.ca,
       cert: access.cert,
       key: access.key,
@@ -75,9 +80,14 @@ export class KubeClient {
     const signal = AbortSignal.timeout(this.timeoutMs);
     let answer: { status: number; text: string };
     try {
-      answer = await send(url, { method: req.method, headers, agent: this.agent, signal }, body);
+      // Once more on a fresh connection when a kept-alive one had been dropped: every request this service sends is
+      // safe to repeat (reads; creates, whose repeat is a 409; deletes and patches guarded by preconditions).
+      answer = await send(url, { method: req.method, headers, agent: this.agent, signal }, body).catch((err: unknown) => {
+        if (!(err instanceof StaleSocketError)) throw err;
+        return send(url, { method: req.method, headers, agent: this.agent, signal }, body);
+      });
     } catch (err) {
-      throw kubeNetworkFailure(signal.aborted ? signal.reason : err, this.server);
+      throw kubeNetworkFailure(signal.aborted ? signal.reason : (err instanceof StaleSocketError ? err.cause : err), this.server);
     }
     const data: unknown = parseJson(answer.text);
     if (answer.status >= 200 && answer.status < 300) {
@@ -114,6 +124,9 @@ export class KubeClient {
   }
 }
 
+/** A failure to send on a kept-alive socket that the peer (or the network) had already dropped. */
+class StaleSocketError extends Error {}
+
 function send(url: URL, options: RequestOptions, body: string | undefined): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(url, options, (res) => {
@@ -122,7 +135,11 @@ function send(url: URL, options: RequestOptions, body: string | undefined): Prom
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // Node's own advice: a reset on a reused socket means the request never reached a live connection.
+      if (req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) reject(new StaleSocketError(err.message, { cause: err }));
+      else reject(err);
+    });
     req.end(body);
   });
 }

@@ -4,6 +4,8 @@
 import { NotFoundError, UnavailableError, UpstreamError, UpstreamTimeoutError } from '../errors.ts';
 import { TenantSchema, type Tenant } from './tenant.ts';
 
+const droppedConnection = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
 /** Looks up one tenant by id; throws the domain error of each failure kind. */
 export type TenantSource = (id: string) => Promise<Tenant>;
 
@@ -23,8 +25,14 @@ export function httpTenantSource({ url, moopkey, timeoutMs }: HttpTenantSourceOp
     const signal = AbortSignal.timeout(timeoutMs);
     let status: number;
     let text: string;
+    const lookup = async (): Promise<Response> => fetch(`${base}/${encodeURIComponent(id)}`, { headers: { moopkey: key, accept: 'application/json' }, signal });
     try {
-      const response = await fetch(`${base}/${encodeURIComponent(id)}`, { headers: { moopkey: key, accept: 'application/json' }, signal });
+      // Once more when the connection was dropped under us (a kept-alive socket the peer or a frozen Lambda lost):
+      // a GET is safe to repeat, and the time limit covers both tries.
+      const response = await lookup().catch((err: unknown) => {
+        if (signal.aborted || !droppedConnection.has((err as { cause?: { code?: string } }).cause?.code ?? '')) throw err;
+        return lookup();
+      });
       status = response.status;
       text = await response.text();
     } catch (err) {
