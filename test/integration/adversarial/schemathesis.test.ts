@@ -40,7 +40,9 @@ it('holds under 1,000+ generated requests: no server error, every answer as docu
       '--max-examples', '60',
       // POST /pods may wait up to 25 s, within the 28 s the route has: a shorter read limit would call a valid wait an error.
       '--request-timeout', '30',
-      '--workers', '2',
+      // One worker: with two, hypothesis' ast.parse in threads trips CPython 3.11's "AST constructor recursion depth
+      // mismatch" SystemError (a bug of the interpreter, not of the API), which schemathesis reports as an error.
+      '--workers', '1',
       '--checks', 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance',
       '--output-sanitize', 'true',
       '--no-color',
