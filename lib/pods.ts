@@ -3,9 +3,10 @@ import type { V1Job, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-n
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, NotFoundError } from './errors.ts';
 import type { Resources } from './kube/resources.ts';
-import { createOwned } from './owned.ts';
+import { isStuck, statusReason, type StatusReason } from './copy-status.ts';
+import { createOwned, deleteOwned, getOwned } from './owned.ts';
 import { isOwnedBy } from './owner.ts';
-import { idempotencyAnnotation, idempotencyHash, idempotentRequestAnnotation, renderPod, requestHash, type CopyObject, type PodSettings } from './render/pod.ts';
+import { idempotencyAnnotation, idempotencyHash, idempotentRequestAnnotation, podRefs, renderPod, requestHash, type CopyObject, type PodSettings } from './render/pod.ts';
 import { tenantNamespace, type Tenant } from './tenants/tenant.ts';
 import type { JobVolume } from './schemas/jobs.ts';
 
@@ -46,19 +47,30 @@ export function finishedAt(obj: CopyObject): number | undefined {
   return when ? new Date(when as unknown as string).getTime() : 0;
 }
 
+/** A copy as the routes answer it: the object, and beside it why it is stuck or failed, if it is. */
+export type CopyAnswer = CopyObject & { statusReason?: StatusReason };
+
+const withReason = async (resources: Resources, copy: CopyObject): Promise<CopyAnswer> => {
+  const reason = await statusReason(resources, copy).catch(() => undefined);
+  return reason ? { ...copy, statusReason: reason } : copy;
+};
+
 /**
- * Polls the Pod or Job until it finishes or `ms` pass, and returns it as it then stands. It was made: a read that
- * fails meanwhile ends the wait with what is known, never turns the answer into a failure.
+ * Polls the Pod or Job until it finishes, is stuck on something waiting will not get past (an image that cannot be
+ * pulled, a mount that fails, a pod the Job cannot create), or `ms` pass, and returns it as it then stands. It was
+ * made: a read that fails meanwhile ends the wait with what is known, never turns the answer into a failure.
  */
 export async function waitUntilFinished<T extends CopyObject>(resources: Resources, obj: T, ms: number, pollMs = 250): Promise<T> {
   const deadline = Date.now() + ms;
   const ref = { apiVersion: obj.apiVersion!, kind: obj.kind!, name: obj.metadata!.name!, namespace: obj.metadata!.namespace };
   let current = obj;
-  while (finishedAt(current) === undefined && Date.now() + pollMs <= deadline) {
+  for (let poll = 1; finishedAt(current) === undefined && Date.now() + pollMs <= deadline; poll++) {
     await sleep(pollMs);
     const read = await resources.get<T>(ref).catch(() => undefined);
     if (!read) break;
     current = read;
+    // Once a second: the reason may need the pods and events, which cost more than the object itself.
+    if (poll % 4 === 0 && isStuck(await statusReason(resources, current).catch(() => undefined))) break;
   }
   return current;
 }
@@ -74,7 +86,7 @@ export async function createCopy(
   input: { cmd: string; vols: JobVolume[] },
   settings: PodSettings,
   options: { idempotencyKey?: string; waitMs: number },
-): Promise<CopyObject> {
+): Promise<CopyAnswer> {
   const namespace = tenantNamespace(tenant);
   const copy = renderPod(tenant, input, namespace, settings, options.idempotencyKey);
   await assertClaimsExist(resources, namespace, input.vols);
@@ -93,5 +105,17 @@ export async function createCopy(
     }
     return first;
   });
-  return options.waitMs > 0 ? waitUntilFinished(resources, created, options.waitMs) : created;
+  if (options.waitMs <= 0) return created;
+  return withReason(resources, await waitUntilFinished(resources, created, options.waitMs));
+}
+
+/** The tenant's copy of that name, with why it is stuck or failed. */
+export async function readCopy(resources: Resources, tenant: Tenant, name: string): Promise<CopyAnswer> {
+  return withReason(resources, await getOwned<CopyObject>(resources, podRefs(tenant, name, tenantNamespace(tenant)), { tenant: tenant.id }));
+}
+
+/** Deletes the tenant's copy of that name (a Job's pods go with it); its name. */
+export async function deleteCopy(resources: Resources, tenant: Tenant, name: string): Promise<string> {
+  const copy = await getOwned<CopyObject>(resources, podRefs(tenant, name, tenantNamespace(tenant)), { tenant: tenant.id });
+  return deleteOwned(resources, copy, { propagationPolicy: 'Background' });
 }

@@ -2,7 +2,7 @@
 // OpenAPI document is generated from them, so the two cannot drift apart (a test checks serverless.yml too).
 import type { z } from 'zod';
 import { CopyHeaders, CreateJobBody, JobQuery } from './schemas/jobs.ts';
-import { ClaimAnswer, Deleted, Health, KubeObject } from './schemas/responses.ts';
+import { ClaimAnswer, CopyAnswer, Deleted, Health, KubeObject } from './schemas/responses.ts';
 import { CreateClaimBody, CreateVolumeBody, DeleteClaimQuery, VolumeQuery } from './schemas/volumes.ts';
 
 export interface Route {
@@ -24,7 +24,7 @@ export const routes = {
   createClaim: { method: 'post', path: '/service/v1/volumes/pvcs', summary: "Create a user's PersistentVolumeClaim", body: CreateClaimBody, success: { status: 201, schema: KubeObject } },
   getClaim: { method: 'get', path: '/service/v1/volumes/pvcs', summary: "Read a user's claim, and why it is not bound", query: VolumeQuery, success: { status: 200, schema: ClaimAnswer } },
   deleteClaim: { method: 'delete', path: '/service/v1/volumes/pvcs', summary: "Delete a user's claim unless pods mount it", query: DeleteClaimQuery, success: { status: 200, schema: Deleted } },
-  createJob: { method: 'post', path: '/service/v1/pods', summary: 'Run a copy Pod or Job (the kind of the tenant\'s pod template)', body: CreateJobBody, headers: CopyHeaders, success: { status: 201, schema: KubeObject } },
-  getJob: { method: 'get', path: '/service/v1/pods', summary: "Read a tenant's Pod or Job and its status", query: JobQuery, success: { status: 200, schema: KubeObject } },
+  createJob: { method: 'post', path: '/service/v1/pods', summary: 'Run a copy Pod or Job (the kind of the tenant\'s pod template)', body: CreateJobBody, headers: CopyHeaders, success: { status: 201, schema: CopyAnswer } },
+  getJob: { method: 'get', path: '/service/v1/pods', summary: "Read a tenant's Pod or Job and its status", query: JobQuery, success: { status: 200, schema: CopyAnswer } },
   deleteJob: { method: 'delete', path: '/service/v1/pods', summary: "Delete a tenant's Pod, or Job and its pods", query: JobQuery, success: { status: 200, schema: Deleted } },
 } satisfies Record<string, Route>;

@@ -4,20 +4,13 @@ import { productionDeps, type Deps } from '../../lib/deps.ts';
 import { json, type Result } from '../../lib/http/response.ts';
 import { httpStack, routeTiming } from '../../lib/http/stack.ts';
 import type { RouteEvent } from '../../lib/http/validate.ts';
-import { deleteOwned, getOwned } from '../../lib/owned.ts';
-import { podRefs } from '../../lib/render/pod.ts';
+import { deleteCopy } from '../../lib/pods.ts';
 import { JobQuery } from '../../lib/schemas/jobs.ts';
-import { tenantNamespace } from '../../lib/tenants/tenant.ts';
 
 export function createHandler(deps: Deps = productionDeps) {
   return middy<RouteEvent<JobQuery>, Result>(routeTiming)
     .use(httpStack(deps, { query: JobQuery }))
-    .handler(async ({ input }) => {
-      const tenant = await deps.tenants().get(input.tenant);
-      const resources = await deps.resources();
-      const copy = await getOwned(resources, podRefs(tenant, input.name, tenantNamespace(tenant)), { tenant: tenant.id });
-      return json(200, { deleted: await deleteOwned(resources, copy, { propagationPolicy: 'Background' }) });
-    });
+    .handler(async ({ input }) => json(200, { deleted: await deleteCopy(await deps.resources(), await deps.tenants().get(input.tenant), input.name) }));
 }
 
 export const handler = createHandler();

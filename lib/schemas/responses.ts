@@ -10,12 +10,16 @@ export const KubeObject = z
   })
   .meta({ id: 'KubernetesObject' });
 
+const Reason = z.strictObject({ phase: z.string(), reason: z.string(), message: z.string(), lastSeen: z.string().optional() });
+
 /** A claim, with why it is not bound when it is not. */
 export const ClaimAnswer = KubeObject.extend({
-  pendingReason: z
-    .strictObject({ phase: z.string(), reason: z.string(), message: z.string(), lastSeen: z.string().optional() })
-    .optional()
-    .describe('Present only while the claim is not Bound: its latest event'),
+  pendingReason: Reason.optional().describe('Present only while the claim is not Bound: its latest event'),
+});
+
+/** A copy Pod or Job, with why it is stuck or failed when it is. */
+export const CopyAnswer = KubeObject.extend({
+  statusReason: Reason.optional().describe("Present only when the copy failed or is stuck: from its pods' statuses and events"),
 });
 
 export const Deleted = z.strictObject({ deleted: z.string().describe('Name of the deleted object') });

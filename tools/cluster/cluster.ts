@@ -192,7 +192,7 @@ function schedulerArgs(kubeconfig: string, port: number): string[] {
 
 function kwokArgs(kubeconfig: string): string[] {
   const stagesDir = join(import.meta.dirname, '../controlplane/kwok/stages');
-  const stages = ['node-initialize', 'node-heartbeat-with-lease', 'pod-ready', 'pod-complete', 'pod-delete'];
+  const stages = ['node-initialize', 'node-heartbeat-with-lease', 'pod-ready', 'pod-complete', 'pod-delete', 'pod-test-fail-exit', 'pod-test-fail-image', 'pod-test-fail-mount'];
   return [
     `--kubeconfig=${kubeconfig}`,
     ...stages.map((s) => `--config=${join(stagesDir, `${s}.yaml`)}`),

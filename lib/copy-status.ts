@@ -1,0 +1,76 @@
+// Why a copy Pod or Job is not progressing, or failed, in the pod's own words: from the pods' statuses first (a
+// container that exited non-zero, an image that cannot be pulled, a pod that cannot be scheduled), then from the
+// latest warning event (a mount that fails, a Job that cannot create its pod: quota, Pod Security).
+import type { CoreV1Event, KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { PendingReason } from './claims.ts';
+import type { Resources } from './kube/resources.ts';
+import type { CopyObject } from './render/pod.ts';
+
+/** The same shape as a claim's pendingReason: the phase, a machine reason, the cluster's message, when seen. */
+export type StatusReason = PendingReason;
+
+// Waiting reasons of a container that no amount of waiting gets past without a change to the template or the cluster.
+const stuckWaiting = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'CreateContainerConfigError', 'CreateContainerError']);
+// Warning events that mean the same.
+const stuckEvents = new Set(['FailedMount', 'FailedAttachVolume', 'FailedCreate', 'Failed']);
+
+/** Why pod is not running to completion, from its status alone; undefined when nothing there says so. */
+function fromPodStatus(pod: V1Pod): StatusReason | undefined {
+  const phase = pod.status?.phase ?? 'Pending';
+  const failed = pod.status?.containerStatuses?.find((c) => (c.state?.terminated?.exitCode ?? 0) !== 0);
+  if (failed) {
+    const t = failed.state!.terminated!;
+    const message = `container ${failed.name} exited with code ${t.exitCode}${t.message ? `: ${t.message}` : ''}`;
+    return { phase, reason: t.reason ?? 'Error', message, ...(t.finishedAt ? { lastSeen: String(t.finishedAt) } : {}) };
+  }
+  if (phase === 'Failed') return { phase, reason: pod.status?.reason ?? 'Failed', message: pod.status?.message ?? 'the pod failed' };
+  const waiting = pod.status?.containerStatuses?.find((c) => c.state?.waiting?.reason && stuckWaiting.has(c.state.waiting.reason));
+  if (waiting) return { phase, reason: waiting.state!.waiting!.reason!, message: waiting.state!.waiting!.message ?? '' };
+  const unscheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  if (unscheduled) return { phase, reason: unscheduled.reason ?? 'Unschedulable', message: unscheduled.message ?? '', ...(unscheduled.lastTransitionTime ? { lastSeen: String(unscheduled.lastTransitionTime) } : {}) };
+  return undefined;
+}
+
+const when = (e: CoreV1Event): string => String(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? '');
+
+/** The latest warning event about obj. */
+async function latestWarning(resources: Resources, obj: KubernetesObject, kind: string): Promise<CoreV1Event | undefined> {
+  const { items } = await resources.list<CoreV1Event>('v1', 'Event', {
+    namespace: obj.metadata?.namespace,
+    fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${obj.metadata?.name},involvedObject.uid=${obj.metadata?.uid},type=Warning`,
+  });
+  return items.sort((a, b) => when(b).localeCompare(when(a)))[0];
+}
+
+/** Why pod is stuck or failed: its status, else its latest warning event; undefined while it runs or once it succeeded. */
+async function podReason(resources: Resources, pod: V1Pod): Promise<StatusReason | undefined> {
+  if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Running') return undefined;
+  const status = fromPodStatus(pod);
+  if (status) return status;
+  const event = await latestWarning(resources, pod, 'Pod');
+  return event ? { phase: pod.status?.phase ?? 'Pending', reason: event.reason ?? 'Warning', message: event.message ?? '', lastSeen: when(event) } : undefined;
+}
+
+/** Why the copy is not progressing or failed; undefined when it runs or succeeded. */
+export async function statusReason(resources: Resources, copy: CopyObject): Promise<StatusReason | undefined> {
+  if (copy.kind === 'Pod') return podReason(resources, copy as V1Pod);
+  const job = copy as V1Job;
+  const complete = job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True');
+  if (complete) return undefined;
+  const failed = job.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+  const phase = failed ? 'Failed' : job.status?.active ? 'Running' : 'Pending';
+  const { items: pods } = await resources.list<V1Pod>('v1', 'Pod', { namespace: job.metadata?.namespace, labelSelector: `batch.kubernetes.io/controller-uid=${job.metadata?.uid}` });
+  for (const pod of pods) {
+    const reason = await podReason(resources, pod);
+    if (reason) return { ...reason, phase };
+  }
+  if (failed) return { phase, reason: failed.reason ?? 'Failed', message: failed.message ?? '', ...(failed.lastTransitionTime ? { lastSeen: String(failed.lastTransitionTime) } : {}) };
+  if (pods.length > 0) return undefined;
+  const event = await latestWarning(resources, job, 'Job');
+  return event ? { phase, reason: event.reason ?? 'Warning', message: event.message ?? '', lastSeen: when(event) } : undefined;
+}
+
+/** True when reason is one that waiting longer will not get past. */
+export function isStuck(reason: StatusReason | undefined): boolean {
+  return reason !== undefined && (stuckWaiting.has(reason.reason) || stuckEvents.has(reason.reason));
+}
