@@ -99,13 +99,23 @@ export async function cleanupAtScale(bundles: Bundle[], env: Record<string, stri
       if (++done % 2000 === 0) log(`[bench] cleanup at scale: ${done}/${work.length} objects made`);
     }
     const jobs = tenants * jobsPerTenant;
+    const waitLimit = (what: string, seconds: number) => {
+      const deadline = Date.now() + seconds * 1000;
+      return (state: string): void => {
+        if (Date.now() > deadline) throw new Error(`cleanup at scale: gave up after ${seconds} s waiting for ${what}; last seen ${state}`);
+      };
+    };
+    const jobsLimit = waitLimit(`${jobs} Jobs to succeed`, 600);
     for (;;) {
       const list = await admin.request<{ items: { status?: { succeeded?: number } }[] }>({ method: 'GET', path: `/apis/batch/v1/namespaces/${namespace}/jobs`, query: { labelSelector: `${benchLabel}=true` } });
-      if (list.items.filter((j) => j.status?.succeeded === 1).length === jobs) break;
+      const succeeded = list.items.filter((j) => j.status?.succeeded === 1).length;
+      if (succeeded === jobs) break;
+      jobsLimit(`${succeeded} succeeded`);
       await new Promise((r) => setTimeout(r, 1000));
     }
     // Wait until the PV controller has caught up with every volume: Released ones stay Released, the rest Available.
     const released = tenants * Math.ceil(volumesPerTenant / 2);
+    const phasesLimit = waitLimit(`the PV controller to mark ${released} volumes Released and the rest Available`, 600);
     for (let polls = 0; ; polls++) {
       const phases: Record<string, number> = {};
       let token: string | undefined;
@@ -119,6 +129,7 @@ export async function cleanupAtScale(bundles: Bundle[], env: Record<string, stri
         token = page.metadata?.continue;
       } while (token);
       if (phases.Released === released && phases.Available === tenants * volumesPerTenant - released) break;
+      phasesLimit(JSON.stringify(phases));
       if (polls % 10 === 0) log(`[bench] cleanup at scale: waiting for the PV controller: ${JSON.stringify(phases)}`);
       await new Promise((r) => setTimeout(r, 1000));
     }

@@ -5,10 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadConfig } from '../lib/config.ts';
 import { depsFrom } from '../lib/deps.ts';
-import { startCluster } from '../tools/cluster/cluster.ts';
+import { startCluster, type LocalCluster } from '../tools/cluster/cluster.ts';
 import { freePort } from '../tools/cluster/processes.ts';
 import { createTenantNamespaces } from '../tools/demo-tenant.ts';
-import { projectRoot, startOffline } from '../tools/offline.ts';
+import { stopOnSignals } from '../tools/lifecycle.ts';
+import { projectRoot, startOffline, type Offline } from '../tools/offline.ts';
 import { buildBundles } from './bundles.ts';
 import { claimRoutes, printClaimRoutes, type ClaimRoutesResult } from './claim-routes.ts';
 import { cleanupAtScale, type CleanupScaleResult } from './cleanup-scale.ts';
@@ -43,7 +44,14 @@ const tenantsFile = join(projectRoot, 'tenants.local.json');
 const tenant = parseTenant((JSON.parse(readFileSync(tenantsFile, 'utf8')) as { tenants: unknown[] }).tenants[0]);
 const namespace = tenant.namespace!;
 
-const cluster = await startCluster({ log });
+let offline: Offline | undefined;
+let started: LocalCluster | undefined;
+// Before the start: a signal during it exits, and the cluster's exit handler kills what had started.
+stopOnSignals(async () => {
+  await offline?.stop();
+  await started?.stop();
+});
+const cluster = (started = await startCluster({ log }));
 try {
   await createTenantNamespaces(cluster.adminKubeconfig, [namespace], log);
   const moopkey = randomBytes(18).toString('base64url');
@@ -54,7 +62,8 @@ try {
     NFS_PREFIX: '/exports/moop/',
     TENANTS_FILE: tenantsFile,
   };
-  const offline = await startOffline({ port: await freePort(), lambdaPort: await freePort(), workFolder: `.esbuild-bench-${process.pid}`, env: { ...env, LOG_LEVEL: 'WARN' } });
+  offline = await startOffline({ port: await freePort(), lambdaPort: await freePort(), workFolder: `.esbuild-bench-${process.pid}`, env: { ...env, LOG_LEVEL: 'WARN' } });
+  cluster.adopt({ group: offline.pid, folder: join(projectRoot, offline.workFolder) });
   const results: BenchResults = { date: new Date().toISOString(), node: process.version };
   try {
     const deps = depsFrom(() => loadConfig(env));

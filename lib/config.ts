@@ -53,6 +53,10 @@ export const ToolSettingsSchema = z.object({
   LAMBDA_PORT: z.coerce.number().int().min(1).max(65_535).optional().describe("Port of serverless-offline's Lambda invoke endpoint; unset: PORT + 2"),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO').describe('Level of the JSON logs'),
   CLEANUP_SCHEDULE: z.string().regex(/^(rate|cron)\(.+\)$/, 'CLEANUP_SCHEDULE must be rate(...) or cron(...)').default('rate(15 minutes)').describe('When cleanup runs (EventBridge expression)'),
+  CLEANUP_SCHEDULE_ENABLED: z
+    .enum(['true', 'false'], { error: 'CLEANUP_SCHEDULE_ENABLED must be true or false' })
+    .default('true')
+    .describe('Whether the schedule runs cleanup (npm test and npm run bench turn it off and run cleanup themselves)'),
   SECRETS_PREFIX: z.string().min(1).default('moop/resource-service/').describe('Name prefix of the secrets the functions may read (IAM)'),
   API_THROTTLE_BURST: z.coerce.number().int().min(1).default(200).describe('API Gateway burst limit, requests'),
   API_THROTTLE_RATE: z.coerce.number().int().min(1).default(100).describe('API Gateway steady rate limit, requests per second'),

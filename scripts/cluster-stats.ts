@@ -1,11 +1,15 @@
 // `npm run cluster:stats`: starts the local cluster, lets it settle, and prints its start time and memory at rest.
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startCluster } from '../tools/cluster/cluster.ts';
+import { startCluster, type LocalCluster } from '../tools/cluster/cluster.ts';
+import { stopOnSignals } from '../tools/lifecycle.ts';
 
 const settleSeconds = Number(process.env.SETTLE_SECONDS ?? 30);
 const started = Date.now();
-const cluster = await startCluster();
+let cluster: LocalCluster | undefined;
+// Before the start: a signal during it exits, and the cluster's exit handler kills what had started.
+stopOnSignals(async () => cluster?.stop());
+cluster = await startCluster();
 const startSeconds = (Date.now() - started) / 1000;
 try {
   await sleep(settleSeconds * 1000);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig, loadToolSettings } from '../lib/config.ts';
 import { startCluster, type LocalCluster } from '../tools/cluster/cluster.ts';
 import { createTenantNamespaces, namespacesOfTenantsFile } from '../tools/demo-tenant.ts';
+import { stopOnSignals } from '../tools/lifecycle.ts';
 import { projectRoot, startOffline, type Offline } from '../tools/offline.ts';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -27,8 +28,10 @@ async function stop(code: number): Promise<never> {
   }
   process.exit(code);
 }
-process.on('SIGINT', () => void stop(0));
-process.on('SIGTERM', () => void stop(0));
+stopOnSignals(async () => {
+  await offline?.stop();
+  await cluster?.stop();
+});
 
 try {
   // Fail before starting anything if the settings are wrong; KUBECONFIG is filled in below when the cluster is ours.
@@ -52,8 +55,11 @@ try {
     lambdaPort,
     env: { KUBECONFIG: kubeconfig },
     watch: true,
+    schedule: settings.CLEANUP_SCHEDULE_ENABLED === 'true',
     onLine: (line) => log(line),
   });
+  // Its build folder (.esbuild) is the project's build cache, kept between runs: only the process group is adopted.
+  cluster?.adopt({ group: offline.pid });
   log('');
   log(`[start] MOOP resource service is ready at http://localhost:${port}`);
   log(`[start]   try: curl -H "moopkey: $MOOPKEY" http://localhost:${port}/service/v1/health`);

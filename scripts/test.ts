@@ -1,23 +1,50 @@
 // `npm test`: the whole suite. Builds the local control plane on the first run (with progress), type-checks,
-// then runs unit and integration tests against one real local cluster, with coverage.
-import { spawnSync } from 'node:child_process';
+// then runs unit and integration tests against one real local cluster, with coverage. On SIGINT, SIGTERM or SIGHUP
+// it stops jest and removes what jest's cluster left, since jest skips its global teardown when it is signalled.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureBinaries } from '../tools/cluster/binaries.ts';
+import { reapStaleClusters } from '../tools/cluster/reaper.ts';
+import { stopOnSignals } from '../tools/lifecycle.ts';
 import { projectRoot } from '../tools/offline.ts';
 
-function run(what: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
-  const started = Date.now();
-  const result = spawnSync(process.execPath, args, { cwd: projectRoot, stdio: 'inherit', env });
-  if (result.status !== 0) {
-    console.error(`[test] ${what} failed`);
-    process.exit(result.status ?? 1);
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+let current: ChildProcess | undefined;
+let stopping = false;
+
+stopOnSignals(async () => {
+  stopping = true;
+  const child = current;
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
   }
-  console.error(`[test] ${what} passed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  reapStaleClusters(log);
+}, log);
+
+function run(what: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    current = spawn(process.execPath, args, { cwd: projectRoot, stdio: 'inherit', env });
+    current.on('exit', (code) => {
+      current = undefined;
+      if (stopping) return; // the signal handler exits once the leftovers are gone
+      if (code !== 0) {
+        log(`[test] ${what} failed`);
+        process.exit(code ?? 1);
+      }
+      log(`[test] ${what} passed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      resolve();
+    });
+  });
 }
 
 await ensureBinaries();
-run('type check', [join(projectRoot, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', projectRoot]);
-run('jest', ['--experimental-vm-modules', join(projectRoot, 'node_modules/jest/bin/jest.js'), '--runInBand', '--coverage', ...process.argv.slice(2)], {
+await run('type check', [join(projectRoot, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', projectRoot]);
+await run('jest', ['--experimental-vm-modules', join(projectRoot, 'node_modules/jest/bin/jest.js'), '--runInBand', '--coverage', ...process.argv.slice(2)], {
   ...process.env,
   NODE_NO_WARNINGS: '1',
 });

@@ -15,6 +15,8 @@ export interface OfflineOptions {
   workFolder?: string;
   /** Rebuild and reload handlers when their sources change (for `npm start`; never under tests). */
   watch?: boolean;
+  /** Let cleanup's schedule fire (for `npm start`, as a deployment does); tests and the benchmark run cleanup themselves. */
+  schedule?: boolean;
   /** Receives every output line of serverless-offline, function logs included. */
   onLine?: (line: string) => void;
   readyTimeoutMs?: number;
@@ -23,6 +25,10 @@ export interface OfflineOptions {
 export interface Offline {
   url: string;
   lambdaUrl: string;
+  /** serverless-offline's process (the leader of its own process group). */
+  pid: number;
+  /** serverless-esbuild's work folder, removed by stop(). */
+  workFolder: string;
   stop(): Promise<void>;
 }
 
@@ -38,6 +44,7 @@ export function startOffline(options: OfflineOptions): Promise<Offline> {
         ...process.env,
         ...options.env,
         ESBUILD_WORK_FOLDER: workFolder,
+        CLEANUP_SCHEDULE_ENABLED: options.schedule ? 'true' : 'false',
         ...(options.watch ? {} : { ESBUILD_WATCH: './.no-watch/none' }),
         SLS_TELEMETRY_DISABLED: '1',
         SLS_NOTIFICATIONS_MODE: 'off',
@@ -72,7 +79,7 @@ export function startOffline(options: OfflineOptions): Promise<Offline> {
       options.onLine?.(line);
       if (line.includes('Server ready:')) {
         clearTimeout(timer);
-        resolvePromise({ url: `http://127.0.0.1:${options.port}`, lambdaUrl: `http://127.0.0.1:${options.lambdaPort}`, stop });
+        resolvePromise({ url: `http://127.0.0.1:${options.port}`, lambdaUrl: `http://127.0.0.1:${options.lambdaPort}`, pid: child.pid!, workFolder, stop });
       }
     };
     createInterface({ input: child.stdout! }).on('line', onLine);

@@ -1,5 +1,6 @@
 // Finds, or builds once and caches, the pinned control-plane binaries the local cluster runs.
 import { spawn, spawnSync } from 'node:child_process';
+import { killOnExit } from './reaper.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -137,6 +138,8 @@ function goBuild(m: GoModule, pkg: string, out: string, progress: (packages: num
   return new Promise((resolvePromise, reject) => {
     const args = ['build', '-v', '-trimpath', `-ldflags=-s -w ${m.ldflags}`, '-o', out, pkg];
     const child = spawn('go', args, { cwd: m.dir, env: { ...process.env, CGO_ENABLED: '0' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    // A build stopped midway (Ctrl-C, SIGTERM) must not go on compiling in the background.
+    const forget = killOnExit(() => [child.pid]);
     let compiled = 0;
     const tail: string[] = [];
     const timer = setInterval(() => progress(compiled), 15_000);
@@ -147,6 +150,7 @@ function goBuild(m: GoModule, pkg: string, out: string, progress: (packages: num
     });
     child.on('error', reject);
     child.on('close', (code) => {
+      forget();
       clearInterval(timer);
       if (code === 0) resolvePromise();
       else reject(new Error(`go build ${pkg} failed (exit ${code}):\n${tail.join('\n')}`));

@@ -8,7 +8,7 @@ import { bootstrap } from './bootstrap.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { createPki, type Pki } from './pki.ts';
 import { freePort, ManagedProcess, probe } from './processes.ts';
-import { clusterDirPrefix, killOnExit, reapStaleClusters, recordOwner } from './reaper.ts';
+import { clusterDirPrefix, killOnExit, reapStaleClusters, recordOwner, type Companions } from './reaper.ts';
 
 type Log = (line: string) => void;
 
@@ -31,6 +31,11 @@ export interface LocalCluster {
   /** Folder of data and logs, removed by stop(). */
   dir: string;
   processes: ManagedProcess[];
+  /**
+   * Records a process group (and its folder) started beside the cluster, e.g. serverless-offline, so that it goes with
+   * the cluster however its owner ends: on exit, or, after a SIGKILL, at the next start's clean-up.
+   */
+  adopt(companion: { group: number; folder?: string }): void;
   stopApiServer(): Promise<void>;
   /** Freezes the API server (SIGSTOP): connections hang instead of being refused. */
   pauseApiServer(): void;
@@ -54,11 +59,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
   mkdirSync(kubeconfigDir, { recursive: true });
   const processes: ManagedProcess[] = [];
   const pids = (): number[] => processes.map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
-  const forgetOnExit = killOnExit(pids);
+  const companions: Companions = { groups: [], folders: [] };
+  const forgetOnExit = killOnExit(pids, () => companions, dir);
   const launch = (proc: ManagedProcess, bin: string, args: string[]): void => {
     if (!processes.includes(proc)) processes.push(proc);
     proc.start(bin, args);
-    recordOwner(dir, pids());
+    recordOwner(dir, pids(), companions);
   };
   const stopAll = async (): Promise<void> => {
     for (const p of [...processes].reverse()) await p.stop();
@@ -121,6 +127,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
       serviceKubeconfig,
       dir,
       processes,
+      adopt: (companion) => {
+        companions.groups.push(companion.group);
+        if (companion.folder) companions.folders.push(companion.folder);
+        recordOwner(dir, pids(), companions);
+      },
       stopApiServer: () => apiserver.stop(),
       pauseApiServer: () => apiserver.signal('SIGSTOP'),
       resumeApiServer: async () => {

@@ -10,6 +10,16 @@ const ownerFile = 'owner.json';
 interface Owner {
   ownerPid: number;
   pids: number[];
+  /** Process groups started beside the cluster (serverless-offline and its workers). */
+  groups?: number[];
+  /** Folders made beside the cluster (serverless-esbuild's work folder). */
+  folders?: string[];
+}
+
+/** What else a cluster's owner started and must not outlive it. */
+export interface Companions {
+  groups: number[];
+  folders: string[];
 }
 
 function alive(pid: number): boolean {
@@ -29,9 +39,16 @@ function killQuietly(pid: number): void {
   }
 }
 
+/** Kills what a cluster's owner left: processes, process groups (by negative pid), folders. */
+function removeLeftovers(pids: number[], companions: Partial<Companions>): void {
+  pids.forEach(killQuietly);
+  (companions.groups ?? []).forEach((group) => killQuietly(-group));
+  for (const folder of companions.folders ?? []) rmSync(folder, { recursive: true, force: true });
+}
+
 /** Records the cluster's processes so that a later start can remove them if this process dies first. */
-export function recordOwner(dir: string, pids: number[]): void {
-  const owner: Owner = { ownerPid: process.pid, pids };
+export function recordOwner(dir: string, pids: number[], companions: Companions = { groups: [], folders: [] }): void {
+  const owner: Owner = { ownerPid: process.pid, pids, ...companions };
   writeFileSync(join(dir, ownerFile), JSON.stringify(owner));
 }
 
@@ -48,15 +65,21 @@ export function reapStaleClusters(log: (line: string) => void): void {
       continue;
     }
     if (alive(owner.ownerPid)) continue;
-    owner.pids.forEach(killQuietly);
+    removeLeftovers(owner.pids, owner);
     rmSync(dir, { recursive: true, force: true });
     log(`[cluster] removed a cluster left behind by process ${owner.ownerPid} (${dir})`);
   }
 }
 
-/** Kills the given processes synchronously when this process exits, however it exits normally. */
-export function killOnExit(pids: () => (number | undefined)[]): () => void {
-  const handler = (): void => pids().forEach((pid) => pid && killQuietly(pid));
+/**
+ * Kills the given processes (and companions) synchronously when this process exits without having stopped them,
+ * and removes dir (the cluster's folder) if given.
+ */
+export function killOnExit(pids: () => (number | undefined)[], companions: () => Companions = () => ({ groups: [], folders: [] }), dir?: string): () => void {
+  const handler = (): void => {
+    removeLeftovers(pids().filter((p): p is number => !!p), companions());
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  };
   process.on('exit', handler);
   return () => process.off('exit', handler);
 }

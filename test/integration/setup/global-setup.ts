@@ -7,7 +7,7 @@ import { startCluster } from '../../../tools/cluster/cluster.ts';
 import { freePort } from '../../../tools/cluster/processes.ts';
 import { startControlServer } from '../../../tools/control-server.ts';
 import { createTenantNamespaces } from '../../../tools/demo-tenant.ts';
-import { startOffline } from '../../../tools/offline.ts';
+import { projectRoot, startOffline } from '../../../tools/offline.ts';
 import { tenantNamespaces, tenants } from '../../fixtures/tenants.ts';
 import { startFakeTenantService } from '../../support/tenant-service.ts';
 import { setRunning } from './running.ts';
@@ -42,6 +42,7 @@ export default async function globalSetup(): Promise<void> {
         LOG_LEVEL: 'DEBUG',
       },
     });
+    cluster.adopt({ group: offline.pid, folder: join(projectRoot, offline.workFolder) });
     log(`[offline] serving at ${offline.url} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     const control = await startControlServer(cluster);
     setRunning({ cluster, offline, control: control.server, offlineOut, tenantService });

@@ -1,0 +1,130 @@
+// `npm start`, `npm test`, `npm run bench` and `npm run cluster:stats`, each started for real and signalled the way a
+// person or a CI runner does (Ctrl-C to the process group, SIGTERM to npm, a signal to the node process itself): each
+// stops everything it started. Nothing may be left: no process of its tree or of its cluster, no cluster folder, no
+// build folder of its own.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../../tools/cluster/processes.ts';
+import { projectRoot } from '../../tools/offline.ts';
+
+interface Snapshot {
+  pids: number[];
+  clusterDir?: string;
+  folders: string[];
+}
+
+const stat = (pid: number): string | undefined => {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+/** Alive: it exists and is not a zombie waiting for its parent to read its status. */
+const alive = (pid: number): boolean => {
+  const s = stat(pid);
+  return s !== undefined && s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3) !== 'Z';
+};
+const parentOf = (pid: number): number | undefined => {
+  const s = stat(pid);
+  return s === undefined ? undefined : Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+};
+const cmdline = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+};
+/** pid and every process below it. */
+function tree(root: number): number[] {
+  const all = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+  const below = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const pid of all) {
+      const parent = parentOf(pid);
+      if (parent !== undefined && below.has(parent) && !below.has(pid)) {
+        below.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return [...below];
+}
+
+async function startThenSignal(
+  args: string[],
+  ready: RegExp,
+  signal: NodeJS.Signals,
+  target: 'group' | 'npm' | RegExp,
+  env: Record<string, string> = {},
+): Promise<{ snapshot: Snapshot; output: string }> {
+  const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MOOP_TEST_') && !k.startsWith('JEST')));
+  const child = spawn('npm', args, { cwd: projectRoot, env: { ...cleanEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm ${args.join(' ')} was not ready within 240 s:\n${output.slice(-3000)}`)), 240_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (ready.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then(() => reject(new Error(`npm ${args.join(' ')} exited before it was ready:\n${output.slice(-3000)}`)));
+  });
+  const pids = tree(child.pid!);
+  const clusterDir = /\(logs in (\/\S+)\/logs\)/.exec(output)?.[1];
+  const owner = clusterDir ? (JSON.parse(readFileSync(join(clusterDir, 'owner.json'), 'utf8')) as { pids: number[]; groups?: number[]; folders?: string[] }) : undefined;
+  const snapshot: Snapshot = { pids: [...new Set([...pids, ...(owner?.pids ?? []), ...(owner?.groups ?? [])])], clusterDir, folders: owner?.folders ?? [] };
+
+  if (target === 'group') process.kill(-child.pid!, signal);
+  else if (target === 'npm') process.kill(child.pid!, signal);
+  else {
+    const node = pids.find((pid) => target.test(cmdline(pid)));
+    if (!node) throw new Error(`no process of npm ${args.join(' ')} runs ${target}`);
+    process.kill(node, signal);
+  }
+  await Promise.race([exited, new Promise((_, reject) => setTimeout(() => reject(new Error(`npm ${args.join(' ')} did not stop within 60 s after ${signal}`)), 60_000))]);
+  return { snapshot, output };
+}
+
+/** Everything in the snapshot is gone, within a few seconds of the exit. */
+async function expectNothingLeft({ snapshot, output }: { snapshot: Snapshot; output: string }): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let left: number[] = [];
+  do {
+    left = snapshot.pids.filter(alive);
+    if (left.length === 0) break;
+    await new Promise((r) => setTimeout(r, 200));
+  } while (Date.now() < deadline);
+  expect(left.map((pid) => `${pid} ${cmdline(pid)}`)).toEqual([]);
+  expect(snapshot.clusterDir).toBeDefined();
+  expect(existsSync(snapshot.clusterDir!)).toBe(false);
+  expect(snapshot.folders.filter((f) => existsSync(f))).toEqual([]);
+  expect(output).toContain('stopping what was started');
+}
+
+describe('stopping on a signal leaves nothing behind', () => {
+  it('npm start, on Ctrl-C (SIGINT to its process group)', async () => {
+    const [port, lambdaPort] = [await freePort(), await freePort()];
+    await expectNothingLeft(await startThenSignal(['start'], /MOOP resource service is ready/, 'SIGINT', 'group', { PORT: String(port), LAMBDA_PORT: String(lambdaPort), KUBECONFIG: '' }));
+  }, 320_000);
+
+  it('npm test, on SIGTERM to npm', async () => {
+    await expectNothingLeft(await startThenSignal(['test', '--', 'test/integration/health.test.ts'], /\[offline\] serving at/, 'SIGTERM', 'npm'));
+  }, 320_000);
+
+  it('npm run bench, on SIGINT to its node process alone', async () => {
+    await expectNothingLeft(await startThenSignal(['run', 'bench', '--', 'claims'], /\[bench\] claim routes:/, 'SIGINT', /bench\/run\.ts/));
+  }, 320_000);
+
+  it('npm run cluster:stats, on SIGTERM to its node process alone', async () => {
+    await expectNothingLeft(await startThenSignal(['run', 'cluster:stats'], /\[cluster\] ready at/, 'SIGTERM', /cluster-stats\.ts/, { SETTLE_SECONDS: '120' }));
+  }, 320_000);
+});
