@@ -1,6 +1,7 @@
 // What the API server knows about a claim beyond the claim itself: why it is not bound, and which pods mount it.
-import type { CoreV1Event, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { ConflictError } from './errors.ts';
+import { eventTime, latestEvent } from './events.ts';
 import type { Resources } from './kube/resources.ts';
 import { createOwned, deleteOwned, getOwned } from './owned.ts';
 import { isOwnedBy } from './owner.ts';
@@ -16,24 +17,15 @@ export interface PendingReason {
   lastSeen?: string;
 }
 
-const when = (e: CoreV1Event): string => e.lastTimestamp?.toString() ?? e.eventTime?.toString() ?? e.metadata.creationTimestamp?.toString() ?? '';
-
 /** Why claim is not Bound, from its most recent event; undefined when it is Bound. */
 export async function pendingReason(resources: Resources, claim: V1PersistentVolumeClaim): Promise<PendingReason | undefined> {
   const phase = claim.status?.phase ?? 'Pending';
   if (phase === 'Bound') return undefined;
-  // From the watch cache: a consistent read would wait on etcd and grow with the namespace's events; an event a few
-  // milliseconds old that the cache has not yet seen shows on the next GET.
-  const { items } = await resources.list<CoreV1Event>('v1', 'Event', {
-    resourceVersion: '0',
-    namespace: claim.metadata?.namespace,
-    fieldSelector: `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${claim.metadata?.name},involvedObject.uid=${claim.metadata?.uid}`,
-  });
-  const latest = items.sort((a, b) => when(b).localeCompare(when(a)))[0];
+  const latest = await latestEvent(resources, claim, 'PersistentVolumeClaim');
   if (!latest) {
     return { phase, reason: 'NoEvents', message: 'The volume controller has not reported on this claim yet.' };
   }
-  return { phase, reason: latest.reason ?? 'Unknown', message: latest.message ?? '', lastSeen: when(latest) };
+  return { phase, reason: latest.reason ?? 'Unknown', message: latest.message ?? '', lastSeen: eventTime(latest) };
 }
 
 /**

@@ -1,8 +1,9 @@
 // Why a copy Pod or Job is not progressing, or failed, in the pod's own words: from the pods' statuses first (a
 // container that exited non-zero, an image that cannot be pulled, a pod that cannot be scheduled), then from the
 // latest warning event (a mount that fails, a Job that cannot create its pod: quota, Pod Security).
-import type { CoreV1Event, KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { PendingReason } from './claims.ts';
+import { eventTime, latestEvent } from './events.ts';
 import type { Resources } from './kube/resources.ts';
 import type { CopyObject } from './render/pod.ts';
 
@@ -31,24 +32,13 @@ function fromPodStatus(pod: V1Pod): StatusReason | undefined {
   return undefined;
 }
 
-const when = (e: CoreV1Event): string => String(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? '');
-
-/** The latest warning event about obj. */
-async function latestWarning(resources: Resources, obj: KubernetesObject, kind: string): Promise<CoreV1Event | undefined> {
-  const { items } = await resources.list<CoreV1Event>('v1', 'Event', {
-    namespace: obj.metadata?.namespace,
-    fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${obj.metadata?.name},involvedObject.uid=${obj.metadata?.uid},type=Warning`,
-  });
-  return items.sort((a, b) => when(b).localeCompare(when(a)))[0];
-}
-
 /** Why pod is stuck or failed: its status, else its latest warning event; undefined while it runs or once it succeeded. */
 async function podReason(resources: Resources, pod: V1Pod): Promise<StatusReason | undefined> {
   if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Running') return undefined;
   const status = fromPodStatus(pod);
   if (status) return status;
-  const event = await latestWarning(resources, pod, 'Pod');
-  return event ? { phase: pod.status?.phase ?? 'Pending', reason: event.reason ?? 'Warning', message: event.message ?? '', lastSeen: when(event) } : undefined;
+  const event = await latestEvent(resources, pod, 'Pod', { warningsOnly: true });
+  return event ? { phase: pod.status?.phase ?? 'Pending', reason: event.reason ?? 'Warning', message: event.message ?? '', lastSeen: eventTime(event) } : undefined;
 }
 
 /** Why the copy is not progressing or failed; undefined when it runs or succeeded. */
@@ -66,8 +56,8 @@ export async function statusReason(resources: Resources, copy: CopyObject): Prom
   }
   if (failed) return { phase, reason: failed.reason ?? 'Failed', message: failed.message ?? '', ...(failed.lastTransitionTime ? { lastSeen: String(failed.lastTransitionTime) } : {}) };
   if (pods.length > 0) return undefined;
-  const event = await latestWarning(resources, job, 'Job');
-  return event ? { phase, reason: event.reason ?? 'Warning', message: event.message ?? '', lastSeen: when(event) } : undefined;
+  const event = await latestEvent(resources, job, 'Job', { warningsOnly: true });
+  return event ? { phase, reason: event.reason ?? 'Warning', message: event.message ?? '', lastSeen: eventTime(event) } : undefined;
 }
 
 /** True when reason is one that waiting longer will not get past. */
