@@ -1,8 +1,8 @@
 // What the API server knows about a claim beyond the claim itself: why it is not bound, and which pods mount it.
 import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
-import { ConflictError } from './errors.ts';
+import { ConflictError, NotFoundError } from './errors.ts';
 import { eventTime, latestEvent } from './events.ts';
-import type { Resources } from './kube/resources.ts';
+import type { ObjectRef, Resources } from './kube/resources.ts';
 import { createOwned, deleteOwned, getOwned } from './owned.ts';
 import { isOwnedBy } from './owner.ts';
 import { claimRefs, renderClaim, volumeOwner, volumeRef, type VolumeKey } from './render/volumes.ts';
@@ -17,15 +17,74 @@ export interface PendingReason {
   lastSeen?: string;
 }
 
-/** Why claim is not Bound, from its most recent event; undefined when it is Bound. */
-export async function pendingReason(resources: Resources, claim: V1PersistentVolumeClaim): Promise<PendingReason | undefined> {
+/** Whether objects are missing, each asked once, from the API server's cache: so that lookups can start early. */
+class Absence {
+  private readonly asked = new Map<string, Promise<boolean>>();
+  private readonly resources: Resources;
+
+  constructor(resources: Resources) {
+    this.resources = resources;
+  }
+
+  of(ref: ObjectRef): Promise<boolean> {
+    const key = `${ref.apiVersion}/${ref.kind}/${ref.name}`;
+    let answer = this.asked.get(key);
+    if (!answer) {
+      answer = this.resources.get(ref, { resourceVersion: '0' }).then(() => false, (err: unknown) => err instanceof NotFoundError);
+      this.asked.set(key, answer);
+    }
+    return answer;
+  }
+}
+
+const storageClassRef = (name: string): ObjectRef => ({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name });
+
+/**
+ * Why the claim of key is not Bound; undefined when it is. The usual reasons first, each from one read the API server
+ * serves from its cache: a storage class that does not exist, a matching claim's volume that does not exist. Only a
+ * claim those say should be progressing is explained by its latest event, in the volume controller's words: events
+ * are not cached, and reading them costs in proportion to the namespace's events.
+ */
+export async function pendingReason(
+  resources: Resources,
+  tenant: Tenant,
+  key: VolumeKey,
+  claim: V1PersistentVolumeClaim,
+  absence: Absence = new Absence(resources),
+): Promise<PendingReason | undefined> {
   const phase = claim.status?.phase ?? 'Pending';
   if (phase === 'Bound') return undefined;
+  const storageClass = claim.spec?.storageClassName;
+  if (storageClass) {
+    if (await absence.of(storageClassRef(storageClass))) {
+      const message = `The claim asks for storage class "${storageClass}", which does not exist in the cluster: no volume can be provisioned for it.`;
+      return { phase, reason: 'StorageClassNotFound', message };
+    }
+  } else if (claim.spec?.selector && tenant.resources?.templates?.pv) {
+    const volume = volumeRef(tenant, key);
+    if (await absence.of(volume)) {
+      return { phase, reason: 'VolumeNotFound', message: `The claim selects volume ${volume.name}, which does not exist: create it with POST /service/v1/volumes/pvs.` };
+    }
+  }
   const latest = await latestEvent(resources, claim, 'PersistentVolumeClaim');
   if (!latest) {
     return { phase, reason: 'NoEvents', message: 'The volume controller has not reported on this claim yet.' };
   }
   return { phase, reason: latest.reason ?? 'Unknown', message: latest.message ?? '', lastSeen: eventTime(latest) };
+}
+
+/**
+ * The user's claim as the API server gives it, with `pendingReason` beside it while it is not Bound. The storage class
+ * the tenant's pvc template names is looked up alongside the claim, so that explaining a Pending plain claim adds no
+ * round trip (for a Bound one, that cached read is simply not used); a Pending match claim's volume is read after.
+ */
+export async function readClaim(resources: Resources, tenant: Tenant, key: VolumeKey): Promise<V1PersistentVolumeClaim & { pendingReason?: PendingReason }> {
+  const absence = new Absence(resources);
+  const templateClass = (tenant.resources?.templates?.pvc?.spec as { storageClassName?: unknown } | undefined)?.storageClassName;
+  if (typeof templateClass === 'string' && templateClass) void absence.of(storageClassRef(templateClass));
+  const claim = await getOwned<V1PersistentVolumeClaim>(resources, claimRefs(tenant, key, tenantNamespace(tenant)), volumeOwner(key));
+  const pending = await pendingReason(resources, tenant, key, claim, absence);
+  return pending ? { ...claim, pendingReason: pending } : claim;
 }
 
 /**

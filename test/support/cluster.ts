@@ -1,6 +1,6 @@
 // The test's own view of the local cluster: an admin client to arrange fixtures and check what the service did,
 // independent of the service's code, and the control endpoint that stops and restarts the API server.
-import { BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, KubeConfig, StorageV1Api } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 function kubeconfig(variable: string): KubeConfig {
@@ -12,9 +12,9 @@ function kubeconfig(variable: string): KubeConfig {
 }
 
 /** Cluster-admin clients (system:masters). */
-export function admin(): { kc: KubeConfig; core: CoreV1Api; batch: BatchV1Api } {
+export function admin(): { kc: KubeConfig; core: CoreV1Api; batch: BatchV1Api; storage: StorageV1Api } {
   const kc = kubeconfig('MOOP_TEST_ADMIN_KUBECONFIG');
-  return { kc, core: kc.makeApiClient(CoreV1Api), batch: kc.makeApiClient(BatchV1Api) };
+  return { kc, core: kc.makeApiClient(CoreV1Api), batch: kc.makeApiClient(BatchV1Api), storage: kc.makeApiClient(StorageV1Api) };
 }
 
 /** Clients with the service's own least-privilege account. */

@@ -55,21 +55,17 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
     expect(bound.body).not.toHaveProperty('pendingReason');
   });
 
-  it('says why a claim is not bound, from its events, beside the claim as the API server gave it', async () => {
+  it("says why a claim is not bound, beside the claim as the API server gave it: a storage class that does not exist", async () => {
     const user = `${prefix}bob`;
     await call('POST', path, { body: { tenant, username: user } });
 
-    const answer = await eventually('an event about the claim', async () => {
-      const a = await call('GET', path, { query: { tenant, username: user } });
-      return a.body.pendingReason?.reason !== 'NoEvents' ? a : undefined;
-    });
+    const answer = await call('GET', path, { query: { tenant, username: user } });
 
     const { pendingReason, ...claim } = answer.body;
     expect(pendingReason).toEqual({
       phase: 'Pending',
-      reason: 'ProvisioningFailed',
-      message: 'storageclass.storage.k8s.io "standard" not found',
-      lastSeen: expect.any(String),
+      reason: 'StorageClassNotFound',
+      message: 'The claim asks for storage class "standard", which does not exist in the cluster: no volume can be provisioned for it.',
     });
     const inCluster = await core.readNamespacedPersistentVolumeClaim({ name: `pvc-${tenant}-${user}-default`, namespace });
     expect(claim.metadata.uid).toBe(inCluster.metadata?.uid);
@@ -81,16 +77,42 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
     const user = `${prefix}carol`;
     await call('POST', path, { body: { tenant, username: user, match: true } });
 
-    const answer = await eventually('an event about the claim', async () => {
-      const a = await call('GET', path, { query: { tenant, username: user } });
-      return a.body.pendingReason?.reason !== 'NoEvents' ? a : undefined;
-    });
+    const answer = await call('GET', path, { query: { tenant, username: user } });
 
     expect(answer.body.pendingReason).toEqual({
       phase: 'Pending',
-      reason: 'FailedBinding',
-      message: 'no persistent volumes available for this claim and no storage class is set',
-      lastSeen: expect.any(String),
+      reason: 'VolumeNotFound',
+      message: `The claim selects volume pv-${tenant}-${user}-default, which does not exist: create it with POST /service/v1/volumes/pvs.`,
+    });
+  });
+
+  describe('with a storage class whose provisioner never answers', () => {
+    const storageClass = `slow-${prefix.slice(-7, -1)}`;
+    beforeAll(() => admin().storage.createStorageClass({ body: { metadata: { name: storageClass }, provisioner: 'example.com/nobody' } }));
+    afterAll(() => admin().storage.deleteStorageClass({ name: storageClass }));
+
+    it("says why in the volume controller's own words, from its latest event", async () => {
+      const user = `${prefix}erin`;
+      const claimName = `pvc-${tenant}-${user}-default`;
+      await core.createNamespacedPersistentVolumeClaim({
+        namespace,
+        body: {
+          metadata: { name: claimName, labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant, 'moop.io/user': user, 'moop.io/tag': 'default' }, annotations: { 'moop.io/tenant': tenant, 'moop.io/user': user, 'moop.io/tag': 'default' } },
+          spec: { accessModes: ['ReadWriteMany'], storageClassName: storageClass, resources: { requests: { storage: '1Mi' } } },
+        },
+      });
+
+      const answer = await eventually('an event about the claim', async () => {
+        const a = await call('GET', path, { query: { tenant, username: user } });
+        return a.body.pendingReason?.reason !== 'NoEvents' ? a : undefined;
+      });
+
+      expect(answer.body.pendingReason).toEqual({
+        phase: 'Pending',
+        reason: 'ExternalProvisioning',
+        message: expect.stringContaining("Waiting for a volume to be created either by the external provisioner 'example.com/nobody'"),
+        lastSeen: expect.any(String),
+      });
     });
   });
 
