@@ -1,4 +1,5 @@
-// What the API server knows about a claim beyond the claim itself: why it is not bound, and which pods mount it.
+// A user's claim: made (refusing a plain claim that would take the user's NFS volume, rebinding a Released one),
+// read (with why it is not bound), and deleted (unless pods mount it).
 import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { ConflictError, NotFoundError } from './errors.ts';
 import { eventTime, latestEvent } from './events.ts';

@@ -1,4 +1,5 @@
-// What a copy Pod or Job needs before it is made (its claims), when it has finished, and waiting for that.
+// Copy Pods and Jobs: what they need before they are made (their claims), making one (idempotently), waiting for it,
+// reading it with why it is stuck, deleting it; and when one finished.
 import type { V1Job, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, NotFoundError } from './errors.ts';
