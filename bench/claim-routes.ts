@@ -24,14 +24,14 @@ export interface ClaimRoutesResult {
   claimWithEvents: Pick<Record<Op, Summary>, 'get' | 'delete'>;
 }
 
-function cycle(deps: Deps, moopkey: string, tenant: string, route: 'pvs' | 'pvcs') {
+function cycle(deps: Deps, moopkey: string, tenant: string, namespace: string, route: 'pvs' | 'pvcs') {
   const path = `/service/v1/volumes/${route}`;
   const handlers = route === 'pvs'
     ? { create: createVolume(deps), get: getVolume(deps), delete: deleteVolume(deps) }
     : { create: createClaim(deps), get: getClaim(deps), delete: deleteClaim(deps) };
   return async (user: string): Promise<Record<Op, number>> => {
     const q = { tenant, username: user };
-    const body = route === 'pvs' ? { ...q, path: `bench/${user}` } : q;
+    const body = route === 'pvs' ? { ...q, path: `${namespace}/bench/${user}` } : q;
     const [create, c] = await time(() => invokeHttp(handlers.create, httpEvent('POST', path, moopkey, { body })));
     const [get, g] = await time(() => invokeHttp(handlers.get, httpEvent('GET', path, moopkey, { query: q })));
     const [del, d] = await time(() => invokeHttp(handlers.delete, httpEvent('DELETE', path, moopkey, { query: q })));
@@ -50,8 +50,8 @@ export async function claimRoutes(
   log: (l: string) => void,
   events = 5000,
 ): Promise<ClaimRoutesResult> {
-  const volumeCycle = cycle(setup.deps, setup.moopkey, setup.tenant, 'pvs');
-  const claimCycle = cycle(setup.deps, setup.moopkey, setup.tenant, 'pvcs');
+  const volumeCycle = cycle(setup.deps, setup.moopkey, setup.tenant, setup.namespace, 'pvs');
+  const claimCycle = cycle(setup.deps, setup.moopkey, setup.tenant, setup.namespace, 'pvcs');
   const samples = { volume: [] as Record<Op, number>[], claim: [] as Record<Op, number>[], claimWithEvents: [] as Record<Op, number>[] };
   const warmup = 10;
   for (let i = 0; i < cycles + warmup; i++) {

@@ -33,7 +33,7 @@ function spawnTimed(args: string[], env: NodeJS.ProcessEnv): Promise<[number, st
 }
 
 /** Invokes each bundle once in its own fresh process, in an order where creates come before reads and deletes. */
-export async function coldStarts(bundles: Bundle[], env: Record<string, string>, moopkey: string, tenant: string, kubeconfig: string): Promise<ColdStartResult> {
+export async function coldStarts(bundles: Bundle[], env: Record<string, string>, moopkey: string, tenant: string, namespace: string, kubeconfig: string): Promise<ColdStartResult> {
   const childEnv = { ...env, PATH: process.env.PATH, POWERTOOLS_LOG_LEVEL: 'SILENT' };
   const [nodeStartupMs] = await spawnTimed(['-e', '0'], childEnv);
   const fresh = new KubeClient(loadKubeconfig({ file: kubeconfig }), { timeoutMs: 5000 });
@@ -45,7 +45,7 @@ export async function coldStarts(bundles: Bundle[], env: Record<string, string>,
   const events: Record<string, () => unknown> = {
     health: () => httpEvent('GET', '/service/v1/health', moopkey),
     openapi: () => httpEvent('GET', '/service/v1/openapi.json', moopkey),
-    volumePvCreate: () => httpEvent('POST', '/service/v1/volumes/pvs', moopkey, { body: { ...user, path: 'cold' } }),
+    volumePvCreate: () => httpEvent('POST', '/service/v1/volumes/pvs', moopkey, { body: { ...user, path: `${namespace}/cold` } }),
     volumePvGet: () => httpEvent('GET', '/service/v1/volumes/pvs', moopkey, { query: user }),
     volumePvDelete: () => httpEvent('DELETE', '/service/v1/volumes/pvs', moopkey, { query: user }),
     volumePvcCreate: () => httpEvent('POST', '/service/v1/volumes/pvcs', moopkey, { body: user }),

@@ -84,7 +84,7 @@ try {
       const bundles = await buildBundles(join(outDir, 'bundles'));
       if (runs('cold')) {
         log('[bench] cold starts');
-        results.cold = await coldStarts(bundles, env, moopkey, tenant.id, cluster.serviceKubeconfig);
+        results.cold = await coldStarts(bundles, env, moopkey, tenant.id, namespace, cluster.serviceKubeconfig);
       }
       if (runs('cleanup')) {
         log('[bench] cleanup at scale: 10,000 managed objects of 100 tenants');

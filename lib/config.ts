@@ -23,6 +23,11 @@ export const ConfigFields = z.object({
     .string({ error: 'NFS_PREFIX is required: the NFS export path every volume lives under' })
     .regex(/^\//, 'NFS_PREFIX must be an absolute path such as /exports/moop/')
     .describe('NFS path prefix; a volume path is always inside it'),
+  NFS_TENANT_SCOPE: z
+    .enum(['true', 'false'], { error: 'NFS_TENANT_SCOPE must be true or false' })
+    .default('true')
+    .transform((v) => v === 'true')
+    .describe("Whether a volume's path must be its tenant's namespace or below it (false: anywhere under NFS_PREFIX)"),
   KUBECONFIG: z.string().min(1).optional().describe('Kubeconfig file of the cluster; unset: in-cluster service account'),
   KUBE_TIMEOUT_MS: milliseconds(8000, 'Time limit of one Kubernetes API call, in milliseconds'),
   TENANT_TIMEOUT_MS: milliseconds(3000, 'Time limit of one tenant service call, in milliseconds'),

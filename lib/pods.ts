@@ -6,18 +6,19 @@ import { ConflictError, NotFoundError } from './errors.ts';
 import type { Resources } from './kube/resources.ts';
 import { isStuck, statusReason, type StatusReason } from './copy-status.ts';
 import { createOwned, deleteOwned, getOwned } from './owned.ts';
-import { isOwnedBy } from './owner.ts';
+import { isOwnedBy, markedTenant } from './owner.ts';
 import { idempotencyAnnotation, idempotencyHash, idempotentRequestAnnotation, podRefs, renderPod, requestHash, type CopyObject, type PodSettings } from './render/pod.ts';
 import { tenantNamespace, type Tenant } from './tenants/tenant.ts';
 import type { JobVolume } from './schemas/jobs.ts';
 
-/** 404 naming the first claim of vols that does not exist in namespace; nothing is made before this passes. */
-export async function assertClaimsExist(resources: Resources, namespace: string, vols: JobVolume[]): Promise<void> {
+/** 404 naming the claims of vols that do not exist in namespace, or are another tenant's; nothing is made before this passes. */
+export async function assertClaimsExist(resources: Resources, namespace: string, vols: JobVolume[], tenant: string): Promise<void> {
   const claims = [...new Set(vols.map((v) => v.pvc))];
   const missing = await Promise.all(
     claims.map((name) =>
       resources.get<V1PersistentVolumeClaim>({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', name, namespace }).then(
-        () => undefined,
+        // Tenants may share a namespace: another school's claim is as absent as one that does not exist.
+        (claim) => (markedTenant(claim) ?? tenant) === tenant ? undefined : name,
         (err: unknown) => {
           if (err instanceof NotFoundError) return name;
           throw err;
@@ -90,7 +91,7 @@ export async function createCopy(
 ): Promise<CopyAnswer> {
   const namespace = tenantNamespace(tenant);
   const copy = renderPod(tenant, input, namespace, settings, options.idempotencyKey);
-  await assertClaimsExist(resources, namespace, input.vols);
+  await assertClaimsExist(resources, namespace, input.vols, tenant.id);
   const owner = { tenant: tenant.id };
   const created = await createOwned(resources, copy, owner).catch(async (err: unknown) => {
     if (!options.idempotencyKey || !(err instanceof ConflictError) || err.code !== 'ALREADY_EXISTS') throw err;

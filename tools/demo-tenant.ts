@@ -1,6 +1,10 @@
-// Creates tenants' namespaces, as a MOOP operator does after creating a tenant.
+// Creates tenants' namespaces, as a MOOP operator does after creating a tenant: marked as a tenant's (the service's
+// admission policy lets it act only there) and held to Pod Security's baseline.
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
+
+/** The labels an operator gives a tenant's namespace (README, "Tenant namespaces"). */
+export const tenantNamespaceLabels = { 'moop.io/tenant': 'true', 'pod-security.kubernetes.io/enforce': 'baseline' } as const;
 
 /** The namespaces of the tenants in a local tenants file (each tenant's `namespace`, else its id). */
 export function namespacesOfTenantsFile(tenantsFile: string): string[] {
@@ -15,7 +19,7 @@ export async function createTenantNamespaces(kubeconfig: string, namespaces: str
   const core = kc.makeApiClient(CoreV1Api);
   for (const name of namespaces) {
     try {
-      await core.createNamespace({ body: { metadata: { name } } });
+      await core.createNamespace({ body: { metadata: { name, labels: { ...tenantNamespaceLabels } } } });
       log(`[tenants] created namespace ${name}`);
     } catch (err) {
       const code = (err as { code?: number }).code;

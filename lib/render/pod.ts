@@ -9,6 +9,7 @@ import { markOwned, ownerLabels } from '../owner.ts';
 import type { JobVolume } from '../schemas/jobs.ts';
 import type { Tenant } from '../tenants/tenant.ts';
 import { fillHoles } from './fill.ts';
+import { refuseUnsafe, unsafePodFields } from './safety.ts';
 import { expectKind, templateObject, type TemplateObject } from './template.ts';
 
 /** Limits from configuration, for what the template leaves out. */
@@ -64,6 +65,7 @@ function firstContainer(tenant: Tenant, spec: Partial<V1PodSpec> | undefined, wh
 /** The template's pod spec with cmd in its first container and vols mounted; the template's own mounts stay. */
 function copySpec(tenant: Tenant, template: Partial<V1PodSpec> | undefined, input: { cmd: string; vols: JobVolume[] }, where: string): V1PodSpec {
   const spec = { ...template } as V1PodSpec;
+  refuseUnsafe(tenant, 'pod', unsafePodFields(spec, where));
   const first = firstContainer(tenant, spec, where);
   // One volume per distinct claim; a claim may be mounted at several paths (with different subpaths).
   const claims = [...new Set(input.vols.map((v) => v.pvc))];

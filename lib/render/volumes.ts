@@ -1,12 +1,13 @@
 // PersistentVolumes and claims rendered from the tenant's templates, in the seeds' hole order.
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { posix } from 'node:path';
-import { TemplateError } from '../errors.ts';
+import { BadRequestError, TemplateError } from '../errors.ts';
 import { labelValue, objectName } from '../names.ts';
 import { markOwned, type Owner } from '../owner.ts';
 import type { ObjectRef } from '../kube/resources.ts';
 import type { Tenant } from '../tenants/tenant.ts';
 import { fillHoles } from './fill.ts';
+import { refuseUnsafe, unsafeVolumeFields } from './safety.ts';
 import { at, expectKind, templateObject, type TemplateObject } from './template.ts';
 
 /** Whose volume: the request's tenant id, username and tag. */
@@ -61,12 +62,31 @@ export function nfsPath(prefix: string, path: string): { prefix: string; path: s
   return { prefix: base, path: posix.normalize(path) };
 }
 
+/** Where volumes live: the NFS server, the prefix, and whether each tenant is held to its own folder below it. */
+export interface NfsSettings {
+  server: string;
+  prefix: string;
+  /** A volume's path must be the tenant's namespace or lie below it (NFS_TENANT_SCOPE). */
+  tenantScope: boolean;
+}
+
+/** 400 unless path (normalised) is the tenant's folder, its namespace, or lies below it: MOOP's own tools lay them out so. */
+function assertInTenantFolder(path: string, namespace: string): void {
+  if (path === namespace || path.startsWith(`${namespace}/`)) return;
+  throw new BadRequestError(`path must be the tenant's folder "${namespace}" or lie below it ("${namespace}/..."): a tenant's volumes stay in its own NFS folder.`, {
+    code: 'PATH_OUTSIDE_TENANT_FOLDER',
+    details: [{ field: 'path', message: `must be "${namespace}" or start with "${namespace}/"` }],
+  });
+}
+
 /** Renders the tenant's pv template for key: NFS server and path filled, reserved for key's claim, owned by key. */
-export function renderVolume(tenant: Tenant, key: VolumeKey & { path: string }, nfs: { server: string; prefix: string }, namespace: string): V1PersistentVolume {
+export function renderVolume(tenant: Tenant, key: VolumeKey & { path: string }, nfs: NfsSettings, namespace: string): V1PersistentVolume {
   const t = pvTemplate(tenant);
+  if (nfs.tenantScope) assertInTenantFolder(nfsPath(nfs.prefix, key.path).path, namespace);
   const name = tripleName(t.metadata.name, key, 'pv metadata.name');
   const labels = { ...t.metadata.labels };
   if (labels.pv !== undefined) labels.pv = labelValue(fillHoles(labels.pv, triple(key), 'pv metadata.labels.pv'), triple(key));
+  refuseUnsafe(tenant, 'pv', unsafeVolumeFields(at(t, 'spec') as Record<string, unknown> | undefined));
   const nfsSpec = at(t, 'spec', 'nfs') as Record<string, unknown> | undefined;
   if (!nfsSpec || typeof nfsSpec !== 'object') {
     throw new TemplateError(`Tenant ${tenant.id}'s "pv" template has no spec.nfs.`, { code: 'TEMPLATE_INVALID' });

@@ -36,7 +36,7 @@ export const VolumePath = z
   .refine((s) => !s.includes('\\'), 'must use "/" as separator')
   .refine((s) => !s.split('/').includes('..'), 'must not contain ".." segments')
   .refine((s) => s.split('/').some((seg) => seg !== '' && seg !== '.'), 'must name a folder below the prefix')
-  .meta({ description: 'Path of the volume below NFS_PREFIX', examples: ['courses/ds101'] });
+  .meta({ description: "Path of the volume below NFS_PREFIX: the tenant's namespace or below it, unless NFS_TENANT_SCOPE=false", examples: ['demo-university/ds101'] });
 
 /** A query-string boolean: exactly "true" or "false". */
 export const QueryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');

@@ -2,7 +2,7 @@
 // objects of several tenants in the local cluster.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import { tenants } from '../fixtures/tenants.ts';
+import { tenantFolder, tenants } from '../fixtures/tenants.ts';
 import { call, invoke, removeTenant } from '../support/api.ts';
 import { admin, eventually, statusOfCall } from '../support/cluster.ts';
 import { byUserPrefix, sweep } from '../support/managed.ts';
@@ -24,7 +24,7 @@ afterAll(async () => {
 
 /** A PV and matching claim for user of tenant, bound, then the claim deleted: the PV ends Released. */
 async function releasedVolume(tenant: string, user: string): Promise<string> {
-  const pv = await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: user } });
+  const pv = await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: tenantFolder(tenant, user) } });
   await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user, match: true } });
   const name: string = pv.body.metadata.name;
   await eventually(`${name} to bind`, async () => ((await core.readPersistentVolume({ name })).status?.phase === 'Bound' ? true : undefined));
@@ -135,7 +135,7 @@ describe('the cleanup function', () => {
       return answer.body.status?.phase === 'Bound' ? answer.body : undefined;
     });
     expect(bound.spec.volumeName).toBe(volume);
-    expect((await core.readPersistentVolume({ name: volume })).spec?.nfs?.path).toBe(`/exports/moop/${user}`);
+    expect((await core.readPersistentVolume({ name: volume })).spec?.nfs?.path).toBe(`/exports/moop/tenant-a/${user}`);
   });
 
   it('under delete, deletes Released managed volumes, reports one that cannot be deleted, and goes on', async () => {
@@ -158,7 +158,7 @@ describe('the cleanup function', () => {
   it('for a removed tenant, deletes its claims, volumes and Pods everywhere, and nothing of other tenants', async () => {
     const leaving = tenants.leaving.id;
     const user = `${prefix}frank`;
-    await call('POST', '/service/v1/volumes/pvs', { body: { tenant: leaving, username: user, path: 'f' } });
+    await call('POST', '/service/v1/volumes/pvs', { body: { tenant: leaving, username: user, path: 'tenant-c/f' } });
     await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: leaving, username: user, match: true } });
     await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: leaving, username: user, tag: 'plain' } });
     const pod = await finishedCopy(leaving);

@@ -100,19 +100,24 @@ describe('the local cluster', () => {
 describe("the service's least-privilege account", () => {
   const sa = serviceAccount();
 
-  it('can do what the service needs: volumes, claims, Jobs, copy Pods, and reading events', async () => {
+  it('can do what the service needs: volumes, claims, Jobs, copy Pods, and reading events (attacks: adversarial/least-privilege)', async () => {
+    const tenantNamespace = 'tenant-a';
+    const managed = { 'app.kubernetes.io/managed-by': 'moop-resource-service' };
     expect(await statusOfCall(sa.core.listPersistentVolume())).toBe('ok');
     expect(await statusOfCall(sa.core.listNamespacedPersistentVolumeClaim({ namespace }))).toBe('ok');
     expect(await statusOfCall(sa.batch.listNamespacedJob({ namespace }))).toBe('ok');
     expect(await statusOfCall(sa.core.listNamespacedPod({ namespace }))).toBe('ok');
     expect(await statusOfCall(sa.core.listNamespacedEvent({ namespace }))).toBe('ok');
-    const claim = { metadata: { name: `sa-claim-${suffix}` }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Mi' } } } };
-    expect(await statusOfCall(sa.core.createNamespacedPersistentVolumeClaim({ namespace, body: claim }))).toBe('ok');
-    expect(await statusOfCall(sa.core.deleteNamespacedPersistentVolumeClaim({ namespace, name: `sa-claim-${suffix}` }))).toBe('ok');
+    const claim = { metadata: { name: `sa-claim-${suffix}`, labels: managed }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Mi' } } } };
+    expect(await statusOfCall(sa.core.createNamespacedPersistentVolumeClaim({ namespace: tenantNamespace, body: claim }))).toBe('ok');
+    expect(await statusOfCall(sa.core.deleteNamespacedPersistentVolumeClaim({ namespace: tenantNamespace, name: `sa-claim-${suffix}` }))).toBe('ok');
     // Real MOOP tenant records copy with bare Pods.
-    const pod = { metadata: { name: `sa-pod-${suffix}` }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } };
-    expect(await statusOfCall(sa.core.createNamespacedPod({ namespace, body: pod }))).toBe('ok');
-    expect(await statusOfCall(sa.core.deleteNamespacedPod({ namespace, name: `sa-pod-${suffix}`, gracePeriodSeconds: 0 }))).toBe('ok');
+    const pod = {
+      metadata: { name: `sa-pod-${suffix}`, labels: managed },
+      spec: { restartPolicy: 'Never', automountServiceAccountToken: false, containers: [{ name: 'c', image: 'busybox' }] },
+    };
+    expect(await statusOfCall(sa.core.createNamespacedPod({ namespace: tenantNamespace, body: pod }))).toBe('ok');
+    expect(await statusOfCall(sa.core.deleteNamespacedPod({ namespace: tenantNamespace, name: `sa-pod-${suffix}`, gracePeriodSeconds: 0 }))).toBe('ok');
   });
 
   it('is refused what it must not do: Secrets, namespaces, other workloads, RBAC', async () => {

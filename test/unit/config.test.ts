@@ -17,7 +17,13 @@ describe('loadConfig', () => {
       CLEANUP_PV_POLICY: 'recycle',
       CLEANUP_PAGE_SIZE: 500,
       CLEANUP_CONCURRENCY: 16,
+      NFS_TENANT_SCOPE: true,
     });
+  });
+
+  it('lifts the tenant folder rule only when NFS_TENANT_SCOPE is exactly false', () => {
+    expect(loadConfig({ ...valid, NFS_TENANT_SCOPE: 'false' }).NFS_TENANT_SCOPE).toBe(false);
+    expect(() => loadConfig({ ...valid, NFS_TENANT_SCOPE: 'no' })).toThrow('- NFS_TENANT_SCOPE: NFS_TENANT_SCOPE must be true or false');
   });
 
   it('treats empty values as unset, as a .env line `NAME=` means', () => {

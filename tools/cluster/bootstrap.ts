@@ -1,9 +1,11 @@
-// Makes a fresh control plane usable: the service's RBAC, kwok nodes, and a token for the service account.
+// Makes a fresh control plane usable: what deploy/ ships (RBAC and admission policy, applied as an operator applies
+// them), kwok nodes, and a token for the service account.
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, loadAllYaml, type KubernetesObject, type V1Node } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const rbacManifest = join(import.meta.dirname, '../../deploy/rbac.yaml');
+/** deploy/'s manifests, in the order an operator applies them. */
+export const deployManifests = ['rbac.yaml', 'admission-policy.yaml'].map((f) => join(import.meta.dirname, '../../deploy', f));
 export const serviceAccount = { namespace: 'moop-system', name: 'moop-resource-service' };
 
 type WaitUntil = (what: string, check: () => Promise<boolean>) => Promise<void>;
@@ -34,12 +36,15 @@ function fakeNode(name: string): V1Node {
   };
 }
 
-/** Applies deploy/rbac.yaml, adds kwok nodes, waits until pods can run, and returns a service-account token. */
+/**
+ * Applies deploy/, adds kwok nodes, waits until pods can run and the admission policy holds the service's account,
+ * and returns a service-account token.
+ */
 export async function bootstrap(adminKubeconfig: string, nodes: number, waitUntil: WaitUntil): Promise<string> {
   const kc = new KubeConfig();
   kc.loadFromFile(adminKubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
-  await applyManifest(adminKubeconfig, rbacManifest);
+  for (const manifest of deployManifests) await applyManifest(adminKubeconfig, manifest);
   for (let i = 0; i < nodes; i++) await core.createNode({ body: fakeNode(`kwok-node-${i}`) });
 
   await waitUntil('nodes Ready', async () => {
@@ -54,5 +59,29 @@ export async function bootstrap(adminKubeconfig: string, nodes: number, waitUnti
     body: { spec: { audiences: [], expirationSeconds: 7 * 24 * 3600 } },
   });
   if (!request.status?.token) throw new Error('the API server issued no token for the service account');
-  return request.status.token;
+  const token = request.status.token;
+  // A new policy reaches the API server's admission through an informer: wait until it refuses the service a pod
+  // outside tenant namespaces (a dry run, so nothing is made if it is not in force yet).
+  const asService = new KubeConfig();
+  asService.loadFromClusterAndUser({ ...kc.getCurrentCluster()!, name: 'local' }, { name: 'service', token });
+  const serviceCore = asService.makeApiClient(CoreV1Api);
+  // Otherwise a safe copy pod, so that only the namespace rule can refuse it.
+  const probe = {
+    metadata: { name: 'policy-probe', labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service' } },
+    spec: { automountServiceAccountToken: false, containers: [{ name: 'c', image: 'busybox:1.28.4' }] },
+  };
+  let answer = '';
+  await waitUntil('the admission policy in force', async () => {
+    try {
+      await serviceCore.createNamespacedPod({ namespace: 'default', body: probe, dryRun: 'All' });
+      answer = 'the pod was accepted';
+      return false;
+    } catch (err) {
+      answer = String((err as { body?: unknown }).body ?? err);
+      return /tenant namespaces/.test(answer);
+    }
+  }).catch((err: Error) => {
+    throw new Error(`${err.message.split('\n')[0]} (last answer: ${answer})`);
+  });
+  return token;
 }

@@ -171,6 +171,8 @@ function apiserverArgs(dir: string, pki: Pki, etcdPort: number, port: number): s
     `--tls-cert-file=${pki.serverCert}`, `--tls-private-key-file=${pki.serverKey}`,
     `--client-ca-file=${pki.caCert}`,
     '--authorization-mode=RBAC',
+    // As real clusters run: what keeps tenants' pods unprivileged is deploy/'s policy and Pod Security, not this flag.
+    '--allow-privileged=true',
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     `--service-account-key-file=${pki.serviceAccountPub}`,
     `--service-account-signing-key-file=${pki.serviceAccountKey}`,

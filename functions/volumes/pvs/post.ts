@@ -14,8 +14,8 @@ export function createHandler(deps: Deps = productionDeps) {
     .use(httpStack(deps, { body: CreateVolumeBody }))
     .handler(async ({ input }) => {
       const tenant = await deps.tenants().get(input.tenant);
-      const { NFS_SERVER, NFS_PREFIX } = deps.config();
-      const volume = renderVolume(tenant, input, { server: NFS_SERVER, prefix: NFS_PREFIX }, tenantNamespace(tenant));
+      const { NFS_SERVER, NFS_PREFIX, NFS_TENANT_SCOPE } = deps.config();
+      const volume = renderVolume(tenant, input, { server: NFS_SERVER, prefix: NFS_PREFIX, tenantScope: NFS_TENANT_SCOPE }, tenantNamespace(tenant));
       return json(201, await createOwned(await deps.resources(), volume, volumeOwner(input)));
     });
 }

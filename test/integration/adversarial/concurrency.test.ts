@@ -35,7 +35,7 @@ describe('50 simultaneous identical requests', () => {
   it('POST of one volume: one 201, 49 409s, one volume', async () => {
     const user = `${prefix}volume`;
 
-    const answers = await times(50, () => call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: 'race' } }));
+    const answers = await times(50, () => call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: 'tenant-a/race' } }));
 
     expect(tally(answers.map((a) => a.status))).toEqual({ 201: 1, 409: 49 });
     expect(await mine(user)()).toEqual([`PersistentVolume pv-${tenant}-${user}-default`]);
@@ -53,7 +53,7 @@ describe('50 simultaneous identical requests', () => {
 
   it('DELETE of one volume: one 200, 49 404s', async () => {
     const user = `${prefix}volume-del`;
-    await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: 'race' } });
+    await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: 'tenant-a/race' } });
 
     const answers = await times(50, () => call('DELETE', '/service/v1/volumes/pvs', { query: { tenant, username: user } }));
 

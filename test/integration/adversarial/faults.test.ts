@@ -22,7 +22,7 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T 
 describe('when the API server goes away mid-run', () => {
   it('answers 503 within a few seconds while it is stopped, and recovers by itself when it returns', async () => {
     const user = `${prefix}alice`;
-    await call('POST', pvs, { body: { tenant, username: user, path: 'a' } });
+    await call('POST', pvs, { body: { tenant, username: user, path: 'tenant-a/a' } });
     // Warm: a cold serverless-offline worker may take seconds to start on a loaded machine, which is not the point here.
     expect((await call('GET', pvs, { query: { tenant, username: user } })).status).toBe(200);
     const statuses: number[] = [];
@@ -51,7 +51,7 @@ describe('when the API server goes away mid-run', () => {
 
   it('answers 504 within its time limit while it hangs, and recovers when it wakes', async () => {
     const user = `${prefix}bob`;
-    await call('POST', pvs, { body: { tenant, username: user, path: 'b' } });
+    await call('POST', pvs, { body: { tenant, username: user, path: 'tenant-a/b' } });
     expect((await call('GET', pvs, { query: { tenant, username: user } })).status).toBe(200); // warm: discovery and tenant cached
     await pauseApiServer();
     let hung;
@@ -114,6 +114,6 @@ describe('when the API server refuses', () => {
     const user = `${prefix}carol`;
     expect((await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user } })).status).toBe(201);
     expect((await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user } })).body.code).toBe('ALREADY_EXISTS');
-    expect((await call('POST', pvs, { body: { tenant: tenants.rejectedTemplate.id, username: user, path: 'x' } })).status).toBe(422);
+    expect((await call('POST', pvs, { body: { tenant: tenants.rejectedTemplate.id, username: user, path: 'tenant-a/x' } })).status).toBe(422);
   });
 });

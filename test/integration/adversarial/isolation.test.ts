@@ -75,7 +75,7 @@ describe('isolation between tenants, users and tags', () => {
 
   it("never lets a tag read or delete the same user's other tag", async () => {
     const user = `${prefix}tags`;
-    await call('POST', '/service/v1/volumes/pvs', { body: { tenant: a, username: user, tag: 'one', path: 'one' } });
+    await call('POST', '/service/v1/volumes/pvs', { body: { tenant: a, username: user, tag: 'one', path: 'tenant-a/one' } });
 
     expect((await call('GET', '/service/v1/volumes/pvs', { query: { tenant: a, username: user, tag: 'two' } })).status).toBe(404);
     expect((await call('DELETE', '/service/v1/volumes/pvs', { query: { tenant: a, username: user, tag: 'two' } })).status).toBe(404);

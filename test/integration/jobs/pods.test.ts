@@ -1,7 +1,7 @@
 // /service/v1/pods through serverless-offline: copy Pods (real MOOP tenant records) and Jobs (the seeds) run on kwok
 // nodes of the local cluster.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { tenants } from '../../fixtures/tenants.ts';
+import { tenantFolder, tenants } from '../../fixtures/tenants.ts';
 import { call } from '../../support/api.ts';
 import { admin, eventually, statusOfCall } from '../../support/cluster.ts';
 import { byUserPrefix, sweep } from '../../support/managed.ts';
@@ -16,7 +16,7 @@ afterAll(() => sweep((o: KubernetesObject) => byUserPrefix(prefix)(o) || made.ha
 
 /** A PV and a matching claim for user and tag of tenant, bound; returns the claim's name. */
 async function boundClaim(tenant: string, namespace: string, user: string, tag: string): Promise<string> {
-  await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, tag, path: `${user}/${tag}` } });
+  await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, tag, path: tenantFolder(tenant, `${user}/${tag}`) } });
   const created = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user, tag, match: true } });
   const name: string = created.body.metadata.name;
   await eventually(`claim ${name} to bind`, async () =>

@@ -25,7 +25,7 @@ afterAll(async () => {
 
 it('reads volumes a page at a time and still reports every one of them', async () => {
   const users = Array.from({ length: 5 }, (_, i) => `${prefix}u${i}`);
-  await Promise.all(users.map((u) => call('POST', '/service/v1/volumes/pvs', { body: { tenant: tenants.b.id, username: u, path: u } })));
+  await Promise.all(users.map((u) => call('POST', '/service/v1/volumes/pvs', { body: { tenant: tenants.b.id, username: u, path: `tenant-b/${u}` } })));
   const resources = new Resources(kube);
   const list = jest.spyOn(resources, 'list');
   const noTenants = { get: () => Promise.reject(new Error('not asked when forced')) };
@@ -45,7 +45,7 @@ it('reads volumes a page at a time and still reports every one of them', async (
 
 it('starts a list again when the API server expires its continue token (410), and still reports every volume once', async () => {
   const users = Array.from({ length: 5 }, (_, i) => `${prefix}g${i}`);
-  await Promise.all(users.map((u) => call('POST', '/service/v1/volumes/pvs', { body: { tenant: tenants.b.id, username: u, path: u } })));
+  await Promise.all(users.map((u) => call('POST', '/service/v1/volumes/pvs', { body: { tenant: tenants.b.id, username: u, path: `tenant-b/${u}` } })));
   const resources = new Resources(kube);
   const real = resources.list.bind(resources);
   let expired = 0;

@@ -31,7 +31,7 @@ const query = (method: 'GET' | 'DELETE', route: string, q: Record<string, string
   code,
   error,
 });
-const volume = { tenant, username: user, path: 'x' };
+const volume = { tenant, username: user, path: 'tenant-a/x' };
 
 const cases: [string, Case][] = [
   ['a missing tenant', post(pvs, { username: user, path: 'x' }, 400, 'INVALID_REQUEST', 'Invalid request body: tenant: Invalid input: expected string, received undefined.')],
@@ -57,7 +57,17 @@ const cases: [string, Case][] = [
   ['a second root', post(pvs, { ...volume, path: '/etc/passwd' }, 400, 'INVALID_REQUEST', /path: must be relative to the NFS prefix/)],
   ['a NUL in the path', post(pvs, { ...volume, path: 'a\u0000b' }, 400, 'INVALID_REQUEST', /path: must not contain control characters or NUL/)],
   ['a newline in the path', post(pvs, { ...volume, path: 'a\nb' }, 400, 'INVALID_REQUEST', /path: must not contain control characters or NUL/)],
+  [
+    "a pv template on the node's disk",
+    post(pvs, { ...volume, tenant: tenants.unsafeJob.id }, 422, 'TEMPLATE_UNSAFE', `Tenant ${tenants.unsafeJob.id}'s "pv" template asks for what the service never makes: spec.hostPath (volumes on the NFS server, never on a node).`),
+  ],
   ['the prefix itself', post(pvs, { ...volume, path: './' }, 400, 'INVALID_REQUEST', /path: must name a folder below the prefix/)],
+  [
+    "another school's NFS folder",
+    post(pvs, { ...volume, path: 'tenant-b/alice' }, 400, 'PATH_OUTSIDE_TENANT_FOLDER', 'path must be the tenant\'s folder "tenant-a" or lie below it ("tenant-a/..."): a tenant\'s volumes stay in its own NFS folder.'),
+  ],
+  ['a folder whose name only starts like the tenant\'s', post(pvs, { ...volume, path: 'tenant-a-old/alice' }, 400, 'PATH_OUTSIDE_TENANT_FOLDER')],
+  ['a folder right under the prefix', post(pvs, { ...volume, path: 'alice' }, 400, 'PATH_OUTSIDE_TENANT_FOLDER')],
   ['a tenant with a slash', post(pvs, { ...volume, tenant: '../admin' }, 400, 'INVALID_REQUEST', /tenant: must be a MOOP tenant id: 24 lower-case hexadecimal digits/)],
   ['shell metacharacters in a username', post(pvs, { ...volume, username: 'bob; rm -rf /' }, 400, 'INVALID_REQUEST', /username: must start with a letter or digit and hold only/)],
   ['a slash in a tag', post(pvcs, { tenant, username: user, tag: 'a/b' }, 400, 'INVALID_REQUEST', /tag: must start with a letter or digit/)],

@@ -17,7 +17,7 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
   it('creates a matching claim that binds to the same user\'s volume through the PV controller', async () => {
     const user = `${prefix}alice`;
     const claimName = `pvc-${tenant}-${user}-default`;
-    await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: 'alice' } });
+    await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: 'tenant-a/alice' } });
 
     const created = await call('POST', path, { body: { tenant, username: user, match: true } });
 

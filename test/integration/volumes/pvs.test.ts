@@ -50,23 +50,23 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
     const user = `${prefix}alice`;
     const name = `pv-${tenant}-${user}-default`;
 
-    const created = await call<V1PersistentVolume>('POST', path, { body: { tenant, username: user, path: 'courses/ds101' } });
+    const created = await call<V1PersistentVolume>('POST', path, { body: { tenant, username: user, path: 'tenant-a/courses/ds101' } });
 
-    expect(created).toEqual({ status: 201, body: expectedVolume(name, user, 'default', '/exports/moop/courses/ds101', `pvc-${tenant}-${user}-default`) });
+    expect(created).toEqual({ status: 201, body: expectedVolume(name, user, 'default', '/exports/moop/tenant-a/courses/ds101', `pvc-${tenant}-${user}-default`) });
     const inCluster = await core.readPersistentVolume({ name });
     expect(inCluster.metadata?.uid).toBe(created.body.metadata?.uid);
 
     const read = await call('GET', path, { query: { tenant, username: user } });
     expect(read.status).toBe(200);
-    expect(read.body).toEqual({ ...expectedVolume(name, user, 'default', '/exports/moop/courses/ds101', `pvc-${tenant}-${user}-default`), status: expect.any(Object) });
+    expect(read.body).toEqual({ ...expectedVolume(name, user, 'default', '/exports/moop/tenant-a/courses/ds101', `pvc-${tenant}-${user}-default`), status: expect.any(Object) });
     expect(read.body.metadata.uid).toBe(created.body.metadata?.uid);
 
-    const again = await call('POST', path, { body: { tenant, username: user, path: 'elsewhere' } });
+    const again = await call('POST', path, { body: { tenant, username: user, path: 'tenant-a/elsewhere' } });
     expect(again).toEqual({
       status: 409,
       body: { error: `PersistentVolume ${name} already exists for tenant ${tenant}, user ${user}, tag default.`, code: 'ALREADY_EXISTS', details: { name } },
     });
-    expect((await core.readPersistentVolume({ name })).spec?.nfs?.path).toBe('/exports/moop/courses/ds101');
+    expect((await core.readPersistentVolume({ name })).spec?.nfs?.path).toBe('/exports/moop/tenant-a/courses/ds101');
 
     expect(await call('DELETE', path, { query: { tenant, username: user } })).toEqual({ status: 200, body: { deleted: name } });
     await eventually('the PV to be gone', async () => ((await statusOfCall(core.readPersistentVolume({ name }))) === 404 ? true : undefined));
@@ -78,13 +78,13 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
 
   it('keeps a tag apart from the default one', async () => {
     const user = `${prefix}bob`;
-    await call('POST', path, { body: { tenant, username: user, path: 'bob' } });
-    const tagged = await call('POST', path, { body: { tenant, username: user, tag: 'exam', path: 'bob-exam' } });
+    await call('POST', path, { body: { tenant, username: user, path: 'tenant-a/bob' } });
+    const tagged = await call('POST', path, { body: { tenant, username: user, tag: 'exam', path: 'tenant-a/bob-exam' } });
 
     expect(tagged.status).toBe(201);
     expect(tagged.body.metadata.name).toBe(`pv-${tenant}-${user}-exam`);
-    expect((await call('GET', path, { query: { tenant, username: user, tag: 'exam' } })).body.spec.nfs.path).toBe('/exports/moop/bob-exam');
-    expect((await call('GET', path, { query: { tenant, username: user } })).body.spec.nfs.path).toBe('/exports/moop/bob');
+    expect((await call('GET', path, { query: { tenant, username: user, tag: 'exam' } })).body.spec.nfs.path).toBe('/exports/moop/tenant-a/bob-exam');
+    expect((await call('GET', path, { query: { tenant, username: user } })).body.spec.nfs.path).toBe('/exports/moop/tenant-a/bob');
   });
 
   it.each([
@@ -96,7 +96,7 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
   ])('gives a user name with %s a valid, stable, escaped name', async (_what, suffix) => {
     const user = `${prefix}${suffix}`;
 
-    const created = await call('POST', path, { body: { tenant, username: user, path: 'escaped' } });
+    const created = await call('POST', path, { body: { tenant, username: user, path: 'tenant-a/escaped' } });
 
     expect(created.status).toBe(201);
     const name: string = created.body.metadata.name;
@@ -110,15 +110,15 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
   it('keeps a user name with a dot as callers compute it (a DNS-1123 subdomain)', async () => {
     const user = `${prefix}carol.x`;
 
-    const created = await call('POST', path, { body: { tenant, username: user, path: 'dotted' } });
+    const created = await call('POST', path, { body: { tenant, username: user, path: 'tenant-a/dotted' } });
 
     expect([created.status, created.body.metadata.name]).toEqual([201, `pv-${tenant}-${user}-default`]);
     expect((await call('GET', path, { query: { tenant, username: user } })).body.metadata.uid).toBe(created.body.metadata.uid);
   });
 
   it('refuses a user whose dash-joined name collides with another\'s, and leaves the other alone', async () => {
-    const first = { tenant, username: `${prefix}x-y`, tag: 'z', path: 'first' };
-    const second = { tenant, username: `${prefix}x`, tag: 'y-z', path: 'second' };
+    const first = { tenant, username: `${prefix}x-y`, tag: 'z', path: 'tenant-a/first' };
+    const second = { tenant, username: `${prefix}x`, tag: 'y-z', path: 'tenant-a/second' };
     const name = `pv-${tenant}-${prefix}x-y-z`;
     expect((await call('POST', path, { body: first })).status).toBe(201);
 
@@ -129,12 +129,12 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
     const secondQuery = { tenant, username: second.username, tag: second.tag };
     expect((await call('GET', path, { query: secondQuery })).status).toBe(404);
     expect((await call('DELETE', path, { query: secondQuery })).status).toBe(404);
-    expect((await core.readPersistentVolume({ name })).spec?.nfs?.path).toBe('/exports/moop/first');
+    expect((await core.readPersistentVolume({ name })).spec?.nfs?.path).toBe('/exports/moop/tenant-a/first');
   });
 
   it("never shows or deletes another tenant's volume", async () => {
     const user = `${prefix}dave`;
-    await call('POST', path, { body: { tenant, username: user, path: 'dave' } });
+    await call('POST', path, { body: { tenant, username: user, path: 'tenant-a/dave' } });
     const other = { tenant: tenants.b.id, username: user };
 
     expect((await call('GET', path, { query: other })).status).toBe(404);
@@ -144,7 +144,7 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
 
   it('reserves the volume for its own claim: a claim of another name that selects it stays unbound', async () => {
     const user = `${prefix}erin`;
-    const created = await call('POST', path, { body: { tenant, username: user, path: 'erin' } });
+    const created = await call('POST', path, { body: { tenant, username: user, path: 'tenant-a/erin' } });
     const volume: string = created.body.metadata.name;
     await core.createNamespacedPersistentVolumeClaim({
       namespace: 'tenant-a',

@@ -4,33 +4,52 @@ import { claimRefs, renderClaim, renderVolume, volumeRef } from '../../../lib/re
 import { TenantSchema } from '../../../lib/tenants/tenant.ts';
 
 const tenant = TenantSchema.parse(tenants.a);
-const nfs = { server: '10.0.0.2', prefix: '/exports/moop' };
+const nfs = { server: '10.0.0.2', prefix: '/exports/moop', tenantScope: true };
 const key = { tenant: tenant.id, username: 'alice', tag: 'default' };
 const owner = { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant.id, 'moop.io/user': 'alice', 'moop.io/tag': 'default' };
 const raw = { 'moop.io/tenant': tenant.id, 'moop.io/user': 'alice', 'moop.io/tag': 'default' };
 
 describe('renderVolume', () => {
   it("fills the seeds' pv template in order, drops its namespace and reserves it for the user's claim", () => {
-    expect(renderVolume(tenant, { ...key, path: 'courses/ds101' }, nfs, 'tenant-a')).toEqual({
+    expect(renderVolume(tenant, { ...key, path: 'tenant-a/courses/ds101' }, nfs, 'tenant-a')).toEqual({
       apiVersion: 'v1',
       kind: 'PersistentVolume',
       metadata: { name: `pv-${tenant.id}-alice-default`, labels: { pv: `pv-${tenant.id}-alice-default`, ...owner }, annotations: raw },
       spec: {
         accessModes: ['ReadWriteMany'],
         capacity: { storage: '100Mi' },
-        nfs: { server: '10.0.0.2', path: '/exports/moop/courses/ds101' },
+        nfs: { server: '10.0.0.2', path: '/exports/moop/tenant-a/courses/ds101' },
         claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'tenant-a', name: `pvc-${tenant.id}-alice-default` },
       },
     });
   });
 
   it('normalises the path inside the prefix', () => {
-    expect(renderVolume(tenant, { ...key, path: './a//b/' }, nfs, 'tenant-a').spec?.nfs?.path).toBe('/exports/moop/a/b/');
+    expect(renderVolume(tenant, { ...key, path: './tenant-a//b/' }, nfs, 'tenant-a').spec?.nfs?.path).toBe('/exports/moop/tenant-a/b/');
+  });
+
+  it("keeps the volume in the tenant's own folder: its namespace or below", () => {
+    for (const path of ['tenant-a', 'tenant-a/', 'tenant-a/alice', './tenant-a/x/./y']) {
+      expect(renderVolume(tenant, { ...key, path }, nfs, 'tenant-a').spec?.nfs?.path).toMatch(/^\/exports\/moop\/tenant-a(\/|$)/);
+    }
+    for (const path of ['alice', 'tenant-b/alice', 'tenant-ab', 'tenant-a-evil/x', './other/tenant-a']) {
+      expect(() => renderVolume(tenant, { ...key, path }, nfs, 'tenant-a')).toThrow(
+        expect.objectContaining({
+          name: 'BadRequestError',
+          code: 'PATH_OUTSIDE_TENANT_FOLDER',
+          message: 'path must be the tenant\'s folder "tenant-a" or lie below it ("tenant-a/..."): a tenant\'s volumes stay in its own NFS folder.',
+        }),
+      );
+    }
+  });
+
+  it('puts the volume anywhere under the prefix where the deployment lifts the rule (NFS_TENANT_SCOPE=false)', () => {
+    expect(renderVolume(tenant, { ...key, path: 'courses/ds101' }, { ...nfs, tenantScope: false }, 'tenant-a').spec?.nfs?.path).toBe('/exports/moop/courses/ds101');
   });
 
   it('leaves the tenant\'s template as it was', () => {
     const before = JSON.stringify(tenant);
-    renderVolume(tenant, { ...key, path: 'x' }, nfs, 'tenant-a');
+    renderVolume(tenant, { ...key, path: 'tenant-a/x' }, nfs, 'tenant-a');
     expect(JSON.stringify(tenant)).toBe(before);
   });
 
@@ -39,12 +58,12 @@ describe('renderVolume', () => {
       ...tenants.a,
       resources: { templates: { ...seedTemplates, pv: { ...seedTemplates.pv, spec: { nfs: { server: '{}', path: '/elsewhere/{}{}' } } } } },
     });
-    expect(() => renderVolume(odd, { ...key, path: 'x' }, nfs, 'tenant-a')).toThrow(TemplateError);
+    expect(() => renderVolume(odd, { ...key, path: 'tenant-a/x' }, nfs, 'tenant-a')).toThrow(TemplateError);
   });
 
   it('refuses a pv template that makes something else', () => {
     const odd = TenantSchema.parse({ ...tenants.a, resources: { templates: { ...seedTemplates, pv: { ...seedTemplates.pv, kind: 'ConfigMap' } } } });
-    expect(() => renderVolume(odd, { ...key, path: 'x' }, nfs, 'tenant-a')).toThrow(/"pv" template makes a ConfigMap; this route makes PersistentVolume/);
+    expect(() => renderVolume(odd, { ...key, path: 'tenant-a/x' }, nfs, 'tenant-a')).toThrow(/"pv" template makes a ConfigMap; this route makes PersistentVolume/);
   });
 });
 
@@ -66,7 +85,7 @@ describe('renderClaim', () => {
 
   it('gives the claim and its selector the same escaped names as the volume', () => {
     const odd = { ...key, username: 'Élodie M.' };
-    const volume = renderVolume(tenant, { ...odd, path: 'x' }, nfs, 'tenant-a');
+    const volume = renderVolume(tenant, { ...odd, path: 'tenant-a/x' }, nfs, 'tenant-a');
     const claim = renderClaim(tenant, { ...odd, match: true }, 'tenant-a');
     expect(claim.spec?.selector?.matchLabels?.pv).toBe(volume.metadata?.labels?.pv);
     expect(volume.metadata?.labels?.pv).toBe(volume.metadata?.name);
@@ -78,7 +97,7 @@ describe('renderClaim', () => {
 describe('names callers compute', () => {
   it('keeps pv-<id>-john.doe-default and pvc-<id>-john.doe-default as they are, label and selector included', () => {
     const john = { ...key, username: 'john.doe' };
-    const volume = renderVolume(tenant, { ...john, path: 'x' }, nfs, 'tenant-a');
+    const volume = renderVolume(tenant, { ...john, path: 'tenant-a/x' }, nfs, 'tenant-a');
     const claim = renderClaim(tenant, { ...john, match: true }, 'tenant-a');
     expect([volume.metadata?.name, volume.metadata?.labels?.pv, volume.spec?.claimRef?.name]).toEqual([
       `pv-${tenant.id}-john.doe-default`,
@@ -90,7 +109,7 @@ describe('names callers compute', () => {
 
   it('keeps a long valid name (past 63 characters) but escapes its pv label, alike in volume and selector', () => {
     const long = { ...key, username: `student.${'x'.repeat(60)}` };
-    const volume = renderVolume(tenant, { ...long, path: 'x' }, nfs, 'tenant-a');
+    const volume = renderVolume(tenant, { ...long, path: 'tenant-a/x' }, nfs, 'tenant-a');
     const claim = renderClaim(tenant, { ...long, match: true }, 'tenant-a');
     expect(volume.metadata?.name).toBe(`pv-${tenant.id}-${long.username}-default`);
     expect(volume.metadata?.labels?.pv).toHaveLength(63);
