@@ -5,7 +5,9 @@ import { KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1PodSp
 import { randomBytes } from 'node:crypto';
 import { tenantNamespaceLabels } from '../../../tools/demo-tenant.ts';
 import { admin, serviceAccount } from '../../support/cluster.ts';
-import { sweep } from '../../support/managed.ts';
+import { managedNames, sweep } from '../../support/managed.ts';
+import { call } from '../../support/api.ts';
+import { tenants } from '../../fixtures/tenants.ts';
 import { otherServiceAccount, safeSpec, unsafeSpecs } from '../../fixtures/unsafe-pod-specs.ts';
 
 const suffix = randomBytes(3).toString('hex');
@@ -29,6 +31,7 @@ beforeAll(async () => {
   await core.createNamespace({ body: { metadata: { name: tenantNs, labels: { ...tenantNamespaceLabels } } } });
   await core.createNamespace({ body: { metadata: { name: bareTenantNs, labels: { 'moop.io/tenant': 'true', 'pod-security.kubernetes.io/enforce': 'privileged' } } } });
   await core.createNamespace({ body: { metadata: { name: otherNs } } });
+  await core.createNamespace({ body: { metadata: { name: tenants.unmarkedNamespace.namespace! } } });
   for (const namespace of [tenantNs, bareTenantNs, otherNs, 'kube-system']) {
     await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: otherServiceAccount } } }).catch(() => undefined);
   }
@@ -37,7 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // Gone before the next file counts the service's objects.
   await sweep((o) => o.metadata?.name?.includes(suffix) === true);
-  for (const name of [tenantNs, bareTenantNs, otherNs]) await core.deleteNamespace({ name }).catch(() => undefined);
+  for (const name of [tenantNs, bareTenantNs, otherNs, tenants.unmarkedNamespace.namespace!]) await core.deleteNamespace({ name }).catch(() => undefined);
   await core.deleteNamespacedServiceAccount({ namespace: 'kube-system', name: otherServiceAccount }).catch(() => undefined);
   for (const name of [`lp-admin-pv-${suffix}`, `lp-host-pv-${suffix}`, `lp-local-pv-${suffix}`, `lp-own-pv-${suffix}`]) {
     await core.deletePersistentVolume({ name }).catch(() => undefined);
@@ -195,5 +198,21 @@ describe('the cluster under the policy', () => {
   it('holds even an operator to Pod Security baseline in a tenant namespace', async () => {
     const privileged = unsafeSpecs.find((u) => u.field === 'containers[0].securityContext.privileged')!.spec;
     expect(await attempt(adminObjects.create(pod(tenantNs, privileged, {})))).toEqual(refusedBy(podSecurity));
+  });
+});
+
+describe('through the routes', () => {
+  it("answers 422 REFUSED_BY_POLICY, with the cluster's reason, for a tenant whose namespace the operator never marked", async () => {
+    const before = await managedNames();
+    expect(await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenants.unmarkedNamespace.id, username: `lp-${suffix}` } })).toEqual({
+      status: 422,
+      body: {
+        error: expect.stringContaining(
+          'the MOOP resource service may act only in tenant namespaces (labelled moop.io/tenant=true); tenant-unmarked is not one',
+        ),
+        code: 'REFUSED_BY_POLICY',
+      },
+    });
+    expect(await managedNames()).toEqual(before);
   });
 });
