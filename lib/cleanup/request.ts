@@ -31,7 +31,9 @@ export function parseCleanupEvent(event: unknown): CleanupRequest {
   if (bridged.success) {
     const type = bridged.data['detail-type'];
     if (type === 'Scheduled Event') payload = { action: 'scheduled' };
-    else if (type === 'TenantRemoved') payload = { action: 'tenant-removed', ...(bridged.data.detail as object) };
+    // An event names only which tenant left: its type alone decides the action, and only a direct invocation (an
+    // operator's) may force a removal or change the run's policy.
+    else if (type === 'TenantRemoved') payload = { action: 'tenant-removed', tenant: (bridged.data.detail as { tenant?: unknown } | undefined)?.tenant };
     else throw new BadRequestError(`Cleanup does not handle EventBridge events of type "${type}".`, { code: 'INVALID_EVENT' });
   }
   const parsed = CleanupRequest.safeParse(payload ?? {});

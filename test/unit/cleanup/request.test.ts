@@ -15,6 +15,21 @@ describe('parseCleanupEvent', () => {
     });
   });
 
+  it('reads a TenantRemoved event as a tenant removal, never forced, whatever else its detail holds', () => {
+    const detail = { tenant: '5c88a9ec5b6c2e3c4a3b2d1a', action: 'scheduled', force: true, pvPolicy: 'delete', retentionSeconds: 0 };
+    expect(parseCleanupEvent({ 'detail-type': 'TenantRemoved', source: 'moop.tenants', detail })).toEqual({
+      action: 'tenant-removed',
+      tenant: '5c88a9ec5b6c2e3c4a3b2d1a',
+      dryRun: false,
+      force: false,
+    });
+  });
+
+  it('reads the schedule\'s event as a plain scheduled run, whatever its detail holds', () => {
+    const detail = { action: 'tenant-removed', tenant: '5c88a9ec5b6c2e3c4a3b2d1a', force: true, pvPolicy: 'delete', retentionSeconds: 0 };
+    expect(parseCleanupEvent({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail })).toEqual({ action: 'scheduled', dryRun: false });
+  });
+
   it('reads direct invocations with their overrides', () => {
     expect(parseCleanupEvent({ action: 'scheduled', dryRun: true, pvPolicy: 'delete', retentionSeconds: 0 })).toEqual({
       action: 'scheduled',
