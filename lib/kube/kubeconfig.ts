@@ -56,12 +56,21 @@ export function loadKubeconfig(source: KubeconfigSource): ClusterAccess {
   if ('inCluster' in source && source.inCluster) return inCluster();
   const text = source.file !== undefined ? read(source.file, 'KUBECONFIG') : source.yaml!;
   const baseDir = source.file !== undefined ? dirname(source.file) : undefined;
-  let parsed;
+  let document: unknown;
   try {
-    parsed = KubeconfigSchema.parse(load(text));
+    document = load(text);
   } catch (err) {
-    throw new ConfigError(`The kubeconfig is not usable: ${err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : (err as Error).message}`);
+    // js-yaml's message quotes the lines around the fault, which may hold a token or a key: only the place is told.
+    const mark = (err as { mark?: { line?: number; column?: number } }).mark;
+    const where = mark?.line !== undefined ? ` (line ${mark.line + 1}, column ${(mark.column ?? 0) + 1})` : '';
+    throw new ConfigError(`The kubeconfig is not valid YAML${where}.`);
   }
+  const result = KubeconfigSchema.safeParse(document);
+  if (!result.success) {
+    // zod's messages name fields and expected types, never values.
+    throw new ConfigError(`The kubeconfig is not usable: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const parsed = result.data;
   const contextName = parsed['current-context'] ?? parsed.contexts[0]?.name;
   const context = parsed.contexts.find((c) => c.name === contextName)?.context;
   if (!context) throw new ConfigError(`The kubeconfig has no context "${contextName ?? ''}"`);

@@ -55,6 +55,19 @@ describe('loadKubeconfig', () => {
     expect(() => loadKubeconfig({ yaml })).toThrow(message);
   });
 
+  it('reports a kubeconfig that is not valid YAML by line and column only, never quoting it', () => {
+    const token = 'eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LXRva2VuLXBheWxvYWQ.c2lnbmF0dXJl';
+    const broken = doc({ token }).replace(`"token":"${token}"}`, `"token":"${token}"}\n  oops: [unclosed: ${token.slice(0, 12)}`);
+    let message = '';
+    try {
+      loadKubeconfig({ yaml: broken });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^The kubeconfig is not valid YAML \(line \d+, column \d+\)\.$/);
+    expect(message).not.toContain(token.slice(0, 12));
+  });
+
   it('says what to do outside a cluster without KUBECONFIG', () => {
     expect(() => loadKubeconfig({ inCluster: true })).toThrow('No KUBECONFIG is set and this is not a pod with a service account: set KUBECONFIG');
   });
