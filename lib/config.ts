@@ -10,7 +10,7 @@ export const ConfigFields = z.object({
     .min(12, 'MOOPKEY must be at least 12 characters long')
     .optional()
     .describe('Shared key every request must send in the moopkey header; or MOOPKEY_SECRET_ID'),
-  MOOPKEY_SECRET_ID: z.string().min(1).optional().describe('Secrets Manager secret holding the key (deployed); wins over MOOPKEY'),
+  MOOPKEY_SECRET_ID: z.string().min(1).optional().describe('Secrets Manager secret holding the key, or a JSON object of named callers\' keys (deployed); its AWSPREVIOUS version keeps working during a rotation; wins over MOOPKEY'),
   KUBECONFIG_SECRET_ID: z.string().min(1).optional().describe('Secrets Manager secret holding the kubeconfig (deployed); wins over KUBECONFIG'),
   SECRETS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300).describe('How long a secret is kept before it is fetched again, in seconds'),
   TENANT_SERVICE_URL: z

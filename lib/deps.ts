@@ -2,7 +2,8 @@
 // Deployed, the key and the kubeconfig come from Secrets Manager and are re-read every SECRETS_REFRESH_SECONDS.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { loadConfig, type Config } from './config.ts';
+import { ownKey, parseKeys, type CallerKey } from './keys.ts';
 import { KubeClient } from './kube/client.ts';
 import { loadKubeconfig } from './kube/kubeconfig.ts';
 import { Resources } from './kube/resources.ts';
@@ -16,11 +17,21 @@ import { httpTenantSource } from './tenants/http-source.ts';
 export interface Deps {
   logger: Logger;
   config(): Config;
-  /** The current MOOP key. */
+  /** The keys callers may present: the current ones and, during a rotation, the previous ones. */
+  callerKeys(): Promise<CallerKey[]>;
+  /** The key this service sends itself (tenant lookups through MOOP's gateway). */
   moopkey(): Promise<string>;
   kube(): Promise<KubeClient>;
   resources(): Promise<Resources>;
   tenants(): TenantDirectory;
+}
+
+function tryParseKeys(text: string, id: string): CallerKey[] {
+  try {
+    return parseKeys(text, `Secret ${id} (previous version)`);
+  } catch {
+    return [];
+  }
 }
 
 function once<T>(make: () => T): () => T {
@@ -32,13 +43,17 @@ function once<T>(make: () => T): () => T {
 export function depsFrom(config: () => Config, secretReader?: () => SecretReader): Deps {
   const secrets = once(() => secretReader?.() ?? secretsManager(config().SECRETS_REFRESH_SECONDS));
 
-  const moopkey = async (): Promise<string> => {
+  const callerKeys = async (): Promise<CallerKey[]> => {
     const c = config();
-    if (!c.MOOPKEY_SECRET_ID) return c.MOOPKEY!;
-    const key = (await secrets().get(c.MOOPKEY_SECRET_ID)).trim();
-    if (key.length < 12) throw new ConfigError(`Secret ${c.MOOPKEY_SECRET_ID} must hold a key of at least 12 characters`);
-    return key;
+    if (!c.MOOPKEY_SECRET_ID) return parseKeys(c.MOOPKEY!, 'MOOPKEY');
+    const id = c.MOOPKEY_SECRET_ID;
+    const [current, previous] = await Promise.all([secrets().get(id), secrets().previous(id)]);
+    const keys = parseKeys(current, `Secret ${id}`);
+    // A previous version that no longer parses is simply not accepted; the current one decides whether we run.
+    const before = previous === undefined ? [] : tryParseKeys(previous, id).map((k) => ({ ...k, previous: true }));
+    return [...keys, ...before];
   };
+  const moopkey = async (): Promise<string> => ownKey(await callerKeys());
 
   // One client per kubeconfig text: a rotated kubeconfig secret gives a new client, an unchanged one the same.
   let current: { source: string; client: KubeClient; resources: Resources } | undefined;
@@ -64,6 +79,7 @@ export function depsFrom(config: () => Config, secretReader?: () => SecretReader
   return {
     logger,
     config,
+    callerKeys,
     moopkey,
     kube: async () => (await connection()).client,
     resources: async () => (await connection()).resources,

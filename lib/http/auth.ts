@@ -1,26 +1,23 @@
-// The moopkey check: runs before anything else reads the request, compares in constant time, never logs the key.
+// The moopkey check: runs before anything else reads the request, matches the key to its caller in constant time,
+// and tells who called (never the key) so that every log line of the request names the caller.
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { UnauthorizedError } from '../errors.ts';
+import { findCaller, type CallerKey } from '../keys.ts';
 
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+/** Who a request came from, for the logs: a caller's name, or that no key matched. */
+export type Caller = Pick<CallerKey, 'caller' | 'previous'> | { caller: 'unauthenticated'; previous?: never };
 
-/** True when presented equals expected; hashing first makes the compare constant-time whatever the lengths. */
-export function keyMatches(presented: string | undefined, expected: string): boolean {
-  return presented !== undefined && timingSafeEqual(digest(presented), digest(expected));
-}
-
-/** middy before: 401 unless the moopkey header holds the key that expectedKey() returns. */
-export function authenticate(expectedKey: () => string | Promise<string>): MiddlewareObj<APIGatewayProxyEventV2> {
+/** middy before: 401 unless the moopkey header holds one of keys(); identified(caller) is told who called either way. */
+export function authenticate(keys: () => readonly CallerKey[] | Promise<readonly CallerKey[]>, identified: (caller: Caller) => void = () => undefined): MiddlewareObj<APIGatewayProxyEventV2> {
   return {
     before: async ({ event }) => {
       // HTTP API lower-cases header names; the lookup covers direct invocations that do not.
       const headers = event.headers ?? {};
       const presented = headers.moopkey ?? Object.entries(headers).find(([k]) => k.toLowerCase() === 'moopkey')?.[1];
-      if (!keyMatches(presented, await expectedKey())) {
-        throw new UnauthorizedError('Missing or wrong moopkey header.', { code: 'UNAUTHORIZED' });
-      }
+      const found = findCaller(await keys(), presented);
+      identified(found ? { caller: found.caller, previous: found.previous } : { caller: 'unauthenticated' });
+      if (!found) throw new UnauthorizedError('Missing or wrong moopkey header.', { code: 'UNAUTHORIZED' });
     },
   };
 }

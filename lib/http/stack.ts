@@ -52,7 +52,11 @@ export function httpStack<S extends z.ZodType>(deps: Deps, input?: RouteInput<S>
     injectLambdaContext(deps.logger, { resetKeys: true }) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
     requestLog(deps) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
     errorResponse(deps.logger) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
-    authenticate(() => deps.moopkey()) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
+    authenticate(
+      () => deps.callerKeys(),
+      // Every later line of the request names its caller; `previous` shows who still uses a key being rotated out.
+      ({ caller, previous }) => deps.logger.appendKeys({ caller, ...(previous ? { callerKey: 'previous' } : {}) }),
+    ) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
   ];
   if (input?.body) {
     stack.push(httpJsonBodyParser({ disableContentTypeCheck: true }) as MiddlewareObj<RouteEvent<z.output<S>>, Result>);

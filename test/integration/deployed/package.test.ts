@@ -11,6 +11,7 @@ const run = promisify(execFile);
 const out = mkdtempSync(join(tmpdir(), 'moop-package-'));
 const workFolder = `.esbuild-package-${process.pid}`;
 let template: { Resources: Record<string, { Type: string; Properties: any }> };
+let packageEnv: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   const env: NodeJS.ProcessEnv = {
@@ -22,12 +23,17 @@ beforeAll(async () => {
     HTTPS_PROXY: 'http://127.0.0.1:9',
     ESBUILD_WORK_FOLDER: workFolder,
     SLS_TELEMETRY_DISABLED: '1',
+    // Development settings beside the deployed ones, as a developer's shell or .env holds them: never shipped.
+    MOOPKEY: 'local-dev-moopkey-change-me',
+    KUBECONFIG: '/home/dev/.kube/config',
+    TENANTS_FILE: 'tenants.local.json',
     MOOPKEY_SECRET_ID: 'moop/resource-service/moopkey',
     KUBECONFIG_SECRET_ID: 'moop/resource-service/kubeconfig',
     TENANT_SERVICE_URL: 'http://tenant-service:7778/service/v1/tenants',
     NFS_SERVER: 'nfs.example.internal',
     NFS_PREFIX: '/exports/moop/',
   };
+  packageEnv = env;
   await run(process.execPath, [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'prod', '--package', out], { cwd: projectRoot, env });
   template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
 }, 180_000);
@@ -87,3 +93,28 @@ it('wires cleanup to its schedule and to TenantRemoved events', () => {
   expect(rules.some((r) => r.ScheduleExpression === 'rate(15 minutes)' && JSON.parse(r.Targets[0].Input).action === 'scheduled')).toBe(true);
   expect(rules.some((r) => JSON.stringify(r.EventPattern) === JSON.stringify({ source: ['moop.tenants'], 'detail-type': ['TenantRemoved'] }))).toBe(true);
 });
+
+it('ships no development setting: no plain key, no local kubeconfig or tenants file', () => {
+  for (const [name, fn] of ofType('AWS::Lambda::Function')) {
+    const variables = fn.Properties.Environment.Variables as Record<string, string>;
+    expect([name, Object.keys(variables).filter((k) => ['MOOPKEY', 'KUBECONFIG', 'TENANTS_FILE'].includes(k))]).toEqual([name, []]);
+    expect([name, variables.MOOPKEY_SECRET_ID, variables.KUBECONFIG_SECRET_ID]).toEqual([name, 'moop/resource-service/moopkey', 'moop/resource-service/kubeconfig']);
+  }
+  expect(JSON.stringify(template)).not.toContain('local-dev-moopkey-change-me');
+});
+
+it.each([
+  ['a plain MOOPKEY instead of MOOPKEY_SECRET_ID', { MOOPKEY_SECRET_ID: '' }, '- MOOPKEY_SECRET_ID is not set: the MOOP key must come from a Secrets Manager secret, not a plain MOOPKEY'],
+  ['a local KUBECONFIG instead of KUBECONFIG_SECRET_ID', { KUBECONFIG_SECRET_ID: '' }, '- KUBECONFIG_SECRET_ID is not set: the kubeconfig must come from a Secrets Manager secret'],
+  ['the local tenants file instead of the tenant service', { TENANT_SERVICE_URL: '' }, '- TENANT_SERVICE_URL is not set: tenants must come from the MOOP tenant service'],
+])('refuses to package, for any stage, with %s', async (_what, change, message) => {
+  const failed = await run(process.execPath, [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'dev', '--package', mkdtempSync(join(tmpdir(), 'moop-package-'))], {
+    cwd: projectRoot,
+    env: { ...packageEnv, ...change },
+  }).then(
+    () => ({ code: 0, output: '' }),
+    (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, output: `${err.stdout}${err.stderr}` }),
+  );
+  expect(failed).toEqual({ code: 1, output: expect.stringContaining('Refusing to package a deployment with development settings:') });
+  expect(failed.output).toContain(message);
+}, 60_000);

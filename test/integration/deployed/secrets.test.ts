@@ -2,7 +2,7 @@
 // server mode, on loopback), read by the handlers through Powertools Parameters and the AWS SDK, and the
 // handlers talk to the local cluster with the kubeconfig they read.
 import { jest } from '@jest/globals';
-import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,9 +53,9 @@ function client(countReads = false): SecretsManagerClient {
   return c;
 }
 
-function deployedDeps(kubeconfigSecret = 'moop/kubeconfig'): Deps {
+function deployedDeps(kubeconfigSecret = 'moop/kubeconfig', keySecret = 'moop/moopkey'): Deps {
   const config = loadConfig({
-    MOOPKEY_SECRET_ID: 'moop/moopkey',
+    MOOPKEY_SECRET_ID: keySecret,
     KUBECONFIG_SECRET_ID: kubeconfigSecret,
     SECRETS_REFRESH_SECONDS: '1',
     NFS_SERVER: '10.0.0.2',
@@ -95,15 +95,49 @@ describe('secrets from Secrets Manager', () => {
     expect(reads.filter((r) => r === 'moop/kubeconfig').length).toBeLessThanOrEqual(2);
   });
 
-  it('picks up a rotated key once the refresh interval has passed', async () => {
+  it('accepts the new key once the refresh interval has passed, and the previous one until the rotation is finished', async () => {
     const handler = health(deployedDeps());
     expect((await answer(handler, event('GET', '/service/v1/health', firstKey))).status).toBe(200);
 
+    // What a rotation's last step does: the new version becomes AWSCURRENT, the old one AWSPREVIOUS.
     await admin.send(new PutSecretValueCommand({ SecretId: 'moop/moopkey', SecretString: secondKey }));
+    await sleep(1100);
+
+    expect((await answer(handler, event('GET', '/service/v1/health', secondKey))).status).toBe(200);
+    expect((await answer(handler, event('GET', '/service/v1/health', firstKey))).status).toBe(200);
+    expect(logged.join('')).toContain('"caller":"moop","callerKey":"previous"');
+
+    // The operator finishes the rotation once every caller has the new key: the old version loses its label.
+    const previous = await admin.send(new GetSecretValueCommand({ SecretId: 'moop/moopkey', VersionStage: 'AWSPREVIOUS' }));
+    await admin.send(new UpdateSecretVersionStageCommand({ SecretId: 'moop/moopkey', VersionStage: 'AWSPREVIOUS', RemoveFromVersionId: previous.VersionId }));
     await sleep(1100);
 
     expect((await answer(handler, event('GET', '/service/v1/health', firstKey))).status).toBe(401);
     expect((await answer(handler, event('GET', '/service/v1/health', secondKey))).status).toBe(200);
+  });
+
+  it('gives each caller its own named key, and every log line of a request names the caller, never the key', async () => {
+    const keys = { moop: 'moop-api-server-key-0003', grader: 'grading-service-key-0004' };
+    await admin.send(new CreateSecretCommand({ Name: 'moop/named-keys', SecretString: JSON.stringify(keys) }));
+    const deps = deployedDeps('moop/kubeconfig', 'moop/named-keys');
+    const before = logged.length;
+
+    expect((await answer(health(deps), event('GET', '/service/v1/health', keys.grader))).status).toBe(200);
+    const body = { tenant: tenants.demo.id, username: 'secrets-named' };
+    expect((await answer(createClaim(deps), event('POST', '/service/v1/volumes/pvcs', keys.moop, { body }))).status).toBe(201);
+    expect((await answer(deleteClaim(deps), event('DELETE', '/service/v1/volumes/pvcs', keys.moop, { query: body }))).status).toBe(200);
+    expect((await answer(health(deps), event('GET', '/service/v1/health', firstKey))).status).toBe(401);
+
+    const lines = logged.slice(before).join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.filter((l) => l.message === 'request finished').map((l) => [l.caller, l.statusCode])).toEqual([
+      ['grader', 200],
+      ['moop', 201],
+      ['moop', 200],
+      ['unauthenticated', 401],
+    ]);
+    expect(lines.filter((l) => l.requestId !== undefined && l.caller === undefined)).toEqual([]);
+    expect(logged.join('')).not.toContain(keys.moop);
+    expect(logged.join('')).not.toContain(keys.grader);
   });
 
   it('picks up a rotated kubeconfig: broken, then fixed', async () => {
