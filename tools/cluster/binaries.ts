@@ -19,36 +19,31 @@ export interface Binaries {
 }
 export type BinaryName = keyof Binaries;
 
-interface GoModule {
+export interface GoModule {
   dir: string;
   /** The module whose version names the build, e.g. k8s.io/kubernetes. */
   source: string;
   version: string;
   /** Binary name to Go package path. */
-  packages: Partial<Record<BinaryName, string>>;
+  packages: Record<string, string>;
   ldflags: string;
 }
 
-function requiredVersion(goMod: string, module: string): string {
+function requiredVersion(goMod: string, module: string, dir: string): string {
   const match = new RegExp(`^\\s*(?:require\\s+)?${module.replaceAll('.', '\\.')}\\s+(v\\S+)`, 'm').exec(goMod);
-  if (!match?.[1]) throw new Error(`${module} is not required in ${modulesDir}`);
+  if (!match?.[1]) throw new Error(`${module} is not required in ${dir}`);
   return match[1];
 }
 
-function goModule(name: string, source: string, packages: GoModule['packages'], ldflags: (v: string) => string): GoModule {
-  const dir = join(modulesDir, name);
-  const version = requiredVersion(readFileSync(join(dir, 'go.mod'), 'utf8'), source);
+/** The Go module in dir (tools/controlplane/<name> unless absolute) that builds packages, named by source's version. */
+export function goModule(name: string, source: string, packages: GoModule['packages'], ldflags: (v: string) => string): GoModule {
+  const dir = resolve(modulesDir, name);
+  const version = source === '' ? 'local' : requiredVersion(readFileSync(join(dir, 'go.mod'), 'utf8'), source, dir);
   return { dir, source, version, packages, ldflags: ldflags(version) };
 }
 
 /** The three pinned Go modules, read from tools/controlplane/<name>/go.mod. */
 export function goModules(): GoModule[] {
-  const kubeVersionFlags = (v: string): string => {
-    const [major, minor] = v.slice(1).split('.');
-    const pkg = 'k8s.io/component-base/version';
-    // Without these the binaries report v0.0.0-master and version checks between components misfire.
-    return [`-X ${pkg}.gitVersion=${v}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`, '-X k8s.io/client-go/pkg/version.gitVersion=' + v].join(' ');
-  };
   return [
     goModule('kubernetes', 'k8s.io/kubernetes', {
       'kube-apiserver': 'k8s.io/kubernetes/cmd/kube-apiserver',
@@ -60,14 +55,28 @@ export function goModules(): GoModule[] {
   ];
 }
 
-/** Cache folder for this exact set of pinned versions; a change to any go.mod or go.sum gives a new one. */
-export function cacheDir(): string {
-  const mods = goModules();
+/** Without these, Kubernetes binaries report v0.0.0-master and version checks between components misfire. */
+export function kubeVersionFlags(v: string): string {
+  const [major, minor] = v.slice(1).split('.');
+  const pkg = 'k8s.io/component-base/version';
+  return [`-X ${pkg}.gitVersion=${v}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`, '-X k8s.io/client-go/pkg/version.gitVersion=' + v].join(' ');
+}
+
+/** Cache folder for this exact set of modules; a change to any of their files (go.mod, go.sum, sources) gives a new one. */
+export function cacheDirOf(mods: GoModule[], root: string, extra: string[] = []): string {
   const hash = createHash('sha256');
-  for (const m of mods) for (const f of ['go.mod', 'go.sum']) hash.update(readFileSync(join(m.dir, f)));
-  const root = process.env.MOOP_CONTROLPLANE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'moop-controlplane');
+  for (const m of mods) for (const f of ['go.mod', 'go.sum', 'main.go']) if (existsSync(join(m.dir, f))) hash.update(readFileSync(join(m.dir, f)));
+  for (const e of extra) hash.update(e);
   const label = mods.map((m) => `${m.dir.split('/').pop()}-${m.version}`).join('_');
   return join(root, `${label}_${hash.digest('hex').slice(0, 10)}`);
+}
+
+/** ~/.cache/<name> (or XDG_CACHE_HOME's). */
+export const userCache = (name: string): string => join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), name);
+
+/** Cache folder for this exact set of pinned versions; a change to any go.mod or go.sum gives a new one. */
+export function cacheDir(): string {
+  return cacheDirOf(goModules(), process.env.MOOP_CONTROLPLANE_CACHE ?? userCache('moop-controlplane'));
 }
 
 function firstExisting(name: BinaryName, dirs: string[]): string | undefined {
@@ -104,6 +113,16 @@ export async function ensureBinaries(log: Log = (l) => console.error(l)): Promis
   return found as Binaries;
 }
 
+/** Builds, with Go, the modules whose binaries are not all in out yet. */
+export async function buildMissing(mods: GoModule[], out: string, log: Log, tag: string): Promise<void> {
+  const missing = mods.filter((m) => Object.keys(m.packages).some((name) => !existsSync(join(out, name))));
+  if (missing.length === 0) return;
+  assertGo(missing);
+  log(`[${tag}] first run: building ${missing.map((m) => `${m.source || m.dir.split('/').pop()}@${m.version}`).join(', ')} into ${out}`);
+  log(`[${tag}] this takes a few minutes once; later runs reuse the cache`);
+  for (const m of missing) await buildModule(m, out, log, tag);
+}
+
 function assertGo(missing: GoModule[]): void {
   const probe = spawnSync('go', ['version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
@@ -116,15 +135,15 @@ function assertGo(missing: GoModule[]): void {
   }
 }
 
-async function buildModule(m: GoModule, outDir: string, log: Log): Promise<void> {
+async function buildModule(m: GoModule, outDir: string, log: Log, tag = 'controlplane'): Promise<void> {
   const staging = `${outDir}.building-${process.pid}`;
   mkdirSync(staging, { recursive: true });
   try {
     for (const [name, pkg] of Object.entries(m.packages)) {
       const started = Date.now();
-      log(`[controlplane] go build ${name} (${m.source}@${m.version})`);
-      await goBuild(m, pkg, join(staging, name), (n) => log(`[controlplane]   ${name}: ${n} packages compiled, ${Math.round((Date.now() - started) / 1000)}s`));
-      log(`[controlplane] built ${name} in ${Math.round((Date.now() - started) / 1000)}s`);
+      log(`[${tag}] go build ${name} (${m.source || pkg}@${m.version})`);
+      await goBuild(m, pkg, join(staging, name), (n) => log(`[${tag}]   ${name}: ${n} packages compiled, ${Math.round((Date.now() - started) / 1000)}s`));
+      log(`[${tag}] built ${name} in ${Math.round((Date.now() - started) / 1000)}s`);
     }
     mkdirSync(outDir, { recursive: true });
     // Rename one by one so that a concurrent run never sees a half-written binary.

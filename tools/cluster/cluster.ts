@@ -1,6 +1,8 @@
 // Starts and stops a real local Kubernetes control plane: etcd, kube-apiserver (TLS, RBAC, service-account tokens),
-// kube-controller-manager, kube-scheduler and kwok with fake nodes, all on free loopback ports.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// kube-controller-manager, kube-scheduler and kwok with fake nodes, all on free loopback ports; and one real node
+// (kubelet, containerd, runc) on which copy pods that ask for it really run.
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBinaries } from './binaries.ts';
@@ -8,7 +10,9 @@ import { bootstrap } from './bootstrap.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { createPki, type Pki } from './pki.ts';
 import { freePort, ManagedProcess, probe } from './processes.ts';
-import { clusterDirPrefix, killOnExit, reapStaleClusters, recordOwner, type Companions } from './reaper.ts';
+import { ensureNodeArtifacts, type NodeArtifacts } from './node-artifacts.ts';
+import { importImages, prepareRealNode, realNodeName, realNodeUnsupported } from './real-node.ts';
+import { clusterDirPrefix, killOnExit, reapStaleClusters, recordOwner, removeClusterDir, type Companions } from './reaper.ts';
 
 type Log = (line: string) => void;
 
@@ -17,6 +21,8 @@ export interface ClusterOptions {
   kubeconfigDir?: string;
   /** Number of kwok nodes. */
   nodes?: number;
+  /** Whether to add the real node; default: unless MOOP_REAL_NODE=off. */
+  realNode?: boolean;
   log?: Log;
 }
 
@@ -31,6 +37,8 @@ export interface LocalCluster {
   /** Folder of data and logs, removed by stop(). */
   dir: string;
   processes: ManagedProcess[];
+  /** The real node's name, or undefined when it runs without one (MOOP_REAL_NODE=off). */
+  realNode?: string;
   /**
    * Records a process group (and its folder) started beside the cluster, e.g. serverless-offline, so that it goes with
    * the cluster however its owner ends: on exit, or, after a SIGKILL, at the next start's clean-up.
@@ -49,7 +57,13 @@ export interface LocalCluster {
 /** Starts the whole control plane and returns once a Job could run on it. */
 export async function startCluster(options: ClusterOptions = {}): Promise<LocalCluster> {
   const log = options.log ?? ((l: string) => console.error(l));
+  const withRealNode = options.realNode ?? process.env.MOOP_REAL_NODE !== 'off';
+  const unsupported = withRealNode ? realNodeUnsupported() : undefined;
+  if (unsupported) {
+    throw new Error(`The local cluster's real node cannot run on this machine: ${unsupported}. Set MOOP_REAL_NODE=off to run without it (copies then run only on kwok's fake nodes).`);
+  }
   const bins = await ensureBinaries(log);
+  const nodeArtifacts = withRealNode ? await ensureNodeArtifacts(log) : undefined;
   reapStaleClusters(log);
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), clusterDirPrefix));
@@ -61,15 +75,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
   const pids = (): number[] => processes.map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
   const companions: Companions = { groups: [], folders: [] };
   const forgetOnExit = killOnExit(pids, () => companions, dir);
-  const launch = (proc: ManagedProcess, bin: string, args: string[]): void => {
+  const launch = (proc: ManagedProcess, bin: string, args: string[], env?: NodeJS.ProcessEnv): void => {
     if (!processes.includes(proc)) processes.push(proc);
-    proc.start(bin, args);
+    proc.start(bin, args, env);
     recordOwner(dir, pids(), companions);
   };
   const stopAll = async (): Promise<void> => {
     for (const p of [...processes].reverse()) await p.stop();
     forgetOnExit();
-    rmSync(dir, { recursive: true, force: true });
+    if (!removeClusterDir(dir)) log(`[cluster] something stays mounted below ${dir}: left in place, the next start removes it`);
   };
   try {
     const pki = createPki(dir);
@@ -118,6 +132,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
     const serviceKubeconfig = join(kubeconfigDir, 'kubeconfig-service');
     const token = await bootstrap(adminKubeconfig, options.nodes ?? 2, (what, check) => components[2]![0].waitUntil(what, check));
     writeKubeconfig(serviceKubeconfig, server, pki.caCert, 'moop-resource-service', { token });
+    if (nodeArtifacts) {
+      const nodeStarted = Date.now();
+      await startRealNode({ dir, server, pki, adminKubeconfig, nodeArtifacts, logDir, launch });
+      log(`[cluster] real node ${realNodeName} Ready in ${((Date.now() - nodeStarted) / 1000).toFixed(1)}s`);
+    }
     log(`[cluster] ready at ${server} in ${((Date.now() - started) / 1000).toFixed(1)}s (logs in ${logDir})`);
 
     return {
@@ -127,6 +146,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
       serviceKubeconfig,
       dir,
       processes,
+      realNode: nodeArtifacts ? realNodeName : undefined,
       adopt: (companion) => {
         companions.groups.push(companion.group);
         if (companion.folder) companions.folders.push(companion.folder);
@@ -149,6 +169,43 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
     await stopAll();
     throw err;
   }
+}
+
+/** Starts containerd and kubelet of the real node and returns once the node is Ready. */
+async function startRealNode(o: {
+  dir: string;
+  server: string;
+  pki: Pki;
+  adminKubeconfig: string;
+  nodeArtifacts: NodeArtifacts;
+  logDir: string;
+  launch: (proc: ManagedProcess, bin: string, args: string[], env?: NodeJS.ProcessEnv) => void;
+}): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(o.adminKubeconfig);
+  // Kubelets are authorised by RBAC alone here (no Node authorizer): the node role for the nodes' group.
+  await kc.makeApiClient(RbacAuthorizationV1Api).createClusterRoleBinding({
+    body: {
+      metadata: { name: 'moop-real-node' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:node' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:nodes' }],
+    },
+  });
+  const node = prepareRealNode(o.dir, o.nodeArtifacts, { cert: o.pki.caCert, key: o.pki.caKey }, o.server);
+  // containerd finds its shim, and the shim runc, on PATH.
+  const env = { ...process.env, PATH: `${o.nodeArtifacts.bin}:${process.env.PATH ?? ''}` };
+  const containerd = new ManagedProcess('containerd', o.logDir);
+  o.launch(containerd, o.nodeArtifacts.containerd, node.containerdArgs, env);
+  await containerd.waitUntil('its socket', async () => existsSync(node.footprint.containerdSocket));
+  importImages(o.nodeArtifacts, node.footprint.containerdSocket);
+  const [port, healthz] = await Promise.all([freePort(), freePort()]);
+  const kubelet = new ManagedProcess('kubelet', o.logDir);
+  o.launch(kubelet, o.nodeArtifacts.kubelet, node.kubeletArgs({ port: port!, healthz: healthz! }), env);
+  const core = kc.makeApiClient(CoreV1Api);
+  await kubelet.waitUntil('node Ready', async () => {
+    const n = await core.readNode({ name: realNodeName });
+    return !!n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  }, 90_000);
 }
 
 function etcdArgs(dir: string, port: number, peerPort: number): string[] {

@@ -46,11 +46,11 @@ export class ManagedProcess {
     this.logFile = join(logDir, `${name}.log`);
   }
 
-  start(bin: string, args: string[]): void {
+  start(bin: string, args: string[], env?: NodeJS.ProcessEnv): void {
     this.exit = undefined;
     const fd = openSync(this.logFile, 'a');
     try {
-      this.child = spawn(bin, args, { stdio: ['ignore', fd, fd] });
+      this.child = spawn(bin, args, { stdio: ['ignore', fd, fd], ...(env ? { env } : {}) });
     } finally {
       closeSync(fd);
     }

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { undoRealNode } from './real-node.ts';
 
 export const clusterDirPrefix = 'moop-cluster-';
 const ownerFile = 'owner.json';
@@ -66,9 +67,22 @@ export function reapStaleClusters(log: (line: string) => void): void {
     }
     if (alive(owner.ownerPid)) continue;
     removeLeftovers(owner.pids, owner);
-    rmSync(dir, { recursive: true, force: true });
+    if (!removeClusterDir(dir)) {
+      log(`[cluster] could not unmount all of the real node of ${dir}; left in place`);
+      continue;
+    }
     log(`[cluster] removed a cluster left behind by process ${owner.ownerPid} (${dir})`);
   }
+}
+
+/**
+ * Removes a cluster's folder once its real node (if any) is undone; never while something is mounted below it, since
+ * removing through a mount would delete what is mounted. False if it was left for that reason.
+ */
+export function removeClusterDir(dir: string): boolean {
+  if (!undoRealNode(dir)) return false;
+  rmSync(dir, { recursive: true, force: true });
+  return true;
 }
 
 /**
@@ -78,7 +92,7 @@ export function reapStaleClusters(log: (line: string) => void): void {
 export function killOnExit(pids: () => (number | undefined)[], companions: () => Companions = () => ({ groups: [], folders: [] }), dir?: string): () => void {
   const handler = (): void => {
     removeLeftovers(pids().filter((p): p is number => !!p), companions());
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) removeClusterDir(dir);
   };
   process.on('exit', handler);
   return () => process.off('exit', handler);

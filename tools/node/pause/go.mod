@@ -1,0 +1,3 @@
+module moop.local/node/pause
+
+go 1.26.0
