@@ -108,7 +108,7 @@ it.each([
   ['a local KUBECONFIG instead of KUBECONFIG_SECRET_ID', { KUBECONFIG_SECRET_ID: '' }, '- KUBECONFIG_SECRET_ID is not set: the kubeconfig must come from a Secrets Manager secret'],
   ['the local tenants file instead of the tenant service', { TENANT_SERVICE_URL: '' }, '- TENANT_SERVICE_URL is not set: tenants must come from the MOOP tenant service'],
 ])('refuses to package, for any stage, with %s', async (_what, change, message) => {
-  const failed = await run(process.execPath, [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'dev', '--package', mkdtempSync(join(tmpdir(), 'moop-package-'))], {
+  const failed = await run(process.execPath, [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'dev', '--package', join(out, 'refused')], {
     cwd: projectRoot,
     env: { ...packageEnv, ...change },
   }).then(

@@ -1,0 +1,168 @@
+// Copies that really run: on the local cluster's real node (kubelet, containerd, runc), a copy Pod or Job runs busybox
+// over the tenant's claims and the files land on disk; its failures are the node's own, not kwok's. The operator's
+// course material and a student's folder are hostPath volumes an admin makes, claimed through the service's match
+// claims, as MOOP's NFS volumes are. (MOOP_REAL_NODE=off runs the cluster without the node and skips this file.)
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tenants } from '../../fixtures/tenants.ts';
+import { call, invoke } from '../../support/api.ts';
+import { admin, eventually } from '../../support/cluster.ts';
+import { sweep } from '../../support/managed.ts';
+
+const onNode = process.env.MOOP_REAL_NODE === 'off' ? describe.skip : describe;
+const suffix = randomBytes(3).toString('hex');
+const path = '/service/v1/pods';
+const { core } = admin();
+const timestamp = expect.stringMatching(/^\d{4}-\d\d-\d\dT/);
+const volumes: string[] = [];
+const folders: string[] = [];
+const made = new Set<string>();
+
+/** A folder on the machine, as an admin's hostPath volume claimed by the tenant's match claim for username; the claim's name. */
+async function hostVolume(tenant: string, username: string, folder: string): Promise<string> {
+  const claim = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username, tag: suffix, match: true } });
+  expect(claim.status).toBe(201);
+  const name = `host-${tenant.slice(-4)}-${username}-${suffix}`;
+  volumes.push(name);
+  await core.createPersistentVolume({
+    body: {
+      metadata: { name, labels: { pv: claim.body.spec.selector.matchLabels.pv } },
+      spec: { accessModes: ['ReadWriteMany'], capacity: { storage: '100Mi' }, storageClassName: '', hostPath: { path: folder, type: 'Directory' } },
+    },
+  });
+  await eventually(`claim ${claim.body.metadata.name} to bind ${name}`, async () => {
+    const read = await call('GET', '/service/v1/volumes/pvcs', { query: { tenant, username, tag: suffix } });
+    return read.body.status?.phase === 'Bound' ? true : undefined;
+  });
+  return claim.body.metadata.name;
+}
+
+const folder = (what: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), `moop-${what}-`));
+  folders.push(dir);
+  return dir;
+};
+
+async function copy(tenant: string, body: object): Promise<{ ms: number; status: number; body: any }> {
+  const started = Date.now();
+  const answer = await call('POST', path, { body: { tenant, wait: 20, ...body } });
+  made.add(answer.body.metadata?.name);
+  return { ms: Date.now() - started, ...answer };
+}
+
+afterAll(async () => {
+  await sweep((o: KubernetesObject) => made.has(o.metadata?.name ?? '') || (o.metadata?.name ?? '').includes(suffix));
+  for (const name of volumes) await core.deletePersistentVolume({ name }).catch(() => undefined);
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
+
+onNode('copies on the real node', () => {
+  let course: string;
+  let student: string;
+  let studentDir: string;
+  /** The same folders claimed by the Job tenant: a school mounts only its own claims. */
+  let jobCourse: string;
+  let jobStudent: string;
+
+  beforeAll(async () => {
+    const courseDir = folder('course');
+    mkdirSync(join(courseDir, 'ds101/week1/data'), { recursive: true });
+    writeFileSync(join(courseDir, 'ds101/week1/intro.ipynb'), '{"cells": []}\n');
+    writeFileSync(join(courseDir, 'ds101/week1/data/iris.csv'), 'sepal,petal\n5.1,1.4\n');
+    writeFileSync(join(courseDir, 'ds101/read me.txt'), 'spaces survive\n');
+    studentDir = folder('student');
+    [course, student, jobCourse, jobStudent] = await Promise.all([
+      hostVolume(tenants.realPod.id, 'course', courseDir),
+      hostVolume(tenants.realPod.id, 'alice', studentDir),
+      hostVolume(tenants.realJob.id, 'course', courseDir),
+      hostVolume(tenants.realJob.id, 'alice', studentDir),
+    ]);
+  });
+
+  it("copies a course's files, nested folders included, into a student's folder with a Pod, and GET says it succeeded", async () => {
+    const created = await copy(tenants.realPod.id, {
+      cmd: 'cp -r /src/* /dest/',
+      vols: [{ pvc: course, mount: '/src', subpath: 'ds101' }, { pvc: student, mount: '/dest', subpath: 'alice/ds101' }],
+    });
+
+    expect(created.status).toBe(201);
+    expect(created.body.kind).toBe('Pod');
+    expect(created.body.status.phase).toBe('Succeeded');
+    expect(created.body.statusReason).toBeUndefined();
+    expect(readdirSync(join(studentDir, 'alice/ds101'), { recursive: true }).sort()).toEqual(['read me.txt', 'week1', 'week1/data', 'week1/data/iris.csv', 'week1/intro.ipynb']);
+    expect(readFileSync(join(studentDir, 'alice/ds101/week1/data/iris.csv'), 'utf8')).toBe('sepal,petal\n5.1,1.4\n');
+    const read = await call('GET', path, { query: { tenant: tenants.realPod.id, name: created.body.metadata.name } });
+    expect([read.status, read.body.status.phase, read.body.spec.nodeName, read.body.statusReason]).toEqual([200, 'Succeeded', 'moop-real-node', undefined]);
+  });
+
+  it('runs cmd as /bin/sh -c runs it, quotes and && included, in a Job', async () => {
+    const cmd = `mkdir -p /dest/job && printf '%s\\n' "it's \\"quoted\\"" 'a && b' > /dest/job/out.txt && cd /src && ls > /dest/job/list.txt`;
+    const created = await copy(tenants.realJob.id, { cmd, vols: [{ pvc: jobCourse, mount: '/src' }, { pvc: jobStudent, mount: '/dest', subpath: '' }] });
+
+    expect(created.status).toBe(201);
+    expect(created.body.kind.toLowerCase()).toBe('job');
+    expect(created.body.status.conditions.find((c: { type: string }) => c.type === 'Complete')?.status).toBe('True');
+    expect(readFileSync(join(studentDir, 'job/out.txt'), 'utf8')).toBe('it\'s "quoted"\na && b\n');
+    expect(readFileSync(join(studentDir, 'job/list.txt'), 'utf8')).toBe('ds101\n');
+    const read = await call('GET', path, { query: { tenant: tenants.realJob.id, name: created.body.metadata.name } });
+    expect([read.status, read.body.status.succeeded, read.body.statusReason]).toEqual([200, 1, undefined]);
+  });
+
+  it('says a command failed with its exit code, as soon as it has', async () => {
+    const created = await copy(tenants.realPod.id, { cmd: 'echo copying; exit 3', vols: [{ pvc: student, mount: '/dest' }] });
+
+    expect(created.status).toBe(201);
+    expect(created.body.status.phase).toBe('Failed');
+    expect(created.body.statusReason).toEqual({ phase: 'Failed', reason: 'Error', message: 'container copy exited with code 3', lastSeen: timestamp });
+    expect(created.ms).toBeLessThan(15_000);
+  });
+
+  it("says the real record's image is not on the node (no registry), and the wait ends early", async () => {
+    const created = await copy(tenants.realMissingImage.id, { cmd: 'true' });
+
+    expect(created.status).toBe(201);
+    expect(created.body.statusReason).toEqual({
+      phase: 'Pending',
+      reason: expect.stringMatching(/^(ErrImagePull|ImagePullBackOff)$/),
+      message: expect.stringContaining('registry.mooplab.com:8443/gitbox/alpine-git:lastest'),
+    });
+    expect(created.ms).toBeLessThan(15_000);
+  });
+
+  it("says a service-made NFS volume cannot be mounted (this kernel has no NFS), and the wait ends early", async () => {
+    const username = `nfs-${suffix}`;
+    expect((await call('POST', '/service/v1/volumes/pvs', { body: { tenant: tenants.realPod.id, username, path: 'tenant-real/nfs' } })).status).toBe(201);
+    const claim = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenants.realPod.id, username, match: true } });
+    await eventually('the NFS claim to bind', async () => {
+      const read = await call('GET', '/service/v1/volumes/pvcs', { query: { tenant: tenants.realPod.id, username } });
+      return read.body.status?.phase === 'Bound' ? true : undefined;
+    });
+
+    const created = await copy(tenants.realPod.id, { cmd: 'ls /data', vols: [{ pvc: claim.body.metadata.name, mount: '/data' }] });
+
+    expect(created.status).toBe(201);
+    expect(created.body.statusReason).toEqual({
+      phase: 'Pending',
+      reason: 'FailedMount',
+      message: expect.stringMatching(/^MountVolume\.SetUp failed for volume "pv-[^"]+" : mount failed: .*nfs/s),
+      lastSeen: timestamp,
+    });
+    expect(created.ms).toBeLessThan(15_000);
+  });
+
+  it('retires the failed Pods and Jobs once past their retention', async () => {
+    const failed = await copy(tenants.realPod.id, { cmd: 'exit 4', vols: [{ pvc: student, mount: '/dest' }] });
+    expect(failed.body.status.phase).toBe('Failed');
+    const name = `tenant-real/${failed.body.metadata.name}`;
+
+    const run = await invoke('cleanup', { action: 'scheduled', retentionSeconds: 0, pvPolicy: 'keep' });
+
+    expect(run.payload.actions.deletePod.names).toContain(name);
+    await eventually('the failed Pod to be gone', async () =>
+      (await call('GET', path, { query: { tenant: tenants.realPod.id, name: failed.body.metadata.name } })).status === 404 ? true : undefined,
+    );
+  });
+});
