@@ -1,11 +1,14 @@
 // `npm start`, `npm test`, `npm run bench` and `npm run cluster:stats`, each started for real and signalled the way a
 // person or a CI runner does (Ctrl-C to the process group, SIGTERM to npm, a signal to the node process itself): each
 // stops everything it started. Nothing may be left: no process of its tree or of its cluster, no cluster folder, no
-// build folder of its own.
+// build folder of its own, and nothing of the real node on the machine (mounts, cgroups, bridge). A run killed outright
+// is cleaned up by the next start.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../tools/cluster/processes.ts';
+import { footprintOf } from '../../tools/cluster/real-node.ts';
+import { reapStaleClusters } from '../../tools/cluster/reaper.ts';
 import { projectRoot } from '../../tools/offline.ts';
 
 interface Snapshot {
@@ -107,7 +110,18 @@ async function expectNothingLeft({ snapshot, output }: { snapshot: Snapshot; out
   expect(snapshot.clusterDir).toBeDefined();
   expect(existsSync(snapshot.clusterDir!)).toBe(false);
   expect(snapshot.folders.filter((f) => existsSync(f))).toEqual([]);
+  expectNoRealNodeLeft(snapshot.clusterDir!);
   expect(output).toContain('stopping what was started');
+}
+
+/** Nothing of the real node of the cluster in clusterDir is left on the machine. */
+function expectNoRealNodeLeft(clusterDir: string): void {
+  const fp = footprintOf(clusterDir);
+  const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes(clusterDir));
+  const cgroups = readdirSync('/sys/fs/cgroup').map((c) => join('/sys/fs/cgroup', c, fp.cgroup)).filter((d) => existsSync(d));
+  const bridge = existsSync(`/sys/class/net/${fp.bridge}`);
+  const shims = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => cmdline(Number(p)).includes(fp.containerdSocket));
+  expect({ mounts, cgroups, bridge, shims }).toEqual({ mounts: [], cgroups: [], bridge: false, shims: [] });
 }
 
 describe('stopping on a signal leaves nothing behind', () => {
@@ -122,6 +136,19 @@ describe('stopping on a signal leaves nothing behind', () => {
 
   it('npm run bench, on SIGINT to its node process alone', async () => {
     await expectNothingLeft(await startThenSignal(['run', 'bench', '--', 'claims'], /\[bench\] claim routes:/, 'SIGINT', /bench\/run\.ts/));
+  }, 320_000);
+
+  it('npm run cluster:stats, killed outright (SIGKILL): the next start removes its cluster and undoes its real node', async () => {
+    const { snapshot } = await startThenSignal(['run', 'cluster:stats'], /\[cluster\] ready at/, 'SIGKILL', /cluster-stats\.ts/, { SETTLE_SECONDS: '120' });
+    expect(existsSync(snapshot.clusterDir!)).toBe(true);
+
+    reapStaleClusters(() => undefined);
+
+    const left = snapshot.pids.filter(alive);
+    await new Promise((r) => setTimeout(r, left.length ? 1000 : 0));
+    expect(snapshot.pids.filter(alive).map((pid) => `${pid} ${cmdline(pid)}`)).toEqual([]);
+    expect(existsSync(snapshot.clusterDir!)).toBe(false);
+    expectNoRealNodeLeft(snapshot.clusterDir!);
   }, 320_000);
 
   it('npm run cluster:stats, on SIGTERM to its node process alone', async () => {
