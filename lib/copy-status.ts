@@ -32,13 +32,27 @@ function fromPodStatus(pod: V1Pod): StatusReason | undefined {
   return undefined;
 }
 
+/**
+ * kubelet's mount failures run over several lines (the mount command, its arguments, its output) and name the node's
+ * own folders: one line is kept, what failed and the mount command's error, e.g. "... : unknown filesystem type 'nfs'.".
+ */
+export function condenseMountMessage(message: string): string {
+  const lines = message.split('\n');
+  const output = lines.find((l) => l.startsWith('Output: '));
+  // "Output: mount: <node folder>: <error>": the error is what follows the folder.
+  const error = output?.slice('Output: '.length).split(': ').slice(2).join(': ').trim();
+  return error ? `${lines[0]}: ${error}` : lines[0]!;
+}
+
 /** Why pod is stuck or failed: its status, else its latest warning event; undefined while it runs or once it succeeded. */
 async function podReason(resources: Resources, pod: V1Pod): Promise<StatusReason | undefined> {
   if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Running') return undefined;
   const status = fromPodStatus(pod);
   if (status) return status;
   const event = await latestEvent(resources, pod, 'Pod', { warningsOnly: true });
-  return event ? { phase: pod.status?.phase ?? 'Pending', reason: event.reason ?? 'Warning', message: event.message ?? '', lastSeen: eventTime(event) } : undefined;
+  if (!event) return undefined;
+  const message = event.reason === 'FailedMount' ? condenseMountMessage(event.message ?? '') : (event.message ?? '');
+  return { phase: pod.status?.phase ?? 'Pending', reason: event.reason ?? 'Warning', message, lastSeen: eventTime(event) };
 }
 
 /** Why the copy is not progressing or failed; undefined when it runs or succeeded. */

@@ -4,7 +4,7 @@
 // build folder of its own, and nothing of the real node on the machine (mounts, cgroups, bridge). A run killed outright
 // is cleaned up by the next start.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../tools/cluster/processes.ts';
 import { footprintOf } from '../../tools/cluster/real-node.ts';
@@ -121,7 +121,8 @@ function expectNoRealNodeLeft(clusterDir: string): void {
   const cgroups = readdirSync('/sys/fs/cgroup').map((c) => join('/sys/fs/cgroup', c, fp.cgroup)).filter((d) => existsSync(d));
   const bridge = existsSync(`/sys/class/net/${fp.bridge}`);
   const shims = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => cmdline(Number(p)).includes(fp.containerdSocket));
-  expect({ mounts, cgroups, bridge, shims }).toEqual({ mounts: [], cgroups: [], bridge: false, shims: [] });
+  const logLinks = existsSync('/var/log/containers') ? readdirSync('/var/log/containers').filter((f) => readlinkSync(join('/var/log/containers', f)).startsWith(clusterDir)) : [];
+  expect({ mounts, cgroups, bridge, shims, logLinks }).toEqual({ mounts: [], cgroups: [], bridge: false, shims: [], logLinks: [] });
 }
 
 describe('stopping on a signal leaves nothing behind', () => {

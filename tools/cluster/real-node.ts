@@ -5,7 +5,7 @@
 // removed from disk while anything is still mounted below the node's folder.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeArtifacts } from './node-artifacts.ts';
 import { sandboxImage } from './node-artifacts.ts';
@@ -24,9 +24,11 @@ export interface RealNodeFootprint {
 }
 
 const footprintFile = 'footprint.json';
+/** Where every kubelet links its containers' logs, whatever its pod log folder. */
+const containerLogLinks = '/var/log/containers';
 const cgroupRoot = '/sys/fs/cgroup';
 /** Folders outside the node's own that kubelet, containerd and CNI write to whatever they are told. */
-const sharedDirs = ['/run/containerd/s', '/run/containerd/runc', '/run/containerd', '/var/lib/cni/results', '/var/lib/cni', '/var/lib/kubelet/device-plugins', '/var/lib/kubelet'];
+const sharedDirs = ['/run/containerd/s', '/run/containerd/runc', '/run/containerd', '/var/lib/cni/results', '/var/lib/cni', '/var/lib/kubelet/device-plugins', '/var/lib/kubelet', containerLogLinks];
 
 /** Why this machine cannot run the real node, or undefined when it can. */
 export function realNodeUnsupported(): string | undefined {
@@ -141,6 +143,7 @@ state = "${join(dir, 'containerd/state')}"
     healthzBindAddress: '127.0.0.1',
     healthzPort: ports.healthz,
     readOnlyPort: 0,
+    podLogsDir: join(dir, 'pod-logs'),
     // A test machine's disk is not the node's to guard: no evictions, no image garbage collection.
     evictionHard: { 'memory.available': '0%', 'nodefs.available': '0%', 'imagefs.available': '0%' },
     imageGCHighThresholdPercent: 100,
@@ -244,6 +247,13 @@ export function undoRealNode(clusterDir: string): boolean {
   }
   spawnSync('ip', ['link', 'del', fp.bridge], { stdio: 'ignore' });
   // Shared folders: only the node's own entries, and the folders themselves only once empty (another node may use them).
+  for (const f of existsSync(containerLogLinks) ? readdirSync(containerLogLinks) : []) {
+    try {
+      if (readlinkSync(join(containerLogLinks, f)).startsWith(`${fp.dir}/`)) unlinkSync(join(containerLogLinks, f));
+    } catch {
+      // not a link
+    }
+  }
   for (const f of existsSync('/var/lib/cni/results') ? readdirSync('/var/lib/cni/results') : []) {
     if (f.startsWith(`${fp.network}-`)) rmSync(join('/var/lib/cni/results', f), { force: true });
   }
