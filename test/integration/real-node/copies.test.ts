@@ -155,15 +155,19 @@ onNode('copies on the real node', () => {
   });
 
   it('retires the failed Pods and Jobs once past their retention', async () => {
-    const failed = await copy(tenants.realPod.id, { cmd: 'exit 4', vols: [{ pvc: student, mount: '/dest' }] });
-    expect(failed.body.status.phase).toBe('Failed');
-    const name = `tenant-real/${failed.body.metadata.name}`;
+    const failedPod = await copy(tenants.realPod.id, { cmd: 'exit 4', vols: [{ pvc: student, mount: '/dest' }] });
+    const failedJob = await copy(tenants.realJob.id, { cmd: 'exit 5', vols: [{ pvc: jobStudent, mount: '/dest' }] });
+    expect([failedPod.body.status.phase, failedJob.body.statusReason]).toEqual([
+      'Failed',
+      { phase: 'Failed', reason: 'Error', message: 'container copy exited with code 5', lastSeen: timestamp },
+    ]);
 
     const run = await invoke('cleanup', { action: 'scheduled', retentionSeconds: 0, pvPolicy: 'keep' });
 
-    expect(run.payload.actions.deletePod.names).toContain(name);
-    await eventually('the failed Pod to be gone', async () =>
-      (await call('GET', path, { query: { tenant: tenants.realPod.id, name: failed.body.metadata.name } })).status === 404 ? true : undefined,
-    );
+    expect(run.payload.actions.deletePod.names).toContain(`tenant-real/${failedPod.body.metadata.name}`);
+    expect(run.payload.actions.deleteJob.names).toContain(`tenant-real/${failedJob.body.metadata.name}`);
+    for (const [tenant, name] of [[tenants.realPod.id, failedPod.body.metadata.name], [tenants.realJob.id, failedJob.body.metadata.name]]) {
+      await eventually(`${name} to be gone`, async () => ((await call('GET', path, { query: { tenant, name } })).status === 404 ? true : undefined));
+    }
   });
 });
