@@ -118,6 +118,8 @@ onNode('copies on the real node', () => {
     expect(created.body.status.phase).toBe('Failed');
     expect(created.body.statusReason).toEqual({ phase: 'Failed', reason: 'Error', message: 'container copy exited with code 3', lastSeen: timestamp });
     expect(created.ms).toBeLessThan(15_000);
+    const read = await call('GET', path, { query: { tenant: tenants.realPod.id, name: created.body.metadata.name } });
+    expect(read.body.statusReason).toEqual(created.body.statusReason);
   });
 
   it("says the real record's image is not on the node (no registry), and the wait ends early", async () => {
@@ -130,6 +132,8 @@ onNode('copies on the real node', () => {
       message: expect.stringContaining('registry.mooplab.com:8443/gitbox/alpine-git:lastest'),
     });
     expect(created.ms).toBeLessThan(15_000);
+    const read = await call('GET', path, { query: { tenant: tenants.realMissingImage.id, name: created.body.metadata.name } });
+    expect(read.body.statusReason).toMatchObject({ phase: 'Pending', reason: expect.stringMatching(/^(ErrImagePull|ImagePullBackOff)$/) });
   });
 
   it("says a service-made NFS volume cannot be mounted (this kernel has no NFS), and the wait ends early", async () => {
@@ -152,6 +156,8 @@ onNode('copies on the real node', () => {
       lastSeen: timestamp,
     });
     expect(created.ms).toBeLessThan(15_000);
+    const read = await call('GET', path, { query: { tenant: tenants.realPod.id, name: created.body.metadata.name } });
+    expect(read.body.statusReason).toMatchObject({ reason: 'FailedMount', message: created.body.statusReason.message });
   });
 
   it('retires the failed Pods and Jobs once past their retention', async () => {
