@@ -1,20 +1,25 @@
 // Cleanup, on a schedule or an event: finished Jobs and Released volumes, or everything of a removed tenant.
 // Invoke directly with {"action": "scheduled" | "tenant-removed", "tenant"?, "dryRun"?}; answers the run's summary.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { runCleanup } from '../lib/cleanup/run.ts';
-import { parseCleanupEvent } from '../lib/cleanup/request.ts';
+import { readCleanupEvent, type DroppedEvent } from '../lib/cleanup/request.ts';
 import type { CleanupSummary } from '../lib/cleanup/report.ts';
 import { productionDeps, type Deps } from '../lib/deps.ts';
+import { metrics } from '../lib/metrics.ts';
 
 export function createHandler(deps: Deps = productionDeps) {
-  return middy<unknown, CleanupSummary>()
+  return middy<unknown, CleanupSummary | DroppedEvent>()
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
     .handler(async (event) => {
-      const request = parseCleanupEvent(event);
+      // A malformed event is answered, not thrown: an asynchronous invocation would only retry what cannot be mended.
+      const request = readCleanupEvent(event, deps.logger);
+      if ('dropped' in request) return request;
       const c = deps.config();
       const settings = { policy: c.CLEANUP_PV_POLICY, retentionSeconds: c.JOB_RETENTION_SECONDS, pageSize: c.CLEANUP_PAGE_SIZE, concurrency: c.CLEANUP_CONCURRENCY };
-      return runCleanup({ resources: await deps.resources(), tenants: deps.tenants(), logger: deps.logger, settings }, request);
+      return runCleanup({ resources: await deps.resources(), tenants: deps.tenants(), logger: deps.logger, metrics, settings }, request);
     });
 }
 

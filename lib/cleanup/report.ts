@@ -1,6 +1,7 @@
 // The result of a cleanup run: counts and names per action, and what failed, in the same form for a dry run.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 
 export type CleanupAction = 'deleteJob' | 'deletePod' | 'deleteClaim' | 'deleteVolume' | 'recycleVolume' | 'keepVolume';
 
@@ -40,6 +41,17 @@ export class CleanupReport {
     const actions: CleanupSummary['actions'] = {};
     for (const [action, names] of [...this.done].sort(([a], [b]) => a.localeCompare(b))) actions[action] = { count: names.size, names: [...names].sort() };
     return { ...this.head, actions, failures: [...this.failed].sort((a, b) => a.name.localeCompare(b.name)) };
+  }
+
+  /** The run's counts as metrics: CleanupActions per action (a dimension), and CleanupFailures. */
+  measure(metrics: Metrics): void {
+    const summary = this.summary();
+    for (const [action, { count }] of Object.entries(summary.actions)) {
+      const single = metrics.singleMetric();
+      single.addDimension('action', action);
+      single.addMetric('CleanupActions', MetricUnit.Count, count);
+    }
+    metrics.addMetric('CleanupFailures', MetricUnit.Count, summary.failures.length);
   }
 
   /** One log line per action and per failure, and one for the totals. */

@@ -1,4 +1,5 @@
 // What a cleanup run is asked to do: from the schedule, an EventBridge event, or a direct invocation.
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { BadRequestError } from '../errors.ts';
 import { TenantId } from '../schemas/fields.ts';
@@ -42,4 +43,22 @@ export function parseCleanupEvent(event: unknown): CleanupRequest {
     throw new BadRequestError(`Invalid cleanup event: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}.`, { code: 'INVALID_EVENT', details });
   }
   return parsed.data;
+}
+
+/** The answer to an event that can never be run: logged, and dropped rather than retried. */
+export interface DroppedEvent {
+  dropped: true;
+  code: string;
+  error: string;
+}
+
+/** parseCleanupEvent, with a malformed event logged as an error and answered as dropped instead of thrown. */
+export function readCleanupEvent(event: unknown, logger: Logger): CleanupRequest | DroppedEvent {
+  try {
+    return parseCleanupEvent(event);
+  } catch (err) {
+    if (!(err instanceof BadRequestError)) throw err;
+    logger.error('cleanup event dropped', { code: err.code, error: err.message, details: err.details });
+    return { dropped: true, code: err.code, error: err.message };
+  }
 }

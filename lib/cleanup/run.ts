@@ -1,6 +1,7 @@
 // A cleanup run: finished Pods and Jobs past retention and Released volumes on a schedule; everything of a removed tenant
 // on request. It touches only objects carrying the service's labels, pages through lists, and reports each action.
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { KubernetesObject, V1Job, V1PersistentVolume, V1Pod } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { ConflictError, NotFoundError } from '../errors.ts';
@@ -23,6 +24,8 @@ export interface CleanupContext {
   resources: Resources;
   tenants: TenantDirectory;
   logger: Logger;
+  /** Where the run's counts go (CleanupActions by action, CleanupFailures); none in tests that do not read them. */
+  metrics?: Metrics;
   settings: CleanupSettings;
   now?: () => number;
 }
@@ -136,5 +139,7 @@ async function tenantRemoved(ctx: CleanupContext, request: Extract<CleanupReques
 /** Runs one cleanup request and returns its summary, also written as log lines. */
 export async function runCleanup(ctx: CleanupContext, request: CleanupRequest): Promise<CleanupSummary> {
   const report = request.action === 'scheduled' ? await scheduled(ctx, request) : await tenantRemoved(ctx, request);
-  return report.log(ctx.logger);
+  const summary = report.log(ctx.logger);
+  if (ctx.metrics && !request.dryRun) report.measure(ctx.metrics);
+  return summary;
 }

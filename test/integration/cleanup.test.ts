@@ -2,10 +2,11 @@
 // objects of several tenants in the local cluster.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { tenantFolder, tenants } from '../fixtures/tenants.ts';
 import { call, invoke, removeTenant } from '../support/api.ts';
 import { admin, eventually, statusOfCall } from '../support/cluster.ts';
-import { byUserPrefix, sweep } from '../support/managed.ts';
+import { byUserPrefix, managedNames, sweep } from '../support/managed.ts';
 import { userPrefix } from '../support/names.ts';
 import { installRefusal, removeRefusal } from '../support/admission.ts';
 
@@ -142,11 +143,22 @@ describe('the cleanup function', () => {
     const [deletable, guarded] = [await releasedVolume(tenants.a.id, `${prefix}dave`), await releasedVolume(tenants.a.id, `${prefix}erin`)];
     await guardAgainstDeletion(guarded);
     try {
+      const logBefore = readFileSync(process.env.MOOP_TEST_OFFLINE_LOG!, 'utf8').length;
       const result = await invoke('cleanup', { action: 'scheduled', pvPolicy: 'delete' });
 
       expect(result.payload.actions.deleteVolume.names).toContain(deletable);
       expect(result.payload.actions.deleteVolume.names).not.toContain(guarded);
       expect(result.payload.failures).toEqual([{ action: 'deleteVolume', name: guarded, error: expect.stringMatching(/cleanup-test-guard/) }]);
+      // The run's counts as CloudWatch embedded metrics, which the template's cleanup alarm reads.
+      const emf = await eventually('the run\'s metrics in the log', async () => {
+        const lines = readFileSync(process.env.MOOP_TEST_OFFLINE_LOG!, 'utf8').slice(logBefore).split('\n').filter((l) => l.includes('"CleanupFailures"'));
+        return lines.length > 0 ? (JSON.parse(lines.at(-1)!) as Record<string, any>) : undefined;
+      });
+      expect(emf).toMatchObject({
+        _aws: { CloudWatchMetrics: [{ Namespace: 'MOOP/ResourceService', Dimensions: [['service']], Metrics: [{ Name: 'CleanupFailures', Unit: 'Count' }] }] },
+        service: 'moop-resource-service',
+        CleanupFailures: 1,
+      });
       await eventually(`${deletable} to be gone`, async () => ((await statusOfCall(core.readPersistentVolume({ name: deletable }))) === 404 ? true : undefined));
       expect(await phase(guarded)).toBe('Released');
       expect(await phase(unmanaged.pv)).toBe('Released');
@@ -196,15 +208,17 @@ describe('the cleanup function', () => {
     expect((await invoke('cleanup', { action: 'tenant-removed', tenant: leaving })).payload.actions).toEqual({});
   });
 
-  it('refuses an event it does not understand, changing nothing', async () => {
+  it('drops an event it does not understand, changing nothing and answering without an error, so that it is not retried', async () => {
+    const before = await managedNames();
+
     expect(await invoke('cleanup', { action: 'everything' })).toEqual({
-      error: 'Unhandled',
-      payload: expect.objectContaining({ errorMessage: expect.stringMatching(/^Invalid cleanup event: action: /) }),
+      payload: { dropped: true, code: 'INVALID_EVENT', error: expect.stringMatching(/^Invalid cleanup event: action: /) },
     });
     expect(await invoke('cleanup', { 'detail-type': 'Object Created', detail: {} })).toEqual({
-      error: 'Unhandled',
-      payload: expect.objectContaining({ errorMessage: 'Cleanup does not handle EventBridge events of type "Object Created".' }),
+      payload: { dropped: true, code: 'INVALID_EVENT', error: 'Cleanup does not handle EventBridge events of type "Object Created".' },
     });
+    expect(await managedNames()).toEqual(before);
+    await eventually('the drop to be logged', async () => (readFileSync(process.env.MOOP_TEST_OFFLINE_LOG!, 'utf8').includes('"message":"cleanup event dropped"') ? true : undefined));
   });
 });
 

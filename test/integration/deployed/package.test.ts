@@ -70,11 +70,12 @@ it('packages every function on its own, as an ESM bundle for nodejs24.x on arm64
   expect(readdirSync(out).filter((f) => f.endsWith('.zip'))).toHaveLength(functions.length);
 });
 
-it('lets the functions read only the service\'s secrets, besides writing their logs', () => {
+it('lets the functions read only the service\'s secrets and send only to its on-failure queue, besides writing their logs', () => {
   const [, role] = ofType('AWS::IAM::Role')[0]!;
   const statements = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
   const actions = statements.flatMap((s: any) => s.Action).sort();
-  expect(actions).toEqual(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:TagResource', 'secretsmanager:GetSecretValue']);
+  expect(actions).toEqual(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:TagResource', 'secretsmanager:GetSecretValue', 'sqs:SendMessage']);
+  expect(statements.find((s: any) => s.Action === 'sqs:SendMessage' || s.Action.includes?.('sqs:SendMessage')).Resource).toEqual({ 'Fn::GetAtt': ['CleanupFailuresQueue', 'Arn'] });
   const secrets = statements.find((s: any) => s.Action.includes('secretsmanager:GetSecretValue'));
   expect(JSON.stringify(secrets.Resource)).toContain(':secret:moop/resource-service/*');
   expect(statements.every((s: any) => s.Effect === 'Allow' && !JSON.stringify(s.Resource).includes('"*"'))).toBe(true);
@@ -118,3 +119,26 @@ it.each([
   expect(failed).toEqual({ code: 1, output: expect.stringContaining('Refusing to package a deployment with development settings:') });
   expect(failed.output).toContain(message);
 }, 60_000);
+
+it('retries a failed asynchronous cleanup twice within the hour, then keeps the event 14 days in a queue', () => {
+  expect(ofType('AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties)).toEqual([
+    {
+      FunctionName: { Ref: 'CleanupLambdaFunction' },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['CleanupFailuresQueue', 'Arn'] } } },
+    },
+  ]);
+  expect(template.Resources.CleanupFailuresQueue).toEqual({ Type: 'AWS::SQS::Queue', Properties: { MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true } });
+});
+
+it('alarms, to one topic, on the 5xx rate, on the on-failure queue and on cleanup failures', () => {
+  const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties]));
+  expect(Object.keys(alarms).sort()).toEqual(['ApiServerErrorsAlarm', 'CleanupFailuresAlarm', 'CleanupFailuresQueueAlarm']);
+  for (const alarm of Object.values(alarms)) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+  expect(alarms.ApiServerErrorsAlarm).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5xx', Statistic: 'Average', Threshold: 0.05 });
+  expect(alarms.CleanupFailuresQueueAlarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 });
+  // Reads the metric the cleanup function writes (CloudWatch embedded format), with the function's own errors.
+  expect(alarms.CleanupFailuresAlarm.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName ?? m.Expression)).toEqual(['Errors', 'CleanupFailures', 'FILL(errors, 0) + FILL(failures, 0)']);
+});
