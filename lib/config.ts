@@ -63,6 +63,8 @@ export const ToolSettingsSchema = z.object({
     .default('true')
     .describe('Whether the schedule runs cleanup (npm test and npm run bench turn it off and run cleanup themselves)'),
   SECRETS_PREFIX: z.string().min(1).default('moop/resource-service/').describe('Name prefix of the secrets the functions may read (IAM)'),
+  VPC_SUBNET_IDS: z.string().optional().describe('Subnets (comma-separated) every function runs in, with VPC_SECURITY_GROUP_IDS; unset: outside any VPC (tools/deploy-vpc.cjs)'),
+  VPC_SECURITY_GROUP_IDS: z.string().optional().describe("Security groups (comma-separated) of the functions' network interfaces, with VPC_SUBNET_IDS"),
   API_THROTTLE_BURST: z.coerce.number().int().min(1).default(200).describe('API Gateway burst limit, requests'),
   API_THROTTLE_RATE: z.coerce.number().int().min(1).default(100).describe('API Gateway steady rate limit, requests per second'),
 });

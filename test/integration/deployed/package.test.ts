@@ -142,3 +142,47 @@ it('alarms, to one topic, on the 5xx rate, on the on-failure queue and on cleanu
   // Reads the metric the cleanup function writes (CloudWatch embedded format), with the function's own errors.
   expect(alarms.CleanupFailuresAlarm.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName ?? m.Expression)).toEqual(['Errors', 'CleanupFailures', 'FILL(errors, 0) + FILL(failures, 0)']);
 });
+
+describe('a stage inside a VPC (VPC_SUBNET_IDS, VPC_SECURITY_GROUP_IDS)', () => {
+  const vpc = { VPC_SUBNET_IDS: 'subnet-0a1b2c3d4e5f60718, subnet-0a1b2c3d4e5f60719', VPC_SECURITY_GROUP_IDS: 'sg-0a1b2c3d4e5f60718' };
+  const vpcOut = join(out, 'vpc');
+  let vpcTemplate: typeof template;
+
+  beforeAll(async () => {
+    await run(process.execPath, [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'campus', '--package', vpcOut], { cwd: projectRoot, env: { ...packageEnv, ...vpc } });
+    vpcTemplate = JSON.parse(readFileSync(join(vpcOut, 'cloudformation-template-update-stack.json'), 'utf8'));
+  }, 180_000);
+
+  it('puts every function in the subnets, with the security group, and lets them make their network interfaces', () => {
+    const functions = Object.entries(vpcTemplate.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(12);
+    for (const [name, fn] of functions) {
+      expect([name, fn.Properties.VpcConfig]).toEqual([name, { SubnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0a1b2c3d4e5f60719'], SecurityGroupIds: ['sg-0a1b2c3d4e5f60718'] }]);
+    }
+    const [, role] = Object.entries(vpcTemplate.Resources).find(([, r]) => r.Type === 'AWS::IAM::Role')!;
+    expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain('service-role/AWSLambdaVPCAccessExecutionRole');
+  });
+
+  it('passes cfn-lint', async () => {
+    const lint = await run(join(projectRoot, '.local/venv/bin/cfn-lint'), ['--ignore-checks', 'W3005', '--', join(vpcOut, 'cloudformation-template-update-stack.json')]).then(
+      () => ({ code: 0, output: '' }),
+      (err: { code: number; stdout: string }) => ({ code: err.code, output: err.stdout }),
+    );
+    expect(lint).toEqual({ code: 0, output: '' });
+  });
+
+  it('leaves the functions of a stage without those settings outside any VPC', () => {
+    for (const [, fn] of ofType('AWS::Lambda::Function')) expect(fn.Properties.VpcConfig).toBeUndefined();
+  });
+
+  it('refuses subnets without a security group, naming the problem', async () => {
+    const failed = await run(process.execPath, [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'campus', '--package', join(out, 'vpc-refused')], {
+      cwd: projectRoot,
+      env: { ...packageEnv, VPC_SUBNET_IDS: vpc.VPC_SUBNET_IDS },
+    }).then(
+      () => '',
+      (err: { stdout: string; stderr: string }) => `${err.stdout}${err.stderr}`,
+    );
+    expect(failed).toContain('VPC_SECURITY_GROUP_IDS is empty while VPC_SUBNET_IDS is set: give both, or neither');
+  }, 60_000);
+});
