@@ -18,7 +18,13 @@ export function createHandler(deps: Deps = productionDeps) {
       const request = readCleanupEvent(event, deps.logger);
       if ('dropped' in request) return request;
       const c = deps.config();
-      const settings = { policy: c.CLEANUP_PV_POLICY, retentionSeconds: c.JOB_RETENTION_SECONDS, pageSize: c.CLEANUP_PAGE_SIZE, concurrency: c.CLEANUP_CONCURRENCY };
+      const settings = {
+        policy: c.CLEANUP_PV_POLICY,
+        retentionSeconds: c.JOB_RETENTION_SECONDS,
+        pageSize: c.CLEANUP_PAGE_SIZE,
+        concurrency: c.CLEANUP_CONCURRENCY,
+        orphans: c.CLEANUP_ORPHANS,
+      };
       return runCleanup({ resources: await deps.resources(), tenants: deps.tenants(), logger: deps.logger, metrics, settings }, request);
     });
 }

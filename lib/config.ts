@@ -39,6 +39,10 @@ export const ConfigFields = z.object({
     .enum(['recycle', 'delete', 'keep'], { error: 'CLEANUP_PV_POLICY must be recycle, delete or keep' })
     .default('recycle')
     .describe("What cleanup does with the service's Released volumes: recycle (rebind for the same user), delete, keep"),
+  CLEANUP_ORPHANS: z
+    .enum(['report', 'delete'], { error: 'CLEANUP_ORPHANS must be report or delete' })
+    .default('report')
+    .describe("What scheduled cleanup does with the service's objects of tenants the tenant service no longer knows: report them, or delete them"),
   CLEANUP_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(500).describe('Objects cleanup lists per API call'),
   CLEANUP_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16).describe('Changes cleanup makes at once'),
 });

@@ -3,13 +3,16 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 
-export type CleanupAction = 'deleteJob' | 'deletePod' | 'deleteClaim' | 'deleteVolume' | 'recycleVolume' | 'keepVolume';
+/** reportOrphan: an object of a tenant the tenant service no longer knows, left in place (CLEANUP_ORPHANS=report). */
+export type CleanupAction = 'deleteJob' | 'deletePod' | 'deleteClaim' | 'deleteVolume' | 'recycleVolume' | 'keepVolume' | 'reportOrphan';
 
 export interface CleanupSummary {
   mode: 'scheduled' | 'tenant-removed';
   dryRun: boolean;
   tenant?: string;
   actions: Partial<Record<CleanupAction, { count: number; names: string[] }>>;
+  /** Scheduled runs: tenants the tenant service no longer knows whose objects remain (or were removed), sorted. */
+  orphanTenants?: string[];
   failures: { action: CleanupAction; name: string; error: string }[];
 }
 
@@ -21,6 +24,7 @@ export class CleanupReport {
   private readonly done = new Map<CleanupAction, Set<string>>();
   private readonly failed: CleanupSummary['failures'] = [];
   private readonly head: Pick<CleanupSummary, 'mode' | 'dryRun' | 'tenant'>;
+  private readonly orphans = new Set<string>();
 
   constructor(head: Pick<CleanupSummary, 'mode' | 'dryRun' | 'tenant'>) {
     this.head = head;
@@ -33,6 +37,11 @@ export class CleanupReport {
     this.done.set(action, names);
   }
 
+  /** Records a tenant the tenant service no longer knows, whose objects were found. */
+  orphanTenant(tenant: string): void {
+    this.orphans.add(tenant);
+  }
+
   fail(action: CleanupAction, obj: KubernetesObject, err: unknown): void {
     this.failed.push({ action, name: objectKey(obj), error: err instanceof Error ? err.message : String(err) });
   }
@@ -40,7 +49,8 @@ export class CleanupReport {
   summary(): CleanupSummary {
     const actions: CleanupSummary['actions'] = {};
     for (const [action, names] of [...this.done].sort(([a], [b]) => a.localeCompare(b))) actions[action] = { count: names.size, names: [...names].sort() };
-    return { ...this.head, actions, failures: [...this.failed].sort((a, b) => a.name.localeCompare(b.name)) };
+    const orphanTenants = this.head.mode === 'scheduled' ? { orphanTenants: [...this.orphans].sort() } : {};
+    return { ...this.head, actions, ...orphanTenants, failures: [...this.failed].sort((a, b) => a.name.localeCompare(b.name)) };
   }
 
   /** The run's counts as metrics: CleanupActions per action (a dimension), and CleanupFailures. */

@@ -18,6 +18,8 @@ export interface CleanupSettings {
   pageSize: number;
   /** Changes made at once within a page. */
   concurrency: number;
+  /** What a scheduled run does with objects of tenants the tenant service no longer knows (CLEANUP_ORPHANS). */
+  orphans: 'report' | 'delete';
 }
 
 export interface CleanupContext {
@@ -104,7 +106,32 @@ async function scheduled(ctx: CleanupContext, request: Extract<CleanupRequest, {
       ctx.resources.mergePatch(ref(volumeKind, pv), { metadata: { resourceVersion: pv.metadata?.resourceVersion }, spec: { claimRef: { uid: null, resourceVersion: null } } }),
     );
   });
+  await orphans(ctx, run);
   return run.report;
+}
+
+/**
+ * Objects of tenants the tenant service no longer knows (a removal whose event was lost): reported, and deleted only
+ * under CLEANUP_ORPHANS=delete. A tenant counts as gone only on the service's own "no such tenant", asked afresh; a
+ * tenant service that fails or cannot be reached makes no one an orphan.
+ */
+async function orphans(ctx: CleanupContext, run: Run): Promise<void> {
+  const known = new Map<string, Promise<boolean>>();
+  const isGone = (tenant: string): Promise<boolean> => {
+    if (!known.has(tenant)) {
+      known.set(tenant, ctx.tenants.get(tenant, { fresh: true }).then(() => false, (err: unknown) => err instanceof NotFoundError));
+    }
+    return known.get(tenant)!;
+  };
+  for (const [kind, action] of [[jobKind, 'deleteJob'], [podKind, 'deletePod'], [claimKind, 'deleteClaim'], [volumeKind, 'deleteVolume']] as const) {
+    await run.each(kind, managedSelector, async (o) => {
+      const tenant = markedTenant(o);
+      if (tenant === undefined || (kind === podKind && !isBarePod(o)) || !(await isGone(tenant))) return;
+      run.report.orphanTenant(tenant);
+      if (ctx.settings.orphans === 'delete') await run.act(action, o, () => run.delete(kind, o));
+      else await run.act('reportOrphan', o);
+    });
+  }
 }
 
 async function tenantRemoved(ctx: CleanupContext, request: Extract<CleanupRequest, { action: 'tenant-removed' }>): Promise<CleanupReport> {

@@ -93,6 +93,8 @@ describe('the cleanup function', () => {
         deletePod: { count: expect.any(Number), names: expect.arrayContaining([finishedPod]) },
         recycleVolume: { count: expect.any(Number), names: expect.arrayContaining(volumes) },
       },
+      // Earlier files' removed tenants may have left objects: orphans, reported (CLEANUP_ORPHANS=report).
+      orphanTenants: expect.any(Array),
       failures: [],
     });
     expect(dry.payload.actions.recycleVolume.names).not.toContain(unmanaged.pv);
@@ -110,7 +112,7 @@ describe('the cleanup function', () => {
 
     expect(real.payload).toEqual({ ...dry.payload, dryRun: false });
     // At once, before the controllers have caught up, a rerun already finds nothing to do.
-    expect((await invoke('cleanup', event)).payload).toEqual({ mode: 'scheduled', dryRun: false, actions: {}, failures: [] });
+    expect((await invoke('cleanup', event)).payload).toEqual({ mode: 'scheduled', dryRun: false, actions: {}, orphanTenants: [], failures: [] });
     for (const v of volumes) await eventually(`${v} to be Available again`, async () => ((await phase(v)) === 'Available' ? true : undefined));
     await eventually(`${finishedJob} and its pods to be gone`, async () => {
       const pods = await core.listNamespacedPod({ namespace: jobNamespace, labelSelector: `job-name=${jobName}` });
@@ -121,7 +123,7 @@ describe('the cleanup function', () => {
     expect(await statusOfCall(batch.readNamespacedJob({ name: unmanaged.job, namespace: 'tenant-a' }))).toBe('ok');
     expect(await statusOfCall(core.readNamespacedPod({ name: unmanaged.pod, namespace: 'tenant-a' }))).toBe('ok');
 
-    expect((await invoke('cleanup', event)).payload).toEqual({ mode: 'scheduled', dryRun: false, actions: {}, failures: [] });
+    expect((await invoke('cleanup', event)).payload).toEqual({ mode: 'scheduled', dryRun: false, actions: {}, orphanTenants: [], failures: [] });
   });
 
   it('under recycle, lets the same user\'s new claim bind the volume again, data path kept', async () => {

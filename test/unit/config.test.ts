@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       CLEANUP_PAGE_SIZE: 500,
       CLEANUP_CONCURRENCY: 16,
       NFS_TENANT_SCOPE: true,
+      CLEANUP_ORPHANS: 'report',
     });
   });
 

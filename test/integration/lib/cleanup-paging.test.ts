@@ -31,7 +31,7 @@ it('reads volumes a page at a time and still reports every one of them', async (
   const noTenants = { get: () => Promise.reject(new Error('not asked when forced')) };
 
   const summary = await runCleanup(
-    { resources, tenants: noTenants, logger: new Logger({ logLevel: 'SILENT' }), settings: { policy: 'keep', retentionSeconds: 60, pageSize: 2, concurrency: 2 } },
+    { resources, tenants: noTenants, logger: new Logger({ logLevel: 'SILENT' }), settings: { policy: 'keep', retentionSeconds: 60, pageSize: 2, concurrency: 2, orphans: 'report' } },
     { action: 'tenant-removed', tenant: tenants.b.id, dryRun: true, force: true },
   );
 
@@ -60,7 +60,7 @@ it('starts a list again when the API server expires its continue token (410), an
   const noTenants = { get: () => Promise.reject(new Error('not asked when forced')) };
 
   const summary = await runCleanup(
-    { resources, tenants: noTenants, logger: new Logger({ logLevel: 'SILENT' }), settings: { policy: 'keep', retentionSeconds: 60, pageSize: 2, concurrency: 2 } },
+    { resources, tenants: noTenants, logger: new Logger({ logLevel: 'SILENT' }), settings: { policy: 'keep', retentionSeconds: 60, pageSize: 2, concurrency: 2, orphans: 'report' } },
     { action: 'tenant-removed', tenant: tenants.b.id, dryRun: true, force: true },
   );
 

@@ -21,6 +21,7 @@ describe('CleanupReport', () => {
       mode: 'scheduled',
       dryRun: true,
       actions: { deleteJob: { count: 2, names: ['t/a', 't/b'] }, recycleVolume: { count: 1, names: ['v'] } },
+      orphanTenants: [],
       failures: [],
     });
     expect(b.summary()).toEqual(a.summary());
