@@ -11,7 +11,7 @@ import { logger } from './log.ts';
 import { secretsManager, type SecretReader } from './secrets.ts';
 import { cachedTenants, type TenantDirectory } from './tenants/directory.ts';
 import { fileTenantSource } from './tenants/file-source.ts';
-import { httpTenantSource } from './tenants/http-source.ts';
+import { httpTenantSource, sendsKeyInClear } from './tenants/http-source.ts';
 
 /** Everything a handler depends on; tests hand in their own. */
 export interface Deps {
@@ -70,6 +70,11 @@ export function depsFrom(config: () => Config, secretReader?: () => SecretReader
 
   const tenants = once(() => {
     const c = config();
+    if (c.TENANT_SERVICE_URL && sendsKeyInClear(c.TENANT_SERVICE_URL)) {
+      logger.warn('TENANT_SERVICE_URL is plain http to a host outside a private network: the moopkey travels with each lookup in clear; use https, or reach it inside the VPC', {
+        host: new URL(c.TENANT_SERVICE_URL).host,
+      });
+    }
     const source = c.TENANT_SERVICE_URL
       ? httpTenantSource({ url: c.TENANT_SERVICE_URL, moopkey, timeoutMs: c.TENANT_TIMEOUT_MS })
       : fileTenantSource(resolve(c.TENANTS_FILE));

@@ -98,6 +98,13 @@ export class KubeClient {
       });
     }
     const failure = kubeFailure(answer.status, data, `${req.method} ${req.path}`);
+    const expiredAt = answer.status === 401 ? tokenExpiry(token) : undefined;
+    if (expiredAt && expiredAt.getTime() <= Date.now()) {
+      throw new UpstreamError(
+        `The service's Kubernetes token expired at ${expiredAt.toISOString()}: make a new one and put it in the kubeconfig (or its secret); README, Deploying, step 1.`,
+        { code: 'KUBERNETES_TOKEN_EXPIRED', cause: failure },
+      );
+    }
     // A starting API server serves requests before its authorizer has synced, refusing them with 403 (or 500):
     // while /readyz says it is not ready, that is "not available yet", not a real refusal.
     if ((answer.status === 403 || answer.status === 500) && req.path !== '/readyz' && !(await this.ready())) {
@@ -150,5 +157,17 @@ function parseJson(text: string): unknown {
     return JSON.parse(text);
   } catch {
     return text;
+  }
+}
+
+/** When a bearer token that is a JWT (a service-account token) expires, from its exp claim; undefined for other tokens. */
+export function tokenExpiry(token: string | undefined): Date | undefined {
+  const payload = token?.split('.')[1];
+  if (!payload || token!.split('.').length !== 3) return undefined;
+  try {
+    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? new Date(exp * 1000) : undefined;
+  } catch {
+    return undefined;
   }
 }

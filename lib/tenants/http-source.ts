@@ -69,6 +69,24 @@ export function httpTenantSource({ url, moopkey, timeoutMs }: HttpTenantSourceOp
   };
 }
 
+/**
+ * True when url is plain http to a host that is not on a private network: the moopkey would cross the internet in
+ * clear. Private: loopback, RFC 1918 and link-local addresses, and names that only resolve inside a network
+ * (localhost, *.local, *.internal, *.svc, *.cluster.local, single-label names).
+ */
+export function sendsKeyInClear(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  if (protocol !== 'http:') return false;
+  const host = hostname.replace(/^\[|\]$/g, '');
+  const ipv4 = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(host);
+  if (ipv4) {
+    const [a, b] = [Number(ipv4[1]), Number(ipv4[2])];
+    return !(a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254));
+  }
+  if (host.includes(':')) return !(host === '::1' || /^f[cd]/i.test(host) || /^fe80/i.test(host));
+  return !(!host.includes('.') || /(^localhost|\.local|\.internal|\.svc|\.cluster\.local|\.lan)$/i.test(host));
+}
+
 /** What a failing service said, shortened, for the message (its bodies are short texts such as "TENANT-SERVICE 未知错误"). */
 function said(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();

@@ -1,7 +1,7 @@
 // The Kubernetes client's TLS and credentials against the real local API server, and its answer to a peer that speaks
 // HTTPS but not JSON: each failure is the error the contract names, never "cannot be reached" or a 500.
 import { load } from 'js-yaml';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,11 @@ import { loadKubeconfig } from '../../../lib/kube/kubeconfig.ts';
 import { createPki } from '../../../tools/cluster/pki.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'moop-client-'));
-const other = createPki(mkdtempSync(join(tmpdir(), 'moop-other-ca-'))); // a CA the API server's certificate is not from
+const otherDir = mkdtempSync(join(tmpdir(), 'moop-other-ca-'));
+const other = createPki(otherDir); // a CA the API server's certificate is not from
+afterAll(() => {
+  for (const d of [dir, otherDir]) rmSync(d, { recursive: true, force: true });
+});
 const service = JSON.parse(JSON.stringify(load(readFileSync(process.env.MOOP_TEST_SERVICE_KUBECONFIG!, 'utf8')))) as any;
 const token: string = service.users[0].user.token;
 
@@ -67,13 +71,25 @@ describe('credentials', () => {
     writeFileSync(tokenFile, token);
     expect(await listVolumes(kube)).toBe('ok');
   });
+
+  it('says the token has expired, and when, with its own code, where the refused token is a JWT past its exp', async () => {
+    const expiredAt = Math.floor(Date.parse('2026-01-31T12:00:00Z') / 1000);
+    const part = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const expired = `${part({ alg: 'RS256', kid: 'gone' })}.${part({ sub: 'system:serviceaccount:moop-system:moop-resource-service', exp: expiredAt })}.${Buffer.from('sig').toString('base64url')}`;
+
+    expect(await listVolumes(client({}, { token: expired }))).toMatchObject({
+      code: 'KUBERNETES_TOKEN_EXPIRED',
+      message: "The service's Kubernetes token expired at 2026-01-31T12:00:00.000Z: make a new one and put it in the kubeconfig (or its secret); README, Deploying, step 1.",
+    });
+  });
 });
 
 describe('an HTTPS peer that does not answer JSON', () => {
   let peer: Server;
   let url: string;
   beforeAll(async () => {
-    const pki = createPki(mkdtempSync(join(tmpdir(), 'moop-peer-')));
+    mkdirSync(join(dir, 'peer'));
+    const pki = createPki(join(dir, 'peer'));
     peer = createServer({ cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey) }, (req, res) => {
       if (req.url?.startsWith('/empty')) return void res.writeHead(200).end();
       res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Welcome to nginx!</body></html>');

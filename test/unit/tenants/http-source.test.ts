@@ -1,7 +1,7 @@
 // The tenant lookup against a stand-in that answers as the real MOOP tenant service does, directly and through a gateway.
 import { createServer } from 'node:net';
 import { NotFoundError, UnavailableError, UpstreamError, UpstreamTimeoutError } from '../../../lib/errors.ts';
-import { httpTenantSource } from '../../../lib/tenants/http-source.ts';
+import { httpTenantSource, sendsKeyInClear } from '../../../lib/tenants/http-source.ts';
 import { TenantSchema } from '../../../lib/tenants/tenant.ts';
 import { faultyTenantIds, realRecord, tenants, unknownTenantId } from '../../fixtures/tenants.ts';
 import { startFakeTenantService, type FakeTenantService } from '../../support/tenant-service.ts';
@@ -99,5 +99,23 @@ describe('httpTenantSource', () => {
     const before = direct.requests(tenants.b.id);
     await source(direct)(tenants.b.id);
     expect(direct.requests(tenants.b.id)).toBe(before + 1);
+  });
+});
+
+describe('a tenant service URL that would send the moopkey in clear', () => {
+  it.each([
+    ['http://tenant-service:7778/tenants', false],
+    ['http://10.0.0.31:31778/tenants', false],
+    ['http://172.20.1.5:32280/services/v1/tenant/tenants', false],
+    ['http://192.168.1.10:31778/tenants', false],
+    ['http://127.0.0.1:5000/tenants', false],
+    ['http://tenants.moop.svc.cluster.local/tenants', false],
+    ['http://gateway.campus.internal:32280/tenants', false],
+    ['https://moop.example.edu/services/v1/tenant/tenants', false],
+    ['http://moop.example.edu:32280/services/v1/tenant/tenants', true],
+    ['http://203.0.113.7:31778/tenants', true],
+    ['http://172.32.0.1/tenants', true],
+  ])('%s: %s', (url, inClear) => {
+    expect(sendsKeyInClear(url)).toBe(inClear);
   });
 });
