@@ -8,6 +8,7 @@ import { KubeClient } from './kube/client.ts';
 import { loadKubeconfig } from './kube/kubeconfig.ts';
 import { Resources } from './kube/resources.ts';
 import { logger } from './log.ts';
+import { metrics, MetricUnit } from './metrics.ts';
 import { secretsManager, type SecretReader } from './secrets.ts';
 import { cachedTenants, type TenantDirectory } from './tenants/directory.ts';
 import { fileTenantSource } from './tenants/file-source.ts';
@@ -62,7 +63,7 @@ export function depsFrom(config: () => Config, secretReader?: () => SecretReader
     const source = c.KUBECONFIG_SECRET_ID ? await secrets().get(c.KUBECONFIG_SECRET_ID) : (c.KUBECONFIG ?? '');
     if (current?.source === source) return current;
     const access = loadKubeconfig(c.KUBECONFIG_SECRET_ID ? { yaml: source } : c.KUBECONFIG ? { file: c.KUBECONFIG } : { inCluster: true });
-    const client = new KubeClient(access, { timeoutMs: c.KUBE_TIMEOUT_MS });
+    const client = new KubeClient(access, { timeoutMs: c.KUBE_TIMEOUT_MS, observe: (ms) => metrics.addMetric('KubernetesApiLatency', MetricUnit.Milliseconds, ms) });
     void current?.client.close();
     current = { source, client, resources: new Resources(client) };
     return current;
@@ -76,7 +77,7 @@ export function depsFrom(config: () => Config, secretReader?: () => SecretReader
       });
     }
     const source = c.TENANT_SERVICE_URL
-      ? httpTenantSource({ url: c.TENANT_SERVICE_URL, moopkey, timeoutMs: c.TENANT_TIMEOUT_MS })
+      ? httpTenantSource({ url: c.TENANT_SERVICE_URL, moopkey, timeoutMs: c.TENANT_TIMEOUT_MS, observe: (ms) => metrics.addMetric('TenantServiceLatency', MetricUnit.Milliseconds, ms) })
       : fileTenantSource(resolve(c.TENANTS_FILE));
     return cachedTenants(source, c.TENANT_CACHE_TTL_MS);
   });

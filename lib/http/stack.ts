@@ -1,10 +1,12 @@
 // The middleware every route shares, in order: request logging, error answers, moopkey, JSON body, validation.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import { UpstreamTimeoutError } from '../errors.ts';
+import { metrics, MetricUnit } from '../metrics.ts';
 import { authenticate } from './auth.ts';
 import { errorResponse } from './error-response.ts';
 import type { Result } from './response.ts';
@@ -33,12 +35,17 @@ const statusOf = (response: Result | null | undefined): number | undefined =>
 
 function requestLog(deps: Deps): MiddlewareObj<RouteEvent<unknown>, Result> {
   let started = 0;
+  let route: string | undefined;
   const finish = (statusCode: number | undefined): void => {
     deps.logger.info('request finished', { statusCode, durationMs: Date.now() - started });
+    // Requests by route and status class; the upstream latencies the request recorded get the same dimensions.
+    metrics.addDimensions({ route: route ?? 'unknown', statusClass: statusCode ? `${Math.floor(statusCode / 100)}xx` : 'none' });
+    metrics.addMetric('Requests', MetricUnit.Count, 1);
   };
   return {
     before: ({ event }) => {
       started = Date.now();
+      route = event.routeKey;
       deps.logger.appendKeys({ requestId: event.requestContext?.requestId, route: event.routeKey });
     },
     after: ({ response }) => finish(statusOf(response)),
@@ -50,6 +57,8 @@ function requestLog(deps: Deps): MiddlewareObj<RouteEvent<unknown>, Result> {
 export function httpStack<S extends z.ZodType>(deps: Deps, input?: RouteInput<S>): MiddlewareObj<RouteEvent<z.output<S>>, Result>[] {
   const stack: MiddlewareObj<RouteEvent<z.output<S>>, Result>[] = [
     injectLambdaContext(deps.logger, { resetKeys: true }) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
+    // Publishes, in CloudWatch's embedded format, the request's count and the upstream latencies its calls recorded.
+    logMetrics(metrics) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
     requestLog(deps) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
     errorResponse(deps.logger) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
     authenticate(

@@ -15,14 +15,17 @@ export interface HttpTenantSourceOptions {
   /** The key to send; asked per lookup, since a rotated key must be picked up. */
   moopkey: () => Promise<string>;
   timeoutMs: number;
+  /** Told how long each lookup that got an answer took, in ms (the functions' upstream-latency metric). */
+  observe?: (ms: number) => void;
 }
 
 /** A TenantSource backed by the MOOP tenant service. */
-export function httpTenantSource({ url, moopkey, timeoutMs }: HttpTenantSourceOptions): TenantSource {
+export function httpTenantSource({ url, moopkey, timeoutMs, observe = () => undefined }: HttpTenantSourceOptions): TenantSource {
   const base = url.replace(/\/+$/, '');
   return async (id) => {
     const key = await moopkey();
     const signal = AbortSignal.timeout(timeoutMs);
+    const started = performance.now();
     let status: number;
     let text: string;
     const lookup = async (): Promise<Response> => fetch(`${base}/${encodeURIComponent(id)}`, { headers: { moopkey: key, accept: 'application/json' }, signal });
@@ -35,6 +38,7 @@ export function httpTenantSource({ url, moopkey, timeoutMs }: HttpTenantSourceOp
       });
       status = response.status;
       text = await response.text();
+      observe(performance.now() - started);
     } catch (err) {
       if ((err as Error).name === 'TimeoutError' || signal.aborted) {
         throw new UpstreamTimeoutError(`The tenant service did not answer within ${timeoutMs} ms.`, { code: 'TENANT_SERVICE_TIMEOUT', cause: err });
