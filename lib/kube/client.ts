@@ -4,6 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { UnavailableError, UpstreamError } from '../errors.ts';
+import { eksTokens, type EksTokenOptions } from './eks-token.ts';
 import { cut, kubeFailure, kubeNetworkFailure } from './failures.ts';
 import type { ClusterAccess } from './kubeconfig.ts';
 
@@ -29,6 +30,8 @@ export interface KubeClientOptions {
   timeoutMs: number;
   /** Told how long each call that got an answer took, in ms (the functions' upstream-latency metric). */
   observe?: (ms: number) => void;
+  /** How EKS tokens are minted, when the access names an EKS cluster (tests: credentials and STS endpoint). */
+  eks?: EksTokenOptions;
 }
 
 /** Makes requests to one API server with one set of credentials. */
@@ -39,12 +42,14 @@ export class KubeClient {
   private readonly timeoutMs: number;
   private readonly observe: (ms: number) => void;
   private fileToken: { value: string; changedAt: number } | undefined;
+  private readonly eksTokens: ReturnType<typeof eksTokens> | undefined;
 
   constructor(access: ClusterAccess, options: KubeClientOptions) {
     this.access = access;
     this.server = access.server;
     this.timeoutMs = options.timeoutMs;
     this.observe = options.observe ?? (() => undefined);
+    this.eksTokens = access.eks ? eksTokens(access.eks, options.eks) : undefined;
     this.agent = new Agent({
       keepAlive: true,
       // Idle sockets are closed well before the API server's 90 s idle limit, or a load balancer's, would drop them.
@@ -57,7 +62,8 @@ export class KubeClient {
     });
   }
 
-  private bearer(): string | undefined {
+  private async bearer(): Promise<string | undefined> {
+    if (this.eksTokens) return this.eksTokens.get();
     if (this.access.token) return this.access.token;
     if (!this.access.tokenFile) return undefined;
     // Re-read as soon as the file changes (a projected token is replaced, not edited): a stat per request is cheap.
@@ -73,7 +79,7 @@ export class KubeClient {
     const url = new URL(this.server + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json' };
-    const token = this.bearer();
+    const token = await this.bearer();
     if (token) headers.authorization = `Bearer ${token}`;
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     if (body !== undefined) {
@@ -104,6 +110,14 @@ export class KubeClient {
       });
     }
     const failure = kubeFailure(answer.status, data, `${req.method} ${req.path}`);
+    if (answer.status === 401 && token && this.eksTokens) {
+      // A refused EKS token is not reused: the next request mints a new one (after a clock skew, a role just mapped).
+      this.eksTokens.refused(token);
+      throw new UpstreamError(
+        `The EKS cluster ${this.access.eks!.cluster} did not accept the token minted from the function's IAM role: give the role an access entry in the group moop:resource-service (README, EKS).`,
+        { code: 'KUBERNETES_CREDENTIALS_REJECTED', cause: failure },
+      );
+    }
     const expiredAt = answer.status === 401 ? tokenExpiry(token) : undefined;
     if (expiredAt && expiredAt.getTime() <= Date.now()) {
       throw new UpstreamError(

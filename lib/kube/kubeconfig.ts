@@ -3,9 +3,10 @@
 // the service's kubeconfig is a service-account token or a client certificate, which this reads in full.
 import { load } from 'js-yaml';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../config.ts';
+import type { EksCluster } from './eks-token.ts';
 
 /** Where the cluster's credentials come from: a file, a kubeconfig document (e.g. from a secret), or the pod's service account. */
 export type KubeconfigSource = { file: string; yaml?: never } | { yaml: string; file?: never } | { inCluster: true; file?: never; yaml?: never };
@@ -21,6 +22,8 @@ export interface ClusterAccess {
   /** A bearer token, or the file that holds one (re-read, since projected tokens rotate). */
   token?: string;
   tokenFile?: string;
+  /** An EKS cluster whose tokens the service mints from its IAM role (see eks-token.ts). */
+  eks?: EksCluster;
 }
 
 const KubeconfigSchema = z.looseObject({
@@ -42,7 +45,7 @@ const KubeconfigSchema = z.looseObject({
       'client-certificate-data': z.string().optional(),
       'client-key': z.string().optional(),
       'client-key-data': z.string().optional(),
-      exec: z.unknown().optional(),
+      exec: z.looseObject({ command: z.string(), args: z.array(z.string()).nullish() }).optional(),
       'auth-provider': z.unknown().optional(),
     }) }))
     .default([]),
@@ -78,9 +81,10 @@ export function loadKubeconfig(source: KubeconfigSource): ClusterAccess {
   const user = parsed.users.find((u) => u.name === context.user)?.user;
   if (!cluster) throw new ConfigError(`The kubeconfig has no cluster "${context.cluster}"`);
   if (!user) throw new ConfigError(`The kubeconfig has no user "${context.user}"`);
-  if (user.exec || user['auth-provider']) {
-    throw new ConfigError(`The kubeconfig's user "${context.user}" logs in through an exec or auth-provider plugin, which the service does not run: give it a service-account token or a client certificate`);
+  if (user['auth-provider']) {
+    throw new ConfigError(`The kubeconfig's user "${context.user}" logs in through an auth-provider plugin, which the service does not run: give it a service-account token or a client certificate`);
   }
+  const eks = user.exec ? eksLogin(user.exec, context.user) : undefined;
   const file = (path: string | undefined): string | undefined => (path === undefined || isAbsolute(path) || !baseDir ? path : join(baseDir, path));
   const material = (data: string | undefined, path: string | undefined, what: string): Buffer | undefined =>
     data !== undefined ? Buffer.from(data, 'base64') : path !== undefined ? Buffer.from(read(file(path)!, what)) : undefined;
@@ -93,11 +97,46 @@ export function loadKubeconfig(source: KubeconfigSource): ClusterAccess {
     key: material(user['client-key-data'], user['client-key'], 'client-key'),
     token: user.token,
     tokenFile: file(user.tokenFile),
+    eks,
   };
-  if (!access.token && !access.tokenFile && !(access.cert && access.key)) {
+  if (!eks && !access.token && !access.tokenFile && !(access.cert && access.key)) {
     throw new ConfigError(`The kubeconfig's user "${context.user}" has neither a token nor a client certificate and key`);
   }
   return access;
+}
+
+/**
+ * The EKS cluster an exec login names, when it is `aws eks get-token` (as `aws eks update-kubeconfig` writes it) or
+ * `aws-iam-authenticator token`: the service mints the same token itself. Any other plugin is refused.
+ */
+function eksLogin(exec: { command: string; args?: string[] | null }, userName: string): EksCluster {
+  const args = exec.args ?? [];
+  const command = basename(exec.command);
+  const option = (...names: string[]): string | undefined => {
+    for (const [i, arg] of args.entries()) {
+      for (const name of names) {
+        if (arg === name) return args[i + 1];
+        if (arg.startsWith(`${name}=`)) return arg.slice(name.length + 1);
+      }
+    }
+    return undefined;
+  };
+  const awsCli = command === 'aws' && args.includes('eks') && args.includes('get-token');
+  const authenticator = command === 'aws-iam-authenticator' && args.includes('token');
+  if (!awsCli && !authenticator) {
+    throw new ConfigError(
+      `The kubeconfig's user "${userName}" logs in through the exec plugin "${command}", which the service does not run: give it a service-account token or a client certificate, or on EKS use \`aws eks get-token\` (README, EKS)`,
+    );
+  }
+  const role = awsCli ? option('--role-arn') : option('--role', '-r');
+  if (role !== undefined) {
+    throw new ConfigError(
+      `The kubeconfig's user "${userName}" assumes the role ${role} to log in; the service logs in as its own function role: map that role to the group moop:resource-service instead (README, EKS) and drop the role option`,
+    );
+  }
+  const cluster = awsCli ? option('--cluster-name', '--cluster-id') : option('--cluster-id', '-i');
+  if (!cluster) throw new ConfigError(`The kubeconfig's user "${userName}" runs ${command} without naming the EKS cluster`);
+  return { cluster, region: option('--region') };
 }
 
 function inCluster(): ClusterAccess {

@@ -2,7 +2,7 @@
 // kube-controller-manager, kube-scheduler and kwok with fake nodes, all on free loopback ports; and one real node
 // (kubelet, containerd, runc) on which copy pods that ask for it really run.
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBinaries } from './binaries.ts';
@@ -23,6 +23,8 @@ export interface ClusterOptions {
   nodes?: number;
   /** Whether to add the real node; default: unless MOOP_REAL_NODE=off. */
   realNode?: boolean;
+  /** A token webhook (TokenReview v1) the API server asks about bearer tokens it does not know itself, e.g. EKS's. */
+  tokenWebhookUrl?: string;
   log?: Log;
 }
 
@@ -98,7 +100,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
     await etcd.waitUntil('health', async () => (await probe(`http://127.0.0.1:${etcdPort}/health`)) === 200);
 
     const apiserver = new ManagedProcess('kube-apiserver', logDir);
-    const apiArgs = apiserverArgs(dir, pki, etcdPort!, apiPort!);
+    const apiArgs = [...apiserverArgs(dir, pki, etcdPort!, apiPort!), ...(options.tokenWebhookUrl ? tokenWebhookArgs(dir, options.tokenWebhookUrl) : [])];
     const startApiServer = async (): Promise<void> => {
       launch(apiserver, bins['kube-apiserver'], apiArgs);
       await apiserver.waitUntil('readyz', async () => (await probe(`${server}/readyz`, tls)) === 200, 90_000);
@@ -238,6 +240,20 @@ function apiserverArgs(dir: string, pki: Pki, etcdPort: number, port: number): s
     '--endpoint-reconciler-type=none',
     '--v=1',
   ];
+}
+
+function tokenWebhookArgs(dir: string, url: string): string[] {
+  const file = join(dir, 'token-webhook.kubeconfig');
+  writeFileSync(file, JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'webhook', cluster: { server: url } }],
+    users: [{ name: 'apiserver', user: {} }],
+    contexts: [{ name: 'webhook', context: { cluster: 'webhook', user: 'apiserver' } }],
+    'current-context': 'webhook',
+  }));
+  // A short cache, so that a test that revokes a mapping sees it refused soon after.
+  return [`--authentication-token-webhook-config-file=${file}`, '--authentication-token-webhook-version=v1', '--authentication-token-webhook-cache-ttl=5s'];
 }
 
 function controllerManagerArgs(kubeconfig: string, pki: Pki, port: number): string[] {

@@ -9,13 +9,28 @@ import { startControlServer } from '../../../tools/control-server.ts';
 import { createTenantNamespaces } from '../../../tools/demo-tenant.ts';
 import { projectRoot, startOffline } from '../../../tools/offline.ts';
 import { tenantNamespaces, tenants } from '../../fixtures/tenants.ts';
+import { eksAccessEntries, eksClusterId } from '../../fixtures/eks.ts';
+import { startEksAuthenticator } from '../../support/eks-authenticator.ts';
+import { startStsStandIn } from '../../support/sts.ts';
 import { startFakeTenantService } from '../../support/tenant-service.ts';
 import { setRunning } from './running.ts';
 
 export default async function globalSetup(): Promise<void> {
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   log('');
-  const cluster = await startCluster({ log });
+  // EKS's side, for the EKS-token tests: STS (moto, with AWS's signature check) and EKS's token authenticator, which
+  // the API server asks about tokens it does not know.
+  const sts = await startStsStandIn();
+  const authenticator = await startEksAuthenticator({ port: (await freePort())!, clusterId: eksClusterId, sts, accessEntries: eksAccessEntries });
+  let cluster;
+  try {
+    cluster = await startCluster({ log, tokenWebhookUrl: authenticator.url });
+  } catch (err) {
+    sts.stop();
+    await authenticator.close();
+    throw err;
+  }
+  cluster.adopt({ group: sts.pid });
   try {
     const moopkey = randomBytes(18).toString('base64url');
     await createTenantNamespaces(cluster.adminKubeconfig, tenantNamespaces, log);
@@ -45,7 +60,7 @@ export default async function globalSetup(): Promise<void> {
     cluster.adopt({ group: offline.pid, folder: join(projectRoot, offline.workFolder) });
     log(`[offline] serving at ${offline.url} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     const control = await startControlServer(cluster);
-    setRunning({ cluster, offline, control: control.server, offlineOut, tenantService });
+    setRunning({ cluster, offline, control: control.server, offlineOut, tenantService, sts, authenticator });
     Object.assign(process.env, {
       MOOP_TEST_API_URL: offline.url,
       MOOP_TEST_LAMBDA_URL: offline.lambdaUrl,
@@ -55,8 +70,11 @@ export default async function globalSetup(): Promise<void> {
       MOOP_TEST_CONTROL_URL: control.url,
       MOOP_TEST_OFFLINE_LOG: offlineLog,
       MOOP_TEST_TENANT_SERVICE_URL: tenantService.url,
+      MOOP_TEST_STS_URL: sts.url,
     });
   } catch (err) {
+    sts.stop();
+    await authenticator.close();
     await cluster.stop();
     throw err;
   }

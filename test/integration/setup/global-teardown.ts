@@ -11,6 +11,8 @@ export default async function globalTeardown(): Promise<void> {
   await running.offline.stop();
   running.offlineOut.end();
   await running.tenantService.close();
+  running.sts.stop();
+  await running.authenticator.close();
   await running.cluster.stop();
   if (left.length > 0) throw new Error(`The integration suite left ${left.length} managed object(s) behind:\n${left.join('\n')}`);
 }

@@ -3,6 +3,8 @@ import type { WriteStream } from 'node:fs';
 import type { Server } from 'node:http';
 import type { LocalCluster } from '../../../tools/cluster/cluster.ts';
 import type { Offline } from '../../../tools/offline.ts';
+import type { EksAuthenticator } from '../../support/eks-authenticator.ts';
+import type { StsStandIn } from '../../support/sts.ts';
 import type { FakeTenantService } from '../../support/tenant-service.ts';
 
 export interface Running {
@@ -11,6 +13,8 @@ export interface Running {
   control: Server;
   offlineOut: WriteStream;
   tenantService: FakeTenantService;
+  sts: StsStandIn;
+  authenticator: EksAuthenticator;
 }
 
 const key = Symbol.for('moop.integration.running');

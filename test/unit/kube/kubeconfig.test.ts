@@ -45,7 +45,11 @@ describe('loadKubeconfig', () => {
   });
 
   it.each([
-    ['an exec plugin', doc({ exec: { command: 'aws' } }), /logs in through an exec or auth-provider plugin/],
+    ['an exec plugin other than EKS\'s', doc({ exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'gke-gcloud-auth-plugin' } }), /logs in through the exec plugin "gke-gcloud-auth-plugin", which the service does not run/],
+    ['an aws command that is not eks get-token', doc({ exec: { command: 'aws', args: ['sts', 'get-session-token'] } }), /logs in through the exec plugin "aws"/],
+    ['an auth-provider plugin', doc({ 'auth-provider': { name: 'oidc' } }), /logs in through an auth-provider plugin/],
+    ['eks get-token assuming another role', doc({ exec: { command: 'aws', args: ['eks', 'get-token', '--cluster-name', 'moop', '--role-arn', 'arn:aws:iam::1:role/admin'] } }), /assumes the role arn:aws:iam::1:role\/admin .* map that role to the group moop:resource-service/],
+    ['eks get-token without a cluster', doc({ exec: { command: 'aws', args: ['eks', 'get-token'] } }), /runs aws without naming the EKS cluster/],
     ['no credentials', doc({}), /has neither a token nor a client certificate and key/],
     ['a plain-http server', doc({ token: 'x' }, { server: 'http://k:8080' }), /the API server must be an https:\/\/ URL/],
     ['YAML that is not a kubeconfig', 'clusters: 42', /The kubeconfig is not usable/],
@@ -53,6 +57,27 @@ describe('loadKubeconfig', () => {
   ])('refuses %s with a configuration error', (_what, yaml, message) => {
     expect(() => loadKubeconfig({ yaml })).toThrow(ConfigError);
     expect(() => loadKubeconfig({ yaml })).toThrow(message);
+  });
+
+  it('mints EKS tokens itself for the user `aws eks update-kubeconfig` writes, with the cluster and region it names', () => {
+    const yaml = doc({
+      exec: {
+        apiVersion: 'client.authentication.k8s.io/v1beta1',
+        command: 'aws',
+        args: ['--region', 'eu-west-1', 'eks', 'get-token', '--cluster-name', 'moop-prod', '--output', 'json'],
+        env: [{ name: 'AWS_PROFILE', value: 'ops' }],
+      },
+    }, { server: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com', 'certificate-authority-data': b64('EKS-CA') });
+    expect(loadKubeconfig({ yaml })).toEqual({
+      server: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com',
+      ca: Buffer.from('EKS-CA'),
+      eks: { cluster: 'moop-prod', region: 'eu-west-1' },
+    });
+  });
+
+  it('reads aws-iam-authenticator logins too, leaving the region to the environment', () => {
+    const yaml = doc({ exec: { command: '/usr/local/bin/aws-iam-authenticator', args: ['token', '-i', 'moop-prod'] } });
+    expect(loadKubeconfig({ yaml }).eks).toEqual({ cluster: 'moop-prod', region: undefined });
   });
 
   it('reports a kubeconfig that is not valid YAML by line and column only, never quoting it', () => {
