@@ -17,6 +17,11 @@ export const ConfigFields = z.object({
     .url({ protocol: /^https?$/, error: 'TENANT_SERVICE_URL must be an http(s) URL of the tenants collection' })
     .optional()
     .describe('MOOP tenant service, the tenants collection: http://<node>:31778/tenants or http://<gateway>:32280/services/v1/tenant/tenants; unset: TENANTS_FILE is used'),
+  TENANT_SERVICE_CA: z
+    .string()
+    .optional()
+    .describe("PEM of the private CA that signed an https TENANT_SERVICE_URL's certificate, or the path of a PEM file; trusted beside the public roots"),
+  TENANT_SERVICE_CA_SECRET_ID: z.string().min(1).optional().describe('Secrets Manager secret holding that PEM (deployed); wins over TENANT_SERVICE_CA'),
   TENANTS_FILE: z.string().min(1).default('tenants.local.json').describe('Local tenants file, used when TENANT_SERVICE_URL is unset'),
   NFS_SERVER: z.string({ error: 'NFS_SERVER is required: the NFS server of the volumes' }).min(1).describe('NFS server the PersistentVolumes point at'),
   NFS_PREFIX: z
@@ -29,6 +34,11 @@ export const ConfigFields = z.object({
     .transform((v) => v === 'true')
     .describe("Whether a volume's path must be its tenant's namespace or below it (false: anywhere under NFS_PREFIX)"),
   KUBECONFIG: z.string().min(1).optional().describe('Kubeconfig file of the cluster; unset: in-cluster service account'),
+  EKS_CLUSTER_NAME: z
+    .string()
+    .regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, 'EKS_CLUSTER_NAME must be an EKS cluster name')
+    .optional()
+    .describe("EKS cluster the functions manage, reached with tokens minted from their own IAM role (no kubeconfig, no stored token); wins over KUBECONFIG_SECRET_ID"),
   KUBE_TIMEOUT_MS: milliseconds(8000, 'Time limit of one Kubernetes API call, in milliseconds'),
   TENANT_TIMEOUT_MS: milliseconds(3000, 'Time limit of one tenant service call, in milliseconds'),
   TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000).describe('How long a tenant looked up is served from memory, in milliseconds; 0 turns caching off'),

@@ -1,10 +1,12 @@
 // Production wiring: what handlers use, built once per container on first use and reused across invocations.
 // Deployed, the key and the kubeconfig come from Secrets Manager and are re-read every SECRETS_REFRESH_SECONDS.
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadConfig, type Config } from './config.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
 import { ownKey, parseKeys, type CallerKey } from './keys.ts';
 import { KubeClient } from './kube/client.ts';
+import { eksClusterAccess } from './kube/eks-cluster.ts';
 import { loadKubeconfig } from './kube/kubeconfig.ts';
 import { Resources } from './kube/resources.ts';
 import { logger } from './log.ts';
@@ -35,6 +37,16 @@ function tryParseKeys(text: string, id: string): CallerKey[] {
   }
 }
 
+/** TENANT_SERVICE_CA's PEM: the value itself, or the file it names. */
+function pemOrFile(value: string): string {
+  if (value.includes('-----BEGIN')) return value;
+  try {
+    return readFileSync(value, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`TENANT_SERVICE_CA is neither a PEM nor a readable file (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}): ${value}`);
+  }
+}
+
 function once<T>(make: () => T): () => T {
   let made: { value: T } | undefined;
   return () => (made ??= { value: make() }).value;
@@ -60,9 +72,11 @@ export function depsFrom(config: () => Config, secretReader?: () => SecretReader
   let current: { source: string; client: KubeClient; resources: Resources } | undefined;
   const connection = async (): Promise<NonNullable<typeof current>> => {
     const c = config();
-    const source = c.KUBECONFIG_SECRET_ID ? await secrets().get(c.KUBECONFIG_SECRET_ID) : (c.KUBECONFIG ?? '');
+    const source = c.EKS_CLUSTER_NAME ? `eks:${c.EKS_CLUSTER_NAME}` : c.KUBECONFIG_SECRET_ID ? await secrets().get(c.KUBECONFIG_SECRET_ID) : (c.KUBECONFIG ?? '');
     if (current?.source === source) return current;
-    const access = loadKubeconfig(c.KUBECONFIG_SECRET_ID ? { yaml: source } : c.KUBECONFIG ? { file: c.KUBECONFIG } : { inCluster: true });
+    const access = c.EKS_CLUSTER_NAME
+      ? await eksClusterAccess(c.EKS_CLUSTER_NAME)
+      : loadKubeconfig(c.KUBECONFIG_SECRET_ID ? { yaml: source } : c.KUBECONFIG ? { file: c.KUBECONFIG } : { inCluster: true });
     const client = new KubeClient(access, { timeoutMs: c.KUBE_TIMEOUT_MS, observe: (ms) => metrics.addMetric('KubernetesApiLatency', MetricUnit.Milliseconds, ms) });
     void current?.client.close();
     current = { source, client, resources: new Resources(client) };
@@ -77,7 +91,13 @@ export function depsFrom(config: () => Config, secretReader?: () => SecretReader
       });
     }
     const source = c.TENANT_SERVICE_URL
-      ? httpTenantSource({ url: c.TENANT_SERVICE_URL, moopkey, timeoutMs: c.TENANT_TIMEOUT_MS, observe: (ms) => metrics.addMetric('TenantServiceLatency', MetricUnit.Milliseconds, ms) })
+      ? httpTenantSource({
+          url: c.TENANT_SERVICE_URL,
+          moopkey,
+          timeoutMs: c.TENANT_TIMEOUT_MS,
+          observe: (ms) => metrics.addMetric('TenantServiceLatency', MetricUnit.Milliseconds, ms),
+          ca: async () => (c.TENANT_SERVICE_CA_SECRET_ID ? secrets().get(c.TENANT_SERVICE_CA_SECRET_ID) : c.TENANT_SERVICE_CA && pemOrFile(c.TENANT_SERVICE_CA)),
+        })
       : fileTenantSource(resolve(c.TENANTS_FILE));
     return cachedTenants(source, c.TENANT_CACHE_TTL_MS);
   });

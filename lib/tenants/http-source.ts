@@ -1,10 +1,17 @@
 // Tenant lookup over HTTP: GET ${TENANT_SERVICE_URL}/${id} with the moopkey header, within a time limit.
 // The real MOOP tenant service answers an unknown tenant with 400 and a text body, and any fault with 500 and text;
 // a gateway in front of it may answer 401/403 (key refused) or 404. See ../shared/REAL-MOOP.md.
+// Over node:http(s) rather than fetch: a campus tenant service's private CA is trusted through the agent, which fetch
+// cannot take without a second copy of undici in every bundle.
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import { NotFoundError, UnavailableError, UpstreamError, UpstreamTimeoutError } from '../errors.ts';
 import { TenantSchema, type Tenant } from './tenant.ts';
 
-const droppedConnection = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+/** How long a kept-alive connection may idle before it is closed. */
+const idleSocketMs = 30_000;
+const untrustedCertificate = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/;
 
 /** Looks up one tenant by id; throws the domain error of each failure kind. */
 export type TenantSource = (id: string) => Promise<Tenant>;
@@ -17,34 +24,45 @@ export interface HttpTenantSourceOptions {
   timeoutMs: number;
   /** Told how long each lookup that got an answer took, in ms (the functions' upstream-latency metric). */
   observe?: (ms: number) => void;
+  /** PEM of a private CA that signed the service's certificate, trusted beside the public roots (TENANT_SERVICE_CA); read once. */
+  ca?: () => Promise<string | undefined>;
 }
 
 /** A TenantSource backed by the MOOP tenant service. */
-export function httpTenantSource({ url, moopkey, timeoutMs, observe = () => undefined }: HttpTenantSourceOptions): TenantSource {
+export function httpTenantSource({ url, moopkey, timeoutMs, observe = () => undefined, ca }: HttpTenantSourceOptions): TenantSource {
   const base = url.replace(/\/+$/, '');
+  let agent: Promise<HttpAgent> | undefined;
+  const makeAgent = async (): Promise<HttpAgent> => {
+    if (!base.startsWith('https:')) return new HttpAgent({ keepAlive: true, timeout: idleSocketMs });
+    const pem = await ca?.();
+    return new HttpsAgent({ keepAlive: true, timeout: idleSocketMs, ca: pem ? [...rootCertificates, pem] : undefined });
+  };
   return async (id) => {
     const key = await moopkey();
+    const connections = await (agent ??= makeAgent().catch((err: unknown) => {
+      agent = undefined;
+      throw err;
+    }));
     const signal = AbortSignal.timeout(timeoutMs);
     const started = performance.now();
     let status: number;
     let text: string;
-    const lookup = async (): Promise<Response> => fetch(`${base}/${encodeURIComponent(id)}`, { headers: { moopkey: key, accept: 'application/json' }, signal });
+    const lookup = (): Promise<{ status: number; text: string }> => get(`${base}/${encodeURIComponent(id)}`, { moopkey: key, accept: 'application/json' }, connections, signal);
     try {
-      // Once more when the connection was dropped under us (a kept-alive socket the peer or a frozen Lambda lost):
+      // Once more when a kept-alive connection had been dropped under us (by the peer, or while a Lambda was frozen):
       // a GET is safe to repeat, and the time limit covers both tries.
-      const response = await lookup().catch((err: unknown) => {
-        if (signal.aborted || !droppedConnection.has((err as { cause?: { code?: string } }).cause?.code ?? '')) throw err;
+      ({ status, text } = await lookup().catch((err: unknown) => {
+        if (!(err instanceof StaleSocketError)) throw err;
         return lookup();
-      });
-      status = response.status;
-      text = await response.text();
+      }));
       observe(performance.now() - started);
     } catch (err) {
-      if ((err as Error).name === 'TimeoutError' || signal.aborted) {
+      if (signal.aborted) {
         throw new UpstreamTimeoutError(`The tenant service did not answer within ${timeoutMs} ms.`, { code: 'TENANT_SERVICE_TIMEOUT', cause: err });
       }
-      const code = (err as { cause?: { code?: string } }).cause?.code;
-      throw new UnavailableError(`The tenant service cannot be reached (${code ?? (err as Error).message}).`, { code: 'TENANT_SERVICE_UNAVAILABLE', cause: err });
+      const code = (err instanceof StaleSocketError ? (err.cause as NodeJS.ErrnoException) : (err as NodeJS.ErrnoException)).code;
+      const reason = code && untrustedCertificate.test(code) ? `its certificate is not trusted: ${code}; set TENANT_SERVICE_CA to the CA that signed it` : (code ?? (err as Error).message);
+      throw new UnavailableError(`The tenant service cannot be reached (${reason}).`, { code: 'TENANT_SERVICE_UNAVAILABLE', cause: err });
     }
     // 400 is the tenant service's own "无效的租户id" (invalid tenant id): the id is well-formed (checked before), so unknown.
     if (status === 400 || status === 404) throw new NotFoundError(`No tenant ${id}.`, { code: 'TENANT_NOT_FOUND' });
@@ -71,6 +89,26 @@ export function httpTenantSource({ url, moopkey, timeoutMs, observe = () => unde
     }
     return parsed.data;
   };
+}
+
+/** A failure to send on a kept-alive socket that the peer (or the network) had already dropped. */
+class StaleSocketError extends Error {}
+
+function get(url: string, headers: Record<string, string>, agent: HttpAgent, signal: AbortSignal): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { headers, agent, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // Node's own advice: a reset on a reused socket means the request never reached a live connection.
+      if (req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) reject(new StaleSocketError(err.message, { cause: err }));
+      else reject(err);
+    });
+    req.end();
+  });
 }
 
 /**

@@ -4,7 +4,8 @@
 // service's own content type `plain/text`. In `gateway` mode it stands for MOOP's API gateway in front of it:
 // the path /services/v1/tenant/tenants/<id>, and 401 when the moopkey is wrong.
 // Some ids fail the ways a network or a broken deployment can (faultyTenantIds).
-import { createServer, type ServerResponse, type Server } from 'node:http';
+import { createServer, type RequestListener, type ServerResponse, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { faultyTenantIds } from '../fixtures/tenants.ts';
 
 export interface FakeTenantService {
@@ -25,11 +26,17 @@ const text = (res: ServerResponse, status: number, body: string): void =>
   void res.writeHead(status, { 'content-type': 'plain/text' }).end(body);
 
 /** Starts the stand-in on a free loopback port. slowMs is how long the slow tenant takes. */
-export function startFakeTenantService(records: readonly { id: string }[], mode: TenantServiceMode = { mode: 'direct' }, slowMs = 3000): Promise<FakeTenantService> {
+export function startFakeTenantService(
+  records: readonly { id: string }[],
+  mode: TenantServiceMode = { mode: 'direct' },
+  slowMs = 3000,
+  /** Serve HTTPS with this certificate (a private CA's, as a campus service's), instead of plain HTTP. */
+  tls?: { cert: Buffer; key: Buffer },
+): Promise<FakeTenantService> {
   const byId = new Map(records.map((t) => [t.id, t]));
   const counts = new Map<string, number>();
   const base = mode.mode === 'gateway' ? gatewayPath : directPath;
-  const server: Server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const json = (status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     // Test-only controls, outside the real service's paths.
@@ -60,12 +67,13 @@ export function startFakeTenantService(records: readonly { id: string }[], mode:
     if (!objectId.test(id)) return text(res, 500, 'TENANT-SERVICE 未知错误');
     const tenant = byId.get(id);
     return tenant ? json(200, tenant) : text(res, 400, '无效的租户id');
-  });
+  };
+  const server: Server = tls ? createTlsServer(tls, listener) : createServer(listener);
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };
       resolve({
-        url: `http://127.0.0.1:${port}${base}`,
+        url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}${base}`,
         requests: (id) => counts.get(id) ?? 0,
         close: () =>
           new Promise((r) => {

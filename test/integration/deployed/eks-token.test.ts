@@ -1,18 +1,22 @@
 // EKS without a stored token: the service mints its token from its IAM role, and the local API server authenticates
 // it as EKS does, through a token webhook that calls STS (moto, behind AWS's signature check) with the presigned URL
 // inside the token and maps the role to the service's group by an access entry (test/fixtures/eks.ts).
+import { CreateClusterCommand, DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHandler as createClaim } from '../../../functions/volumes/pvcs/post.ts';
 import { createHandler as deleteClaim } from '../../../functions/volumes/pvcs/delete.ts';
-import { loadConfig } from '../../../lib/config.ts';
+import { ConfigError, loadConfig } from '../../../lib/config.ts';
 import { depsFrom } from '../../../lib/deps.ts';
 import { KubeClient } from '../../../lib/kube/client.ts';
+import { eksClusterAccess } from '../../../lib/kube/eks-cluster.ts';
 import { mintEksToken } from '../../../lib/kube/eks-token.ts';
 import { loadKubeconfig } from '../../../lib/kube/kubeconfig.ts';
+import { freePort, probe } from '../../../tools/cluster/processes.ts';
 import { projectRoot } from '../../../tools/offline.ts';
 import { eksClusterId, serviceRoleArn, unmappedRoleArn } from '../../fixtures/eks.ts';
 import { tenants } from '../../fixtures/tenants.ts';
@@ -135,5 +139,44 @@ with mock.patch('botocore.auth.get_current_datetime', return_value=datetime.date
       code: 'KUBERNETES_CREDENTIALS_REJECTED',
       message: expect.stringMatching(/^The EKS cluster moop-(local|other) did not accept the token minted from the function's IAM role: give the role an access entry in the group moop:resource-service \(README, EKS\)\.$/),
     });
+  });
+});
+
+describe('an EKS cluster named in the settings (EKS_CLUSTER_NAME)', () => {
+  let endpoint: string;
+  let moto: ReturnType<typeof spawn>;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    moto = spawn(join(projectRoot, '.local/venv/bin/moto_server'), ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    endpoint = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 100 && (await probe(`${endpoint}/moto-api/`)) === undefined; i++) await sleep(100);
+    await eks().send(new CreateClusterCommand({ name: 'moop-prod', roleArn: 'arn:aws:iam::123456789012:role/eks', resourcesVpcConfig: {} }));
+  });
+  afterAll(() => void moto.kill());
+
+  const eks = (): EKSClient => new EKSClient({ endpoint, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+
+  it("is reached at the endpoint, with the CA, that EKS describes, and its tokens are minted for it by name", async () => {
+    const described = (await eks().send(new DescribeClusterCommand({ name: 'moop-prod' }))).cluster!;
+    expect(await eksClusterAccess('moop-prod', eks())).toEqual({
+      server: described.endpoint!.replace(/\/$/, ''),
+      ca: Buffer.from(described.certificateAuthority!.data!, 'base64'),
+      eks: { cluster: 'moop-prod' },
+    });
+  });
+
+  it('is found by the functions from the setting alone, with the SDK finding region and endpoint in the environment', async () => {
+    Object.assign(process.env, { AWS_ENDPOINT_URL_EKS: endpoint, AWS_REGION: region, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
+    delete process.env.AWS_SESSION_TOKEN;
+    const config = loadConfig({ MOOPKEY: 'eks-token-test-key-0001', EKS_CLUSTER_NAME: 'moop-prod', NFS_SERVER: '10.0.0.2', NFS_PREFIX: '/exports/moop/' });
+    const kube = await depsFrom(() => config).kube();
+    expect(kube.server).toBe((await eksClusterAccess('moop-prod', eks())).server);
+    await kube.close();
+  });
+
+  it('that EKS does not know is a configuration error naming it', async () => {
+    await expect(eksClusterAccess('moop-gone', eks())).rejects.toThrow(ConfigError);
+    await expect(eksClusterAccess('moop-gone', eks())).rejects.toThrow('EKS_CLUSTER_NAME names the cluster "moop-gone", which EKS does not know in this account and region.');
   });
 });

@@ -146,13 +146,15 @@ it('alarms, to one topic, on the 5xx rate, on the on-failure queue and on cleanu
   expect(alarms.CleanupFailuresAlarm.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName ?? m.Expression)).toEqual(['Errors', 'CleanupFailures', 'FILL(errors, 0) + FILL(failures, 0)']);
 });
 
-describe('a stage inside a VPC (VPC_SUBNET_IDS, VPC_SECURITY_GROUP_IDS)', () => {
+describe('an EKS stage inside a VPC (VPC_SUBNET_IDS, VPC_SECURITY_GROUP_IDS, EKS_CLUSTER_NAME)', () => {
   const vpc = { VPC_SUBNET_IDS: 'subnet-0a1b2c3d4e5f60718, subnet-0a1b2c3d4e5f60719', VPC_SECURITY_GROUP_IDS: 'sg-0a1b2c3d4e5f60718' };
   const vpcOut = join(out, 'vpc');
   let vpcTemplate: typeof template;
 
   beforeAll(async () => {
-    await run(process.execPath, [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'campus', '--package', vpcOut], { cwd: projectRoot, env: { ...packageEnv, ...vpc } });
+    // On EKS nothing about the cluster is stored: no kubeconfig secret, only the cluster's name.
+    const eks = { ...packageEnv, ...vpc, KUBECONFIG_SECRET_ID: undefined, EKS_CLUSTER_NAME: 'moop-prod' };
+    await run(process.execPath, [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'campus', '--package', vpcOut], { cwd: projectRoot, env: eks });
     vpcTemplate = JSON.parse(readFileSync(join(vpcOut, 'cloudformation-template-update-stack.json'), 'utf8'));
   }, 180_000);
 
@@ -164,6 +166,17 @@ describe('a stage inside a VPC (VPC_SUBNET_IDS, VPC_SECURITY_GROUP_IDS)', () => 
     }
     const [, role] = Object.entries(vpcTemplate.Resources).find(([, r]) => r.Type === 'AWS::IAM::Role')!;
     expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain('service-role/AWSLambdaVPCAccessExecutionRole');
+  });
+
+  it('lets the functions describe their one EKS cluster, and nothing more than the plain stage otherwise', () => {
+    const [, role] = Object.entries(vpcTemplate.Resources).find(([, r]) => r.Type === 'AWS::IAM::Role')!;
+    const statements = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    expect(statements.flatMap((s: any) => s.Action).sort()).toEqual(['eks:DescribeCluster', 'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:TagResource', 'secretsmanager:GetSecretValue', 'sqs:SendMessage']);
+    const eks = statements.find((s: any) => s.Action.includes('eks:DescribeCluster'));
+    expect(JSON.stringify(eks.Resource)).toMatch(/":eks:",\{"Ref":"AWS::Region"\},":",\{"Ref":"AWS::AccountId"\},":cluster\/moop-prod"/);
+    const functions = Object.values(vpcTemplate.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    for (const fn of functions) expect(fn.Properties.Environment.Variables).toMatchObject({ EKS_CLUSTER_NAME: 'moop-prod' });
+    for (const fn of functions) expect(fn.Properties.Environment.Variables.KUBECONFIG_SECRET_ID ?? '').toBe('');
   });
 
   it('passes cfn-lint', async () => {

@@ -1,10 +1,14 @@
 // The tenant lookup against a stand-in that answers as the real MOOP tenant service does, directly and through a gateway.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NotFoundError, UnavailableError, UpstreamError, UpstreamTimeoutError } from '../../../lib/errors.ts';
 import { httpTenantSource, sendsKeyInClear } from '../../../lib/tenants/http-source.ts';
 import { TenantSchema } from '../../../lib/tenants/tenant.ts';
 import { faultyTenantIds, realRecord, tenants, unknownTenantId } from '../../fixtures/tenants.ts';
 import { startFakeTenantService, type FakeTenantService } from '../../support/tenant-service.ts';
+import { createPki } from '../../../tools/cluster/pki.ts';
 
 const moopkey = 'unit-test-moopkey';
 let direct: FakeTenantService;
@@ -82,6 +86,32 @@ describe('httpTenantSource', () => {
 
   it('maps a dropped connection to 503', async () => {
     await expect(source(direct)(faultyTenantIds.hangUp)).rejects.toBeInstanceOf(UnavailableError);
+  });
+
+  describe('over HTTPS with a private CA (TENANT_SERVICE_CA)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moop-tenant-ca-'));
+    const pki = createPki(dir);
+    let tlsService: FakeTenantService;
+    beforeAll(async () => {
+      tlsService = await startFakeTenantService(Object.values(tenants), { mode: 'direct' }, 500, { cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey) });
+    });
+    afterAll(async () => {
+      await tlsService.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('looks tenants up when given the CA that signed the service\'s certificate', async () => {
+      const lookup = httpTenantSource({ url: tlsService.url, moopkey: async () => moopkey, timeoutMs: 1000, ca: async () => readFileSync(pki.caCert, 'utf8') });
+      expect(await lookup(tenants.a.id)).toEqual(TenantSchema.parse(tenants.a));
+    });
+
+    it('refuses the service without its CA, saying to set TENANT_SERVICE_CA', async () => {
+      const lookup = httpTenantSource({ url: tlsService.url, moopkey: async () => moopkey, timeoutMs: 1000 });
+      await expect(lookup(tenants.a.id)).rejects.toMatchObject({
+        code: 'TENANT_SERVICE_UNAVAILABLE',
+        message: 'The tenant service cannot be reached (its certificate is not trusted: UNABLE_TO_VERIFY_LEAF_SIGNATURE; set TENANT_SERVICE_CA to the CA that signed it).',
+      });
+    });
   });
 
   it('maps a service that is down (connection refused) to 503', async () => {

@@ -1,0 +1,16 @@
+// serverless.yml's IAM statements for the functions' role: read the service's own secrets, and, when the settings
+// name an EKS cluster (EKS_CLUSTER_NAME), describe that one cluster. Its tokens need no permission: any role may sign
+// GetCallerIdentity, and the cluster's access entry decides what the role may do. CommonJS: osls require()s it.
+'use strict';
+
+const arn = (service, resource) => ({
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${resource}`]],
+});
+
+module.exports.statements = () => {
+  const prefix = process.env.SECRETS_PREFIX || 'moop/resource-service/';
+  const statements = [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [arn('secretsmanager', `secret:${prefix}*`)] }];
+  const cluster = process.env.EKS_CLUSTER_NAME;
+  if (cluster) statements.push({ Effect: 'Allow', Action: ['eks:DescribeCluster'], Resource: [arn('eks', `cluster/${cluster}`)] });
+  return statements;
+};
