@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../../../lib/config.ts';
+import { depsFrom } from '../../../lib/deps.ts';
 import { NotFoundError, UnavailableError, UpstreamError, UpstreamTimeoutError } from '../../../lib/errors.ts';
 import { httpTenantSource, sendsKeyInClear } from '../../../lib/tenants/http-source.ts';
 import { TenantSchema } from '../../../lib/tenants/tenant.ts';
@@ -103,6 +105,19 @@ describe('httpTenantSource', () => {
     it('looks tenants up when given the CA that signed the service\'s certificate', async () => {
       const lookup = httpTenantSource({ url: tlsService.url, moopkey: async () => moopkey, timeoutMs: 1000, ca: async () => readFileSync(pki.caCert, 'utf8') });
       expect(await lookup(tenants.a.id)).toEqual(TenantSchema.parse(tenants.a));
+    });
+
+    it.each([
+      ['the path of a PEM file', () => pki.caCert],
+      ['the PEM itself', () => readFileSync(pki.caCert, 'utf8')],
+    ])('is reached by the functions when TENANT_SERVICE_CA is %s', async (_what, value) => {
+      const config = loadConfig({ MOOPKEY: moopkey, TENANT_SERVICE_URL: tlsService.url, TENANT_SERVICE_CA: value(), NFS_SERVER: '10.0.0.2', NFS_PREFIX: '/exports/moop/' });
+      expect(await depsFrom(() => config).tenants().get(tenants.a.id)).toEqual(TenantSchema.parse(tenants.a));
+    });
+
+    it('says what is wrong with a TENANT_SERVICE_CA that is neither', async () => {
+      const config = loadConfig({ MOOPKEY: moopkey, TENANT_SERVICE_URL: tlsService.url, TENANT_SERVICE_CA: '/etc/no-such-ca.pem', NFS_SERVER: '10.0.0.2', NFS_PREFIX: '/exports/moop/' });
+      await expect(depsFrom(() => config).tenants().get(tenants.a.id)).rejects.toThrow('TENANT_SERVICE_CA is neither a PEM nor a readable file (ENOENT): /etc/no-such-ca.pem');
     });
 
     it('refuses the service without its CA, saying to set TENANT_SERVICE_CA', async () => {
