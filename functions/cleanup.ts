@@ -17,15 +17,7 @@ export function createHandler(deps: Deps = productionDeps) {
       // A malformed event is answered, not thrown: an asynchronous invocation would only retry what cannot be mended.
       const request = readCleanupEvent(event, deps.logger);
       if ('dropped' in request) return request;
-      const c = deps.config();
-      const settings = {
-        policy: c.CLEANUP_PV_POLICY,
-        retentionSeconds: c.JOB_RETENTION_SECONDS,
-        pageSize: c.CLEANUP_PAGE_SIZE,
-        concurrency: c.CLEANUP_CONCURRENCY,
-        orphans: c.CLEANUP_ORPHANS,
-      };
-      return runCleanup({ resources: await deps.resources(), tenants: deps.tenants(), logger: deps.logger, metrics, settings }, request);
+      return runCleanup({ resources: await deps.resources(), tenants: deps.tenants(), logger: deps.logger, metrics, settings: deps.settings().cleanup }, request);
     });
 }
 

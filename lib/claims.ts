@@ -4,10 +4,11 @@ import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubern
 import { ConflictError, NotFoundError } from './errors.ts';
 import { eventTime, latestEvent } from './events.ts';
 import type { ObjectRef, Resources } from './kube/resources.ts';
-import { createOwned, deleteOwned, getOwned } from './owned.ts';
+import { createOwned, deleteOwned, getOwned, type Deleted } from './owned.ts';
 import { isOwnedBy } from './owner.ts';
 import { claimRefs, renderClaim, volumeOwner, volumeRef, type VolumeKey } from './render/volumes.ts';
-import { tenantNamespace, type Tenant } from './tenants/tenant.ts';
+import type { TenantScope } from './scope.ts';
+import type { Tenant } from './tenants/tenant.ts';
 
 /** Added beside a claim's own fields when it is not Bound; the claim itself stays as the API server gave it. */
 export interface PendingReason {
@@ -79,11 +80,11 @@ export async function pendingReason(
  * the tenant's pvc template names is looked up alongside the claim, so that explaining a Pending plain claim adds no
  * round trip (for a Bound one, that cached read is simply not used); a Pending match claim's volume is read after.
  */
-export async function readClaim(resources: Resources, tenant: Tenant, key: VolumeKey): Promise<V1PersistentVolumeClaim & { pendingReason?: PendingReason }> {
+export async function readClaim({ resources, tenant, namespace }: TenantScope, key: VolumeKey): Promise<V1PersistentVolumeClaim & { pendingReason?: PendingReason }> {
   const absence = new Absence(resources);
   const templateClass = (tenant.resources?.templates?.pvc?.spec as { storageClassName?: unknown } | undefined)?.storageClassName;
   if (typeof templateClass === 'string' && templateClass) void absence.of(storageClassRef(templateClass));
-  const claim = await getOwned<V1PersistentVolumeClaim>(resources, claimRefs(tenant, key, tenantNamespace(tenant)), volumeOwner(key));
+  const claim = await getOwned<V1PersistentVolumeClaim>(resources, claimRefs(tenant, key, namespace), volumeOwner(key));
   const pending = await pendingReason(resources, tenant, key, claim, absence);
   return pending ? { ...claim, pendingReason: pending } : claim;
 }
@@ -110,8 +111,8 @@ export async function podsUsing(resources: Resources, namespace: string, claimNa
  * Deletes the user's claim unless pods still mount it (409 naming them, unless force). The claim and its users are
  * read at once: the claim's name is known from the request.
  */
-export async function deleteClaim(resources: Resources, tenant: Tenant, key: VolumeKey & { force: boolean }): Promise<string> {
-  const refs = claimRefs(tenant, key, tenantNamespace(tenant));
+export async function deleteClaim({ resources, tenant, namespace }: TenantScope, key: VolumeKey & { force: boolean }): Promise<Deleted> {
+  const refs = claimRefs(tenant, key, namespace);
   const [claim, users] = await Promise.all([
     getOwned<V1PersistentVolumeClaim>(resources, refs, volumeOwner(key)),
     key.force ? [] : Promise.all(refs.map((r) => podsUsing(resources, r.namespace!, r.name))),
@@ -123,7 +124,7 @@ export async function deleteClaim(resources: Resources, tenant: Tenant, key: Vol
       details: { pods },
     });
   }
-  return deleteOwned(resources, claim);
+  return { deleted: await deleteOwned(resources, claim) };
 }
 
 /**
@@ -167,8 +168,8 @@ async function reservedVolume(resources: Resources, tenant: Tenant, key: VolumeK
  * whatever its storage class asks. (A volume made after a still-unbound plain claim is not guarded against.) A claim
  * made again rebinds the user's Released volume at once.
  */
-export async function createClaim(resources: Resources, tenant: Tenant, key: VolumeKey & { match: boolean }): Promise<V1PersistentVolumeClaim> {
-  const claim = renderClaim(tenant, key, tenantNamespace(tenant));
+export async function createClaim({ resources, tenant, namespace }: TenantScope, key: VolumeKey & { match: boolean }): Promise<V1PersistentVolumeClaim> {
+  const claim = renderClaim(tenant, key, namespace);
   if (key.match) {
     // The volume is read alongside the create: what matters is that it still names a gone claim's uid.
     const [created, volume] = await Promise.all([createOwned(resources, claim, volumeOwner(key)), reservedVolume(resources, tenant, key, claim)]);

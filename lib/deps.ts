@@ -11,7 +11,9 @@ import { loadKubeconfig } from './kube/kubeconfig.ts';
 import { Resources } from './kube/resources.ts';
 import { logger } from './log.ts';
 import { metrics, MetricUnit } from './metrics.ts';
+import { scopeOf, type TenantScope } from './scope.ts';
 import { secretsManager, type SecretReader } from './secrets.ts';
+import { settingsFrom, type Settings } from './settings.ts';
 import { cachedTenants, type TenantDirectory } from './tenants/directory.ts';
 import { fileTenantSource } from './tenants/file-source.ts';
 import { httpTenantSource, sendsKeyInClear } from './tenants/http-source.ts';
@@ -27,6 +29,10 @@ export interface Deps {
   kube(): Promise<KubeClient>;
   resources(): Promise<Resources>;
   tenants(): TenantDirectory;
+  /** The configuration, grouped by what uses it. */
+  settings(): Settings;
+  /** The tenant of that id, looked up, with the cluster and the settings: what a route's operation works in. */
+  scope(tenantId: string): Promise<TenantScope>;
 }
 
 function tryParseKeys(text: string, id: string): CallerKey[] {
@@ -102,6 +108,7 @@ export function depsFrom(config: () => Config, secretReader?: () => SecretReader
     return cachedTenants(source, c.TENANT_CACHE_TTL_MS);
   });
 
+  const settings = once(() => settingsFrom(config()));
   return {
     logger,
     config,
@@ -110,6 +117,12 @@ export function depsFrom(config: () => Config, secretReader?: () => SecretReader
     kube: async () => (await connection()).client,
     resources: async () => (await connection()).resources,
     tenants,
+    settings,
+    scope: async (tenantId) => {
+      // The tenant first: an unknown tenant is a 404 whatever the state of the cluster.
+      const tenant = await tenants().get(tenantId);
+      return scopeOf(tenant, (await connection()).resources, settings());
+    },
   };
 }
 

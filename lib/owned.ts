@@ -43,6 +43,11 @@ export async function getOwned<T extends KubernetesObject>(resources: Resources,
   throw new NotFoundError(`No ${names} for ${describeOwner(owner)}.`, { code: 'OBJECT_NOT_FOUND' });
 }
 
+/** A delete route's answer: the name of what it deleted. */
+export interface Deleted {
+  deleted: string;
+}
+
 /**
  * Deletes obj, which must be the object just read as the owner's. Preconditions on uid and resourceVersion make
  * exactly one of racing deletes win (a claim or volume stays while its finalizer runs, and a second DELETE of it

@@ -5,10 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, NotFoundError } from './errors.ts';
 import type { Resources } from './kube/resources.ts';
 import { isStuck, statusReason, type StatusReason } from './copy-status.ts';
-import { createOwned, deleteOwned, getOwned } from './owned.ts';
+import { createOwned, deleteOwned, getOwned, type Deleted } from './owned.ts';
 import { isOwnedBy, markedTenant } from './owner.ts';
-import { idempotencyAnnotation, idempotencyHash, idempotentRequestAnnotation, podRefs, renderPod, requestHash, type CopyObject, type PodSettings } from './render/pod.ts';
-import { tenantNamespace, type Tenant } from './tenants/tenant.ts';
+import { idempotencyAnnotation, idempotencyHash, idempotentRequestAnnotation, podRefs, renderPod, requestHash, type CopyObject } from './render/pod.ts';
+import type { TenantScope } from './scope.ts';
 import type { JobVolume } from './schemas/jobs.ts';
 
 /** 404 naming the claims of vols that do not exist in namespace, or are another tenant's; nothing is made before this passes. */
@@ -83,14 +83,11 @@ export async function waitUntilFinished<T extends CopyObject>(resources: Resourc
  * exists) instead of starting a second copy into the same claims.
  */
 export async function createCopy(
-  resources: Resources,
-  tenant: Tenant,
+  { resources, tenant, namespace, settings }: TenantScope,
   input: { cmd: string; vols: JobVolume[] },
-  settings: PodSettings,
   options: { idempotencyKey?: string; waitMs: number },
 ): Promise<CopyAnswer> {
-  const namespace = tenantNamespace(tenant);
-  const copy = renderPod(tenant, input, namespace, settings, options.idempotencyKey);
+  const copy = renderPod(tenant, input, namespace, settings.copies, options.idempotencyKey);
   await assertClaimsExist(resources, namespace, input.vols, tenant.id);
   const owner = { tenant: tenant.id };
   const created = await createOwned(resources, copy, owner).catch(async (err: unknown) => {
@@ -112,12 +109,12 @@ export async function createCopy(
 }
 
 /** The tenant's copy of that name, with why it is stuck or failed. */
-export async function readCopy(resources: Resources, tenant: Tenant, name: string): Promise<CopyAnswer> {
-  return withReason(resources, await getOwned<CopyObject>(resources, podRefs(tenant, name, tenantNamespace(tenant)), { tenant: tenant.id }));
+export async function readCopy({ resources, tenant, namespace }: TenantScope, { name }: { name: string }): Promise<CopyAnswer> {
+  return withReason(resources, await getOwned<CopyObject>(resources, podRefs(tenant, name, namespace), { tenant: tenant.id }));
 }
 
 /** Deletes the tenant's copy of that name (a Job's pods go with it); its name. */
-export async function deleteCopy(resources: Resources, tenant: Tenant, name: string): Promise<string> {
-  const copy = await getOwned<CopyObject>(resources, podRefs(tenant, name, tenantNamespace(tenant)), { tenant: tenant.id });
-  return deleteOwned(resources, copy, { propagationPolicy: 'Background' });
+export async function deleteCopy({ resources, tenant, namespace }: TenantScope, { name }: { name: string }): Promise<Deleted> {
+  const copy = await getOwned<CopyObject>(resources, podRefs(tenant, name, namespace), { tenant: tenant.id });
+  return { deleted: await deleteOwned(resources, copy, { propagationPolicy: 'Background' }) };
 }

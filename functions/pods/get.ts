@@ -1,16 +1,11 @@
 // GET /service/v1/pods?tenant&name: the tenant's Pod or Job with its status, and why it is stuck or failed if it is.
-import middy from '@middy/core';
 import { productionDeps, type Deps } from '../../lib/deps.ts';
-import { json, type Result } from '../../lib/http/response.ts';
-import { httpStack, routeTiming } from '../../lib/http/stack.ts';
-import type { RouteEvent } from '../../lib/http/validate.ts';
+import { routeHandler } from '../../lib/http/stack.ts';
 import { readCopy } from '../../lib/pods.ts';
-import { JobQuery } from '../../lib/schemas/jobs.ts';
+import { routes } from '../../lib/routes.ts';
 
 export function createHandler(deps: Deps = productionDeps) {
-  return middy<RouteEvent<JobQuery>, Result>(routeTiming)
-    .use(httpStack(deps, { query: JobQuery }))
-    .handler(async ({ input }) => json(200, await readCopy(await deps.resources(), await deps.tenants().get(input.tenant), input.name)));
+  return routeHandler(deps, routes.getJob, async ({ input }) => readCopy(await deps.scope(input.tenant), input));
 }
 
 export const handler = createHandler();

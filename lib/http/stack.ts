@@ -1,7 +1,8 @@
 // The middleware every route shares, in order: request logging, error answers, moopkey, JSON body, validation.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { MiddlewareObj } from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { z } from 'zod';
 import type { Deps } from '../deps.ts';
@@ -9,7 +10,8 @@ import { UpstreamTimeoutError } from '../errors.ts';
 import { metrics, MetricUnit } from '../metrics.ts';
 import { authenticate } from './auth.ts';
 import { errorResponse } from './error-response.ts';
-import type { Result } from './response.ts';
+import { json, type Result } from './response.ts';
+import type { Route } from '../routes.ts';
 import { validateInput, type RouteEvent } from './validate.ts';
 
 /** Time kept back from the invocation's remaining time, so that an answer always comes from the service. */
@@ -27,8 +29,10 @@ export const routeTiming = {
   },
 };
 
-/** Which part of the request a route validates, and with what schema. */
-export type RouteInput<S extends z.ZodType> = { query: S; body?: never } | { body: S; query?: never };
+/** What a route's handler receives as event.input: its query or body, parsed by the route table's schema. */
+export type InputOf<R extends Route> = R extends { body: infer S extends z.ZodType } ? z.output<S> : R extends { query: infer S extends z.ZodType } ? z.output<S> : unknown;
+/** Its headers, parsed, for routes whose entry has a headers schema. */
+export type HeadersOf<R extends Route> = R extends { headers: infer S extends z.ZodType } ? z.output<S> : undefined;
 
 const statusOf = (response: Result | null | undefined): number | undefined =>
   typeof response === 'object' && response !== null ? response.statusCode : undefined;
@@ -53,25 +57,35 @@ function requestLog(deps: Deps): MiddlewareObj<RouteEvent<unknown>, Result> {
   };
 }
 
-/** The shared middleware stack of an HTTP route whose input is validated by input's schema. */
-export function httpStack<S extends z.ZodType>(deps: Deps, input?: RouteInput<S>): MiddlewareObj<RouteEvent<z.output<S>>, Result>[] {
-  const stack: MiddlewareObj<RouteEvent<z.output<S>>, Result>[] = [
-    injectLambdaContext(deps.logger, { resetKeys: true }) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
+type Stack<R extends Route> = MiddlewareObj<RouteEvent<InputOf<R>, HeadersOf<R>>, Result>;
+
+/** The shared middleware stack of an HTTP route, validating its input with the route table's schemas. */
+export function httpStack<R extends Route>(deps: Deps, route: R): Stack<R>[] {
+  const stack: Stack<R>[] = [
+    injectLambdaContext(deps.logger, { resetKeys: true }) as Stack<R>,
     // Publishes, in CloudWatch's embedded format, the request's count and the upstream latencies its calls recorded.
-    logMetrics(metrics) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
-    requestLog(deps) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
-    errorResponse(deps.logger) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
+    logMetrics(metrics) as Stack<R>,
+    requestLog(deps) as Stack<R>,
+    errorResponse(deps.logger) as Stack<R>,
     authenticate(
       () => deps.callerKeys(),
       // Every later line of the request names its caller; `previous` shows who still uses a key being rotated out.
       ({ caller, previous }) => deps.logger.appendKeys({ caller, ...(previous ? { callerKey: 'previous' } : {}) }),
-    ) as MiddlewareObj<RouteEvent<z.output<S>>, Result>,
+    ) as Stack<R>,
   ];
-  if (input?.body) {
-    stack.push(httpJsonBodyParser({ disableContentTypeCheck: true }) as MiddlewareObj<RouteEvent<z.output<S>>, Result>);
-    stack.push(validateInput('body', input.body));
-  } else if (input?.query) {
-    stack.push(validateInput('query', input.query));
+  if (route.body) {
+    stack.push(httpJsonBodyParser({ disableContentTypeCheck: true }) as Stack<R>);
+    stack.push(validateInput('body', route.body) as Stack<R>);
+  } else if (route.query) {
+    stack.push(validateInput('query', route.query) as Stack<R>);
   }
+  if (route.headers) stack.push(validateInput('headers', route.headers) as Stack<R>);
   return stack;
+}
+
+/** A route's Lambda handler: the shared stack, then operation, whose answer goes out with the route's success status. */
+export function routeHandler<R extends Route>(deps: Deps, route: R, operation: (event: RouteEvent<InputOf<R>, HeadersOf<R>>, context: Context) => Promise<unknown>) {
+  return middy<RouteEvent<InputOf<R>, HeadersOf<R>>, Result>(routeTiming)
+    .use(httpStack(deps, route))
+    .handler(async (event, context) => json(route.success.status, await operation(event, context)));
 }

@@ -4,8 +4,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { BadRequestError } from '../errors.ts';
 
-/** An HTTP API event after validation: `input` holds the parsed, typed request. */
-export type RouteEvent<TInput> = APIGatewayProxyEventV2 & { input: TInput };
+/** An HTTP API event after validation: `input` holds the parsed query or body, `inputHeaders` the parsed headers. */
+export type RouteEvent<TInput, THeaders = undefined> = APIGatewayProxyEventV2 & { input: TInput; inputHeaders: THeaders };
 
 /** Where a route's input comes from. */
 export type InputSource = 'query' | 'body' | 'headers';
@@ -22,12 +22,12 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, sourc
   throw new BadRequestError(`Invalid request ${source}: ${summary}.`, { code: 'INVALID_REQUEST', details });
 }
 
-/** middy before: validates the query string or the parsed body and stores the result as event.input. */
-export function validateInput<S extends z.ZodType>(source: InputSource, schema: S): MiddlewareObj<RouteEvent<z.output<S>>> {
+/** middy before: validates the query string, the parsed body or the headers, into event.input (inputHeaders for headers). */
+export function validateInput<S extends z.ZodType>(source: InputSource, schema: S): MiddlewareObj<RouteEvent<unknown, unknown>> {
   return {
     before: ({ event }) => {
-      const raw = source === 'query' ? event.queryStringParameters : (event.body as unknown);
-      event.input = parseInput(schema, raw, source);
+      if (source === 'headers') event.inputHeaders = parseInput(schema, event.headers, source);
+      else event.input = parseInput(schema, source === 'query' ? event.queryStringParameters : (event.body as unknown), source);
     },
   };
 }

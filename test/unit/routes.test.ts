@@ -19,6 +19,26 @@ describe('the route table', () => {
     expect(served).toEqual(listed);
   });
 
+  it("is where each handler takes its route from: the handler serverless.yml binds to a route uses that route's entry", () => {
+    for (const [name, fn] of Object.entries(serverless.functions)) {
+      const event = fn.events?.find((e) => e.httpApi)?.httpApi;
+      if (!event) continue;
+      const key = Object.entries(routes).find(([, r]) => r.method === event.method.toLowerCase() && r.path === event.path)![0];
+      const source = readFileSync(join(root, `${fn.handler.replace(/\.handler$/, '')}.ts`), 'utf8');
+      expect([name, [...source.matchAll(/routes\.(\w+)/g)].map((m) => m[1])]).toEqual([name, [key]]);
+    }
+  });
+
+  it('keeps the handlers thin: no Kubernetes module or type, no environment variable, no schema of their own', () => {
+    for (const fn of Object.values(serverless.functions)) {
+      const file = `${fn.handler.replace(/\.handler$/, '')}.ts`;
+      const imports = [...readFileSync(join(root, file), 'utf8').matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]!);
+      const forbidden = imports.filter((i) => /lib\/kube\/|@kubernetes\/|lib\/schemas\/|lib\/config/.test(i));
+      expect([file, forbidden]).toEqual([file, []]);
+      expect([file, /process\.env|\.config\(\)/.test(readFileSync(join(root, file), 'utf8'))]).toEqual([file, false]);
+    }
+  });
+
   it('has a handler file for each function, under functions/ by its URL', () => {
     for (const [name, fn] of Object.entries(serverless.functions)) {
       const file = `${fn.handler.replace(/\.handler$/, '')}.ts`;
