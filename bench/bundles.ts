@@ -1,8 +1,9 @@
 // Each function bundled as serverless-esbuild bundles it (serverless.yml's custom.esbuild), for size and cold starts.
-import { build } from 'esbuild';
-import { load } from 'js-yaml';
+
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { build } from 'esbuild';
+import { load } from 'js-yaml';
 import { projectRoot } from '../tools/offline.ts';
 
 export interface Bundle {

@@ -3,15 +3,15 @@
 // 1.5x of the same route for volumes, and flat (within 1.5x) from 0 to 5,000 events.
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
-import { createHandler as createClaim } from '../functions/volumes/pvcs/post.ts';
-import { createHandler as getClaim } from '../functions/volumes/pvcs/get.ts';
 import { createHandler as deleteClaim } from '../functions/volumes/pvcs/delete.ts';
-import { createHandler as createVolume } from '../functions/volumes/pvs/post.ts';
-import { createHandler as getVolume } from '../functions/volumes/pvs/get.ts';
+import { createHandler as getClaim } from '../functions/volumes/pvcs/get.ts';
+import { createHandler as createClaim } from '../functions/volumes/pvcs/post.ts';
 import { createHandler as deleteVolume } from '../functions/volumes/pvs/delete.ts';
+import { createHandler as getVolume } from '../functions/volumes/pvs/get.ts';
+import { createHandler as createVolume } from '../functions/volumes/pvs/post.ts';
 import type { Deps } from '../lib/deps.ts';
 import { httpEvent, invokeHttp } from '../test/support/lambda.ts';
-import { round, summarize, time, type Summary } from './stats.ts';
+import { round, type Summary, summarize, time } from './stats.ts';
 
 type Op = 'create' | 'get' | 'delete';
 const ops: Op[] = ['create', 'get', 'delete'];
@@ -26,9 +26,10 @@ export interface ClaimRoutesResult {
 
 function cycle(deps: Deps, moopkey: string, tenant: string, namespace: string, route: 'pvs' | 'pvcs') {
   const path = `/service/v1/volumes/${route}`;
-  const handlers = route === 'pvs'
-    ? { create: createVolume(deps), get: getVolume(deps), delete: deleteVolume(deps) }
-    : { create: createClaim(deps), get: getClaim(deps), delete: deleteClaim(deps) };
+  const handlers =
+    route === 'pvs'
+      ? { create: createVolume(deps), get: getVolume(deps), delete: deleteVolume(deps) }
+      : { create: createClaim(deps), get: getClaim(deps), delete: deleteClaim(deps) };
   return async (user: string): Promise<Record<Op, number>> => {
     const q = { tenant, username: user };
     const body = route === 'pvs' ? { ...q, path: `${namespace}/bench/${user}` } : q;
@@ -56,7 +57,10 @@ export async function claimRoutes(
   const warmup = 10;
   for (let i = 0; i < cycles + warmup; i++) {
     const [v, c] = [await volumeCycle(`bench-claims-v-${i}`), await claimCycle(`bench-claims-c-${i}`)];
-    if (i >= warmup) samples.volume.push(v), samples.claim.push(c);
+    if (i >= warmup) {
+      samples.volume.push(v);
+      samples.claim.push(c);
+    }
   }
   log(`[bench] claim routes: ${cycles} cycles each of volumes and claims measured; making ${events} events in ${setup.namespace}`);
   const kc = new KubeConfig();
@@ -85,7 +89,13 @@ export async function claimRoutes(
   }
   await core.deleteCollectionNamespacedEvent({ namespace: setup.namespace, fieldSelector: 'reason=BenchNoise' });
   const withEvents = summaries(samples.claimWithEvents);
-  return { cycles, events, volume: summaries(samples.volume), claim: summaries(samples.claim), claimWithEvents: { get: withEvents.get, delete: withEvents.delete } };
+  return {
+    cycles,
+    events,
+    volume: summaries(samples.volume),
+    claim: summaries(samples.claim),
+    claimWithEvents: { get: withEvents.get, delete: withEvents.delete },
+  };
 }
 
 /** The printed table: medians, ratios and whether each goal is met. */
@@ -97,7 +107,16 @@ export function printClaimRoutes(r: ClaimRoutesResult): string[] {
     const ratio = round(r.claim[op].median / r.volume[op].median);
     const withEvents = op === 'create' ? undefined : r.claimWithEvents[op];
     const flat = withEvents ? round(withEvents.median / r.claim[op].median) : undefined;
-    out.push(pad([op, `${r.volume[op].median}/${r.volume[op].p95}`, `${r.claim[op].median}/${r.claim[op].p95}`, ratio, withEvents ? `${withEvents.median}/${withEvents.p95}` : '-', flat ?? '-']));
+    out.push(
+      pad([
+        op,
+        `${r.volume[op].median}/${r.volume[op].p95}`,
+        `${r.claim[op].median}/${r.claim[op].p95}`,
+        ratio,
+        withEvents ? `${withEvents.median}/${withEvents.p95}` : '-',
+        flat ?? '-',
+      ]),
+    );
   }
   out.push('   goals: claim/volume median ratio <= 1.5; with events/without ratio <= 1.5 (flat)');
   return out;

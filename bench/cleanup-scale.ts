@@ -22,7 +22,10 @@ const benchLabel = 'moop.io/bench';
 function runChild(bundle: string, event: unknown, env: NodeJS.ProcessEnv): Promise<CleanupScaleResult['run']> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'cleanup-child.ts'), bundle, JSON.stringify(event)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'cleanup-child.ts'), bundle, JSON.stringify(event)], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c));
@@ -34,7 +37,13 @@ function runChild(bundle: string, event: unknown, env: NodeJS.ProcessEnv): Promi
   });
 }
 
-export async function cleanupAtScale(bundles: Bundle[], env: Record<string, string>, adminKubeconfig: string, namespace: string, log: (l: string) => void): Promise<CleanupScaleResult> {
+export async function cleanupAtScale(
+  bundles: Bundle[],
+  env: Record<string, string>,
+  adminKubeconfig: string,
+  namespace: string,
+  log: (l: string) => void,
+): Promise<CleanupScaleResult> {
   const tenants = 100;
   const volumesPerTenant = 95;
   const jobsPerTenant = 5;
@@ -65,13 +74,28 @@ export async function cleanupAtScale(bundles: Bundle[], env: Record<string, stri
                   accessModes: ['ReadWriteMany'],
                   capacity: { storage: '1Mi' },
                   nfs: { server: '10.0.0.2', path: `/exports/bench/${t}/${i}` },
-                  ...(released ? { claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: `gone-${t}-${i}`, uid: `00000000-0000-0000-0000-${String(t * 1000 + i).padStart(12, '0')}` } } : {}),
+                  ...(released
+                    ? {
+                        claimRef: {
+                          apiVersion: 'v1',
+                          kind: 'PersistentVolumeClaim',
+                          namespace,
+                          name: `gone-${t}-${i}`,
+                          uid: `00000000-0000-0000-0000-${String(t * 1000 + i).padStart(12, '0')}`,
+                        },
+                      }
+                    : {}),
                 },
               },
             });
             // The claim is gone: the PV controller agrees the volume is Released, as after a real claim's deletion.
             if (released) {
-              await admin.request({ method: 'PATCH', path: `/api/v1/persistentvolumes/${name}/status`, contentType: 'application/merge-patch+json', body: { status: { phase: 'Released' } } });
+              await admin.request({
+                method: 'PATCH',
+                path: `/api/v1/persistentvolumes/${name}/status`,
+                contentType: 'application/merge-patch+json',
+                body: { status: { phase: 'Released' } },
+              });
             }
           }),
         );
@@ -86,7 +110,12 @@ export async function cleanupAtScale(bundles: Bundle[], env: Record<string, stri
                 apiVersion: 'batch/v1',
                 kind: 'Job',
                 metadata: meta(t, `bench-job-${t}-${j}`),
-                spec: { template: { metadata: { labels: { [benchLabel]: 'true' } }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', args: ['true'] }] } } },
+                spec: {
+                  template: {
+                    metadata: { labels: { [benchLabel]: 'true' } },
+                    spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', args: ['true'] }] },
+                  },
+                },
               },
             }),
           ),
@@ -107,7 +136,11 @@ export async function cleanupAtScale(bundles: Bundle[], env: Record<string, stri
     };
     const jobsLimit = waitLimit(`${jobs} Jobs to succeed`, 600);
     for (;;) {
-      const list = await admin.request<{ items: { status?: { succeeded?: number } }[] }>({ method: 'GET', path: `/apis/batch/v1/namespaces/${namespace}/jobs`, query: { labelSelector: `${benchLabel}=true` } });
+      const list = await admin.request<{ items: { status?: { succeeded?: number } }[] }>({
+        method: 'GET',
+        path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
+        query: { labelSelector: `${benchLabel}=true` },
+      });
       const succeeded = list.items.filter((j) => j.status?.succeeded === 1).length;
       if (succeeded === jobs) break;
       jobsLimit(`${succeeded} succeeded`);
@@ -143,7 +176,11 @@ export async function cleanupAtScale(bundles: Bundle[], env: Record<string, stri
   } finally {
     await admin.request({ method: 'DELETE', path: '/api/v1/persistentvolumes', query: { labelSelector: `${benchLabel}=true` } }).catch(() => undefined);
     await admin
-      .request({ method: 'DELETE', path: `/apis/batch/v1/namespaces/${namespace}/jobs`, query: { labelSelector: `${benchLabel}=true`, propagationPolicy: 'Background' } })
+      .request({
+        method: 'DELETE',
+        path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
+        query: { labelSelector: `${benchLabel}=true`, propagationPolicy: 'Background' },
+      })
       .catch(() => undefined);
     await admin.close();
   }

@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { KubeClient } from '../lib/kube/client.ts';
 import { loadKubeconfig } from '../lib/kube/kubeconfig.ts';
-import type { Bundle } from './bundles.ts';
 import { httpEvent } from '../test/support/lambda.ts';
+import type { Bundle } from './bundles.ts';
 import { time } from './stats.ts';
 
 export interface ColdStart {
@@ -33,7 +33,14 @@ function spawnTimed(args: string[], env: NodeJS.ProcessEnv): Promise<[number, st
 }
 
 /** Invokes each bundle once in its own fresh process, in an order where creates come before reads and deletes. */
-export async function coldStarts(bundles: Bundle[], env: Record<string, string>, moopkey: string, tenant: string, namespace: string, kubeconfig: string): Promise<ColdStartResult> {
+export async function coldStarts(
+  bundles: Bundle[],
+  env: Record<string, string>,
+  moopkey: string,
+  tenant: string,
+  namespace: string,
+  kubeconfig: string,
+): Promise<ColdStartResult> {
   const childEnv = { ...env, PATH: process.env.PATH, POWERTOOLS_LOG_LEVEL: 'SILENT' };
   const [nodeStartupMs] = await spawnTimed(['-e', '0'], childEnv);
   const fresh = new KubeClient(loadKubeconfig({ file: kubeconfig }), { timeoutMs: 5000 });

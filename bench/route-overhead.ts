@@ -1,14 +1,14 @@
 // Route overhead: create/get/delete cycles of a claim through the handlers, in-process as Lambda calls them and
 // over HTTP through serverless-offline, against the same Kubernetes calls made directly with client-node.
 import { CoreV1Api, KubeConfig, type V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { createHandler as createClaim } from '../functions/volumes/pvcs/post.ts';
-import { createHandler as getClaim } from '../functions/volumes/pvcs/get.ts';
 import { createHandler as deleteClaim } from '../functions/volumes/pvcs/delete.ts';
+import { createHandler as getClaim } from '../functions/volumes/pvcs/get.ts';
+import { createHandler as createClaim } from '../functions/volumes/pvcs/post.ts';
 import type { Deps } from '../lib/deps.ts';
 import { renderClaim } from '../lib/render/volumes.ts';
-import { TenantSchema, type Tenant } from '../lib/tenants/tenant.ts';
+import { type Tenant, TenantSchema } from '../lib/tenants/tenant.ts';
 import { httpEvent, invokeHttp } from '../test/support/lambda.ts';
-import { round, summarize, time, type Summary } from './stats.ts';
+import { round, type Summary, summarize, time } from './stats.ts';
 
 export interface OverheadSetup {
   deps: Deps;
@@ -30,18 +30,29 @@ function expect(condition: boolean, what: string): void {
 /** The same Kubernetes calls each route makes, straight through client-node. */
 function directCycle(core: CoreV1Api, setup: OverheadSetup) {
   return async (user: string): Promise<Record<Op, number>> => {
-    const body = renderClaim(setup.tenant, { tenant: setup.tenant.id, username: user, tag: 'default', match: false }, setup.namespace) as V1PersistentVolumeClaim;
+    const body = renderClaim(
+      setup.tenant,
+      { tenant: setup.tenant.id, username: user, tag: 'default', match: false },
+      setup.namespace,
+    ) as V1PersistentVolumeClaim;
     const name = body.metadata!.name!;
     const ns = setup.namespace;
     const [create] = await time(() => core.createNamespacedPersistentVolumeClaim({ namespace: ns, body }));
     const [get] = await time(async () => {
       const claim = await core.readNamespacedPersistentVolumeClaim({ name, namespace: ns });
-      await core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${name},involvedObject.uid=${claim.metadata?.uid}` });
+      await core.listNamespacedEvent({
+        namespace: ns,
+        fieldSelector: `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${name},involvedObject.uid=${claim.metadata?.uid}`,
+      });
     });
     const [del] = await time(async () => {
       const claim = await core.readNamespacedPersistentVolumeClaim({ name, namespace: ns });
       await core.listNamespacedPod({ namespace: ns, limit: 500 });
-      await core.deleteNamespacedPersistentVolumeClaim({ name, namespace: ns, body: { preconditions: { uid: claim.metadata?.uid, resourceVersion: claim.metadata?.resourceVersion } } });
+      await core.deleteNamespacedPersistentVolumeClaim({
+        name,
+        namespace: ns,
+        body: { preconditions: { uid: claim.metadata?.uid, resourceVersion: claim.metadata?.resourceVersion } },
+      });
     });
     return { create, get, delete: del };
   };
@@ -63,7 +74,11 @@ function httpCycle(setup: OverheadSetup) {
   const call = async (method: string, query: Record<string, string>, body?: unknown): Promise<number> => {
     const url = new URL(setup.apiUrl + path);
     if (!body) for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    const response = await fetch(url, { method, headers: { moopkey: setup.moopkey, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+    const response = await fetch(url, {
+      method,
+      headers: { moopkey: setup.moopkey, 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
     await response.arrayBuffer();
     return response.status;
   };
@@ -99,7 +114,16 @@ export async function routeOverhead(setup: OverheadSetup, cycles: number, log: (
   const perOperation = Object.fromEntries(
     ops.map((op) => {
       const [direct, inProcess, http] = (['direct', 'inProcess', 'http'] as const).map((k) => summarize(samples[k].map((s) => s[op])));
-      return [op, { direct: direct!, inProcess: inProcess!, http: http!, ratioMedian: round(inProcess!.median / direct!.median), ratioP95: round(inProcess!.p95 / direct!.p95) }];
+      return [
+        op,
+        {
+          direct: direct!,
+          inProcess: inProcess!,
+          http: http!,
+          ratioMedian: round(inProcess!.median / direct!.median),
+          ratioP95: round(inProcess!.p95 / direct!.p95),
+        },
+      ];
     }),
   ) as OverheadResult['perOperation'];
   return { cycles, perOperation };

@@ -1,21 +1,22 @@
 // `npm run bench`: how close the service comes to its limits, on the local cluster. Prints a table and writes
 // .local/bench/results.json. Benchmarks, not tests: the goals are printed beside the figures, never asserted.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../lib/config.ts';
 import { depsFrom } from '../lib/deps.ts';
-import { startCluster, type LocalCluster } from '../tools/cluster/cluster.ts';
+import { type LocalCluster, startCluster } from '../tools/cluster/cluster.ts';
 import { freePort } from '../tools/cluster/processes.ts';
 import { createTenantNamespaces } from '../tools/demo-tenant.ts';
 import { stopOnSignals } from '../tools/lifecycle.ts';
-import { projectRoot, startOffline, type Offline } from '../tools/offline.ts';
+import { type Offline, projectRoot, startOffline } from '../tools/offline.ts';
 import { buildBundles } from './bundles.ts';
-import { claimRoutes, printClaimRoutes, type ClaimRoutesResult } from './claim-routes.ts';
-import { cleanupAtScale, type CleanupScaleResult } from './cleanup-scale.ts';
-import { coldStarts, type ColdStartResult } from './cold-start.ts';
-import { parseTenant, routeOverhead, type OverheadResult } from './route-overhead.ts';
-import { tenantLookups, type TenantLookupResult } from './tenant-lookups.ts';
+import { type ClaimRoutesResult, claimRoutes, printClaimRoutes } from './claim-routes.ts';
+import { type CleanupScaleResult, cleanupAtScale } from './cleanup-scale.ts';
+import { type ColdStartResult, coldStarts } from './cold-start.ts';
+import { type OverheadResult, parseTenant, routeOverhead } from './route-overhead.ts';
+import { type TenantLookupResult, tenantLookups } from './tenant-lookups.ts';
 
 interface BenchResults {
   date: string;
@@ -62,14 +63,23 @@ try {
     NFS_PREFIX: '/exports/moop/',
     TENANTS_FILE: tenantsFile,
   };
-  offline = await startOffline({ port: await freePort(), lambdaPort: await freePort(), workFolder: `.esbuild-bench-${process.pid}`, env: { ...env, LOG_LEVEL: 'WARN' } });
+  offline = await startOffline({
+    port: await freePort(),
+    lambdaPort: await freePort(),
+    workFolder: `.esbuild-bench-${process.pid}`,
+    env: { ...env, LOG_LEVEL: 'WARN' },
+  });
   cluster.adopt({ group: offline.pid, folder: join(projectRoot, offline.workFolder) });
   const results: BenchResults = { date: new Date().toISOString(), node: process.version };
   try {
     const deps = depsFrom(() => loadConfig(env));
     if (runs('overhead')) {
       log(`[bench] route overhead: ${cycles} create/get/delete cycles of a claim, each three ways`);
-      results.overhead = await routeOverhead({ deps, moopkey, tenant, namespace, serviceKubeconfig: cluster.serviceKubeconfig, apiUrl: offline.url }, cycles, log);
+      results.overhead = await routeOverhead(
+        { deps, moopkey, tenant, namespace, serviceKubeconfig: cluster.serviceKubeconfig, apiUrl: offline.url },
+        cycles,
+        log,
+      );
     }
     if (runs('claims')) {
       log(`[bench] claim routes: ${cycles} cycles each of volumes and claims, then claims over 5,000 events`);
@@ -107,7 +117,11 @@ function print(r: BenchResults): void {
   const line = (cells: (string | number)[], widths: number[]): string => cells.map((c, i) => String(c).padEnd(widths[i]!)).join('  ');
   const out: string[] = [];
   if (r.overhead) out.push(...printOverhead(r.overhead, line));
-  if (r.lookups) out.push('', `3. Tenant lookups: ${r.lookups.requests} concurrent requests for one tenant -> ${r.lookups.tenantServiceCalls} call(s) to the tenant service in ${r.lookups.wallMs} ms (goal: 1)`);
+  if (r.lookups)
+    out.push(
+      '',
+      `3. Tenant lookups: ${r.lookups.requests} concurrent requests for one tenant -> ${r.lookups.tenantServiceCalls} call(s) to the tenant service in ${r.lookups.wallMs} ms (goal: 1)`,
+    );
   if (r.cold) out.push(...printCold(r.cold, line));
   if (r.cleanup) out.push(...printCleanup(r.cleanup));
   if (r.claims) out.push(...printClaimRoutes(r.claims));
@@ -124,7 +138,12 @@ function printOverhead(overhead: OverheadResult, line: Line): string[] {
   const w1 = [8, 16, 16, 16, 14, 14];
   out.push(line(['op', 'direct med/p95', 'in-proc med/p95', 'HTTP med/p95', 'ratio med', 'ratio p95'], w1));
   for (const [op, o] of Object.entries(r.overhead.perOperation)) {
-    out.push(line([op, `${o.direct.median}/${o.direct.p95}`, `${o.inProcess.median}/${o.inProcess.p95}`, `${o.http.median}/${o.http.p95}`, o.ratioMedian, o.ratioP95], w1));
+    out.push(
+      line(
+        [op, `${o.direct.median}/${o.direct.p95}`, `${o.inProcess.median}/${o.inProcess.p95}`, `${o.http.median}/${o.http.p95}`, o.ratioMedian, o.ratioP95],
+        w1,
+      ),
+    );
   }
   out.push(`   goal: in-process within 10% of direct (ratio <= 1.10)`);
   return out;
@@ -145,8 +164,13 @@ function printCold(cold: ColdStartResult, line: Line): string[] {
 
 function printCleanup(c: CleanupScaleResult): string[] {
   const out: string[] = [];
-  out.push('', `5. Cleanup at scale: ${c.volumes} volumes (${c.releasedVolumes} Released) and ${c.jobs} finished Jobs of ${c.tenants} tenants (made in ${c.setupSeconds} s)`);
-  out.push(`   run:   ${(c.run.wallMs / 1000).toFixed(1)} s wall (${(c.run.runMs / 1000).toFixed(1)} s in the handler), peak ${c.run.maxRssMiB} MiB, actions ${JSON.stringify(c.run.counts)}, failures ${c.run.failures}`);
+  out.push(
+    '',
+    `5. Cleanup at scale: ${c.volumes} volumes (${c.releasedVolumes} Released) and ${c.jobs} finished Jobs of ${c.tenants} tenants (made in ${c.setupSeconds} s)`,
+  );
+  out.push(
+    `   run:   ${(c.run.wallMs / 1000).toFixed(1)} s wall (${(c.run.runMs / 1000).toFixed(1)} s in the handler), peak ${c.run.maxRssMiB} MiB, actions ${JSON.stringify(c.run.counts)}, failures ${c.run.failures}`,
+  );
   out.push(`   rerun: ${(c.rerun.wallMs / 1000).toFixed(1)} s wall, peak ${c.rerun.maxRssMiB} MiB, actions ${JSON.stringify(c.rerun.counts)}`);
   out.push('   goals: under 60 s and under 256 MiB');
   return out;

@@ -1,10 +1,10 @@
 // Tenant lookups: 100 concurrent requests for one tenant, in one container, cause one call to the tenant service.
 import { createHandler as getClaim } from '../functions/volumes/pvcs/get.ts';
-import { depsFrom } from '../lib/deps.ts';
 import { loadConfig } from '../lib/config.ts';
-import { startFakeTenantService } from '../test/support/tenant-service.ts';
+import { depsFrom } from '../lib/deps.ts';
 import type { Tenant } from '../lib/tenants/tenant.ts';
 import { httpEvent, invokeHttp } from '../test/support/lambda.ts';
+import { startFakeTenantService } from '../test/support/tenant-service.ts';
 import { time } from './stats.ts';
 
 export interface TenantLookupResult {

@@ -3,10 +3,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { runCleanup } from '../lib/cleanup/run.ts';
-import { readCleanupEvent, type DroppedEvent } from '../lib/cleanup/request.ts';
 import type { CleanupSummary } from '../lib/cleanup/report.ts';
-import { productionDeps, type Deps } from '../lib/deps.ts';
+import { type DroppedEvent, readCleanupEvent } from '../lib/cleanup/request.ts';
+import { runCleanup } from '../lib/cleanup/run.ts';
+import { type Deps, productionDeps } from '../lib/deps.ts';
 import { metrics } from '../lib/metrics.ts';
 
 export function createHandler(deps: Deps = productionDeps) {
@@ -17,7 +17,10 @@ export function createHandler(deps: Deps = productionDeps) {
       // A malformed event is answered, not thrown: an asynchronous invocation would only retry what cannot be mended.
       const request = readCleanupEvent(event, deps.logger);
       if ('dropped' in request) return request;
-      return runCleanup({ resources: await deps.resources(), tenants: deps.tenants(), logger: deps.logger, metrics, settings: deps.settings().cleanup }, request);
+      return runCleanup(
+        { resources: await deps.resources(), tenants: deps.tenants(), logger: deps.logger, metrics, settings: deps.settings().cleanup },
+        request,
+      );
     });
 }
 

@@ -5,7 +5,7 @@
 import type { KubernetesObject, V1PersistentVolume } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import type { Resources } from './kube/resources.ts';
-import { adoptionMarks, managedByLabel, markedTenant } from './owner.ts';
+import { adoptionMarks, managedByLabel, markedTenant } from './ownership.ts';
 import { templateObject } from './render/template.ts';
 import type { TemplateName, Tenant } from './tenants/tenant.ts';
 import { tenantNamespace } from './tenants/tenant.ts';
@@ -32,8 +32,7 @@ const kinds = {
   job: { apiVersion: 'batch/v1', kind: 'Job' },
 } satisfies Record<string, Kind>;
 
-const describe = (kind: Kind, o: KubernetesObject): string =>
-  `${kind.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;
+const describe = (kind: Kind, o: KubernetesObject): string => `${kind.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -84,7 +83,8 @@ export async function adoptTenant(resources: Resources, tenant: Tenant, options:
   }
   for (const claim of await listAll(resources, kinds.claim, namespace)) {
     const named = claims.some((p) => p.test(claim.metadata?.name ?? ''));
-    if (!named && markedTenant(claim) === undefined) report.leftAlone.push({ object: describe(kinds.claim, claim), reason: "not named by the tenant's claim templates" });
+    if (!named && markedTenant(claim) === undefined)
+      report.leftAlone.push({ object: describe(kinds.claim, claim), reason: "not named by the tenant's claim templates" });
     consider(kinds.claim, claim, named);
   }
   for (const kind of [kinds.pod, kinds.job]) {
@@ -104,9 +104,12 @@ export async function adoptTenant(resources: Resources, tenant: Tenant, options:
         if (options.dryRun) return void report.adopted.push(what);
         try {
           // resourceVersion: an object changed since it was listed is not marked blindly; a rerun picks it up.
-          await resources.mergePatch({ ...kind, name: obj.metadata!.name!, namespace: obj.metadata?.namespace }, {
-            metadata: { resourceVersion: obj.metadata?.resourceVersion, ...marks },
-          });
+          await resources.mergePatch(
+            { ...kind, name: obj.metadata!.name!, namespace: obj.metadata?.namespace },
+            {
+              metadata: { resourceVersion: obj.metadata?.resourceVersion, ...marks },
+            },
+          );
           report.adopted.push(what);
         } catch (err) {
           report.failures.push({ object: what, error: (err as Error).message });

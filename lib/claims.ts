@@ -4,9 +4,9 @@ import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubern
 import { ConflictError, NotFoundError } from './errors.ts';
 import { eventTime, latestEvent } from './events.ts';
 import type { ObjectRef, Resources } from './kube/resources.ts';
-import { createOwned, deleteOwned, getOwned, type Deleted } from './owned.ts';
-import { isOwnedBy } from './owner.ts';
-import { claimRefs, renderClaim, volumeOwner, volumeRef, type VolumeKey } from './render/volumes.ts';
+import { createOwned, type Deleted, deleteOwned, getOwned, isOwnedBy } from './ownership.ts';
+import { podFinished } from './pods.ts';
+import { claimRefs, renderClaim, type VolumeKey, volumeOwner, volumeRef } from './render/volumes.ts';
 import type { TenantScope } from './scope.ts';
 import type { Tenant } from './tenants/tenant.ts';
 
@@ -32,7 +32,10 @@ class Absence {
     const key = `${ref.apiVersion}/${ref.kind}/${ref.name}`;
     let answer = this.asked.get(key);
     if (!answer) {
-      answer = this.resources.get(ref, { resourceVersion: '0' }).then(() => false, (err: unknown) => err instanceof NotFoundError);
+      answer = this.resources.get(ref, { resourceVersion: '0' }).then(
+        () => false,
+        (err: unknown) => err instanceof NotFoundError,
+      );
       this.asked.set(key, answer);
     }
     return answer;
@@ -65,7 +68,11 @@ export async function pendingReason(
   } else if (claim.spec?.selector && tenant.resources?.templates?.pv) {
     const volume = volumeRef(tenant, key);
     if (await absence.of(volume)) {
-      return { phase, reason: 'VolumeNotFound', message: `The claim selects volume ${volume.name}, which does not exist: create it with POST /service/v1/volumes/pvs.` };
+      return {
+        phase,
+        reason: 'VolumeNotFound',
+        message: `The claim selects volume ${volume.name}, which does not exist: create it with POST /service/v1/volumes/pvs.`,
+      };
     }
   }
   const latest = await latestEvent(resources, claim, 'PersistentVolumeClaim');
@@ -80,7 +87,10 @@ export async function pendingReason(
  * the tenant's pvc template names is looked up alongside the claim, so that explaining a Pending plain claim adds no
  * round trip (for a Bound one, that cached read is simply not used); a Pending match claim's volume is read after.
  */
-export async function readClaim({ resources, tenant, namespace }: TenantScope, key: VolumeKey): Promise<V1PersistentVolumeClaim & { pendingReason?: PendingReason }> {
+export async function readClaim(
+  { resources, tenant, namespace }: TenantScope,
+  key: VolumeKey,
+): Promise<V1PersistentVolumeClaim & { pendingReason?: PendingReason }> {
   const absence = new Absence(resources);
   const templateClass = (tenant.resources?.templates?.pvc?.spec as { storageClassName?: unknown } | undefined)?.storageClassName;
   if (typeof templateClass === 'string' && templateClass) void absence.of(storageClassRef(templateClass));
@@ -100,8 +110,7 @@ export async function podsUsing(resources: Resources, namespace: string, claimNa
   const users: string[] = [];
   for await (const page of resources.pages<V1Pod>('v1', 'Pod', { namespace, limit: 500, resourceVersion: '0' })) {
     for (const pod of page) {
-      const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-      if (!finished && pod.spec?.volumes?.some((v) => v.persistentVolumeClaim?.claimName === claimName)) users.push(pod.metadata!.name!);
+      if (!podFinished(pod) && pod.spec?.volumes?.some((v) => v.persistentVolumeClaim?.claimName === claimName)) users.push(pod.metadata!.name!);
     }
   }
   return users;
@@ -117,7 +126,7 @@ export async function deleteClaim({ resources, tenant, namespace }: TenantScope,
     getOwned<V1PersistentVolumeClaim>(resources, refs, volumeOwner(key)),
     key.force ? [] : Promise.all(refs.map((r) => podsUsing(resources, r.namespace!, r.name))),
   ]);
-  const pods = key.force ? [] : (users as string[][])[refs.findIndex((r) => r.name === claim.metadata?.name)] ?? [];
+  const pods = key.force ? [] : ((users as string[][])[refs.findIndex((r) => r.name === claim.metadata?.name)] ?? []);
   if (pods.length > 0) {
     throw new ConflictError(`Claim ${claim.metadata?.name} is still mounted by pod(s) ${pods.join(', ')}; delete them first or pass force=true.`, {
       code: 'CLAIM_IN_USE',
@@ -143,7 +152,10 @@ export async function rebindOwnVolume(resources: Resources, volume: V1Persistent
     const target = { apiVersion: 'v1', kind: 'PersistentVolume', name: pv.metadata!.name! };
     const patched = await resources
       .mergePatch(target, { metadata: { resourceVersion: pv.metadata?.resourceVersion }, spec: { claimRef: { uid: null, resourceVersion: null } } })
-      .then(() => true, (err: unknown) => (err instanceof ConflictError ? undefined : false));
+      .then(
+        () => true,
+        (err: unknown) => (err instanceof ConflictError ? undefined : false),
+      );
     if (patched !== undefined) return patched;
     pv = await resources.get<V1PersistentVolume>(target).catch(() => undefined);
   }

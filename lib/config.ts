@@ -1,8 +1,8 @@
 // The service's configuration: parsed once from the environment by one zod schema, failing fast with every problem named.
 import { z } from 'zod';
+import { fieldProblems } from './validation.ts';
 
-const milliseconds = (fallback: number, what: string) =>
-  z.coerce.number().int().min(1).max(60_000).default(fallback).describe(what);
+const milliseconds = (fallback: number, what: string) => z.coerce.number().int().min(1).max(60_000).default(fallback).describe(what);
 
 export const ConfigFields = z.object({
   MOOPKEY: z
@@ -10,13 +10,21 @@ export const ConfigFields = z.object({
     .min(12, 'MOOPKEY must be at least 12 characters long')
     .optional()
     .describe('Shared key every request must send in the moopkey header; or MOOPKEY_SECRET_ID'),
-  MOOPKEY_SECRET_ID: z.string().min(1).optional().describe('Secrets Manager secret holding the key, or a JSON object of named callers\' keys (deployed); its AWSPREVIOUS version keeps working during a rotation; wins over MOOPKEY'),
+  MOOPKEY_SECRET_ID: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Secrets Manager secret holding the key, or a JSON object of named callers' keys (deployed); its AWSPREVIOUS version keeps working during a rotation; wins over MOOPKEY",
+    ),
   KUBECONFIG_SECRET_ID: z.string().min(1).optional().describe('Secrets Manager secret holding the kubeconfig (deployed); wins over KUBECONFIG'),
   SECRETS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300).describe('How long a secret is kept before it is fetched again, in seconds'),
   TENANT_SERVICE_URL: z
     .url({ protocol: /^https?$/, error: 'TENANT_SERVICE_URL must be an http(s) URL of the tenants collection' })
     .optional()
-    .describe('MOOP tenant service, the tenants collection: http://<node>:31778/tenants or http://<gateway>:32280/services/v1/tenant/tenants; unset: TENANTS_FILE is used'),
+    .describe(
+      'MOOP tenant service, the tenants collection: http://<node>:31778/tenants or http://<gateway>:32280/services/v1/tenant/tenants; unset: TENANTS_FILE is used',
+    ),
   TENANT_SERVICE_CA: z
     .string()
     .optional()
@@ -38,13 +46,31 @@ export const ConfigFields = z.object({
     .string()
     .regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, 'EKS_CLUSTER_NAME must be an EKS cluster name')
     .optional()
-    .describe("EKS cluster the functions manage, reached with tokens minted from their own IAM role (no kubeconfig, no stored token); wins over KUBECONFIG_SECRET_ID"),
+    .describe(
+      'EKS cluster the functions manage, reached with tokens minted from their own IAM role (no kubeconfig, no stored token); wins over KUBECONFIG_SECRET_ID',
+    ),
   KUBE_TIMEOUT_MS: milliseconds(8000, 'Time limit of one Kubernetes API call, in milliseconds'),
   TENANT_TIMEOUT_MS: milliseconds(3000, 'Time limit of one tenant service call, in milliseconds'),
-  TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000).describe('How long a tenant looked up is served from memory, in milliseconds; 0 turns caching off'),
-  JOB_ACTIVE_DEADLINE_SECONDS: z.coerce.number().int().min(1).default(3600).describe("A copy Pod's or Job's time limit, where the template sets none, in seconds"),
+  TENANT_CACHE_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3_600_000)
+    .default(30_000)
+    .describe('How long a tenant looked up is served from memory, in milliseconds; 0 turns caching off'),
+  JOB_ACTIVE_DEADLINE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(3600)
+    .describe("A copy Pod's or Job's time limit, where the template sets none, in seconds"),
   JOB_BACKOFF_LIMIT: z.coerce.number().int().min(0).max(100).default(2).describe("A Job's retries, where the template sets none"),
-  JOB_RETENTION_SECONDS: z.coerce.number().int().min(60).default(3600).describe('How long a finished copy Pod or Job is kept so its result can be read, in seconds'),
+  JOB_RETENTION_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(3600)
+    .describe('How long a finished copy Pod or Job is kept so its result can be read, in seconds'),
   CLEANUP_PV_POLICY: z
     .enum(['recycle', 'delete', 'keep'], { error: 'CLEANUP_PV_POLICY must be recycle, delete or keep' })
     .default('recycle')
@@ -71,13 +97,20 @@ export const ToolSettingsSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65_535).default(3000).describe('Port of the local API (npm start)'),
   LAMBDA_PORT: z.coerce.number().int().min(1).max(65_535).optional().describe("Port of serverless-offline's Lambda invoke endpoint; unset: PORT + 2"),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO').describe('Level of the JSON logs'),
-  CLEANUP_SCHEDULE: z.string().regex(/^(rate|cron)\(.+\)$/, 'CLEANUP_SCHEDULE must be rate(...) or cron(...)').default('rate(15 minutes)').describe('When cleanup runs (EventBridge expression)'),
+  CLEANUP_SCHEDULE: z
+    .string()
+    .regex(/^(rate|cron)\(.+\)$/, 'CLEANUP_SCHEDULE must be rate(...) or cron(...)')
+    .default('rate(15 minutes)')
+    .describe('When cleanup runs (EventBridge expression)'),
   CLEANUP_SCHEDULE_ENABLED: z
     .enum(['true', 'false'], { error: 'CLEANUP_SCHEDULE_ENABLED must be true or false' })
     .default('true')
     .describe('Whether the schedule runs cleanup (npm test and npm run bench turn it off and run cleanup themselves)'),
   SECRETS_PREFIX: z.string().min(1).default('moop/resource-service/').describe('Name prefix of the secrets the functions may read (IAM)'),
-  VPC_SUBNET_IDS: z.string().optional().describe('Subnets (comma-separated) every function runs in, with VPC_SECURITY_GROUP_IDS; unset: outside any VPC (tools/deploy-vpc.cjs)'),
+  VPC_SUBNET_IDS: z
+    .string()
+    .optional()
+    .describe('Subnets (comma-separated) every function runs in, with VPC_SECURITY_GROUP_IDS; unset: outside any VPC (tools/deploy-vpc.cjs)'),
   VPC_SECURITY_GROUP_IDS: z.string().optional().describe("Security groups (comma-separated) of the functions' network interfaces, with VPC_SUBNET_IDS"),
   API_THROTTLE_BURST: z.coerce.number().int().min(1).default(200).describe('API Gateway burst limit, requests'),
   API_THROTTLE_RATE: z.coerce.number().int().min(1).default(100).describe('API Gateway steady rate limit, requests per second'),
@@ -105,6 +138,6 @@ function parseOrExplain<S extends z.ZodType>(schema: S, env: Record<string, stri
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(present);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `- ${i.path.join('.') || 'config'}: ${i.message}`);
+  const problems = fieldProblems(parsed.error, 'config').map((p) => `- ${p.field}: ${p.message}`);
   throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
 }

@@ -11,7 +11,14 @@ import type { CopyObject } from './render/pod.ts';
 export type StatusReason = PendingReason;
 
 // Waiting reasons of a container that no amount of waiting gets past without a change to the template or the cluster.
-const stuckWaiting = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'CreateContainerConfigError', 'CreateContainerError']);
+const stuckWaiting = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+]);
 // Warning events that mean the same.
 const stuckEvents = new Set(['FailedMount', 'FailedAttachVolume', 'FailedCreate', 'Failed']);
 
@@ -28,7 +35,13 @@ function fromPodStatus(pod: V1Pod): StatusReason | undefined {
   const waiting = pod.status?.containerStatuses?.find((c) => c.state?.waiting?.reason && stuckWaiting.has(c.state.waiting.reason));
   if (waiting) return { phase, reason: waiting.state!.waiting!.reason!, message: waiting.state!.waiting!.message ?? '' };
   const unscheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
-  if (unscheduled) return { phase, reason: unscheduled.reason ?? 'Unschedulable', message: unscheduled.message ?? '', ...(unscheduled.lastTransitionTime ? { lastSeen: String(unscheduled.lastTransitionTime) } : {}) };
+  if (unscheduled)
+    return {
+      phase,
+      reason: unscheduled.reason ?? 'Unschedulable',
+      message: unscheduled.message ?? '',
+      ...(unscheduled.lastTransitionTime ? { lastSeen: String(unscheduled.lastTransitionTime) } : {}),
+    };
   return undefined;
 }
 
@@ -63,12 +76,21 @@ export async function statusReason(resources: Resources, copy: CopyObject): Prom
   if (complete) return undefined;
   const failed = job.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
   const phase = failed ? 'Failed' : job.status?.active ? 'Running' : 'Pending';
-  const { items: pods } = await resources.list<V1Pod>('v1', 'Pod', { namespace: job.metadata?.namespace, labelSelector: `batch.kubernetes.io/controller-uid=${job.metadata?.uid}` });
+  const { items: pods } = await resources.list<V1Pod>('v1', 'Pod', {
+    namespace: job.metadata?.namespace,
+    labelSelector: `batch.kubernetes.io/controller-uid=${job.metadata?.uid}`,
+  });
   for (const pod of pods) {
     const reason = await podReason(resources, pod);
     if (reason) return { ...reason, phase };
   }
-  if (failed) return { phase, reason: failed.reason ?? 'Failed', message: failed.message ?? '', ...(failed.lastTransitionTime ? { lastSeen: String(failed.lastTransitionTime) } : {}) };
+  if (failed)
+    return {
+      phase,
+      reason: failed.reason ?? 'Failed',
+      message: failed.message ?? '',
+      ...(failed.lastTransitionTime ? { lastSeen: String(failed.lastTransitionTime) } : {}),
+    };
   if (pods.length > 0) return undefined;
   const event = await latestEvent(resources, job, 'Job', { warningsOnly: true });
   return event ? { phase, reason: event.reason ?? 'Warning', message: event.message ?? '', lastSeen: eventTime(event) } : undefined;

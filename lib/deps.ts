@@ -1,19 +1,20 @@
 // Production wiring: what handlers use, built once per container on first use and reused across invocations.
 // Deployed, the key and the kubeconfig come from Secrets Manager and are re-read every SECRETS_REFRESH_SECONDS.
-import type { Logger } from '@aws-lambda-powertools/logger';
+
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig, type Config } from './config.ts';
-import { ownKey, parseKeys, type CallerKey } from './keys.ts';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { type CallerKey, ownKey, parseKeys } from './keys.ts';
 import { KubeClient } from './kube/client.ts';
 import { eksClusterAccess } from './kube/eks-cluster.ts';
 import { loadKubeconfig } from './kube/kubeconfig.ts';
 import { Resources } from './kube/resources.ts';
 import { logger } from './log.ts';
-import { metrics, MetricUnit } from './metrics.ts';
+import { MetricUnit, metrics } from './metrics.ts';
 import { scopeOf, type TenantScope } from './scope.ts';
-import { secretsManager, type SecretReader } from './secrets.ts';
-import { settingsFrom, type Settings } from './settings.ts';
+import { type SecretReader, secretsManager } from './secrets.ts';
+import { type Settings, settingsFrom } from './settings.ts';
 import { cachedTenants, type TenantDirectory } from './tenants/directory.ts';
 import { fileTenantSource } from './tenants/file-source.ts';
 import { httpTenantSource, sendsKeyInClear } from './tenants/http-source.ts';
@@ -78,12 +79,19 @@ export function depsFrom(config: () => Config, secretReader?: () => SecretReader
   let current: { source: string; client: KubeClient; resources: Resources } | undefined;
   const connection = async (): Promise<NonNullable<typeof current>> => {
     const c = config();
-    const source = c.EKS_CLUSTER_NAME ? `eks:${c.EKS_CLUSTER_NAME}` : c.KUBECONFIG_SECRET_ID ? await secrets().get(c.KUBECONFIG_SECRET_ID) : (c.KUBECONFIG ?? '');
+    const source = c.EKS_CLUSTER_NAME
+      ? `eks:${c.EKS_CLUSTER_NAME}`
+      : c.KUBECONFIG_SECRET_ID
+        ? await secrets().get(c.KUBECONFIG_SECRET_ID)
+        : (c.KUBECONFIG ?? '');
     if (current?.source === source) return current;
     const access = c.EKS_CLUSTER_NAME
       ? await eksClusterAccess(c.EKS_CLUSTER_NAME)
       : loadKubeconfig(c.KUBECONFIG_SECRET_ID ? { yaml: source } : c.KUBECONFIG ? { file: c.KUBECONFIG } : { inCluster: true });
-    const client = new KubeClient(access, { timeoutMs: c.KUBE_TIMEOUT_MS, observe: (ms) => metrics.addMetric('KubernetesApiLatency', MetricUnit.Milliseconds, ms) });
+    const client = new KubeClient(access, {
+      timeoutMs: c.KUBE_TIMEOUT_MS,
+      observe: (ms) => metrics.addMetric('KubernetesApiLatency', MetricUnit.Milliseconds, ms),
+    });
     void current?.client.close();
     current = { source, client, resources: new Resources(client) };
     return current;
@@ -92,9 +100,12 @@ export function depsFrom(config: () => Config, secretReader?: () => SecretReader
   const tenants = once(() => {
     const c = config();
     if (c.TENANT_SERVICE_URL && sendsKeyInClear(c.TENANT_SERVICE_URL)) {
-      logger.warn('TENANT_SERVICE_URL is plain http to a host outside a private network: the moopkey travels with each lookup in clear; use https, or reach it inside the VPC', {
-        host: new URL(c.TENANT_SERVICE_URL).host,
-      });
+      logger.warn(
+        'TENANT_SERVICE_URL is plain http to a host outside a private network: the moopkey travels with each lookup in clear; use https, or reach it inside the VPC',
+        {
+          host: new URL(c.TENANT_SERVICE_URL).host,
+        },
+      );
     }
     const source = c.TENANT_SERVICE_URL
       ? httpTenantSource({
@@ -102,7 +113,8 @@ export function depsFrom(config: () => Config, secretReader?: () => SecretReader
           moopkey,
           timeoutMs: c.TENANT_TIMEOUT_MS,
           observe: (ms) => metrics.addMetric('TenantServiceLatency', MetricUnit.Milliseconds, ms),
-          ca: async () => (c.TENANT_SERVICE_CA_SECRET_ID ? secrets().get(c.TENANT_SERVICE_CA_SECRET_ID) : c.TENANT_SERVICE_CA && pemOrFile(c.TENANT_SERVICE_CA)),
+          ca: async () =>
+            c.TENANT_SERVICE_CA_SECRET_ID ? secrets().get(c.TENANT_SERVICE_CA_SECRET_ID) : c.TENANT_SERVICE_CA && pemOrFile(c.TENANT_SERVICE_CA),
         })
       : fileTenantSource(resolve(c.TENANTS_FILE));
     return cachedTenants(source, c.TENANT_CACHE_TTL_MS);

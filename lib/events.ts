@@ -9,11 +9,21 @@ export const eventTime = (e: CoreV1Event): string => String(e.lastTimestamp ?? e
  * The most recent event about obj (of that kind, matched by name and uid), optionally only warnings. Events have no
  * watch cache in the API server, so this reads etcd and costs in proportion to the namespace's events.
  */
-export async function latestEvent(resources: Resources, obj: KubernetesObject, kind: string, options: { warningsOnly?: boolean } = {}): Promise<CoreV1Event | undefined> {
+export async function latestEvent(
+  resources: Resources,
+  obj: KubernetesObject,
+  kind: string,
+  options: { warningsOnly?: boolean } = {},
+): Promise<CoreV1Event | undefined> {
   const { items } = await resources.list<CoreV1Event>('v1', 'Event', {
     resourceVersion: '0',
     namespace: obj.metadata?.namespace,
-    fieldSelector: [`involvedObject.kind=${kind}`, `involvedObject.name=${obj.metadata?.name}`, `involvedObject.uid=${obj.metadata?.uid}`, ...(options.warningsOnly ? ['type=Warning'] : [])].join(','),
+    fieldSelector: [
+      `involvedObject.kind=${kind}`,
+      `involvedObject.name=${obj.metadata?.name}`,
+      `involvedObject.uid=${obj.metadata?.uid}`,
+      ...(options.warningsOnly ? ['type=Warning'] : []),
+    ].join(','),
   });
   return items.sort((a, b) => eventTime(b).localeCompare(eventTime(a)))[0];
 }

@@ -4,6 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from './config.ts';
+import { describeProblems, fieldProblems } from './validation.ts';
 
 /** A key and whom it belongs to; previous: from the secret's AWSPREVIOUS version, kept working during a rotation. */
 export interface CallerKey {
@@ -42,7 +43,7 @@ export function parseKeys(text: string, source: string): CallerKey[] {
   }
   const parsed = NamedKeys.safeParse(json);
   if (!parsed.success) {
-    throw new ConfigError(`${source} must be a JSON object of caller names to keys: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'object'}: ${i.message}`).join('; ')}`);
+    throw new ConfigError(`${source} must be a JSON object of caller names to keys: ${describeProblems(fieldProblems(parsed.error, 'object'))}`);
   }
   return Object.entries(parsed.data).map(([caller, key]) => ({ caller, key }));
 }

@@ -61,7 +61,9 @@ function slug(s: string): string {
 /** The rendered name if it is valid under rule, otherwise its escaped form keyed by the raw values it came from. */
 export function objectName(rendered: string, values: readonly string[], rule: NameRule = 'subdomain'): string {
   if (rule === 'subdomain' ? isDnsSubdomain(rendered) : isDnsLabel(rendered)) return rendered;
-  const head = slug(rendered).slice(0, maxNameLength - hashLength - 1).replace(/-+$/, '');
+  const head = slug(rendered)
+    .slice(0, maxNameLength - hashLength - 1)
+    .replace(/-+$/, '');
   return `${head || 'x'}-${shortHash(values)}`;
 }
 

@@ -1,15 +1,15 @@
 // Copy Pods and Jobs: what they need before they are made (their claims), making one (idempotently), waiting for it,
 // reading it with why it is stuck, deleting it; and when one finished.
-import type { V1Job, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { V1Job, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import { isStuck, type StatusReason, statusReason } from './copy-status.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
-import type { Resources } from './kube/resources.ts';
-import { isStuck, statusReason, type StatusReason } from './copy-status.ts';
-import { createOwned, deleteOwned, getOwned, type Deleted } from './owned.ts';
-import { isOwnedBy, markedTenant } from './owner.ts';
-import { idempotencyAnnotation, idempotencyHash, idempotentRequestAnnotation, podRefs, renderPod, requestHash, type CopyObject } from './render/pod.ts';
-import type { TenantScope } from './scope.ts';
+import { type Resources, refOf } from './kube/resources.ts';
+import { createOwned, type Deleted, deleteOwned, getOwned, isOwnedBy, markedTenant } from './ownership.ts';
+import { type CopyObject, idempotencyAnnotation, idempotencyHash, idempotentRequestAnnotation, podRefs, renderPod, requestHash } from './render/pod.ts';
 import type { JobVolume } from './schemas/jobs.ts';
+import type { TenantScope } from './scope.ts';
 
 /** 404 naming the claims of vols that do not exist in namespace, or are another tenant's; nothing is made before this passes. */
 export async function assertClaimsExist(resources: Resources, namespace: string, vols: JobVolume[], tenant: string): Promise<void> {
@@ -18,7 +18,7 @@ export async function assertClaimsExist(resources: Resources, namespace: string,
     claims.map((name) =>
       resources.get<V1PersistentVolumeClaim>({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', name, namespace }).then(
         // Tenants may share a namespace: another school's claim is as absent as one that does not exist.
-        (claim) => (markedTenant(claim) ?? tenant) === tenant ? undefined : name,
+        (claim) => ((markedTenant(claim) ?? tenant) === tenant ? undefined : name),
         (err: unknown) => {
           if (err instanceof NotFoundError) return name;
           throw err;
@@ -32,11 +32,14 @@ export async function assertClaimsExist(resources: Resources, namespace: string,
   }
 }
 
+/** Whether a Pod ran to its end, successfully or not. */
+export const podFinished = (pod: V1Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+
 /** When a Pod or Job finished, in ms since the epoch, or undefined while it runs. */
 export function finishedAt(obj: CopyObject): number | undefined {
   if (obj.kind === 'Pod') {
     const pod = obj as V1Pod;
-    if (pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed') return undefined;
+    if (!podFinished(pod) || !pod.status) return undefined;
     // The last container to stop; a Pod failed before any container ran (deadline, eviction) has none: its start.
     const stops = (pod.status.containerStatuses ?? []).map((c) => c.state?.terminated?.finishedAt).filter((t) => t !== undefined);
     const times = (stops.length > 0 ? stops : [pod.status.startTime ?? pod.metadata?.creationTimestamp]).map((t) => new Date(t as unknown as string).getTime());
@@ -64,7 +67,7 @@ const withReason = async (resources: Resources, copy: CopyObject): Promise<CopyA
  */
 export async function waitUntilFinished<T extends CopyObject>(resources: Resources, obj: T, ms: number, pollMs = 250): Promise<T> {
   const deadline = Date.now() + ms;
-  const ref = { apiVersion: obj.apiVersion!, kind: obj.kind!, name: obj.metadata!.name!, namespace: obj.metadata!.namespace };
+  const ref = refOf(obj);
   let current = obj;
   for (let poll = 1; finishedAt(current) === undefined && Date.now() + pollMs <= deadline; poll++) {
     await sleep(pollMs);
@@ -92,7 +95,7 @@ export async function createCopy(
   const owner = { tenant: tenant.id };
   const created = await createOwned(resources, copy, owner).catch(async (err: unknown) => {
     if (!options.idempotencyKey || !(err instanceof ConflictError) || err.code !== 'ALREADY_EXISTS') throw err;
-    const ref = { apiVersion: copy.apiVersion!, kind: copy.kind!, name: copy.metadata!.name!, namespace };
+    const ref = refOf(copy);
     const first = await resources.get<CopyObject>(ref);
     const annotations = first.metadata?.annotations ?? {};
     if (!isOwnedBy(first, owner) || annotations[idempotencyAnnotation] !== idempotencyHash(tenant.id, options.idempotencyKey)) throw err;

@@ -1,7 +1,7 @@
 // What a route's domain operation works in: one tenant, its namespace, the cluster, and the settings that shape objects.
 import type { Resources } from './kube/resources.ts';
 import type { Settings } from './settings.ts';
-import { tenantNamespace, type Tenant } from './tenants/tenant.ts';
+import { type Tenant, tenantNamespace } from './tenants/tenant.ts';
 
 export interface TenantScope {
   tenant: Tenant;

@@ -1,8 +1,8 @@
 // A user's NFS PersistentVolume: made from the tenant's pv template (reserved for the user's claim), read, deleted.
 // Deleting one leaves its NFS data in place.
 import type { V1PersistentVolume } from '@kubernetes/client-node';
-import { createOwned, deleteOwned, getOwned, type Deleted } from './owned.ts';
-import { renderVolume, volumeOwner, volumeRef, type VolumeKey } from './render/volumes.ts';
+import { createOwned, type Deleted, deleteOwned, getOwned } from './ownership.ts';
+import { renderVolume, type VolumeKey, volumeOwner, volumeRef } from './render/volumes.ts';
 import type { TenantScope } from './scope.ts';
 
 /** Creates the user's volume at path under the NFS prefix. */

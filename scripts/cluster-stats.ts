@@ -8,11 +8,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createHandler as createCopy } from '../functions/pods/post.ts';
 import { loadConfig } from '../lib/config.ts';
 import { depsFrom } from '../lib/deps.ts';
-import { startCluster, type LocalCluster } from '../tools/cluster/cluster.ts';
+import { httpEvent, invokeHttp } from '../test/support/lambda.ts';
+import { type LocalCluster, startCluster } from '../tools/cluster/cluster.ts';
 import { createTenantNamespaces } from '../tools/demo-tenant.ts';
 import { stopOnSignals } from '../tools/lifecycle.ts';
 import { projectRoot } from '../tools/offline.ts';
-import { httpEvent, invokeHttp } from '../test/support/lambda.ts';
 
 const settleSeconds = Number(process.env.SETTLE_SECONDS ?? 30);
 const started = Date.now();
@@ -47,7 +47,9 @@ try {
   if (cluster.realNode) {
     console.log(`  ${'real node (kubelet, containerd)'.padEnd(24)} ${node.toFixed(0).padStart(5)} MiB`);
     const ms = await copyTimes(cluster, 5);
-    console.log(`copy on the real node, POST /pods (wait) to finished, in-process handler: ${ms.map((m) => m.toFixed(0)).join(', ')} ms (median ${ms.sort((a, b) => a - b)[2]!.toFixed(0)} ms)`);
+    console.log(
+      `copy on the real node, POST /pods (wait) to finished, in-process handler: ${ms.map((m) => m.toFixed(0)).join(', ')} ms (median ${ms.sort((a, b) => a - b)[2]!.toFixed(0)} ms)`,
+    );
   }
 } finally {
   await cluster.stop();
@@ -57,21 +59,35 @@ try {
 async function copyTimes(c: LocalCluster, runs: number): Promise<number[]> {
   const work = mkdtempSync(join(tmpdir(), 'moop-stats-'));
   try {
-    const demo = (JSON.parse(readFileSync(join(projectRoot, 'tenants.local.json'), 'utf8')) as { tenants: { resources: { templates: Record<string, any> } }[] }).tenants[0]!;
+    const demo = (JSON.parse(readFileSync(join(projectRoot, 'tenants.local.json'), 'utf8')) as { tenants: { resources: { templates: Record<string, any> } }[] })
+      .tenants[0]!;
     const job = demo.resources.templates.pod;
-    const onNode = { nodeSelector: { 'moop.io/real-node': 'true' }, tolerations: [{ key: 'moop.io/real-node', operator: 'Equal', value: 'true', effect: 'NoSchedule' }] };
+    const onNode = {
+      nodeSelector: { 'moop.io/real-node': 'true' },
+      tolerations: [{ key: 'moop.io/real-node', operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
+    };
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'job-{}-{}' }, spec: { ...job.spec.template.spec, ...onNode } };
     const tenant = { ...demo, id: '5c88a9ec5b6c2e3c4a3b2dfe', namespace: 'stats-real', resources: { templates: { ...demo.resources.templates, pod } } };
     writeFileSync(join(work, 'tenants.json'), JSON.stringify({ tenants: [tenant] }));
     await createTenantNamespaces(c.adminKubeconfig, ['stats-real'], () => undefined);
     const moopkey = randomBytes(18).toString('base64url');
-    const config = loadConfig({ MOOPKEY: moopkey, KUBECONFIG: c.serviceKubeconfig, TENANTS_FILE: join(work, 'tenants.json'), NFS_SERVER: '10.0.0.2', NFS_PREFIX: '/exports/' });
+    const config = loadConfig({
+      MOOPKEY: moopkey,
+      KUBECONFIG: c.serviceKubeconfig,
+      TENANTS_FILE: join(work, 'tenants.json'),
+      NFS_SERVER: '10.0.0.2',
+      NFS_PREFIX: '/exports/',
+    });
     const handler = createCopy(depsFrom(() => config));
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
       const t = Date.now();
-      const answer = await invokeHttp(handler, httpEvent('POST', '/service/v1/pods', moopkey, { body: { tenant: tenant.id, cmd: 'mkdir -p /tmp/a && cp -r /bin/busybox /tmp/a/', wait: 20 } }));
-      if (answer.status !== 201 || answer.body.status?.phase !== 'Succeeded') throw new Error(`the copy did not succeed: ${JSON.stringify(answer.body.statusReason ?? answer.body)}`);
+      const answer = await invokeHttp(
+        handler,
+        httpEvent('POST', '/service/v1/pods', moopkey, { body: { tenant: tenant.id, cmd: 'mkdir -p /tmp/a && cp -r /bin/busybox /tmp/a/', wait: 20 } }),
+      );
+      if (answer.status !== 201 || answer.body.status?.phase !== 'Succeeded')
+        throw new Error(`the copy did not succeed: ${JSON.stringify(answer.body.statusReason ?? answer.body)}`);
       times.push(Date.now() - t);
     }
     return times;

@@ -2,10 +2,10 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, loadToolSettings } from '../lib/config.ts';
-import { startCluster, type LocalCluster } from '../tools/cluster/cluster.ts';
+import { type LocalCluster, startCluster } from '../tools/cluster/cluster.ts';
 import { createTenantNamespaces, namespacesOfTenantsFile } from '../tools/demo-tenant.ts';
 import { stopOnSignals } from '../tools/lifecycle.ts';
-import { projectRoot, startOffline, type Offline } from '../tools/offline.ts';
+import { type Offline, projectRoot, startOffline } from '../tools/offline.ts';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const envFile = join(projectRoot, '.env');

@@ -1,7 +1,7 @@
 // `npm test`: the whole suite. Builds the local control plane on the first run (with progress), type-checks,
 // then runs unit and integration tests against one real local cluster, with coverage. On SIGINT, SIGTERM or SIGHUP
 // it stops jest and removes what jest's cluster left, since jest skips its global teardown when it is signalled.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureBinaries } from '../tools/cluster/binaries.ts';
 import { reapStaleClusters } from '../tools/cluster/reaper.ts';
@@ -43,8 +43,13 @@ function run(what: string, args: string[], env: NodeJS.ProcessEnv = process.env)
 }
 
 await ensureBinaries();
+// Biome formats and lints the whole tree; `npx biome check --write .` fixes what it can.
+await run('format and lint', [join(projectRoot, 'node_modules/@biomejs/biome/bin/biome'), 'check', '--error-on-warnings', projectRoot]);
 await run('type check', [join(projectRoot, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', projectRoot]);
-await run('jest', ['--experimental-vm-modules', join(projectRoot, 'node_modules/jest/bin/jest.js'), '--runInBand', '--coverage', ...process.argv.slice(2)], {
+const only = process.argv.slice(2);
+// The whole suite may not cover less than it did (statements 72.9 % when the threshold was set); a chosen subset may.
+const threshold = only.length === 0 ? [`--coverageThreshold=${JSON.stringify({ global: { statements: 72, branches: 60, functions: 70, lines: 72 } })}`] : [];
+await run('jest', ['--experimental-vm-modules', join(projectRoot, 'node_modules/jest/bin/jest.js'), '--runInBand', '--coverage', ...threshold, ...only], {
   ...process.env,
   NODE_NO_WARNINGS: '1',
 });

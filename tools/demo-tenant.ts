@@ -1,7 +1,8 @@
 // Creates tenants' namespaces, as a MOOP operator does after creating a tenant: marked as a tenant's (the service's
 // admission policy lets it act only there) and held to Pod Security's baseline.
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+
 import { readFileSync } from 'node:fs';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 
 /** The labels an operator gives a tenant's namespace (README, "Tenant namespaces"). */
 export const tenantNamespaceLabels = { 'moop.io/tenant': 'true', 'pod-security.kubernetes.io/enforce': 'baseline' } as const;

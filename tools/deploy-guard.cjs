@@ -6,8 +6,15 @@
 
 /** Settings a deployment must have, and why. */
 const required = [
-  ['MOOPKEY_SECRET_ID', 'the MOOP key must come from a Secrets Manager secret, not a plain MOOPKEY (from the environment or .env), which would sit in clear in the functions\' configuration'],
-  ['KUBECONFIG_SECRET_ID', 'the kubeconfig must come from a Secrets Manager secret (or, on EKS, set EKS_CLUSTER_NAME instead); a local KUBECONFIG path does not exist in Lambda', 'EKS_CLUSTER_NAME'],
+  [
+    'MOOPKEY_SECRET_ID',
+    "the MOOP key must come from a Secrets Manager secret, not a plain MOOPKEY (from the environment or .env), which would sit in clear in the functions' configuration",
+  ],
+  [
+    'KUBECONFIG_SECRET_ID',
+    'the kubeconfig must come from a Secrets Manager secret (or, on EKS, set EKS_CLUSTER_NAME instead); a local KUBECONFIG path does not exist in Lambda',
+    'EKS_CLUSTER_NAME',
+  ],
   ['TENANT_SERVICE_URL', 'tenants must come from the MOOP tenant service; the local TENANTS_FILE is for development'],
 ];
 

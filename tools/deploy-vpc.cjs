@@ -2,7 +2,11 @@
 // those subnets, or, with neither set, outside any VPC. CommonJS: osls require()s it for ${file(...)}.
 'use strict';
 
-const list = (value) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const list = (value) =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 module.exports.vpc = () => {
   const subnetIds = list(process.env.VPC_SUBNET_IDS);

@@ -37,7 +37,15 @@ export function startOffline(options: OfflineOptions): Promise<Offline> {
   const workFolder = options.workFolder ?? '.esbuild';
   const child = spawn(
     process.execPath,
-    [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'offline', 'start', '--httpPort', String(options.port), '--lambdaPort', String(options.lambdaPort)],
+    [
+      join(projectRoot, 'node_modules/osls/bin/serverless.js'),
+      'offline',
+      'start',
+      '--httpPort',
+      String(options.port),
+      '--lambdaPort',
+      String(options.lambdaPort),
+    ],
     {
       cwd: projectRoot,
       env: {

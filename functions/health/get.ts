@@ -1,5 +1,5 @@
 // GET /service/v1/health: 200 when the Kubernetes API server answers and is ready, 503 when it is not.
-import { productionDeps, type Deps } from '../../lib/deps.ts';
+import { type Deps, productionDeps } from '../../lib/deps.ts';
 import { checkHealth } from '../../lib/health.ts';
 import { routeHandler } from '../../lib/http/stack.ts';
 import { routes } from '../../lib/routes.ts';

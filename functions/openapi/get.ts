@@ -1,5 +1,5 @@
 // GET /service/v1/openapi.json: the OpenAPI 3.1 document of every route, generated from the route table's schemas.
-import { productionDeps, type Deps } from '../../lib/deps.ts';
+import { type Deps, productionDeps } from '../../lib/deps.ts';
 import { openApiDocument } from '../../lib/http/openapi.ts';
 import { routeHandler } from '../../lib/http/stack.ts';
 import { routes } from '../../lib/routes.ts';

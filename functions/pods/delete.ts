@@ -1,5 +1,5 @@
 // DELETE /service/v1/pods?tenant&name: deletes the tenant's Pod, or its Job (the garbage collector removes the Job's pods).
-import { productionDeps, type Deps } from '../../lib/deps.ts';
+import { type Deps, productionDeps } from '../../lib/deps.ts';
 import { routeHandler } from '../../lib/http/stack.ts';
 import { deleteCopy } from '../../lib/pods.ts';
 import { routes } from '../../lib/routes.ts';

@@ -1,6 +1,6 @@
 // POST /service/v1/pods: a copy Pod or Job (the kind the tenant's pod template names), mounting the named claims;
 // optionally waits for it to finish, never past the invocation's time. An Idempotency-Key header makes retries safe.
-import { productionDeps, type Deps } from '../../lib/deps.ts';
+import { type Deps, productionDeps } from '../../lib/deps.ts';
 import { answerMarginMs, routeHandler } from '../../lib/http/stack.ts';
 import { createCopy } from '../../lib/pods.ts';
 import { routes } from '../../lib/routes.ts';

@@ -1,7 +1,8 @@
 // The result of a cleanup run: counts and names per action, and what failed, in the same form for a dry run.
-import type { KubernetesObject } from '@kubernetes/client-node';
+
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { KubernetesObject } from '@kubernetes/client-node';
 
 /** reportOrphan: an object of a tenant the tenant service no longer knows, left in place (CLEANUP_ORPHANS=report). */
 export type CleanupAction = 'deleteJob' | 'deletePod' | 'deleteClaim' | 'deleteVolume' | 'recycleVolume' | 'keepVolume' | 'reportOrphan';

@@ -3,6 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { BadRequestError } from '../errors.ts';
 import { TenantId } from '../schemas/fields.ts';
+import { describeProblems, fieldProblems } from '../validation.ts';
 
 export const VolumePolicy = z.enum(['recycle', 'delete', 'keep']);
 export type VolumePolicy = z.infer<typeof VolumePolicy>;
@@ -16,7 +17,12 @@ const Overrides = {
 };
 
 const Scheduled = z.strictObject({ action: z.literal('scheduled'), ...Overrides });
-const TenantRemoved = z.strictObject({ action: z.literal('tenant-removed'), tenant: TenantId, dryRun: z.boolean().default(false), force: z.boolean().default(false) });
+const TenantRemoved = z.strictObject({
+  action: z.literal('tenant-removed'),
+  tenant: TenantId,
+  dryRun: z.boolean().default(false),
+  force: z.boolean().default(false),
+});
 
 /** A direct invocation's payload. */
 export const CleanupRequest = z.discriminatedUnion('action', [Scheduled, TenantRemoved]);
@@ -39,8 +45,8 @@ export function parseCleanupEvent(event: unknown): CleanupRequest {
   }
   const parsed = CleanupRequest.safeParse(payload ?? {});
   if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'event', message: i.message }));
-    throw new BadRequestError(`Invalid cleanup event: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}.`, { code: 'INVALID_EVENT', details });
+    const details = fieldProblems(parsed.error, 'event');
+    throw new BadRequestError(`Invalid cleanup event: ${describeProblems(details)}.`, { code: 'INVALID_EVENT', details });
   }
   return parsed.data;
 }

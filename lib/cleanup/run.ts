@@ -6,10 +6,10 @@ import type { KubernetesObject, V1Job, V1PersistentVolume, V1Pod } from '@kubern
 import pLimit from 'p-limit';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Resources } from '../kube/resources.ts';
-import { belongsToTenant, managedSelector, markedTenant, ownerSelector } from '../owner.ts';
+import { belongsToTenant, managedSelector, markedTenant, ownerSelector } from '../ownership.ts';
 import { finishedAt } from '../pods.ts';
 import type { TenantDirectory } from '../tenants/directory.ts';
-import { CleanupReport, type CleanupAction, type CleanupSummary } from './report.ts';
+import { type CleanupAction, CleanupReport, type CleanupSummary } from './report.ts';
 import type { CleanupRequest, VolumePolicy } from './request.ts';
 
 export interface CleanupSettings {
@@ -103,7 +103,10 @@ async function scheduled(ctx: CleanupContext, request: Extract<CleanupRequest, {
     // Recycle: drop the gone claim's uid but keep its name, so the same user's next claim binds again, data kept.
     // resourceVersion makes the patch fail, and be reported, if the volume changed since it was listed.
     await run.act('recycleVolume', pv, () =>
-      ctx.resources.mergePatch(ref(volumeKind, pv), { metadata: { resourceVersion: pv.metadata?.resourceVersion }, spec: { claimRef: { uid: null, resourceVersion: null } } }),
+      ctx.resources.mergePatch(ref(volumeKind, pv), {
+        metadata: { resourceVersion: pv.metadata?.resourceVersion },
+        spec: { claimRef: { uid: null, resourceVersion: null } },
+      }),
     );
   });
   await orphans(ctx, run);
@@ -119,11 +122,22 @@ async function orphans(ctx: CleanupContext, run: Run): Promise<void> {
   const known = new Map<string, Promise<boolean>>();
   const isGone = (tenant: string): Promise<boolean> => {
     if (!known.has(tenant)) {
-      known.set(tenant, ctx.tenants.get(tenant, { fresh: true }).then(() => false, (err: unknown) => err instanceof NotFoundError));
+      known.set(
+        tenant,
+        ctx.tenants.get(tenant, { fresh: true }).then(
+          () => false,
+          (err: unknown) => err instanceof NotFoundError,
+        ),
+      );
     }
     return known.get(tenant)!;
   };
-  for (const [kind, action] of [[jobKind, 'deleteJob'], [podKind, 'deletePod'], [claimKind, 'deleteClaim'], [volumeKind, 'deleteVolume']] as const) {
+  for (const [kind, action] of [
+    [jobKind, 'deleteJob'],
+    [podKind, 'deletePod'],
+    [claimKind, 'deleteClaim'],
+    [volumeKind, 'deleteVolume'],
+  ] as const) {
     await run.each(kind, managedSelector, async (o) => {
       const tenant = markedTenant(o);
       if (tenant === undefined || (kind === podKind && !isBarePod(o)) || !(await isGone(tenant))) return;
@@ -154,7 +168,12 @@ async function tenantRemoved(ctx: CleanupContext, request: Extract<CleanupReques
   const run = new Run(ctx, new CleanupReport({ mode: 'tenant-removed', dryRun: request.dryRun, tenant }), request.dryRun);
   const selector = ownerSelector({ tenant });
   // Jobs and Pods first, so that they let go of the claims; volumes last.
-  for (const [kind, action] of [[jobKind, 'deleteJob'], [podKind, 'deletePod'], [claimKind, 'deleteClaim'], [volumeKind, 'deleteVolume']] as const) {
+  for (const [kind, action] of [
+    [jobKind, 'deleteJob'],
+    [podKind, 'deletePod'],
+    [claimKind, 'deleteClaim'],
+    [volumeKind, 'deleteVolume'],
+  ] as const) {
     await run.each(kind, selector, async (o) => {
       if (kind === podKind && !isBarePod(o)) return;
       if (belongsToTenant(o, tenant)) await run.act(action, o, () => run.delete(kind, o));

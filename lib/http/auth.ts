@@ -3,13 +3,16 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { UnauthorizedError } from '../errors.ts';
-import { findCaller, type CallerKey } from '../keys.ts';
+import { type CallerKey, findCaller } from '../keys.ts';
 
 /** Who a request came from, for the logs: a caller's name, or that no key matched. */
 export type Caller = Pick<CallerKey, 'caller' | 'previous'> | { caller: 'unauthenticated'; previous?: never };
 
 /** middy before: 401 unless the moopkey header holds one of keys(); identified(caller) is told who called either way. */
-export function authenticate(keys: () => readonly CallerKey[] | Promise<readonly CallerKey[]>, identified: (caller: Caller) => void = () => undefined): MiddlewareObj<APIGatewayProxyEventV2> {
+export function authenticate(
+  keys: () => readonly CallerKey[] | Promise<readonly CallerKey[]>,
+  identified: (caller: Caller) => void = () => undefined,
+): MiddlewareObj<APIGatewayProxyEventV2> {
   return {
     before: async ({ event }) => {
       // HTTP API lower-cases header names; the lookup covers direct invocations that do not.

@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document, generated from the route table and its zod schemas (zod-openapi); never written by hand.
 import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
-import { routes, type Route } from '../routes.ts';
+import { type Route, routes } from '../routes.ts';
 import { ErrorBody } from '../schemas/responses.ts';
 
 const errors: Record<number, string> = {
@@ -19,7 +19,9 @@ function operation(route: Route) {
   return {
     summary: route.summary,
     security: [{ moopkey: [] }],
-    ...(route.query || route.headers ? { requestParams: { ...(route.query ? { query: route.query } : {}), ...(route.headers ? { header: route.headers } : {}) } } : {}),
+    ...(route.query || route.headers
+      ? { requestParams: { ...(route.query ? { query: route.query } : {}), ...(route.headers ? { header: route.headers } : {}) } }
+      : {}),
     ...(route.body ? { requestBody: { required: true, ...json(route.body) } } : {}),
     responses: {
       [route.success.status]: { description: 'Success', ...json(route.success.schema) },

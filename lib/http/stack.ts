@@ -2,17 +2,17 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
-import type { Context } from 'aws-lambda';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
+import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import { UpstreamTimeoutError } from '../errors.ts';
-import { metrics, MetricUnit } from '../metrics.ts';
+import { MetricUnit, metrics } from '../metrics.ts';
+import type { Route } from '../routes.ts';
 import { authenticate } from './auth.ts';
 import { errorResponse } from './error-response.ts';
 import { json, type Result } from './response.ts';
-import type { Route } from '../routes.ts';
-import { validateInput, type RouteEvent } from './validate.ts';
+import { type RouteEvent, validateInput } from './validate.ts';
 
 /** Time kept back from the invocation's remaining time, so that an answer always comes from the service. */
 export const answerMarginMs = 1000;
@@ -25,12 +25,18 @@ export const answerMarginMs = 1000;
 export const routeTiming = {
   timeoutEarlyInMillis: answerMarginMs,
   timeoutEarlyResponse: (): never => {
-    throw new UpstreamTimeoutError('The request ran out of its time limit before the cluster or the tenant service answered; retry it.', { code: 'DEADLINE_EXCEEDED' });
+    throw new UpstreamTimeoutError('The request ran out of its time limit before the cluster or the tenant service answered; retry it.', {
+      code: 'DEADLINE_EXCEEDED',
+    });
   },
 };
 
 /** What a route's handler receives as event.input: its query or body, parsed by the route table's schema. */
-export type InputOf<R extends Route> = R extends { body: infer S extends z.ZodType } ? z.output<S> : R extends { query: infer S extends z.ZodType } ? z.output<S> : unknown;
+export type InputOf<R extends Route> = R extends { body: infer S extends z.ZodType }
+  ? z.output<S>
+  : R extends { query: infer S extends z.ZodType }
+    ? z.output<S>
+    : unknown;
 /** Its headers, parsed, for routes whose entry has a headers schema. */
 export type HeadersOf<R extends Route> = R extends { headers: infer S extends z.ZodType } ? z.output<S> : undefined;
 
@@ -84,7 +90,11 @@ export function httpStack<R extends Route>(deps: Deps, route: R): Stack<R>[] {
 }
 
 /** A route's Lambda handler: the shared stack, then operation, whose answer goes out with the route's success status. */
-export function routeHandler<R extends Route>(deps: Deps, route: R, operation: (event: RouteEvent<InputOf<R>, HeadersOf<R>>, context: Context) => Promise<unknown>) {
+export function routeHandler<R extends Route>(
+  deps: Deps,
+  route: R,
+  operation: (event: RouteEvent<InputOf<R>, HeadersOf<R>>, context: Context) => Promise<unknown>,
+) {
   return middy<RouteEvent<InputOf<R>, HeadersOf<R>>, Result>(routeTiming)
     .use(httpStack(deps, route))
     .handler(async (event, context) => json(route.success.status, await operation(event, context)));

@@ -3,6 +3,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { BadRequestError } from '../errors.ts';
+import { describeProblems, fieldProblems } from '../validation.ts';
 
 /** An HTTP API event after validation: `input` holds the parsed query or body, `inputHeaders` the parsed headers. */
 export type RouteEvent<TInput, THeaders = undefined> = APIGatewayProxyEventV2 & { input: TInput; inputHeaders: THeaders };
@@ -17,9 +18,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, sourc
   }
   const parsed = schema.safeParse(input ?? {});
   if (parsed.success) return parsed.data;
-  const details = parsed.error.issues.map((i) => ({ field: i.path.join('.') || source, message: i.message }));
-  const summary = details.map((d) => `${d.field}: ${d.message}`).join('; ');
-  throw new BadRequestError(`Invalid request ${source}: ${summary}.`, { code: 'INVALID_REQUEST', details });
+  const details = fieldProblems(parsed.error, source);
+  throw new BadRequestError(`Invalid request ${source}: ${describeProblems(details)}.`, { code: 'INVALID_REQUEST', details });
 }
 
 /** middy before: validates the query string, the parsed body or the headers, into event.input (inputHeaders for headers). */

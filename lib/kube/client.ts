@@ -4,7 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { UnavailableError, UpstreamError } from '../errors.ts';
-import { eksTokens, type EksTokenOptions } from './eks-token.ts';
+import { type EksTokenOptions, eksTokens } from './eks-token.ts';
 import { cut, kubeFailure, kubeNetworkFailure } from './failures.ts';
 import type { ClusterAccess } from './kubeconfig.ts';
 
@@ -98,7 +98,7 @@ export class KubeClient {
         return send(url, { method: req.method, headers, agent: this.agent, signal }, body);
       });
     } catch (err) {
-      throw kubeNetworkFailure(signal.aborted ? signal.reason : (err instanceof StaleSocketError ? err.cause : err), this.server);
+      throw kubeNetworkFailure(signal.aborted ? signal.reason : err instanceof StaleSocketError ? err.cause : err, this.server);
     }
     this.observe(performance.now() - started);
     const data: unknown = parseJson(answer.text);

@@ -4,7 +4,7 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, HttpRequest } from '@smithy/types';
 import { UnavailableError } from '../errors.ts';
 
 /** The EKS cluster a token is for, and the region of the STS endpoint that signs it. */
@@ -35,7 +35,7 @@ export async function mintEksToken(target: EksCluster, options: EksTokenOptions 
   if (!region) throw new UnavailableError('No AWS region is known to sign the EKS token: set AWS_REGION.', { code: 'KUBERNETES_TOKEN_UNAVAILABLE' });
   const endpoint = new URL(options.endpoint ?? process.env.AWS_ENDPOINT_URL_STS ?? `https://sts.${region}.amazonaws.com`);
   const signer = new SignatureV4({ service: 'sts', region, credentials: options.credentials ?? roleCredentials(), sha256: Sha256 });
-  let signed;
+  let signed: HttpRequest;
   try {
     signed = await signer.presign(
       {
@@ -51,7 +51,10 @@ export async function mintEksToken(target: EksCluster, options: EksTokenOptions 
       { expiresIn: 60, signingDate: options.now?.() },
     );
   } catch (err) {
-    throw new UnavailableError(`The function's AWS credentials could not sign an EKS token (${(err as Error).name}).`, { code: 'KUBERNETES_TOKEN_UNAVAILABLE', cause: err });
+    throw new UnavailableError(`The function's AWS credentials could not sign an EKS token (${(err as Error).name}).`, {
+      code: 'KUBERNETES_TOKEN_UNAVAILABLE',
+      cause: err,
+    });
   }
   const url = new URL(`${endpoint.protocol}//${endpoint.host}/`);
   for (const [k, v] of Object.entries(signed.query ?? {})) url.searchParams.set(k, String(v));
@@ -76,9 +79,12 @@ export function eksTokens(target: EksCluster, options: EksTokenOptions = {}): { 
       return current.token;
     },
     refused(token) {
-      void current?.token.then((t) => {
-        if (t === token) current = undefined;
-      }, () => undefined);
+      void current?.token.then(
+        (t) => {
+          if (t === token) current = undefined;
+        },
+        () => undefined,
+      );
     },
   };
 }

@@ -3,11 +3,11 @@ import {
   ConflictError,
   NotFoundError,
   PolicyError,
+  type ServiceError,
   TemplateError,
   UnavailableError,
   UpstreamError,
   UpstreamTimeoutError,
-  type ServiceError,
 } from '../errors.ts';
 
 /** The API server's Status object, as far as this service reads it. */
@@ -54,10 +54,13 @@ export function kubeFailure(httpStatus: number, body: unknown, what: string): Se
       }
       break;
     case 401:
-      return new UpstreamError(`The Kubernetes API server rejected the service's credentials (expired or revoked): rotate the kubeconfig (KUBECONFIG or its secret). ${message}`, {
-        code: 'KUBERNETES_CREDENTIALS_REJECTED',
-        cause,
-      });
+      return new UpstreamError(
+        `The Kubernetes API server rejected the service's credentials (expired or revoked): rotate the kubeconfig (KUBECONFIG or its secret). ${message}`,
+        {
+          code: 'KUBERNETES_CREDENTIALS_REJECTED',
+          cause,
+        },
+      );
     case 403:
       if (/being terminated/.test(message)) {
         return new ConflictError(`The tenant's namespace is being deleted: ${message}`, { code: 'NAMESPACE_TERMINATING', cause });

@@ -1,11 +1,13 @@
 // The one place that knows how a kubeconfig is loaded. Hand-written rather than client-node's KubeConfig, which
 // brings its whole generated API, undici and every auth provider into each Lambda bundle (1.4 MB of 1.9 MB);
 // the service's kubeconfig is a service-account token or a client certificate, which this reads in full.
-import { load } from 'js-yaml';
+
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
+import { load } from 'js-yaml';
 import { z } from 'zod';
 import { ConfigError } from '../config.ts';
+import { describeProblems, fieldProblems } from '../validation.ts';
 import type { EksCluster } from './eks-token.ts';
 
 /** Where the cluster's credentials come from: a file, a kubeconfig document (e.g. from a secret), or the pod's service account. */
@@ -29,25 +31,35 @@ export interface ClusterAccess {
 const KubeconfigSchema = z.looseObject({
   'current-context': z.string().optional(),
   clusters: z
-    .array(z.looseObject({ name: z.string(), cluster: z.looseObject({
-      server: z.string().regex(/^https:\/\//, 'the API server must be an https:// URL'),
-      'certificate-authority': z.string().optional(),
-      'certificate-authority-data': z.string().optional(),
-      'insecure-skip-tls-verify': z.boolean().optional(),
-      'tls-server-name': z.string().optional(),
-    }) }))
+    .array(
+      z.looseObject({
+        name: z.string(),
+        cluster: z.looseObject({
+          server: z.string().regex(/^https:\/\//, 'the API server must be an https:// URL'),
+          'certificate-authority': z.string().optional(),
+          'certificate-authority-data': z.string().optional(),
+          'insecure-skip-tls-verify': z.boolean().optional(),
+          'tls-server-name': z.string().optional(),
+        }),
+      }),
+    )
     .default([]),
   users: z
-    .array(z.looseObject({ name: z.string(), user: z.looseObject({
-      token: z.string().optional(),
-      tokenFile: z.string().optional(),
-      'client-certificate': z.string().optional(),
-      'client-certificate-data': z.string().optional(),
-      'client-key': z.string().optional(),
-      'client-key-data': z.string().optional(),
-      exec: z.looseObject({ command: z.string(), args: z.array(z.string()).nullish() }).optional(),
-      'auth-provider': z.unknown().optional(),
-    }) }))
+    .array(
+      z.looseObject({
+        name: z.string(),
+        user: z.looseObject({
+          token: z.string().optional(),
+          tokenFile: z.string().optional(),
+          'client-certificate': z.string().optional(),
+          'client-certificate-data': z.string().optional(),
+          'client-key': z.string().optional(),
+          'client-key-data': z.string().optional(),
+          exec: z.looseObject({ command: z.string(), args: z.array(z.string()).nullish() }).optional(),
+          'auth-provider': z.unknown().optional(),
+        }),
+      }),
+    )
     .default([]),
   contexts: z.array(z.looseObject({ name: z.string(), context: z.looseObject({ cluster: z.string(), user: z.string() }) })).default([]),
 });
@@ -71,7 +83,7 @@ export function loadKubeconfig(source: KubeconfigSource): ClusterAccess {
   const result = KubeconfigSchema.safeParse(document);
   if (!result.success) {
     // zod's messages name fields and expected types, never values.
-    throw new ConfigError(`The kubeconfig is not usable: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new ConfigError(`The kubeconfig is not usable: ${describeProblems(fieldProblems(result.error))}`);
   }
   const parsed = result.data;
   const contextName = parsed['current-context'] ?? parsed.contexts[0]?.name;
@@ -82,7 +94,9 @@ export function loadKubeconfig(source: KubeconfigSource): ClusterAccess {
   if (!cluster) throw new ConfigError(`The kubeconfig has no cluster "${context.cluster}"`);
   if (!user) throw new ConfigError(`The kubeconfig has no user "${context.user}"`);
   if (user['auth-provider']) {
-    throw new ConfigError(`The kubeconfig's user "${context.user}" logs in through an auth-provider plugin, which the service does not run: give it a service-account token or a client certificate`);
+    throw new ConfigError(
+      `The kubeconfig's user "${context.user}" logs in through an auth-provider plugin, which the service does not run: give it a service-account token or a client certificate`,
+    );
   }
   const eks = user.exec ? eksLogin(user.exec, context.user) : undefined;
   const file = (path: string | undefined): string | undefined => (path === undefined || isAbsolute(path) || !baseDir ? path : join(baseDir, path));

@@ -1,5 +1,5 @@
 // Generic object verbs over the API, for any kind the API server serves, found through its discovery documents.
-import type { KubernetesObject, V1APIResourceList } from '@kubernetes/client-node';
+import type { KubernetesObject, V1APIResource, V1APIResourceList } from '@kubernetes/client-node';
 import { NotFoundError, TemplateError, UpstreamError } from '../errors.ts';
 import type { KubeClient } from './client.ts';
 
@@ -18,6 +18,11 @@ export interface ObjectRef {
   kind: string;
   name: string;
   namespace?: string;
+}
+
+/** The reference of an object as the API server gave it, or as it was rendered (namespace from its metadata). */
+export function refOf(obj: KubernetesObject): ObjectRef {
+  return { apiVersion: obj.apiVersion!, kind: obj.kind!, name: obj.metadata!.name!, namespace: obj.metadata?.namespace };
 }
 
 export interface ListOptions {
@@ -68,7 +73,7 @@ export class Resources {
       this.discovery.set(apiVersion, list);
       list.catch(() => this.discovery.delete(apiVersion));
     }
-    let resources;
+    let resources: V1APIResource[];
     try {
       resources = (await list).resources;
     } catch (err) {

@@ -1,16 +1,17 @@
 // The tenant's pod template rendered into what it names, a Pod (every real MOOP tenant record) or a Job (the seeds):
 // the command, the claims mounted, limits and retention set.
-import type { V1Container, V1Job, V1Pod, V1PodSpec, V1PodTemplateSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+
 import { randomBytes } from 'node:crypto';
+import type { V1Container, V1Job, V1Pod, V1PodSpec, V1PodTemplateSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { TemplateError } from '../errors.ts';
 import type { ObjectRef } from '../kube/resources.ts';
 import { objectName, shortHash } from '../names.ts';
-import { markOwned, ownerLabels } from '../owner.ts';
+import { markOwned, ownerLabels } from '../ownership.ts';
 import type { JobVolume } from '../schemas/jobs.ts';
 import type { Tenant } from '../tenants/tenant.ts';
 import { fillHoles } from './fill.ts';
 import { refuseUnsafe, unsafePodFields } from './safety.ts';
-import { expectKind, templateObject, type TemplateObject } from './template.ts';
+import { expectKind, type TemplateObject, templateObject } from './template.ts';
 
 /** Limits from configuration, for what the template leaves out. */
 export interface PodSettings {
@@ -51,7 +52,10 @@ function podTemplate(tenant: Tenant): TemplateObject & { isJob: boolean } {
 export function podRefs(tenant: Tenant, name: string, namespace: string): ObjectRef[] {
   const t = podTemplate(tenant);
   const other = t.isJob ? kinds.pod : kinds.job;
-  return [{ apiVersion: t.apiVersion, kind: t.kind, name, namespace }, { ...other, name, namespace }];
+  return [
+    { apiVersion: t.apiVersion, kind: t.kind, name, namespace },
+    { ...other, name, namespace },
+  ];
 }
 
 function firstContainer(tenant: Tenant, spec: Partial<V1PodSpec> | undefined, where: string): V1Container {
@@ -91,14 +95,24 @@ function copySpec(tenant: Tenant, template: Partial<V1PodSpec> | undefined, inpu
  * Renders the pod template for cmd and vols in namespace; the name is job-<tenant>-<8 characters>, at most 63: random,
  * or, with an idempotency key, derived from it, so that a retried POST names the same object and cannot make a second.
  */
-export function renderPod(tenant: Tenant, input: { cmd: string; vols: JobVolume[] }, namespace: string, settings: PodSettings, idempotencyKey?: string): CopyObject {
+export function renderPod(
+  tenant: Tenant,
+  input: { cmd: string; vols: JobVolume[] },
+  namespace: string,
+  settings: PodSettings,
+  idempotencyKey?: string,
+): CopyObject {
   const t = podTemplate(tenant);
   const random = idempotencyKey ? idempotencyHash(tenant.id, idempotencyKey).slice(0, 8) : shortHash([randomBytes(16).toString('hex')], 8);
   // A Job's name becomes its pods' job-name label, so it must be a DNS label; a Pod's may be any subdomain.
   const name = objectName(fillHoles(t.metadata.name, [tenant.id, random], 'pod metadata.name'), [tenant.id, random], t.isJob ? 'label' : 'subdomain');
   const { isJob: _isJob, ...template } = t;
   const annotations = idempotencyKey
-    ? { ...template.metadata.annotations, [idempotencyAnnotation]: idempotencyHash(tenant.id, idempotencyKey), [idempotentRequestAnnotation]: requestHash(input) }
+    ? {
+        ...template.metadata.annotations,
+        [idempotencyAnnotation]: idempotencyHash(tenant.id, idempotencyKey),
+        [idempotentRequestAnnotation]: requestHash(input),
+      }
     : template.metadata.annotations;
   const metadata = { ...template.metadata, name, namespace, ...(annotations ? { annotations } : {}) };
   const owner = { tenant: tenant.id };

@@ -35,7 +35,7 @@ function containerProblems(container: V1Container, at: string): Unsafe[] {
 export function unsafePodFields(spec: Partial<V1PodSpec>, at: string): Unsafe[] {
   const problems: Unsafe[] = [];
   for (const host of ['hostNetwork', 'hostPID', 'hostIPC'] as const) {
-    if (spec[host] === true) problems.push({ field: `${at}.${host}`, rule: "no host namespaces" });
+    if (spec[host] === true) problems.push({ field: `${at}.${host}`, rule: 'no host namespaces' });
   }
   (spec.volumes ?? []).forEach((volume, i) => {
     const source = Object.keys(volume).find((k) => k !== 'name' && isSet((volume as unknown as Record<string, unknown>)[k]));
@@ -43,9 +43,12 @@ export function unsafePodFields(spec: Partial<V1PodSpec>, at: string): Unsafe[] 
       problems.push({ field: `${at}.volumes[${i}].${source}`, rule: 'volumes only of kinds persistentVolumeClaim, emptyDir, configMap, downwardAPI' });
     }
   });
-  const containers: [V1Container[] | undefined, string][] = [[spec.containers, 'containers'], [spec.initContainers, 'initContainers']];
+  const containers: [V1Container[] | undefined, string][] = [
+    [spec.containers, 'containers'],
+    [spec.initContainers, 'initContainers'],
+  ];
   for (const [list, name] of containers) {
-    if (Array.isArray(list)) list.forEach((c, i) => problems.push(...containerProblems(c ?? {}, `${at}.${name}[${i}]`)));
+    if (Array.isArray(list)) for (const [i, c] of list.entries()) problems.push(...containerProblems(c ?? {}, `${at}.${name}[${i}]`));
   }
   for (const account of ['serviceAccountName', 'serviceAccount'] as const) {
     if (isSet(spec[account]) && spec[account] !== 'default') problems.push({ field: `${at}.${account}`, rule: "only the namespace's default service account" });
@@ -57,7 +60,9 @@ export function unsafePodFields(spec: Partial<V1PodSpec>, at: string): Unsafe[] 
 
 /** Every field of a PV spec that would expose the node's own disks. */
 export function unsafeVolumeFields(spec: Record<string, unknown> | undefined): Unsafe[] {
-  return (['hostPath', 'local'] as const).filter((k) => isSet(spec?.[k])).map((k) => ({ field: `spec.${k}`, rule: 'volumes on the NFS server, never on a node' }));
+  return (['hostPath', 'local'] as const)
+    .filter((k) => isSet(spec?.[k]))
+    .map((k) => ({ field: `spec.${k}`, rule: 'volumes on the NFS server, never on a node' }));
 }
 
 /** Throws 422 TEMPLATE_UNSAFE naming every unsafe field of tenant's template. */

@@ -1,7 +1,8 @@
 // A tenant template checked to be the skeleton of a Kubernetes object, copied so rendering never changes the tenant.
 import { z } from 'zod';
 import { TemplateError } from '../errors.ts';
-import { tenantTemplate, type TemplateName, type Tenant } from '../tenants/tenant.ts';
+import { type TemplateName, type Tenant, tenantTemplate } from '../tenants/tenant.ts';
+import { describeProblems, fieldProblems } from '../validation.ts';
 
 const TemplateObjectSchema = z.looseObject({
   apiVersion: z.string().min(1),
@@ -21,8 +22,8 @@ export type TemplateObject = z.infer<typeof TemplateObjectSchema>;
 export function templateObject(tenant: Tenant, name: TemplateName): TemplateObject {
   const parsed = TemplateObjectSchema.safeParse(structuredClone(tenantTemplate(tenant, name)));
   if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
-    throw new TemplateError(`Tenant ${tenant.id}'s "${name}" template is not a Kubernetes object skeleton: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}.`, {
+    const details = fieldProblems(parsed.error);
+    throw new TemplateError(`Tenant ${tenant.id}'s "${name}" template is not a Kubernetes object skeleton: ${describeProblems(details)}.`, {
       code: 'TEMPLATE_INVALID',
       details,
     });

@@ -1,14 +1,15 @@
 // PersistentVolumes and claims rendered from the tenant's templates, in the seeds' hole order.
-import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
+
 import { posix } from 'node:path';
+import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { BadRequestError, TemplateError } from '../errors.ts';
-import { labelValue, objectName } from '../names.ts';
-import { markOwned, type Owner } from '../owner.ts';
 import type { ObjectRef } from '../kube/resources.ts';
+import { labelValue, objectName } from '../names.ts';
+import { markOwned, type Owner } from '../ownership.ts';
 import type { Tenant } from '../tenants/tenant.ts';
 import { fillHoles } from './fill.ts';
 import { refuseUnsafe, unsafeVolumeFields } from './safety.ts';
-import { at, expectKind, templateObject, type TemplateObject } from './template.ts';
+import { at, expectKind, type TemplateObject, templateObject } from './template.ts';
 
 /** Whose volume: the request's tenant id, username and tag. */
 export interface VolumeKey {
@@ -73,10 +74,13 @@ export interface NfsSettings {
 /** 400 unless path (normalised) is the tenant's folder, its namespace, or lies below it: MOOP's own tools lay them out so. */
 function assertInTenantFolder(path: string, namespace: string): void {
   if (path === namespace || path.startsWith(`${namespace}/`)) return;
-  throw new BadRequestError(`path must be the tenant's folder "${namespace}" or lie below it ("${namespace}/..."): a tenant's volumes stay in its own NFS folder.`, {
-    code: 'PATH_OUTSIDE_TENANT_FOLDER',
-    details: [{ field: 'path', message: `must be "${namespace}" or start with "${namespace}/"` }],
-  });
+  throw new BadRequestError(
+    `path must be the tenant's folder "${namespace}" or lie below it ("${namespace}/..."): a tenant's volumes stay in its own NFS folder.`,
+    {
+      code: 'PATH_OUTSIDE_TENANT_FOLDER',
+      details: [{ field: 'path', message: `must be "${namespace}" or start with "${namespace}/"` }],
+    },
+  );
 }
 
 /** Renders the tenant's pv template for key: NFS server and path filled, reserved for key's claim, owned by key. */
@@ -94,7 +98,9 @@ export function renderVolume(tenant: Tenant, key: VolumeKey & { path: string }, 
   const { prefix, path } = nfsPath(nfs.prefix, key.path);
   const fullPath = fillHoles(nfsSpec.path, [prefix, path], 'pv spec.nfs.path');
   if (!posix.normalize(fullPath).startsWith(prefix)) {
-    throw new TemplateError(`Tenant ${tenant.id}'s "pv" template puts the volume at ${fullPath}, outside the NFS prefix ${prefix}.`, { code: 'TEMPLATE_INVALID' });
+    throw new TemplateError(`Tenant ${tenant.id}'s "pv" template puts the volume at ${fullPath}, outside the NFS prefix ${prefix}.`, {
+      code: 'TEMPLATE_INVALID',
+    });
   }
   const { namespace: _clusterScoped, ...metadata } = t.metadata;
   const [claim] = claimRefs(tenant, key, namespace);

@@ -24,7 +24,9 @@ function personField(max: number, what: string) {
 }
 
 export const Username = personField(100, 'MOOP username').meta({ examples: ['alice', 'Élodie M.'] });
-export const Tag = personField(63, 'Volume tag; defaults to "default"').meta({ examples: ['default', 'exam'] }).default('default');
+export const Tag = personField(63, 'Volume tag; defaults to "default"')
+  .meta({ examples: ['default', 'exam'] })
+  .default('default');
 
 /** A path inside the NFS prefix: relative, no '..' segment, no control characters. */
 export const VolumePath = z
@@ -36,7 +38,10 @@ export const VolumePath = z
   .refine((s) => !s.includes('\\'), 'must use "/" as separator')
   .refine((s) => !s.split('/').includes('..'), 'must not contain ".." segments')
   .refine((s) => s.split('/').some((seg) => seg !== '' && seg !== '.'), 'must name a folder below the prefix')
-  .meta({ description: "Path of the volume below NFS_PREFIX: the tenant's namespace or below it, unless NFS_TENANT_SCOPE=false", examples: ['demo-university/ds101'] });
+  .meta({
+    description: "Path of the volume below NFS_PREFIX: the tenant's namespace or below it, unless NFS_TENANT_SCOPE=false",
+    examples: ['demo-university/ds101'],
+  });
 
 /** A query-string boolean: exactly "true" or "false". */
 export const QueryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -44,7 +49,11 @@ export const QueryBoolean = z.enum(['true', 'false']).transform((v) => v === 'tr
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** The name of an object in a namespace, e.g. a claim: a DNS-1123 subdomain. */
-export const ObjectName = z.string().min(1, 'must not be empty').max(253, 'must be at most 253 characters').regex(dnsSubdomain, 'must be a Kubernetes object name: lower-case letters, digits, "-" and "."');
+export const ObjectName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(253, 'must be at most 253 characters')
+  .regex(dnsSubdomain, 'must be a Kubernetes object name: lower-case letters, digits, "-" and "."');
 
 /** A Pod or Job name: any DNS-1123 subdomain, so the old pod-service's 65-character `job-<tenant>-<uuid4>` names pass. */
 export const PodName = ObjectName.meta({

@@ -19,6 +19,7 @@ export const CreateJobBody = z.strictObject({
     .string()
     .max(8192, 'must be at most 8192 characters')
     .refine((s) => s.trim() !== '', 'must not be empty')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is what this rule is for.
     .refine((s) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s), 'must not contain control characters other than tab and newline')
     .meta({ description: 'Shell command, run as /bin/sh -c <cmd>', examples: ['cp -r /src/* /dest/'] }),
   vols: z

@@ -28,8 +28,8 @@ export const Health = z.strictObject({ status: z.literal('ok') });
 
 export const ErrorBody = z
   .strictObject({
-  error: z.string().describe('One sentence a person can act on'),
-  code: z.string().describe('Machine-readable code, e.g. TENANT_NOT_FOUND'),
-  details: z.unknown().optional().describe('More to say, e.g. which fields failed validation'),
+    error: z.string().describe('One sentence a person can act on'),
+    code: z.string().describe('Machine-readable code, e.g. TENANT_NOT_FOUND'),
+    details: z.unknown().optional().describe('More to say, e.g. which fields failed validation'),
   })
   .meta({ id: 'Error' });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ConfigError } from '../config.ts';
 import { NotFoundError } from '../errors.ts';
 import type { TenantSource } from './http-source.ts';
-import { TenantSchema, type Tenant } from './tenant.ts';
+import { type Tenant, TenantSchema } from './tenant.ts';
 
 const TenantsFileSchema = z.object({ tenants: z.array(TenantSchema) });
 
@@ -12,7 +12,7 @@ const TenantsFileSchema = z.object({ tenants: z.array(TenantSchema) });
 export function fileTenantSource(path: string): TenantSource {
   let tenants: Promise<Map<string, Tenant>> | undefined;
   const load = async (): Promise<Map<string, Tenant>> => {
-    let parsed;
+    let parsed: z.infer<typeof TenantsFileSchema>;
     try {
       parsed = TenantsFileSchema.parse(JSON.parse(await readFile(path, 'utf8')));
     } catch (err) {
@@ -22,10 +22,12 @@ export function fileTenantSource(path: string): TenantSource {
   };
   return async (id) => {
     tenants ??= load();
-    const tenant = (await tenants.catch((err: unknown) => {
-      tenants = undefined;
-      throw err;
-    })).get(id);
+    const tenant = (
+      await tenants.catch((err: unknown) => {
+        tenants = undefined;
+        throw err;
+      })
+    ).get(id);
     if (!tenant) throw new NotFoundError(`No tenant ${id}.`, { code: 'TENANT_NOT_FOUND' });
     return tenant;
   };

@@ -7,7 +7,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { NotFoundError, UnavailableError, UpstreamError, UpstreamTimeoutError } from '../errors.ts';
-import { TenantSchema, type Tenant } from './tenant.ts';
+import { type Tenant, TenantSchema } from './tenant.ts';
 
 /** How long a kept-alive connection may idle before it is closed. */
 const idleSocketMs = 30_000;
@@ -47,7 +47,8 @@ export function httpTenantSource({ url, moopkey, timeoutMs, observe = () => unde
     const started = performance.now();
     let status: number;
     let text: string;
-    const lookup = (): Promise<{ status: number; text: string }> => get(`${base}/${encodeURIComponent(id)}`, { moopkey: key, accept: 'application/json' }, connections, signal);
+    const lookup = (): Promise<{ status: number; text: string }> =>
+      get(`${base}/${encodeURIComponent(id)}`, { moopkey: key, accept: 'application/json' }, connections, signal);
     try {
       // Once more when a kept-alive connection had been dropped under us (by the peer, or while a Lambda was frozen):
       // a GET is safe to repeat, and the time limit covers both tries.
@@ -61,7 +62,10 @@ export function httpTenantSource({ url, moopkey, timeoutMs, observe = () => unde
         throw new UpstreamTimeoutError(`The tenant service did not answer within ${timeoutMs} ms.`, { code: 'TENANT_SERVICE_TIMEOUT', cause: err });
       }
       const code = (err instanceof StaleSocketError ? (err.cause as NodeJS.ErrnoException) : (err as NodeJS.ErrnoException)).code;
-      const reason = code && untrustedCertificate.test(code) ? `its certificate is not trusted: ${code}; set TENANT_SERVICE_CA to the CA that signed it` : (code ?? (err as Error).message);
+      const reason =
+        code && untrustedCertificate.test(code)
+          ? `its certificate is not trusted: ${code}; set TENANT_SERVICE_CA to the CA that signed it`
+          : (code ?? (err as Error).message);
       throw new UnavailableError(`The tenant service cannot be reached (${reason}).`, { code: 'TENANT_SERVICE_UNAVAILABLE', cause: err });
     }
     // 400 is the tenant service's own "无效的租户id" (invalid tenant id): the id is well-formed (checked before), so unknown.

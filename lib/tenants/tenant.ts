@@ -1,11 +1,16 @@
 // A MOOP tenant as the tenant service describes it, and the namespace its objects live in.
 import { z } from 'zod';
-import { isDnsLabel } from '../names.ts';
 import { TemplateError } from '../errors.ts';
+import { isDnsLabel } from '../names.ts';
 
 const TemplateSchema = z.record(z.string(), z.unknown());
 
-const Templates = z.looseObject({ pv: TemplateSchema.optional(), pvc: TemplateSchema.optional(), match_pvc: TemplateSchema.optional(), pod: TemplateSchema.optional() });
+const Templates = z.looseObject({
+  pv: TemplateSchema.optional(),
+  pvc: TemplateSchema.optional(),
+  match_pvc: TemplateSchema.optional(),
+  pod: TemplateSchema.optional(),
+});
 
 /**
  * The tenant service's answer (`activated, createdAt, id, limit, logo, name, namespace, remark, resources, updatedAt`);
@@ -16,9 +21,7 @@ export const TenantSchema = z.looseObject({
   id: z.string().min(1),
   name: z.string().nullish(),
   namespace: z.string().nullish(),
-  resources: z
-    .union([z.array(z.unknown()).transform((): { templates?: null } => ({})), z.looseObject({ templates: Templates.nullish() })])
-    .nullish(),
+  resources: z.union([z.array(z.unknown()).transform((): { templates?: null } => ({})), z.looseObject({ templates: Templates.nullish() })]).nullish(),
 });
 
 export type Tenant = z.infer<typeof TenantSchema>;

@@ -1,20 +1,26 @@
 // The cleanup function through serverless-offline's Lambda invoke endpoint, against a mix of managed and unmanaged
 // objects of several tenants in the local cluster.
-import type { KubernetesObject } from '@kubernetes/client-node';
+
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { tenantFolder, tenants } from '../fixtures/tenants.ts';
+import { installRefusal, removeRefusal } from '../support/admission.ts';
 import { call, invoke, removeTenant } from '../support/api.ts';
 import { admin, eventually, statusOfCall } from '../support/cluster.ts';
 import { byUserPrefix, managedNames, sweep } from '../support/managed.ts';
 import { userPrefix } from '../support/names.ts';
-import { installRefusal, removeRefusal } from '../support/admission.ts';
 
 const prefix = userPrefix('cleanup');
 const suffix = randomBytes(3).toString('hex');
 const { core, batch } = admin();
 const jobs = new Set<string>();
-const unmanaged = { pv: `pv-${tenants.a.id}-${prefix}lookalike-default`, claim: `claim-${suffix}`, job: `job-unmanaged-${suffix}`, pod: `pod-unmanaged-${suffix}` };
+const unmanaged = {
+  pv: `pv-${tenants.a.id}-${prefix}lookalike-default`,
+  claim: `claim-${suffix}`,
+  job: `job-unmanaged-${suffix}`,
+  pod: `pod-unmanaged-${suffix}`,
+};
 
 afterAll(async () => {
   await sweep((o: KubernetesObject) => byUserPrefix(prefix)(o) || jobs.has(o.metadata?.name ?? ''));
@@ -52,13 +58,26 @@ async function unmanagedObjects(): Promise<void> {
   });
   await core.createNamespacedPersistentVolumeClaim({
     namespace: 'tenant-a',
-    body: { metadata: { name: unmanaged.claim }, spec: { accessModes: ['ReadWriteMany'], storageClassName: '', resources: { requests: { storage: '1Mi' } }, selector: { matchLabels: { pv: unmanaged.pv } } } },
+    body: {
+      metadata: { name: unmanaged.claim },
+      spec: {
+        accessModes: ['ReadWriteMany'],
+        storageClassName: '',
+        resources: { requests: { storage: '1Mi' } },
+        selector: { matchLabels: { pv: unmanaged.pv } },
+      },
+    },
   });
-  await eventually('the unmanaged PV to bind', async () => ((await core.readPersistentVolume({ name: unmanaged.pv })).status?.phase === 'Bound' ? true : undefined));
+  await eventually('the unmanaged PV to bind', async () =>
+    (await core.readPersistentVolume({ name: unmanaged.pv })).status?.phase === 'Bound' ? true : undefined,
+  );
   await core.deleteNamespacedPersistentVolumeClaim({ name: unmanaged.claim, namespace: 'tenant-a' });
   await batch.createNamespacedJob({
     namespace: 'tenant-a',
-    body: { metadata: { name: unmanaged.job }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', args: ['true'] }] } } } },
+    body: {
+      metadata: { name: unmanaged.job },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', args: ['true'] }] } } },
+    },
   });
   await core.createNamespacedPod({
     namespace: 'tenant-a',
@@ -118,7 +137,9 @@ describe('the cleanup function', () => {
       const pods = await core.listNamespacedPod({ namespace: jobNamespace, labelSelector: `job-name=${jobName}` });
       return (await statusOfCall(batch.readNamespacedJob({ name: jobName, namespace: jobNamespace }))) === 404 && pods.items.length === 0 ? true : undefined;
     });
-    await eventually(`${finishedPod} to be gone`, async () => ((await statusOfCall(core.readNamespacedPod({ name: podName, namespace: podNamespace }))) === 404 ? true : undefined));
+    await eventually(`${finishedPod} to be gone`, async () =>
+      (await statusOfCall(core.readNamespacedPod({ name: podName, namespace: podNamespace }))) === 404 ? true : undefined,
+    );
     expect(await phase(unmanaged.pv)).toBe('Released');
     expect(await statusOfCall(batch.readNamespacedJob({ name: unmanaged.job, namespace: 'tenant-a' }))).toBe('ok');
     expect(await statusOfCall(core.readNamespacedPod({ name: unmanaged.pod, namespace: 'tenant-a' }))).toBe('ok');
@@ -126,7 +147,7 @@ describe('the cleanup function', () => {
     expect((await invoke('cleanup', event)).payload).toEqual({ mode: 'scheduled', dryRun: false, actions: {}, orphanTenants: [], failures: [] });
   });
 
-  it('under recycle, lets the same user\'s new claim bind the volume again, data path kept', async () => {
+  it("under recycle, lets the same user's new claim bind the volume again, data path kept", async () => {
     const user = `${prefix}carol`;
     const volume = await releasedVolume(tenants.a.id, user);
     await invoke('cleanup', { action: 'scheduled', pvPolicy: 'recycle' });
@@ -152,17 +173,26 @@ describe('the cleanup function', () => {
       expect(result.payload.actions.deleteVolume.names).not.toContain(guarded);
       expect(result.payload.failures).toEqual([{ action: 'deleteVolume', name: guarded, error: expect.stringMatching(/cleanup-test-guard/) }]);
       // The run's counts as CloudWatch embedded metrics, which the template's cleanup alarm reads.
-      const emf = await eventually('the run\'s metrics in the log', async () => {
-        const lines = readFileSync(process.env.MOOP_TEST_OFFLINE_LOG!, 'utf8').slice(logBefore).split('\n').filter((l) => l.includes('"CleanupFailures"'));
+      const emf = await eventually("the run's metrics in the log", async () => {
+        const lines = readFileSync(process.env.MOOP_TEST_OFFLINE_LOG!, 'utf8')
+          .slice(logBefore)
+          .split('\n')
+          .filter((l) => l.includes('"CleanupFailures"'));
         return lines.length > 0 ? (JSON.parse(lines.at(-1)!) as Record<string, any>) : undefined;
       });
       expect(emf).toMatchObject({
         // Beside the run's upstream latencies (KubernetesApiLatency, TenantServiceLatency).
-        _aws: { CloudWatchMetrics: [{ Namespace: 'MOOP/ResourceService', Dimensions: [['service']], Metrics: expect.arrayContaining([{ Name: 'CleanupFailures', Unit: 'Count' }]) }] },
+        _aws: {
+          CloudWatchMetrics: [
+            { Namespace: 'MOOP/ResourceService', Dimensions: [['service']], Metrics: expect.arrayContaining([{ Name: 'CleanupFailures', Unit: 'Count' }]) },
+          ],
+        },
         service: 'moop-resource-service',
         CleanupFailures: 1,
       });
-      await eventually(`${deletable} to be gone`, async () => ((await statusOfCall(core.readPersistentVolume({ name: deletable }))) === 404 ? true : undefined));
+      await eventually(`${deletable} to be gone`, async () =>
+        (await statusOfCall(core.readPersistentVolume({ name: deletable }))) === 404 ? true : undefined,
+      );
       expect(await phase(guarded)).toBe('Released');
       expect(await phase(unmanaged.pv)).toBe('Released');
     } finally {
@@ -180,7 +210,12 @@ describe('the cleanup function', () => {
     const stays = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenants.a.id, username: user } });
 
     const refused = await invoke('cleanup', { action: 'tenant-removed', tenant: leaving });
-    expect(refused).toEqual({ error: 'Unhandled', payload: expect.objectContaining({ errorMessage: expect.stringMatching(/^Tenant 5c88a9ec5b6c2e3c4a3b2d1c still exists in the tenant service; nothing was deleted/) }) });
+    expect(refused).toEqual({
+      error: 'Unhandled',
+      payload: expect.objectContaining({
+        errorMessage: expect.stringMatching(/^Tenant 5c88a9ec5b6c2e3c4a3b2d1c still exists in the tenant service; nothing was deleted/),
+      }),
+    });
 
     await removeTenant(leaving);
     const dry = await invoke('cleanup', { action: 'tenant-removed', tenant: leaving, dryRun: true });
@@ -199,7 +234,7 @@ describe('the cleanup function', () => {
     const real = await invoke('cleanup', { action: 'tenant-removed', tenant: leaving });
 
     expect(real.payload).toEqual({ ...dry.payload, dryRun: false });
-    await eventually('the tenant\'s objects to be gone', async () => {
+    await eventually("the tenant's objects to be gone", async () => {
       const [pvs, pvcs, pods] = await Promise.all([
         core.listPersistentVolume({ labelSelector: `moop.io/tenant=${leaving}` }),
         core.listPersistentVolumeClaimForAllNamespaces({ labelSelector: `moop.io/tenant=${leaving}` }),
@@ -221,7 +256,9 @@ describe('the cleanup function', () => {
       payload: { dropped: true, code: 'INVALID_EVENT', error: 'Cleanup does not handle EventBridge events of type "Object Created".' },
     });
     expect(await managedNames()).toEqual(before);
-    await eventually('the drop to be logged', async () => (readFileSync(process.env.MOOP_TEST_OFFLINE_LOG!, 'utf8').includes('"message":"cleanup event dropped"') ? true : undefined));
+    await eventually('the drop to be logged', async () =>
+      readFileSync(process.env.MOOP_TEST_OFFLINE_LOG!, 'utf8').includes('"message":"cleanup event dropped"') ? true : undefined,
+    );
   });
 });
 

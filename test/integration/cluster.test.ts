@@ -1,7 +1,8 @@
 // The local control plane behaves as a real cluster: its controllers bind volumes, run and collect Jobs, finish
 // namespace deletion, and RBAC holds the service's account to its role.
-import { KubernetesObjectApi, Watch, type V1Job, type V1Pod } from '@kubernetes/client-node';
+
 import { randomBytes } from 'node:crypto';
+import { KubernetesObjectApi, type V1Job, type V1Pod, Watch } from '@kubernetes/client-node';
 import { admin, eventually, serviceAccount, statusOfCall } from '../support/cluster.ts';
 
 const suffix = randomBytes(3).toString('hex');
@@ -55,14 +56,24 @@ describe('the local cluster', () => {
     const nodes = new Set<string>();
     let onDeleted!: () => void;
     const deleted = new Promise<void>((resolve) => (onDeleted = resolve));
-    const jobWatch = await new Watch(kc).watch(`/apis/batch/v1/namespaces/${namespace}/jobs`, {}, (type: string, job: V1Job) => {
-      if (job.metadata?.name !== name) return;
-      if (job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')) seen.push('Complete');
-      if (type === 'DELETED') onDeleted();
-    }, () => undefined);
-    const podWatch = await new Watch(kc).watch(`/api/v1/namespaces/${namespace}/pods`, {}, (_type: string, pod: V1Pod) => {
-      if (pod.spec?.nodeName) nodes.add(pod.spec.nodeName);
-    }, () => undefined);
+    const jobWatch = await new Watch(kc).watch(
+      `/apis/batch/v1/namespaces/${namespace}/jobs`,
+      {},
+      (type: string, job: V1Job) => {
+        if (job.metadata?.name !== name) return;
+        if (job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')) seen.push('Complete');
+        if (type === 'DELETED') onDeleted();
+      },
+      () => undefined,
+    );
+    const podWatch = await new Watch(kc).watch(
+      `/api/v1/namespaces/${namespace}/pods`,
+      {},
+      (_type: string, pod: V1Pod) => {
+        if (pod.spec?.nodeName) nodes.add(pod.spec.nodeName);
+      },
+      () => undefined,
+    );
 
     await batch.createNamespacedJob({
       namespace,
@@ -91,9 +102,7 @@ describe('the local cluster', () => {
 
     await core.deleteNamespace({ name: doomed });
 
-    await eventually('the namespace to disappear', async () =>
-      (await statusOfCall(core.readNamespace({ name: doomed }))) === 404 ? true : undefined,
-    );
+    await eventually('the namespace to disappear', async () => ((await statusOfCall(core.readNamespace({ name: doomed }))) === 404 ? true : undefined));
   });
 });
 
@@ -108,7 +117,10 @@ describe("the service's least-privilege account", () => {
     expect(await statusOfCall(sa.batch.listNamespacedJob({ namespace }))).toBe('ok');
     expect(await statusOfCall(sa.core.listNamespacedPod({ namespace }))).toBe('ok');
     expect(await statusOfCall(sa.core.listNamespacedEvent({ namespace }))).toBe('ok');
-    const claim = { metadata: { name: `sa-claim-${suffix}`, labels: managed }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Mi' } } } };
+    const claim = {
+      metadata: { name: `sa-claim-${suffix}`, labels: managed },
+      spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Mi' } } },
+    };
     expect(await statusOfCall(sa.core.createNamespacedPersistentVolumeClaim({ namespace: tenantNamespace, body: claim }))).toBe('ok');
     expect(await statusOfCall(sa.core.deleteNamespacedPersistentVolumeClaim({ namespace: tenantNamespace, name: `sa-claim-${suffix}` }))).toBe('ok');
     // Real MOOP tenant records copy with bare Pods.
@@ -126,9 +138,20 @@ describe("the service's least-privilege account", () => {
     expect(await statusOfCall(sa.core.createNamespace({ body: { metadata: { name: `nope-${suffix}` } } }))).toBe(403);
     expect(await statusOfCall(sa.core.deleteNamespace({ name: namespace }))).toBe(403);
     const objects = KubernetesObjectApi.makeApiClient(sa.kc);
-    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } } };
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd', namespace },
+      spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+    };
     expect(await statusOfCall(objects.create(deployment))).toBe(403);
-    const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'b', namespace }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' }, subjects: [{ kind: 'User', name: 'x' }] };
+    const binding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'b', namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
+      subjects: [{ kind: 'User', name: 'x' }],
+    };
     expect(await statusOfCall(objects.create(binding))).toBe(403);
   });
 });

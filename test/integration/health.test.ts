@@ -19,7 +19,10 @@ describe('GET /service/v1/health', () => {
     try {
       const down = await call('GET', '/service/v1/health');
       expect(down.status).toBe(503);
-      expect(down.body).toEqual({ error: expect.stringMatching(/^Kubernetes API server is not available: .*cannot be reached/), code: 'KUBERNETES_UNAVAILABLE' });
+      expect(down.body).toEqual({
+        error: expect.stringMatching(/^Kubernetes API server is not available: .*cannot be reached/),
+        code: 'KUBERNETES_UNAVAILABLE',
+      });
     } finally {
       await startApiServer();
     }

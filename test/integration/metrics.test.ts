@@ -29,7 +29,10 @@ it('counts a request by route and status class, with the latency of its calls to
     {
       Namespace: 'MOOP/ResourceService',
       Dimensions: [['service', 'route', 'statusClass']],
-      Metrics: expect.arrayContaining([{ Name: 'Requests', Unit: 'Count' }, { Name: 'KubernetesApiLatency', Unit: 'Milliseconds' }]),
+      Metrics: expect.arrayContaining([
+        { Name: 'Requests', Unit: 'Count' },
+        { Name: 'KubernetesApiLatency', Unit: 'Milliseconds' },
+      ]),
     },
   ]);
   expect(line).toMatchObject({ service: 'moop-resource-service', Requests: 1 });

@@ -42,7 +42,9 @@ const cmdline = (pid: number): string => {
 };
 /** pid and every process below it. */
 function tree(root: number): number[] {
-  const all = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+  const all = readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number);
   const below = new Set([root]);
   for (let grew = true; grew; ) {
     grew = false;
@@ -83,7 +85,9 @@ async function startThenSignal(
   });
   const pids = tree(child.pid!);
   const clusterDir = /\(logs in (\/\S+)\/logs\)/.exec(output)?.[1];
-  const owner = clusterDir ? (JSON.parse(readFileSync(join(clusterDir, 'owner.json'), 'utf8')) as { pids: number[]; groups?: number[]; folders?: string[] }) : undefined;
+  const owner = clusterDir
+    ? (JSON.parse(readFileSync(join(clusterDir, 'owner.json'), 'utf8')) as { pids: number[]; groups?: number[]; folders?: string[] })
+    : undefined;
   const snapshot: Snapshot = { pids: [...new Set([...pids, ...(owner?.pids ?? []), ...(owner?.groups ?? [])])], clusterDir, folders: owner?.folders ?? [] };
 
   if (target === 'group') process.kill(-child.pid!, signal);
@@ -93,7 +97,10 @@ async function startThenSignal(
     if (!node) throw new Error(`no process of npm ${args.join(' ')} runs ${target}`);
     process.kill(node, signal);
   }
-  await Promise.race([exited, new Promise((_, reject) => setTimeout(() => reject(new Error(`npm ${args.join(' ')} did not stop within 60 s after ${signal}`)), 60_000))]);
+  await Promise.race([
+    exited,
+    new Promise((_, reject) => setTimeout(() => reject(new Error(`npm ${args.join(' ')} did not stop within 60 s after ${signal}`)), 60_000)),
+  ]);
   return { snapshot, output };
 }
 
@@ -117,18 +124,32 @@ async function expectNothingLeft({ snapshot, output }: { snapshot: Snapshot; out
 /** Nothing of the real node of the cluster in clusterDir is left on the machine. */
 function expectNoRealNodeLeft(clusterDir: string): void {
   const fp = footprintOf(clusterDir);
-  const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes(clusterDir));
-  const cgroups = readdirSync('/sys/fs/cgroup').map((c) => join('/sys/fs/cgroup', c, fp.cgroup)).filter((d) => existsSync(d));
+  const mounts = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(clusterDir));
+  const cgroups = readdirSync('/sys/fs/cgroup')
+    .map((c) => join('/sys/fs/cgroup', c, fp.cgroup))
+    .filter((d) => existsSync(d));
   const bridge = existsSync(`/sys/class/net/${fp.bridge}`);
-  const shims = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => cmdline(Number(p)).includes(fp.containerdSocket));
-  const logLinks = existsSync('/var/log/containers') ? readdirSync('/var/log/containers').filter((f) => readlinkSync(join('/var/log/containers', f)).startsWith(clusterDir)) : [];
+  const shims = readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => cmdline(Number(p)).includes(fp.containerdSocket));
+  const logLinks = existsSync('/var/log/containers')
+    ? readdirSync('/var/log/containers').filter((f) => readlinkSync(join('/var/log/containers', f)).startsWith(clusterDir))
+    : [];
   expect({ mounts, cgroups, bridge, shims, logLinks }).toEqual({ mounts: [], cgroups: [], bridge: false, shims: [], logLinks: [] });
 }
 
 describe('stopping on a signal leaves nothing behind', () => {
   it('npm start, on Ctrl-C (SIGINT to its process group)', async () => {
     const [port, lambdaPort] = [await freePort(), await freePort()];
-    await expectNothingLeft(await startThenSignal(['start'], /MOOP resource service is ready/, 'SIGINT', 'group', { PORT: String(port), LAMBDA_PORT: String(lambdaPort), KUBECONFIG: '' }));
+    await expectNothingLeft(
+      await startThenSignal(['start'], /MOOP resource service is ready/, 'SIGINT', 'group', {
+        PORT: String(port),
+        LAMBDA_PORT: String(lambdaPort),
+        KUBECONFIG: '',
+      }),
+    );
   }, 320_000);
 
   it('npm test, on SIGTERM to npm', async () => {

@@ -1,6 +1,6 @@
 // Refusals made by the API server itself: a ValidatingAdmissionPolicy (CEL) and its binding, as an operator would
 // install one, so that tests see real 403s and 422s from Kubernetes rather than imitations.
-import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { type KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { admin } from './cluster.ts';
 
 export interface Refusal {
@@ -29,7 +29,12 @@ export async function installRefusal(r: Refusal): Promise<void> {
       validations: [{ expression: r.allowWhen, message: `${r.name} refuses this request`, ...(r.reason ? { reason: r.reason } : {}) }],
     },
   } as KubernetesObject);
-  await objects.create({ apiVersion: group, kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: r.name }, spec: { policyName: r.name, validationActions: ['Deny'] } } as KubernetesObject);
+  await objects.create({
+    apiVersion: group,
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata: { name: r.name },
+    spec: { policyName: r.name, validationActions: ['Deny'] },
+  } as KubernetesObject);
 }
 
 /** Removes a refusal installed by installRefusal; a missing one is fine. */

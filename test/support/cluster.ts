@@ -1,7 +1,8 @@
 // The test's own view of the local cluster: an admin client to arrange fixtures and check what the service did,
 // independent of the service's code, and the control endpoint that stops and restarts the API server.
-import { BatchV1Api, CoreV1Api, KubeConfig, StorageV1Api } from '@kubernetes/client-node';
+
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BatchV1Api, CoreV1Api, KubeConfig, StorageV1Api } from '@kubernetes/client-node';
 
 function kubeconfig(variable: string): KubeConfig {
   const file = process.env[variable];

@@ -16,10 +16,25 @@ export interface EksAuthenticator {
 }
 
 const prefix = 'k8s-aws-v1.';
-const allowedParameters = new Set(['action', 'version', 'x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-expires', 'x-amz-security-token', 'x-amz-signature', 'x-amz-signedheaders']);
+const allowedParameters = new Set([
+  'action',
+  'version',
+  'x-amz-algorithm',
+  'x-amz-credential',
+  'x-amz-date',
+  'x-amz-expires',
+  'x-amz-security-token',
+  'x-amz-signature',
+  'x-amz-signedheaders',
+]);
 
 /** Starts the webhook on port; tokens are verified for clusterId against the STS stand-in at sts. */
-export async function startEksAuthenticator(o: { port: number; clusterId: string; sts: { port: number }; accessEntries: AccessEntry[] }): Promise<EksAuthenticator> {
+export async function startEksAuthenticator(o: {
+  port: number;
+  clusterId: string;
+  sts: { port: number };
+  accessEntries: AccessEntry[];
+}): Promise<EksAuthenticator> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -66,11 +81,19 @@ async function authenticate(token: string, o: { clusterId: string; sts: { port: 
   if (Date.now() > signedAt + 15 * 60_000) return refuse('X-Amz-Date parameter is expired (15 minute expiration)');
 
   const answer = await new Promise<{ status: number; body: string }>((resolve) => {
-    request({ host: '127.0.0.1', port: o.sts.port, path: url.pathname + url.search, headers: { host: url.host, 'x-k8s-aws-id': o.clusterId, accept: 'application/json' } }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
+    request(
+      {
+        host: '127.0.0.1',
+        port: o.sts.port,
+        path: url.pathname + url.search,
+        headers: { host: url.host, 'x-k8s-aws-id': o.clusterId, accept: 'application/json' },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    )
       .on('error', (err) => resolve({ status: 0, body: err.message }))
       .end();
   });

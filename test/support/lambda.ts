@@ -10,7 +10,12 @@ export const lambdaContext = {
 } as unknown as Context;
 
 /** An HTTP API (payload 2.0) event for method and path. */
-export function httpEvent(method: string, path: string, moopkey: string, input: { query?: Record<string, string>; body?: unknown } = {}): APIGatewayProxyEventV2 {
+export function httpEvent(
+  method: string,
+  path: string,
+  moopkey: string,
+  input: { query?: Record<string, string>; body?: unknown } = {},
+): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
     routeKey: `${method} ${path}`,

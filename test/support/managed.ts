@@ -60,5 +60,7 @@ export async function sweep(filter: (o: KubernetesObject) => boolean, timeoutMs 
 }
 
 /** Filter for objects a test made for users whose names start with prefix. */
-export const byUserPrefix = (prefix: string) => (o: KubernetesObject): boolean =>
-  (o.metadata?.annotations?.['moop.io/user'] ?? '').startsWith(prefix);
+export const byUserPrefix =
+  (prefix: string) =>
+  (o: KubernetesObject): boolean =>
+    (o.metadata?.annotations?.['moop.io/user'] ?? '').startsWith(prefix);

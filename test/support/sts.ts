@@ -25,7 +25,9 @@ export async function startStsStandIn(): Promise<StsStandIn> {
   }
   if ((await probe(`${url}/?Action=GetCallerIdentity&Version=2011-06-15`)) !== 200) {
     child.kill();
-    throw new Error(`The STS stand-in (${python} test/support/sts-stand-in.py) did not start on port ${port}: run npm test, which installs moto into .local/venv`);
+    throw new Error(
+      `The STS stand-in (${python} test/support/sts-stand-in.py) did not start on port ${port}: run npm test, which installs moto into .local/venv`,
+    );
   }
   return { port, url, pid: child.pid!, stop: () => void child.kill() };
 }

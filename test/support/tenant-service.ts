@@ -4,7 +4,7 @@
 // service's own content type `plain/text`. In `gateway` mode it stands for MOOP's API gateway in front of it:
 // the path /services/v1/tenant/tenants/<id>, and 401 when the moopkey is wrong.
 // Some ids fail the ways a network or a broken deployment can (faultyTenantIds).
-import { createServer, type RequestListener, type ServerResponse, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { faultyTenantIds } from '../fixtures/tenants.ts';
 
@@ -22,8 +22,7 @@ export const directPath = '/tenants';
 export const gatewayPath = '/services/v1/tenant/tenants';
 const objectId = /^[0-9a-fA-F]{24}$/;
 
-const text = (res: ServerResponse, status: number, body: string): void =>
-  void res.writeHead(status, { 'content-type': 'plain/text' }).end(body);
+const text = (res: ServerResponse, status: number, body: string): void => void res.writeHead(status, { 'content-type': 'plain/text' }).end(body);
 
 /** Starts the stand-in on a free loopback port. slowMs is how long the slow tenant takes. */
 export function startFakeTenantService(

@@ -1,7 +1,7 @@
 // README's configuration table, .env.example and the zod schemas name the same settings with the same defaults.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ConfigFields, ToolSettingsSchema } from '../../lib/config.ts';
 
 const root = join(import.meta.dirname, '../..');

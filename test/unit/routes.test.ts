@@ -1,7 +1,8 @@
 // The route table (which the OpenAPI document is made from) and serverless.yml's httpApi events agree.
-import { load } from 'js-yaml';
+
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { load } from 'js-yaml';
 import { routes } from '../../lib/routes.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -15,7 +16,9 @@ describe('the route table', () => {
       .flatMap((f) => f.events ?? [])
       .flatMap((e) => (e.httpApi ? [`${e.httpApi.method.toUpperCase()} ${e.httpApi.path}`] : []))
       .sort();
-    const listed = Object.values(routes).map((r) => `${r.method.toUpperCase()} ${r.path}`).sort();
+    const listed = Object.values(routes)
+      .map((r) => `${r.method.toUpperCase()} ${r.path}`)
+      .sort();
     expect(served).toEqual(listed);
   });
 

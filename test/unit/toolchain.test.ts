@@ -5,7 +5,9 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '../..');
 const k8sPins = (goMod: string): Record<string, string> =>
-  Object.fromEntries([...readFileSync(join(root, goMod), 'utf8').matchAll(/^\s*(k8s\.io\/[\w./-]+)\s+=>\s+(k8s\.io\/[\w./-]+)\s+(v\S+)/gm)].map((m) => [m[1]!, m[3]!]));
+  Object.fromEntries(
+    [...readFileSync(join(root, goMod), 'utf8').matchAll(/^\s*(k8s\.io\/[\w./-]+)\s+=>\s+(k8s\.io\/[\w./-]+)\s+(v\S+)/gm)].map((m) => [m[1]!, m[3]!]),
+  );
 const kubernetes = (goMod: string): string | undefined => /^\s*k8s\.io\/kubernetes\s+(v\S+)/m.exec(readFileSync(join(root, goMod), 'utf8'))?.[1];
 
 it("builds the real node's kubelet from the control plane's Kubernetes, every k8s.io module pinned alike", () => {

@@ -1,11 +1,11 @@
 // Finds, or builds once and caches, the pinned control-plane binaries the local cluster runs.
 import { spawn, spawnSync } from 'node:child_process';
-import { killOnExit } from './reaper.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { killOnExit } from './reaper.ts';
 
 const modulesDir = resolve(import.meta.dirname, '../controlplane');
 
@@ -45,11 +45,16 @@ export function goModule(name: string, source: string, packages: GoModule['packa
 /** The three pinned Go modules, read from tools/controlplane/<name>/go.mod. */
 export function goModules(): GoModule[] {
   return [
-    goModule('kubernetes', 'k8s.io/kubernetes', {
-      'kube-apiserver': 'k8s.io/kubernetes/cmd/kube-apiserver',
-      'kube-controller-manager': 'k8s.io/kubernetes/cmd/kube-controller-manager',
-      'kube-scheduler': 'k8s.io/kubernetes/cmd/kube-scheduler',
-    }, kubeVersionFlags),
+    goModule(
+      'kubernetes',
+      'k8s.io/kubernetes',
+      {
+        'kube-apiserver': 'k8s.io/kubernetes/cmd/kube-apiserver',
+        'kube-controller-manager': 'k8s.io/kubernetes/cmd/kube-controller-manager',
+        'kube-scheduler': 'k8s.io/kubernetes/cmd/kube-scheduler',
+      },
+      kubeVersionFlags,
+    ),
     goModule('etcd', 'go.etcd.io/etcd/server/v3', { etcd: 'go.etcd.io/etcd/server/v3' }, () => ''),
     goModule('kwok', 'sigs.k8s.io/kwok', { kwok: 'sigs.k8s.io/kwok/cmd/kwok' }, () => ''),
   ];
@@ -59,7 +64,9 @@ export function goModules(): GoModule[] {
 export function kubeVersionFlags(v: string): string {
   const [major, minor] = v.slice(1).split('.');
   const pkg = 'k8s.io/component-base/version';
-  return [`-X ${pkg}.gitVersion=${v}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`, '-X k8s.io/client-go/pkg/version.gitVersion=' + v].join(' ');
+  return [`-X ${pkg}.gitVersion=${v}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`, `-X k8s.io/client-go/pkg/version.gitVersion=${v}`].join(
+    ' ',
+  );
 }
 
 /** Cache folder for this exact set of modules; a change to any of their files (go.mod, go.sum, sources) gives a new one. */
@@ -92,9 +99,7 @@ type Log = (line: string) => void;
 
 /** Returns all five binaries, building with Go only the modules whose binaries are found nowhere. */
 export async function ensureBinaries(log: Log = (l) => console.error(l)): Promise<Binaries> {
-  const missing = goModules().filter((m) =>
-    Object.keys(m.packages).some((name) => !firstExisting(name as BinaryName, searchDirs())),
-  );
+  const missing = goModules().filter((m) => Object.keys(m.packages).some((name) => !firstExisting(name as BinaryName, searchDirs())));
   if (missing.length > 0) {
     assertGo(missing);
     const out = cacheDir();

@@ -1,8 +1,9 @@
 // Makes a fresh control plane usable: what deploy/ ships (RBAC and admission policy, applied as an operator applies
 // them), kwok nodes, and a token for the service account.
-import { CoreV1Api, KubeConfig, KubernetesObjectApi, loadAllYaml, type KubernetesObject, type V1Node } from '@kubernetes/client-node';
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CoreV1Api, KubeConfig, type KubernetesObject, KubernetesObjectApi, loadAllYaml, type V1Node } from '@kubernetes/client-node';
 
 /** deploy/'s manifests, in the order an operator applies them. */
 export const deployManifests = ['rbac.yaml', 'admission-policy.yaml'].map((f) => join(import.meta.dirname, '../../deploy', f));

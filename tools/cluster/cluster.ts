@@ -1,18 +1,19 @@
 // Starts and stops a real local Kubernetes control plane: etcd, kube-apiserver (TLS, RBAC, service-account tokens),
 // kube-controller-manager, kube-scheduler and kwok with fake nodes, all on free loopback ports; and one real node
 // (kubelet, containerd, runc) on which copy pods that ask for it really run.
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { ensureBinaries } from './binaries.ts';
 import { bootstrap } from './bootstrap.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
+import { ensureNodeArtifacts, type NodeArtifacts } from './node-artifacts.ts';
 import { createPki, type Pki } from './pki.ts';
 import { freePort, ManagedProcess, probe } from './processes.ts';
-import { ensureNodeArtifacts, type NodeArtifacts } from './node-artifacts.ts';
 import { importImages, prepareRealNode, realNodeName, realNodeUnsupported } from './real-node.ts';
-import { clusterDirPrefix, killOnExit, reapStaleClusters, recordOwner, removeClusterDir, type Companions } from './reaper.ts';
+import { type Companions, clusterDirPrefix, killOnExit, reapStaleClusters, recordOwner, removeClusterDir } from './reaper.ts';
 
 type Log = (line: string) => void;
 
@@ -62,7 +63,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
   const withRealNode = options.realNode ?? process.env.MOOP_REAL_NODE !== 'off';
   const unsupported = withRealNode ? realNodeUnsupported() : undefined;
   if (unsupported) {
-    throw new Error(`The local cluster's real node cannot run on this machine: ${unsupported}. Set MOOP_REAL_NODE=off to run without it (copies then run only on kwok's fake nodes).`);
+    throw new Error(
+      `The local cluster's real node cannot run on this machine: ${unsupported}. Set MOOP_REAL_NODE=off to run without it (copies then run only on kwok's fake nodes).`,
+    );
   }
   const bins = await ensureBinaries(log);
   const nodeArtifacts = withRealNode ? await ensureNodeArtifacts(log) : undefined;
@@ -204,30 +207,42 @@ async function startRealNode(o: {
   const kubelet = new ManagedProcess('kubelet', o.logDir);
   o.launch(kubelet, o.nodeArtifacts.kubelet, node.kubeletArgs({ port: port!, healthz: healthz! }), env);
   const core = kc.makeApiClient(CoreV1Api);
-  await kubelet.waitUntil('node Ready', async () => {
-    const n = await core.readNode({ name: realNodeName });
-    return !!n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-  }, 90_000);
+  await kubelet.waitUntil(
+    'node Ready',
+    async () => {
+      const n = await core.readNode({ name: realNodeName });
+      return !!n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    },
+    90_000,
+  );
 }
 
 function etcdArgs(dir: string, port: number, peerPort: number): string[] {
   const client = `http://127.0.0.1:${port}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   return [
-    '--name=local', `--data-dir=${join(dir, 'etcd')}`,
-    `--listen-client-urls=${client}`, `--advertise-client-urls=${client}`,
-    `--listen-peer-urls=${peer}`, `--initial-advertise-peer-urls=${peer}`, `--initial-cluster=local=${peer}`,
+    '--name=local',
+    `--data-dir=${join(dir, 'etcd')}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=local=${peer}`,
     // A throwaway cluster: durability is not worth an fsync per write.
-    '--unsafe-no-fsync=true', '--log-level=warn',
+    '--unsafe-no-fsync=true',
+    '--log-level=warn',
   ];
 }
 
 function apiserverArgs(dir: string, pki: Pki, etcdPort: number, port: number): string[] {
   return [
     `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-    '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${port}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${port}`,
     `--cert-dir=${join(dir, 'apiserver-certs')}`,
-    `--tls-cert-file=${pki.serverCert}`, `--tls-private-key-file=${pki.serverKey}`,
+    `--tls-cert-file=${pki.serverCert}`,
+    `--tls-private-key-file=${pki.serverKey}`,
     `--client-ca-file=${pki.caCert}`,
     '--authorization-mode=RBAC',
     // As real clusters run: what keeps tenants' pods unprivileged is deploy/'s policy and Pod Security, not this flag.
@@ -244,25 +259,33 @@ function apiserverArgs(dir: string, pki: Pki, etcdPort: number, port: number): s
 
 function tokenWebhookArgs(dir: string, url: string): string[] {
   const file = join(dir, 'token-webhook.kubeconfig');
-  writeFileSync(file, JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'webhook', cluster: { server: url } }],
-    users: [{ name: 'apiserver', user: {} }],
-    contexts: [{ name: 'webhook', context: { cluster: 'webhook', user: 'apiserver' } }],
-    'current-context': 'webhook',
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'webhook', cluster: { server: url } }],
+      users: [{ name: 'apiserver', user: {} }],
+      contexts: [{ name: 'webhook', context: { cluster: 'webhook', user: 'apiserver' } }],
+      'current-context': 'webhook',
+    }),
+  );
   // A short cache, so that a test that revokes a mapping sees it refused soon after.
   return [`--authentication-token-webhook-config-file=${file}`, '--authentication-token-webhook-version=v1', '--authentication-token-webhook-cache-ttl=5s'];
 }
 
 function controllerManagerArgs(kubeconfig: string, pki: Pki, port: number): string[] {
   return [
-    `--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
-    '--bind-address=127.0.0.1', `--secure-port=${port}`, '--leader-elect=false',
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    '--leader-elect=false',
     // The default set: PV binding, Job, TTL-after-finished, garbage collector, namespace, PVC protection and the rest.
     '--controllers=*',
-    `--service-account-private-key-file=${pki.serviceAccountKey}`, `--root-ca-file=${pki.caCert}`,
+    `--service-account-private-key-file=${pki.serviceAccountKey}`,
+    `--root-ca-file=${pki.caCert}`,
     // Binding is event-driven; the periodic resync only matters for retries, so keep it short for a test cluster.
     '--pvclaimbinder-sync-period=2s',
     '--v=1',
@@ -271,19 +294,35 @@ function controllerManagerArgs(kubeconfig: string, pki: Pki, port: number): stri
 
 function schedulerArgs(kubeconfig: string, port: number): string[] {
   return [
-    `--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
-    '--bind-address=127.0.0.1', `--secure-port=${port}`, '--leader-elect=false', '--v=1',
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    '--leader-elect=false',
+    '--v=1',
   ];
 }
 
 function kwokArgs(kubeconfig: string): string[] {
   const stagesDir = join(import.meta.dirname, '../controlplane/kwok/stages');
-  const stages = ['node-initialize', 'node-heartbeat-with-lease', 'pod-ready', 'pod-complete', 'pod-delete', 'pod-test-fail-exit', 'pod-test-fail-image', 'pod-test-fail-mount'];
+  const stages = [
+    'node-initialize',
+    'node-heartbeat-with-lease',
+    'pod-ready',
+    'pod-complete',
+    'pod-delete',
+    'pod-test-fail-exit',
+    'pod-test-fail-image',
+    'pod-test-fail-mount',
+  ];
   return [
     `--kubeconfig=${kubeconfig}`,
     ...stages.map((s) => `--config=${join(stagesDir, `${s}.yaml`)}`),
-    '--manage-all-nodes=false', '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-    '--cidr=10.244.0.0/16', '--node-ip=10.0.0.1', '--node-lease-duration-seconds=40',
+    '--manage-all-nodes=false',
+    '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+    '--cidr=10.244.0.0/16',
+    '--node-ip=10.0.0.1',
+    '--node-lease-duration-seconds=40',
   ];
 }
-

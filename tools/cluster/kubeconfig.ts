@@ -18,5 +18,5 @@ export function writeKubeconfig(path: string, server: string, caFile: string, us
     contexts: [{ name: `${user}@moop-local`, context: { cluster: 'moop-local', user } }],
     'current-context': `${user}@moop-local`,
   };
-  writeFileSync(path, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
 }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildMissing, cacheDirOf, goModule, kubeVersionFlags, userCache, type GoModule } from './binaries.ts';
+import { buildMissing, cacheDirOf, type GoModule, goModule, kubeVersionFlags, userCache } from './binaries.ts';
 
 const nodeModulesDir = resolve(import.meta.dirname, '../node');
 
@@ -31,16 +31,26 @@ const recipe = 'node-recipe-1';
 function nodeModules(): GoModule[] {
   return [
     goModule(join(nodeModulesDir, 'kubelet'), 'k8s.io/kubernetes', { kubelet: 'k8s.io/kubernetes/cmd/kubelet' }, kubeVersionFlags),
-    goModule(join(nodeModulesDir, 'containerd'), 'github.com/containerd/containerd/v2', {
-      containerd: 'github.com/containerd/containerd/v2/cmd/containerd',
-      'containerd-shim-runc-v2': 'github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2',
-      ctr: 'github.com/containerd/containerd/v2/cmd/ctr',
-    }, () => ''),
-    goModule(join(nodeModulesDir, 'cni'), 'github.com/containernetworking/plugins', {
-      bridge: 'github.com/containernetworking/plugins/plugins/main/bridge',
-      'host-local': 'github.com/containernetworking/plugins/plugins/ipam/host-local',
-      loopback: 'github.com/containernetworking/plugins/plugins/main/loopback',
-    }, () => ''),
+    goModule(
+      join(nodeModulesDir, 'containerd'),
+      'github.com/containerd/containerd/v2',
+      {
+        containerd: 'github.com/containerd/containerd/v2/cmd/containerd',
+        'containerd-shim-runc-v2': 'github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2',
+        ctr: 'github.com/containerd/containerd/v2/cmd/ctr',
+      },
+      () => '',
+    ),
+    goModule(
+      join(nodeModulesDir, 'cni'),
+      'github.com/containernetworking/plugins',
+      {
+        bridge: 'github.com/containernetworking/plugins/plugins/main/bridge',
+        'host-local': 'github.com/containernetworking/plugins/plugins/ipam/host-local',
+        loopback: 'github.com/containernetworking/plugins/plugins/main/loopback',
+      },
+      () => '',
+    ),
     goModule(join(nodeModulesDir, 'pause'), '', { pause: '.' }, () => ''),
   ];
 }
@@ -101,7 +111,9 @@ function busyboxLayer(busybox: string, root: string): string {
   mkdirSync(join(root, 'tmp'));
   copyFileSync(busybox, join(root, 'bin/busybox'));
   execFileSync('chmod', ['0755', join(root, 'bin/busybox')]);
-  const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => a && a !== 'busybox');
+  const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((a) => a && a !== 'busybox');
   for (const applet of applets) symlinkSync('busybox', join(root, 'bin', applet));
   return root;
 }

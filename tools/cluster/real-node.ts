@@ -28,14 +28,27 @@ const footprintFile = 'footprint.json';
 const containerLogLinks = '/var/log/containers';
 const cgroupRoot = '/sys/fs/cgroup';
 /** Folders outside the node's own that kubelet, containerd and CNI write to whatever they are told. */
-const sharedDirs = ['/run/containerd/s', '/run/containerd/runc', '/run/containerd', '/var/lib/cni/results', '/var/lib/cni', '/var/lib/kubelet/device-plugins', '/var/lib/kubelet', containerLogLinks];
+const sharedDirs = [
+  '/run/containerd/s',
+  '/run/containerd/runc',
+  '/run/containerd',
+  '/var/lib/cni/results',
+  '/var/lib/cni',
+  '/var/lib/kubelet/device-plugins',
+  '/var/lib/kubelet',
+  containerLogLinks,
+];
 
 /** Why this machine cannot run the real node, or undefined when it can. */
 export function realNodeUnsupported(): string | undefined {
   if (process.platform !== 'linux') return 'the real node needs Linux';
   if (process.getuid?.() !== 0) return 'the real node needs root: kubelet and containerd mount volumes and make cgroups';
   if (!existsSync(join(cgroupRoot, 'pids')) && !existsSync(join(cgroupRoot, 'cgroup.controllers'))) return `no cgroups are mounted at ${cgroupRoot}`;
-  for (const [tool, args] of [['ip', ['-V']], ['umount', ['-V']], ['tar', ['--version']]] as const) {
+  for (const [tool, args] of [
+    ['ip', ['-V']],
+    ['umount', ['-V']],
+    ['tar', ['--version']],
+  ] as const) {
     if (spawnSync(tool, args).status !== 0) return `the ${tool} command is missing`;
   }
   return undefined;
@@ -59,33 +72,54 @@ export function footprintOf(clusterDir: string): RealNodeFootprint & { ip: strin
 
 function cgroupDirs(cgroup: string): string[] {
   if (existsSync(join(cgroupRoot, 'cgroup.controllers'))) return [join(cgroupRoot, cgroup)];
-  return readdirSync(cgroupRoot, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(cgroupRoot, e.name, cgroup));
+  return readdirSync(cgroupRoot, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => join(cgroupRoot, e.name, cgroup));
 }
 
 const run = (cmd: string, args: string[]): void => void execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 const sleepSync = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** Makes the node's cgroup root and bridge, and records them; containerd and kubelet are started by the caller. */
-export function prepareRealNode(clusterDir: string, art: NodeArtifacts, ca: { cert: string; key: string }, server: string): { footprint: ReturnType<typeof footprintOf>; containerdArgs: string[]; kubeletArgs: (ports: { port: number; healthz: number }) => string[] } {
+export function prepareRealNode(
+  clusterDir: string,
+  art: NodeArtifacts,
+  ca: { cert: string; key: string },
+  server: string,
+): { footprint: ReturnType<typeof footprintOf>; containerdArgs: string[]; kubeletArgs: (ports: { port: number; healthz: number }) => string[] } {
   const fp = footprintOf(clusterDir);
   const { dir } = fp;
   for (const d of ['containerd', 'kubelet', 'cni/net.d', 'cni/ipam', 'runc', 'logs']) mkdirSync(join(dir, d), { recursive: true });
-  writeFileSync(join(dir, footprintFile), JSON.stringify({ dir, bridge: fp.bridge, cgroup: fp.cgroup, containerdSocket: fp.containerdSocket, network: fp.network } satisfies RealNodeFootprint));
+  writeFileSync(
+    join(dir, footprintFile),
+    JSON.stringify({ dir, bridge: fp.bridge, cgroup: fp.cgroup, containerdSocket: fp.containerdSocket, network: fp.network } satisfies RealNodeFootprint),
+  );
   for (const d of cgroupDirs(fp.cgroup)) mkdirSync(d, { recursive: true });
   run('ip', ['link', 'add', fp.bridge, 'type', 'bridge']);
   run('ip', ['addr', 'add', `${fp.ip}/32`, 'dev', fp.bridge]);
   run('ip', ['link', 'set', fp.bridge, 'up']);
 
   // Pods need no network to copy, only a sandbox: a bridge without gateway or masquerade (no iptables here).
-  writeFileSync(join(dir, 'cni/net.d/10-moop.conflist'), JSON.stringify({
-    cniVersion: '1.0.0',
-    name: fp.network,
-    plugins: [
-      { type: 'bridge', bridge: fp.bridge, isGateway: false, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet: fp.podSubnet }]], dataDir: join(dir, 'cni/ipam') } },
-      { type: 'loopback' },
-    ],
-  }));
-  writeFileSync(join(dir, 'containerd/config.toml'), `version = 3
+  writeFileSync(
+    join(dir, 'cni/net.d/10-moop.conflist'),
+    JSON.stringify({
+      cniVersion: '1.0.0',
+      name: fp.network,
+      plugins: [
+        {
+          type: 'bridge',
+          bridge: fp.bridge,
+          isGateway: false,
+          ipMasq: false,
+          ipam: { type: 'host-local', ranges: [[{ subnet: fp.podSubnet }]], dataDir: join(dir, 'cni/ipam') },
+        },
+        { type: 'loopback' },
+      ],
+    }),
+  );
+  writeFileSync(
+    join(dir, 'containerd/config.toml'),
+    `version = 3
 root = "${join(dir, 'containerd/root')}"
 state = "${join(dir, 'containerd/state')}"
 [grpc]
@@ -110,53 +144,89 @@ state = "${join(dir, 'containerd/state')}"
   snapshotter = 'overlayfs'
   [plugins.'io.containerd.cri.v1.images'.pinned_images]
     sandbox = '${sandboxImage}'
-`);
+`,
+  );
 
   // The node's identity: a client certificate of the system:nodes group, also serving its own API.
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'kubelet.key'), '-out', join(dir, 'kubelet.crt'),
-    '-days', '7', '-CA', ca.cert, '-CAkey', ca.key, '-subj', `/O=system:nodes/CN=system:node:${realNodeName}`,
-    '-addext', 'extendedKeyUsage=clientAuth,serverAuth', '-addext', `subjectAltName=IP:${fp.ip}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  writeFileSync(join(dir, 'kubeconfig'), JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'local', cluster: { server, 'certificate-authority': ca.cert } }],
-    users: [{ name: 'node', user: { 'client-certificate': join(dir, 'kubelet.crt'), 'client-key': join(dir, 'kubelet.key') } }],
-    contexts: [{ name: 'node', context: { cluster: 'local', user: 'node' } }],
-    'current-context': 'node',
-  }));
-  const kubeletConfig = (ports: { port: number; healthz: number }): string => JSON.stringify({
-    apiVersion: 'kubelet.config.k8s.io/v1beta1',
-    kind: 'KubeletConfiguration',
-    // These machines run cgroup v1, with swap, under no systemd.
-    failCgroupV1: false,
-    cgroupDriver: 'cgroupfs',
-    failSwapOn: false,
-    cgroupRoot: `/${fp.cgroup}`,
-    authentication: { anonymous: { enabled: false }, webhook: { enabled: false }, x509: { clientCAFile: ca.cert } },
-    authorization: { mode: 'AlwaysAllow' },
-    tlsCertFile: join(dir, 'kubelet.crt'),
-    tlsPrivateKeyFile: join(dir, 'kubelet.key'),
-    containerRuntimeEndpoint: `unix://${fp.containerdSocket}`,
-    registerWithTaints: [realNodeTaint],
-    address: fp.ip,
-    port: ports.port,
-    healthzBindAddress: '127.0.0.1',
-    healthzPort: ports.healthz,
-    readOnlyPort: 0,
-    podLogsDir: join(dir, 'pod-logs'),
-    // A test machine's disk is not the node's to guard: no evictions, no image garbage collection.
-    evictionHard: { 'memory.available': '0%', 'nodefs.available': '0%', 'imagefs.available': '0%' },
-    imageGCHighThresholdPercent: 100,
-    enforceNodeAllocatable: [],
-  });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      join(dir, 'kubelet.key'),
+      '-out',
+      join(dir, 'kubelet.crt'),
+      '-days',
+      '7',
+      '-CA',
+      ca.cert,
+      '-CAkey',
+      ca.key,
+      '-subj',
+      `/O=system:nodes/CN=system:node:${realNodeName}`,
+      '-addext',
+      'extendedKeyUsage=clientAuth,serverAuth',
+      '-addext',
+      `subjectAltName=IP:${fp.ip}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  writeFileSync(
+    join(dir, 'kubeconfig'),
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'local', cluster: { server, 'certificate-authority': ca.cert } }],
+      users: [{ name: 'node', user: { 'client-certificate': join(dir, 'kubelet.crt'), 'client-key': join(dir, 'kubelet.key') } }],
+      contexts: [{ name: 'node', context: { cluster: 'local', user: 'node' } }],
+      'current-context': 'node',
+    }),
+  );
+  const kubeletConfig = (ports: { port: number; healthz: number }): string =>
+    JSON.stringify({
+      apiVersion: 'kubelet.config.k8s.io/v1beta1',
+      kind: 'KubeletConfiguration',
+      // These machines run cgroup v1, with swap, under no systemd.
+      failCgroupV1: false,
+      cgroupDriver: 'cgroupfs',
+      failSwapOn: false,
+      cgroupRoot: `/${fp.cgroup}`,
+      authentication: { anonymous: { enabled: false }, webhook: { enabled: false }, x509: { clientCAFile: ca.cert } },
+      authorization: { mode: 'AlwaysAllow' },
+      tlsCertFile: join(dir, 'kubelet.crt'),
+      tlsPrivateKeyFile: join(dir, 'kubelet.key'),
+      containerRuntimeEndpoint: `unix://${fp.containerdSocket}`,
+      registerWithTaints: [realNodeTaint],
+      address: fp.ip,
+      port: ports.port,
+      healthzBindAddress: '127.0.0.1',
+      healthzPort: ports.healthz,
+      readOnlyPort: 0,
+      podLogsDir: join(dir, 'pod-logs'),
+      // A test machine's disk is not the node's to guard: no evictions, no image garbage collection.
+      evictionHard: { 'memory.available': '0%', 'nodefs.available': '0%', 'imagefs.available': '0%' },
+      imageGCHighThresholdPercent: 100,
+      enforceNodeAllocatable: [],
+    });
   return {
     footprint: fp,
     containerdArgs: ['--config', join(dir, 'containerd/config.toml')],
     kubeletArgs: (ports) => {
       writeFileSync(join(dir, 'kubelet.json'), kubeletConfig(ports));
       return [
-        `--config=${join(dir, 'kubelet.json')}`, `--kubeconfig=${join(dir, 'kubeconfig')}`, `--root-dir=${join(dir, 'kubelet')}`,
-        `--hostname-override=${realNodeName}`, `--node-ip=${fp.ip}`, `--node-labels=${realNodeTaint.key}=${realNodeTaint.value}`, '--v=1',
+        `--config=${join(dir, 'kubelet.json')}`,
+        `--kubeconfig=${join(dir, 'kubeconfig')}`,
+        `--root-dir=${join(dir, 'kubelet')}`,
+        `--hostname-override=${realNodeName}`,
+        `--node-ip=${fp.ip}`,
+        `--node-labels=${realNodeTaint.key}=${realNodeTaint.value}`,
+        '--v=1',
       ];
     },
   };
@@ -188,27 +258,35 @@ function kill(pid: number): void {
 
 /** Processes whose command line names text (the node's containerd socket: its shims). */
 function processesNaming(text: string): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text);
-    } catch {
-      return false;
-    }
-  }).map(Number);
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 function anyKubeletRunning(): boolean {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).some((p) => {
-    try {
-      return (readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0] ?? '').endsWith('/kubelet');
-    } catch {
-      return false;
-    }
-  });
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .some((p) => {
+      try {
+        return (readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0] ?? '').endsWith('/kubelet');
+      } catch {
+        return false;
+      }
+    });
 }
 
 function mountsBelow(dir: string): string[] {
-  return readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]?.replace(/\\040/g, ' ')).filter((m): m is string => !!m && (m === dir || m.startsWith(`${dir}/`)));
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1]?.replace(/\\040/g, ' '))
+    .filter((m): m is string => !!m && (m === dir || m.startsWith(`${dir}/`)));
 }
 
 /**

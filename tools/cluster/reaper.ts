@@ -43,7 +43,7 @@ function killQuietly(pid: number): void {
 /** Kills what a cluster's owner left: processes, process groups (by negative pid), folders. */
 function removeLeftovers(pids: number[], companions: Partial<Companions>): void {
   pids.forEach(killQuietly);
-  (companions.groups ?? []).forEach((group) => killQuietly(-group));
+  for (const group of companions.groups ?? []) killQuietly(-group);
   for (const folder of companions.folders ?? []) rmSync(folder, { recursive: true, force: true });
 }
 
@@ -91,7 +91,10 @@ export function removeClusterDir(dir: string): boolean {
  */
 export function killOnExit(pids: () => (number | undefined)[], companions: () => Companions = () => ({ groups: [], folders: [] }), dir?: string): () => void {
   const handler = (): void => {
-    removeLeftovers(pids().filter((p): p is number => !!p), companions());
+    removeLeftovers(
+      pids().filter((p): p is number => !!p),
+      companions(),
+    );
     if (dir) removeClusterDir(dir);
   };
   process.on('exit', handler);

@@ -1,6 +1,6 @@
 // DELETE /service/v1/volumes/pvcs?tenant&username&tag[&force=true]: deletes the user's claim unless pods still mount it.
 import { deleteClaim } from '../../../lib/claims.ts';
-import { productionDeps, type Deps } from '../../../lib/deps.ts';
+import { type Deps, productionDeps } from '../../../lib/deps.ts';
 import { routeHandler } from '../../../lib/http/stack.ts';
 import { routes } from '../../../lib/routes.ts';
 

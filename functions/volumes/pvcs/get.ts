@@ -1,6 +1,6 @@
 // GET /service/v1/volumes/pvcs?tenant&username&tag: the user's claim; if not Bound, `pendingReason` says why.
 import { readClaim } from '../../../lib/claims.ts';
-import { productionDeps, type Deps } from '../../../lib/deps.ts';
+import { type Deps, productionDeps } from '../../../lib/deps.ts';
 import { routeHandler } from '../../../lib/http/stack.ts';
 import { routes } from '../../../lib/routes.ts';
 

@@ -1,5 +1,5 @@
 // DELETE /service/v1/volumes/pvs?tenant&username&tag: deletes that user's PersistentVolume (the NFS data stays).
-import { productionDeps, type Deps } from '../../../lib/deps.ts';
+import { type Deps, productionDeps } from '../../../lib/deps.ts';
 import { routeHandler } from '../../../lib/http/stack.ts';
 import { routes } from '../../../lib/routes.ts';
 import { deleteVolume } from '../../../lib/volumes.ts';

@@ -1,5 +1,5 @@
 // GET /service/v1/volumes/pvs?tenant&username&tag: the PersistentVolume of that user and tag, if it is theirs.
-import { productionDeps, type Deps } from '../../../lib/deps.ts';
+import { type Deps, productionDeps } from '../../../lib/deps.ts';
 import { routeHandler } from '../../../lib/http/stack.ts';
 import { routes } from '../../../lib/routes.ts';
 import { readVolume } from '../../../lib/volumes.ts';

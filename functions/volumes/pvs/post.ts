@@ -1,5 +1,5 @@
 // POST /service/v1/volumes/pvs: the tenant's NFS PersistentVolume for a user and tag, reserved for their claim.
-import { productionDeps, type Deps } from '../../../lib/deps.ts';
+import { type Deps, productionDeps } from '../../../lib/deps.ts';
 import { routeHandler } from '../../../lib/http/stack.ts';
 import { routes } from '../../../lib/routes.ts';
 import { createVolume } from '../../../lib/volumes.ts';

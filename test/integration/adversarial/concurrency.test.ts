@@ -15,7 +15,12 @@ afterAll(() => sweep(byUserPrefix(prefix)));
 // bundle) can hold a tenant lookup past its time limit. Each route's 50 instances are started first, with requests
 // that are refused before any lookup (400), as Lambda's are warm when MOOP's traffic arrives.
 beforeAll(async () => {
-  for (const [method, path] of [['POST', '/service/v1/volumes/pvcs'], ['POST', '/service/v1/volumes/pvs'], ['DELETE', '/service/v1/volumes/pvcs'], ['DELETE', '/service/v1/volumes/pvs']] as const) {
+  for (const [method, path] of [
+    ['POST', '/service/v1/volumes/pvcs'],
+    ['POST', '/service/v1/volumes/pvs'],
+    ['DELETE', '/service/v1/volumes/pvcs'],
+    ['DELETE', '/service/v1/volumes/pvs'],
+  ] as const) {
     const warm = await Promise.all(Array.from({ length: 50 }, () => call(method, path, method === 'POST' ? { body: {} } : { query: {} })));
     expect(new Set(warm.map((a) => a.status))).toEqual(new Set([400]));
   }
@@ -27,9 +32,11 @@ const times = async <T extends { status: number }>(n: number, f: () => Promise<T
   return all;
 };
 const tally = (statuses: number[]): Record<number, number> =>
-
-  statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
-const mine = (user: string) => async (): Promise<string[]> => (await managedNames(byUserPrefix(user)));
+  statuses.reduce<Record<number, number>>((acc, s) => {
+    acc[s] = (acc[s] ?? 0) + 1;
+    return acc;
+  }, {});
+const mine = (user: string) => async (): Promise<string[]> => await managedNames(byUserPrefix(user));
 
 describe('50 simultaneous identical requests', () => {
   it('POST of one claim: one 201, 49 409s, one claim', async () => {
@@ -69,6 +76,10 @@ describe('50 simultaneous identical requests', () => {
 
     expect(tally(answers.map((a) => a.status))).toEqual({ 200: 1, 404: 49 });
     await eventually('the volume to be gone', async () => ((await mine(user)()).length === 0 ? true : undefined));
-    expect((await core.listPersistentVolume({ labelSelector: 'app.kubernetes.io/managed-by=moop-resource-service' })).items.some((pv) => pv.metadata?.name === `pv-${tenant}-${user}-default`)).toBe(false);
+    expect(
+      (await core.listPersistentVolume({ labelSelector: 'app.kubernetes.io/managed-by=moop-resource-service' })).items.some(
+        (pv) => pv.metadata?.name === `pv-${tenant}-${user}-default`,
+      ),
+    ).toBe(false);
   });
 });

@@ -1,9 +1,9 @@
 // Faults upstream: the API server stopped or frozen mid-run, the tenant service slow or broken, and the API server
 // refusing requests. Each gives its status quickly, and the service recovers by itself.
 import { faultyTenantIds, tenants } from '../../fixtures/tenants.ts';
+import { installRefusal, removeRefusal } from '../../support/admission.ts';
 import { call } from '../../support/api.ts';
 import { admin, eventually, pauseApiServer, resumeApiServer, startApiServer, statusOfCall, stopApiServer } from '../../support/cluster.ts';
-import { installRefusal, removeRefusal } from '../../support/admission.ts';
 import { byUserPrefix, managedNames, sweep } from '../../support/managed.ts';
 import { userPrefix } from '../../support/names.ts';
 
@@ -54,17 +54,22 @@ describe('when the API server goes away mid-run', () => {
     await call('POST', pvs, { body: { tenant, username: user, path: 'tenant-a/b' } });
     expect((await call('GET', pvs, { query: { tenant, username: user } })).status).toBe(200); // warm: discovery and tenant cached
     await pauseApiServer();
-    let hung;
+    let hung: Awaited<ReturnType<typeof timed<Awaited<ReturnType<typeof call>>>>>;
     try {
       hung = await timed(() => call('GET', pvs, { query: { tenant, username: user } }));
     } finally {
       await resumeApiServer();
     }
 
-    expect(hung.value).toEqual({ status: 504, body: { error: expect.stringMatching(/^The Kubernetes API server at .* did not answer in time$/), code: 'KUBERNETES_TIMEOUT' } });
+    expect(hung.value).toEqual({
+      status: 504,
+      body: { error: expect.stringMatching(/^The Kubernetes API server at .* did not answer in time$/), code: 'KUBERNETES_TIMEOUT' },
+    });
     expect(hung.ms).toBeGreaterThanOrEqual(3900);
     expect(hung.ms).toBeLessThan(6000);
-    await eventually('the service to answer again', async () => ((await call('GET', pvs, { query: { tenant, username: user } })).status === 200 ? true : undefined));
+    await eventually('the service to answer again', async () =>
+      (await call('GET', pvs, { query: { tenant, username: user } })).status === 200 ? true : undefined,
+    );
   });
 });
 
@@ -97,9 +102,14 @@ describe('when the API server refuses', () => {
       allowWhen: `object.metadata.annotations['moop.io/user'] != '${forbidden}'`,
       reason: 'Forbidden',
     });
-    const probe = { metadata: { name: 'probe', annotations: { 'moop.io/user': forbidden } }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Mi' } } } };
+    const probe = {
+      metadata: { name: 'probe', annotations: { 'moop.io/user': forbidden } },
+      spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Mi' } } },
+    };
     await eventually('the policy to take effect', async () =>
-      (await statusOfCall(admin().core.createNamespacedPersistentVolumeClaim({ namespace: 'tenant-a', body: probe, dryRun: 'All' }))) === 403 ? true : undefined,
+      (await statusOfCall(admin().core.createNamespacedPersistentVolumeClaim({ namespace: 'tenant-a', body: probe, dryRun: 'All' }))) === 403
+        ? true
+        : undefined,
     );
     const before = await managedNames();
 
@@ -107,7 +117,10 @@ describe('when the API server refuses', () => {
 
     expect(refused).toEqual({
       status: 422,
-      body: { error: expect.stringMatching(/^A policy of the cluster refused the request: .*ValidatingAdmissionPolicy .* denied request: .*refuses this request/), code: 'REFUSED_BY_POLICY' },
+      body: {
+        error: expect.stringMatching(/^A policy of the cluster refused the request: .*ValidatingAdmissionPolicy .* denied request: .*refuses this request/),
+        code: 'REFUSED_BY_POLICY',
+      },
     });
     expect(await managedNames()).toEqual(before);
 

@@ -37,14 +37,20 @@ const claimOf = (user: string, tenant = a) => ({ tenant, username: user });
 describe('isolation between tenants, users and tags', () => {
   it.each([
     ['an unlabelled claim someone made by hand', {}],
-    ['a claim labelled as managed for another user', {
-      labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': a, 'moop.io/user': 'someone-else', 'moop.io/tag': 'default' },
-      annotations: { 'moop.io/tenant': a, 'moop.io/user': 'someone-else', 'moop.io/tag': 'default' },
-    }],
-    ['a claim whose labels match but whose raw owner differs', {
-      labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': a, 'moop.io/tag': 'default' },
-      annotations: { 'moop.io/tenant': a, 'moop.io/user': 'Someone Else', 'moop.io/tag': 'default' },
-    }],
+    [
+      'a claim labelled as managed for another user',
+      {
+        labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': a, 'moop.io/user': 'someone-else', 'moop.io/tag': 'default' },
+        annotations: { 'moop.io/tenant': a, 'moop.io/user': 'someone-else', 'moop.io/tag': 'default' },
+      },
+    ],
+    [
+      'a claim whose labels match but whose raw owner differs',
+      {
+        labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': a, 'moop.io/tag': 'default' },
+        annotations: { 'moop.io/tenant': a, 'moop.io/user': 'Someone Else', 'moop.io/tag': 'default' },
+      },
+    ],
   ])('treats %s under "my" name as not mine: 404 to read or delete, 409 to create, and leaves it', async (_what, metadata) => {
     const user = `${prefix}${Math.random().toString(36).slice(2, 8)}`;
     const name = await forgeClaim(user, metadata);
@@ -54,7 +60,11 @@ describe('isolation between tenants, users and tags', () => {
     expect((await call('DELETE', '/service/v1/volumes/pvcs', { query: { ...claimOf(user), force: 'true' } })).status).toBe(404);
     expect(await call('POST', '/service/v1/volumes/pvcs', { body: claimOf(user) })).toEqual({
       status: 409,
-      body: { error: `The name ${name} is already used by an object of another tenant, user or tag; nothing was changed.`, code: 'NAME_TAKEN', details: { name } },
+      body: {
+        error: `The name ${name} is already used by an object of another tenant, user or tag; nothing was changed.`,
+        code: 'NAME_TAKEN',
+        details: { name },
+      },
     });
     const after = await core.readNamespacedPersistentVolumeClaim({ name, namespace: 'tenant-a' });
     expect(after.metadata?.uid).toBe(uid);

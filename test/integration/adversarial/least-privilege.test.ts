@@ -1,14 +1,15 @@
 // The service's own credential, stolen: every attack below is made with .local/kubeconfig-service directly against the
 // API server, and refused there, by RBAC, by deploy/admission-policy.yaml or by Pod Security, whatever the service's
 // code would have done. Each names the layer that refused it.
-import { KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1PodSpec } from '@kubernetes/client-node';
+
 import { randomBytes } from 'node:crypto';
+import { type KubernetesObject, KubernetesObjectApi, PatchStrategy, type V1PodSpec } from '@kubernetes/client-node';
 import { tenantNamespaceLabels } from '../../../tools/demo-tenant.ts';
-import { admin, serviceAccount } from '../../support/cluster.ts';
-import { managedNames, sweep } from '../../support/managed.ts';
-import { call } from '../../support/api.ts';
 import { tenants } from '../../fixtures/tenants.ts';
 import { otherServiceAccount, safeSpec, unsafeSpecs } from '../../fixtures/unsafe-pod-specs.ts';
+import { call } from '../../support/api.ts';
+import { admin, serviceAccount } from '../../support/cluster.ts';
+import { managedNames, sweep } from '../../support/managed.ts';
 
 const suffix = randomBytes(3).toString('hex');
 /** A tenant namespace as the README has operators make them: marked for the service, Pod Security baseline. */
@@ -29,7 +30,9 @@ const podSecurity = 'violates PodSecurity "baseline';
 
 beforeAll(async () => {
   await core.createNamespace({ body: { metadata: { name: tenantNs, labels: { ...tenantNamespaceLabels } } } });
-  await core.createNamespace({ body: { metadata: { name: bareTenantNs, labels: { 'moop.io/tenant': 'true', 'pod-security.kubernetes.io/enforce': 'privileged' } } } });
+  await core.createNamespace({
+    body: { metadata: { name: bareTenantNs, labels: { 'moop.io/tenant': 'true', 'pod-security.kubernetes.io/enforce': 'privileged' } } },
+  });
   await core.createNamespace({ body: { metadata: { name: otherNs } } });
   await core.createNamespace({ body: { metadata: { name: tenants.unmarkedNamespace.namespace! } } });
   for (const namespace of [tenantNs, bareTenantNs, otherNs, 'kube-system']) {
@@ -75,18 +78,20 @@ const job = (namespace: string, spec: V1PodSpec, name = `lp-job-${suffix}-${coun
   metadata: { name, namespace, labels: managed },
   spec: { template: { metadata: { labels: managed }, spec } },
 });
-const volume = (name: string, source: Record<string, unknown>, labels?: Record<string, string>): KubernetesObject => ({
-  apiVersion: 'v1',
-  kind: 'PersistentVolume',
-  metadata: { name, ...(labels ? { labels } : {}) },
-  spec: { accessModes: ['ReadWriteMany'], capacity: { storage: '1Gi' }, ...source },
-} as KubernetesObject);
-const claim = (namespace: string, name: string, labels?: Record<string, string>): KubernetesObject => ({
-  apiVersion: 'v1',
-  kind: 'PersistentVolumeClaim',
-  metadata: { name, namespace, ...(labels ? { labels } : {}) },
-  spec: { accessModes: ['ReadWriteMany'], storageClassName: '', resources: { requests: { storage: '1Gi' } } },
-} as KubernetesObject);
+const volume = (name: string, source: Record<string, unknown>, labels?: Record<string, string>): KubernetesObject =>
+  ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: { name, ...(labels ? { labels } : {}) },
+    spec: { accessModes: ['ReadWriteMany'], capacity: { storage: '1Gi' }, ...source },
+  }) as KubernetesObject;
+const claim = (namespace: string, name: string, labels?: Record<string, string>): KubernetesObject =>
+  ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name, namespace, ...(labels ? { labels } : {}) },
+    spec: { accessModes: ['ReadWriteMany'], storageClassName: '', resources: { requests: { storage: '1Gi' } } },
+  }) as KubernetesObject;
 
 describe('what the service is for still works with its own credential', () => {
   it('makes and deletes a safe copy Pod and Job, a claim and an NFS volume it labels as its own, in a tenant namespace', async () => {
@@ -96,16 +101,24 @@ describe('what the service is for still works with its own credential', () => {
     expect(await attempt(service.delete(claim(tenantNs, `lp-claim-${suffix}`)))).toEqual({ made: true });
     const own = volume(`lp-own-pv-${suffix}`, { nfs: { server: '10.0.0.2', path: '/exports/moop/x' } }, managed);
     expect(await attempt(service.create(own))).toEqual({ made: true });
-    expect(await attempt(service.patch({ ...own, metadata: { ...own.metadata, annotations: { touched: 'yes' } } }, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch))).toEqual({ made: true });
+    expect(
+      await attempt(
+        service.patch(
+          { ...own, metadata: { ...own.metadata, annotations: { touched: 'yes' } } },
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          PatchStrategy.MergePatch,
+        ),
+      ),
+    ).toEqual({ made: true });
     expect(await attempt(service.delete(own))).toEqual({ made: true });
   });
 });
 
 describe('attacks on the host and the cluster through a copy pod', () => {
-  const cases = unsafeSpecs.flatMap((u) => [
-    [u.attack, 'Pod', u.spec] as const,
-    [u.attack, 'Job', u.spec] as const,
-  ]);
+  const cases = unsafeSpecs.flatMap((u) => [[u.attack, 'Pod', u.spec] as const, [u.attack, 'Job', u.spec] as const]);
 
   it.each(cases)('a %s (%s) is refused by the admission policy, with Pod Security off', async (_attack, kind, spec) => {
     const object = kind === 'Pod' ? pod(bareTenantNs, spec) : job(bareTenantNs, spec);
@@ -114,19 +127,22 @@ describe('attacks on the host and the cluster through a copy pod', () => {
 
   it.each(cases)('a %s (%s) is refused in a tenant namespace as operators make them', async (_attack, kind, spec) => {
     const object = kind === 'Pod' ? pod(tenantNs, spec) : job(tenantNs, spec);
-    expect(await attempt(service.create(object))).toEqual({ status: 403, message: expect.stringMatching(/ValidatingAdmissionPolicy 'moop-resource-service-pods'|violates PodSecurity/) });
+    expect(await attempt(service.create(object))).toEqual({
+      status: 403,
+      message: expect.stringMatching(/ValidatingAdmissionPolicy 'moop-resource-service-pods'|violates PodSecurity/),
+    });
   });
 
   it('a Job in kube-system, even a safe one, is refused: not a tenant namespace', async () => {
     expect(await attempt(service.create(job('kube-system', safeSpec(), `lp-job-${suffix}`)))).toEqual(refusedBy(scopePolicy));
   });
 
-  it('a safe Pod in a namespace that is not a tenant\'s is refused', async () => {
+  it("a safe Pod in a namespace that is not a tenant's is refused", async () => {
     expect(await attempt(service.create(pod(otherNs, safeSpec())))).toEqual(refusedBy(scopePolicy));
     expect(await attempt(service.create(pod('default', safeSpec())))).toEqual(refusedBy(scopePolicy));
   });
 
-  it('a Pod without the service\'s label is refused: everything it makes is marked, so cleanup and audits see it', async () => {
+  it("a Pod without the service's label is refused: everything it makes is marked, so cleanup and audits see it", async () => {
     expect(await attempt(service.create(pod(tenantNs, safeSpec(), {})))).toEqual(refusedBy(scopePolicy));
   });
 
@@ -141,10 +157,25 @@ describe('attacks on the host and the cluster through a copy pod', () => {
     const made = pod(tenantNs, safeSpec());
     await service.create(made);
     const api = serviceAccount().core;
-    expect(await attempt(api.connectGetNamespacedPodExec({ name: made.metadata!.name!, namespace: tenantNs, command: 'id', stdout: true }))).toEqual(refusedBy(rbac));
-    expect(await attempt(api.patchNamespacedPodEphemeralcontainers({ name: made.metadata!.name!, namespace: tenantNs, body: { spec: { ephemeralContainers: [{ name: 'x', image: 'busybox' }] } } }))).toEqual(refusedBy(rbac));
+    expect(await attempt(api.connectGetNamespacedPodExec({ name: made.metadata!.name!, namespace: tenantNs, command: 'id', stdout: true }))).toEqual(
+      refusedBy(rbac),
+    );
+    expect(
+      await attempt(
+        api.patchNamespacedPodEphemeralcontainers({
+          name: made.metadata!.name!,
+          namespace: tenantNs,
+          body: { spec: { ephemeralContainers: [{ name: 'x', image: 'busybox' }] } },
+        }),
+      ),
+    ).toEqual(refusedBy(rbac));
     expect(await attempt(api.deleteCollectionNamespacedPod({ namespace: tenantNs }))).toEqual(refusedBy(rbac));
-    const daemonSet = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'd', namespace: tenantNs, labels: managed }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: safeSpec() } } };
+    const daemonSet = {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'd', namespace: tenantNs, labels: managed },
+      spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: safeSpec() } },
+    };
     expect(await attempt(service.create(daemonSet))).toEqual(refusedBy(rbac));
   });
 });
@@ -157,7 +188,7 @@ describe('attacks on what the service did not make', () => {
     expect((await core.readPersistentVolume({ name: `lp-admin-pv-${suffix}` })).metadata?.deletionTimestamp).toBeUndefined();
   });
 
-  it('claiming an operator\'s PV as the service\'s by patching the label on is refused', async () => {
+  it("claiming an operator's PV as the service's by patching the label on is refused", async () => {
     const labelled = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `lp-admin-pv-${suffix}`, labels: managed } };
     expect(await attempt(service.patch(labelled, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch))).toEqual(refusedBy(scopePolicy));
   });
@@ -174,7 +205,10 @@ describe('attacks on what the service did not make', () => {
     const hostPv = volume(`lp-host-pv-${suffix}`, { hostPath: { path: '/' } }, managed);
     const localPv = volume(
       `lp-local-pv-${suffix}`,
-      { local: { path: '/' }, nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['kwok-node-0'] }] }] } } },
+      {
+        local: { path: '/' },
+        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['kwok-node-0'] }] }] } },
+      },
       managed,
     );
     expect(await attempt(service.create(hostPv))).toEqual(refusedBy(scopePolicy));
@@ -184,8 +218,14 @@ describe('attacks on what the service did not make', () => {
   it('stripping its label from its own PV (to hide it from cleanup) is refused', async () => {
     const own = volume(`lp-own-pv-${suffix}`, { nfs: { server: '10.0.0.2', path: '/exports/moop/y' } }, managed);
     await service.create(own);
-    const stripped = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `lp-own-pv-${suffix}`, labels: { 'app.kubernetes.io/managed-by': null } } };
-    expect(await attempt(service.patch(stripped as unknown as KubernetesObject, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch))).toEqual(refusedBy(scopePolicy));
+    const stripped = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: `lp-own-pv-${suffix}`, labels: { 'app.kubernetes.io/managed-by': null } },
+    };
+    expect(await attempt(service.patch(stripped as unknown as KubernetesObject, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch))).toEqual(
+      refusedBy(scopePolicy),
+    );
   });
 });
 

@@ -1,8 +1,8 @@
 // schemathesis (from PyPI, in .local/venv) against the running stack: every route, a fixed seed, at least 1,000
 // generated requests; no 500, and every answer matches the OpenAPI document the service serves.
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { projectRoot } from '../../../tools/offline.ts';
 import { tenants } from '../../fixtures/tenants.ts';
@@ -34,17 +34,25 @@ it('holds under 1,000+ generated requests: no server error, every answer as docu
   const run = await execFileAsync(
     schemathesis,
     [
-      'run', `${apiUrl()}/service/v1/openapi.json`,
-      '--header', `moopkey:${moopkey()}`,
-      '--seed', '20261121',
-      '--max-examples', '60',
+      'run',
+      `${apiUrl()}/service/v1/openapi.json`,
+      '--header',
+      `moopkey:${moopkey()}`,
+      '--seed',
+      '20261121',
+      '--max-examples',
+      '60',
       // POST /pods may wait up to 25 s, within the 28 s the route has: a shorter read limit would call a valid wait an error.
-      '--request-timeout', '30',
+      '--request-timeout',
+      '30',
       // One worker: with two, hypothesis' ast.parse in threads trips CPython 3.11's "AST constructor recursion depth
       // mismatch" SystemError (a bug of the interpreter, not of the API), which schemathesis reports as an error.
-      '--workers', '1',
-      '--checks', 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance',
-      '--output-sanitize', 'true',
+      '--workers',
+      '1',
+      '--checks',
+      'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance',
+      '--output-sanitize',
+      'true',
       '--no-color',
     ],
     { encoding: 'utf8', timeout: 600_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false', NO_COLOR: '1' } },

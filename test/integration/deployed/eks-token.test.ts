@@ -1,15 +1,16 @@
 // EKS without a stored token: the service mints its token from its IAM role, and the local API server authenticates
 // it as EKS does, through a token webhook that calls STS (moto, behind AWS's signature check) with the presigned URL
 // inside the token and maps the role to the service's group by an access entry (test/fixtures/eks.ts).
-import { CreateClusterCommand, DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+
 import { execFileSync, spawn } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHandler as createClaim } from '../../../functions/volumes/pvcs/post.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CreateClusterCommand, DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { createHandler as deleteClaim } from '../../../functions/volumes/pvcs/delete.ts';
+import { createHandler as createClaim } from '../../../functions/volumes/pvcs/post.ts';
 import { ConfigError, loadConfig } from '../../../lib/config.ts';
 import { depsFrom } from '../../../lib/deps.ts';
 import { KubeClient } from '../../../lib/kube/client.ts';
@@ -39,17 +40,38 @@ async function assume(roleArn: string): Promise<Credentials> {
 /** The kubeconfig `aws eks update-kubeconfig --name <cluster>` writes, pointing at the local API server. */
 function eksKubeconfig(cluster: string): string {
   const file = join(dir, `kubeconfig-${cluster}`);
-  writeFileSync(file, JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: `arn:aws:eks:${region}:123456789012:cluster/${cluster}`, cluster: { server: local.server, 'certificate-authority-data': local.ca!.toString('base64') } }],
-    users: [{
-      name: `arn:aws:eks:${region}:123456789012:cluster/${cluster}`,
-      user: { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'aws', args: ['--region', region, 'eks', 'get-token', '--cluster-name', cluster, '--output', 'json'] } },
-    }],
-    contexts: [{ name: cluster, context: { cluster: `arn:aws:eks:${region}:123456789012:cluster/${cluster}`, user: `arn:aws:eks:${region}:123456789012:cluster/${cluster}` } }],
-    'current-context': cluster,
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: `arn:aws:eks:${region}:123456789012:cluster/${cluster}`,
+          cluster: { server: local.server, 'certificate-authority-data': local.ca!.toString('base64') },
+        },
+      ],
+      users: [
+        {
+          name: `arn:aws:eks:${region}:123456789012:cluster/${cluster}`,
+          user: {
+            exec: {
+              apiVersion: 'client.authentication.k8s.io/v1beta1',
+              command: 'aws',
+              args: ['--region', region, 'eks', 'get-token', '--cluster-name', cluster, '--output', 'json'],
+            },
+          },
+        },
+      ],
+      contexts: [
+        {
+          name: cluster,
+          context: { cluster: `arn:aws:eks:${region}:123456789012:cluster/${cluster}`, user: `arn:aws:eks:${region}:123456789012:cluster/${cluster}` },
+        },
+      ],
+      'current-context': cluster,
+    }),
+  );
   return file;
 }
 
@@ -73,9 +95,14 @@ afterAll(() => {
 });
 
 describe('EKS tokens minted from the function role', () => {
-  it('are signed exactly as `aws eks get-token` signs them (botocore, the AWS CLI\'s own signer), for the same keys and time', async () => {
+  it("are signed exactly as `aws eks get-token` signs them (botocore, the AWS CLI's own signer), for the same keys and time", async () => {
     const at = new Date('2026-11-22T09:30:00Z');
-    const ours = new URL(Buffer.from((await mintEksToken({ cluster: eksClusterId, region }, { credentials: async () => service, now: () => at })).slice('k8s-aws-v1.'.length), 'base64url').toString());
+    const ours = new URL(
+      Buffer.from(
+        (await mintEksToken({ cluster: eksClusterId, region }, { credentials: async () => service, now: () => at })).slice('k8s-aws-v1.'.length),
+        'base64url',
+      ).toString(),
+    );
     // What awscli/customizations/eks/get_token.py does: a presigned GetCallerIdentity with the header added before signing.
     const script = `
 import base64, datetime, sys
@@ -93,7 +120,13 @@ sts.meta.events.register('before-sign.sts.GetCallerIdentity', header)
 with mock.patch('botocore.auth.get_current_datetime', return_value=datetime.datetime(2026, 11, 22, 9, 30, 0)):
     print(sts.generate_presigned_url('get_caller_identity', Params={'x-k8s-aws-id': cluster}, ExpiresIn=60, HttpMethod='GET'))
 `;
-    const theirs = new URL(execFileSync(join(projectRoot, '.local/venv/bin/python'), ['-c', script, service.accessKeyId, service.secretAccessKey, service.sessionToken, eksClusterId, region], { encoding: 'utf8' }).trim());
+    const theirs = new URL(
+      execFileSync(
+        join(projectRoot, '.local/venv/bin/python'),
+        ['-c', script, service.accessKeyId, service.secretAccessKey, service.sessionToken, eksClusterId, region],
+        { encoding: 'utf8' },
+      ).trim(),
+    );
     expect(ours.origin + ours.pathname).toBe(theirs.origin + theirs.pathname);
     expect(Object.fromEntries(ours.searchParams)).toEqual(Object.fromEntries(theirs.searchParams));
   });
@@ -107,9 +140,19 @@ with mock.patch('botocore.auth.get_current_datetime', return_value=datetime.date
   });
 
   it('carry the routes, with no token stored anywhere: a claim is created and deleted with the kubeconfig EKS writes', async () => {
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: service.accessKeyId, AWS_SECRET_ACCESS_KEY: service.secretAccessKey, AWS_SESSION_TOKEN: service.sessionToken });
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: service.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: service.secretAccessKey,
+      AWS_SESSION_TOKEN: service.sessionToken,
+    });
     const key = 'eks-token-test-key-0001';
-    const config = loadConfig({ MOOPKEY: key, KUBECONFIG: eksKubeconfig(eksClusterId), NFS_SERVER: '10.0.0.2', NFS_PREFIX: '/exports/moop/', TENANTS_FILE: join(projectRoot, 'tenants.local.json') });
+    const config = loadConfig({
+      MOOPKEY: key,
+      KUBECONFIG: eksKubeconfig(eksClusterId),
+      NFS_SERVER: '10.0.0.2',
+      NFS_PREFIX: '/exports/moop/',
+      TENANTS_FILE: join(projectRoot, 'tenants.local.json'),
+    });
     const deps = depsFrom(() => config);
     const body = { tenant: tenants.demo.id, username: 'eks-token' };
     const created = await invokeHttp(createClaim(deps), httpEvent('POST', '/service/v1/volumes/pvcs', key, { body }));
@@ -125,7 +168,10 @@ with mock.patch('botocore.auth.get_current_datetime', return_value=datetime.date
       client(eksClusterId, service).request({
         method: 'POST',
         path: '/api/v1/namespaces/default/persistentvolumeclaims',
-        body: { metadata: { name: 'eks-outside', labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service' } }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } } } },
+        body: {
+          metadata: { name: 'eks-outside', labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service' } },
+          spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } } },
+        },
       }),
     ).rejects.toMatchObject({ code: 'REFUSED_BY_POLICY', message: expect.stringContaining('moop-resource-service-scope') });
   });
@@ -137,7 +183,9 @@ with mock.patch('botocore.auth.get_current_datetime', return_value=datetime.date
     await expect(whoAmI(make())).rejects.toMatchObject({
       name: 'UpstreamError',
       code: 'KUBERNETES_CREDENTIALS_REJECTED',
-      message: expect.stringMatching(/^The EKS cluster moop-(local|other) did not accept the token minted from the function's IAM role: give the role an access entry in the group moop:resource-service \(README, EKS\)\.$/),
+      message: expect.stringMatching(
+        /^The EKS cluster moop-(local|other) did not accept the token minted from the function's IAM role: give the role an access entry in the group moop:resource-service \(README, EKS\)\.$/,
+      ),
     });
   });
 });
@@ -157,7 +205,7 @@ describe('an EKS cluster named in the settings (EKS_CLUSTER_NAME)', () => {
 
   const eks = (): EKSClient => new EKSClient({ endpoint, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
 
-  it("is reached at the endpoint, with the CA, that EKS describes, and its tokens are minted for it by name", async () => {
+  it('is reached at the endpoint, with the CA, that EKS describes, and its tokens are minted for it by name', async () => {
     const described = (await eks().send(new DescribeClusterCommand({ name: 'moop-prod' }))).cluster!;
     expect(await eksClusterAccess('moop-prod', eks())).toEqual({
       server: described.endpoint!.replace(/\/$/, ''),
@@ -177,6 +225,8 @@ describe('an EKS cluster named in the settings (EKS_CLUSTER_NAME)', () => {
 
   it('that EKS does not know is a configuration error naming it', async () => {
     await expect(eksClusterAccess('moop-gone', eks())).rejects.toThrow(ConfigError);
-    await expect(eksClusterAccess('moop-gone', eks())).rejects.toThrow('EKS_CLUSTER_NAME names the cluster "moop-gone", which EKS does not know in this account and region.');
+    await expect(eksClusterAccess('moop-gone', eks())).rejects.toThrow(
+      'EKS_CLUSTER_NAME names the cluster "moop-gone", which EKS does not know in this account and region.',
+    );
   });
 });

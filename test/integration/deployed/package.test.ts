@@ -1,7 +1,7 @@
 // `osls package` builds the deployable CloudFormation template with no AWS credentials and no network, cfn-lint
 // accepts it, and it grants and limits what the README says.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,7 +34,10 @@ beforeAll(async () => {
     NFS_PREFIX: '/exports/moop/',
   };
   packageEnv = env;
-  await run(process.execPath, [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'prod', '--package', out], { cwd: projectRoot, env });
+  await run(process.execPath, [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'prod', '--package', out], {
+    cwd: projectRoot,
+    env,
+  });
   template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
 }, 180_000);
 
@@ -60,9 +63,18 @@ it('passes cfn-lint', async () => {
 it('packages every function on its own, as an ESM bundle for nodejs24.x on arm64', () => {
   const functions = ofType('AWS::Lambda::Function');
   expect(functions.map(([name]) => name).sort()).toEqual([
-    'CleanupLambdaFunction', 'HealthLambdaFunction', 'JobCreateLambdaFunction', 'JobDeleteLambdaFunction', 'JobGetLambdaFunction',
-    'OpenapiLambdaFunction', 'VolumePvCreateLambdaFunction', 'VolumePvDeleteLambdaFunction', 'VolumePvGetLambdaFunction',
-    'VolumePvcCreateLambdaFunction', 'VolumePvcDeleteLambdaFunction', 'VolumePvcGetLambdaFunction',
+    'CleanupLambdaFunction',
+    'HealthLambdaFunction',
+    'JobCreateLambdaFunction',
+    'JobDeleteLambdaFunction',
+    'JobGetLambdaFunction',
+    'OpenapiLambdaFunction',
+    'VolumePvCreateLambdaFunction',
+    'VolumePvDeleteLambdaFunction',
+    'VolumePvGetLambdaFunction',
+    'VolumePvcCreateLambdaFunction',
+    'VolumePvcDeleteLambdaFunction',
+    'VolumePvcGetLambdaFunction',
   ]);
   for (const [name, fn] of functions) {
     expect([name, fn.Properties.Runtime, fn.Properties.Architectures]).toEqual([name, 'nodejs24.x', ['arm64']]);
@@ -73,12 +85,21 @@ it('packages every function on its own, as an ESM bundle for nodejs24.x on arm64
   expect(readdirSync(out).filter((f) => f.endsWith('.zip'))).toHaveLength(functions.length);
 });
 
-it('lets the functions read only the service\'s secrets and send only to its on-failure queue, besides writing their logs', () => {
+it("lets the functions read only the service's secrets and send only to its on-failure queue, besides writing their logs", () => {
   const [, role] = ofType('AWS::IAM::Role')[0]!;
   const statements = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
   const actions = statements.flatMap((s: any) => s.Action).sort();
-  expect(actions).toEqual(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:TagResource', 'secretsmanager:GetSecretValue', 'sqs:SendMessage']);
-  expect(statements.find((s: any) => s.Action === 'sqs:SendMessage' || s.Action.includes?.('sqs:SendMessage')).Resource).toEqual({ 'Fn::GetAtt': ['CleanupFailuresQueue', 'Arn'] });
+  expect(actions).toEqual([
+    'logs:CreateLogGroup',
+    'logs:CreateLogStream',
+    'logs:PutLogEvents',
+    'logs:TagResource',
+    'secretsmanager:GetSecretValue',
+    'sqs:SendMessage',
+  ]);
+  expect(statements.find((s: any) => s.Action === 'sqs:SendMessage' || s.Action.includes?.('sqs:SendMessage')).Resource).toEqual({
+    'Fn::GetAtt': ['CleanupFailuresQueue', 'Arn'],
+  });
   const secrets = statements.find((s: any) => s.Action.includes('secretsmanager:GetSecretValue'));
   expect(JSON.stringify(secrets.Resource)).toContain(':secret:moop/resource-service/*');
   expect(statements.every((s: any) => s.Effect === 'Allow' && !JSON.stringify(s.Resource).includes('"*"'))).toBe(true);
@@ -102,26 +123,50 @@ it('ships no development setting: no plain key, no local kubeconfig or tenants f
   for (const [name, fn] of ofType('AWS::Lambda::Function')) {
     const variables = fn.Properties.Environment.Variables as Record<string, string>;
     expect([name, Object.keys(variables).filter((k) => ['MOOPKEY', 'KUBECONFIG', 'TENANTS_FILE'].includes(k))]).toEqual([name, []]);
-    expect([name, variables.MOOPKEY_SECRET_ID, variables.KUBECONFIG_SECRET_ID]).toEqual([name, 'moop/resource-service/moopkey', 'moop/resource-service/kubeconfig']);
+    expect([name, variables.MOOPKEY_SECRET_ID, variables.KUBECONFIG_SECRET_ID]).toEqual([
+      name,
+      'moop/resource-service/moopkey',
+      'moop/resource-service/kubeconfig',
+    ]);
   }
   expect(JSON.stringify(template)).not.toContain('local-dev-moopkey-change-me');
 });
 
 it.each([
-  ['a plain MOOPKEY instead of MOOPKEY_SECRET_ID', { MOOPKEY_SECRET_ID: '' }, '- MOOPKEY_SECRET_ID is not set: the MOOP key must come from a Secrets Manager secret, not a plain MOOPKEY'],
-  ['a local KUBECONFIG instead of KUBECONFIG_SECRET_ID', { KUBECONFIG_SECRET_ID: '' }, '- KUBECONFIG_SECRET_ID is not set: the kubeconfig must come from a Secrets Manager secret'],
-  ['the local tenants file instead of the tenant service', { TENANT_SERVICE_URL: '' }, '- TENANT_SERVICE_URL is not set: tenants must come from the MOOP tenant service'],
-])('refuses to package, for any stage, with %s', async (_what, change, message) => {
-  const failed = await run(process.execPath, [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'dev', '--package', join(out, 'refused')], {
-    cwd: projectRoot,
-    env: { ...packageEnv, ...change },
-  }).then(
-    () => ({ code: 0, output: '' }),
-    (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, output: `${err.stdout}${err.stderr}` }),
-  );
-  expect(failed).toEqual({ code: 1, output: expect.stringContaining('Refusing to package a deployment with development settings:') });
-  expect(failed.output).toContain(message);
-}, 60_000);
+  [
+    'a plain MOOPKEY instead of MOOPKEY_SECRET_ID',
+    { MOOPKEY_SECRET_ID: '' },
+    '- MOOPKEY_SECRET_ID is not set: the MOOP key must come from a Secrets Manager secret, not a plain MOOPKEY',
+  ],
+  [
+    'a local KUBECONFIG instead of KUBECONFIG_SECRET_ID',
+    { KUBECONFIG_SECRET_ID: '' },
+    '- KUBECONFIG_SECRET_ID is not set: the kubeconfig must come from a Secrets Manager secret',
+  ],
+  [
+    'the local tenants file instead of the tenant service',
+    { TENANT_SERVICE_URL: '' },
+    '- TENANT_SERVICE_URL is not set: tenants must come from the MOOP tenant service',
+  ],
+])(
+  'refuses to package, for any stage, with %s',
+  async (_what, change, message) => {
+    const failed = await run(
+      process.execPath,
+      [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'dev', '--package', join(out, 'refused')],
+      {
+        cwd: projectRoot,
+        env: { ...packageEnv, ...change },
+      },
+    ).then(
+      () => ({ code: 0, output: '' }),
+      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, output: `${err.stdout}${err.stderr}` }),
+    );
+    expect(failed).toEqual({ code: 1, output: expect.stringContaining('Refusing to package a deployment with development settings:') });
+    expect(failed.output).toContain(message);
+  },
+  60_000,
+);
 
 it('retries a failed asynchronous cleanup twice within the hour, then keeps the event 14 days in a queue', () => {
   expect(ofType('AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties)).toEqual([
@@ -133,7 +178,10 @@ it('retries a failed asynchronous cleanup twice within the hour, then keeps the 
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['CleanupFailuresQueue', 'Arn'] } } },
     },
   ]);
-  expect(template.Resources.CleanupFailuresQueue).toEqual({ Type: 'AWS::SQS::Queue', Properties: { MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true } });
+  expect(template.Resources.CleanupFailuresQueue).toEqual({
+    Type: 'AWS::SQS::Queue',
+    Properties: { MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true },
+  });
 });
 
 it('alarms, to one topic, on the 5xx rate, on the on-failure queue and on cleanup failures', () => {
@@ -143,7 +191,11 @@ it('alarms, to one topic, on the 5xx rate, on the on-failure queue and on cleanu
   expect(alarms.ApiServerErrorsAlarm).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5xx', Statistic: 'Average', Threshold: 0.05 });
   expect(alarms.CleanupFailuresQueueAlarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 });
   // Reads the metric the cleanup function writes (CloudWatch embedded format), with the function's own errors.
-  expect(alarms.CleanupFailuresAlarm.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName ?? m.Expression)).toEqual(['Errors', 'CleanupFailures', 'FILL(errors, 0) + FILL(failures, 0)']);
+  expect(alarms.CleanupFailuresAlarm.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName ?? m.Expression)).toEqual([
+    'Errors',
+    'CleanupFailures',
+    'FILL(errors, 0) + FILL(failures, 0)',
+  ]);
 });
 
 describe('an EKS stage inside a VPC (VPC_SUBNET_IDS, VPC_SECURITY_GROUP_IDS, EKS_CLUSTER_NAME)', () => {
@@ -154,7 +206,10 @@ describe('an EKS stage inside a VPC (VPC_SUBNET_IDS, VPC_SECURITY_GROUP_IDS, EKS
   beforeAll(async () => {
     // On EKS nothing about the cluster is stored: no kubeconfig secret, only the cluster's name.
     const eks = { ...packageEnv, ...vpc, KUBECONFIG_SECRET_ID: undefined, EKS_CLUSTER_NAME: 'moop-prod' };
-    await run(process.execPath, [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'campus', '--package', vpcOut], { cwd: projectRoot, env: eks });
+    await run(process.execPath, [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'campus', '--package', vpcOut], {
+      cwd: projectRoot,
+      env: eks,
+    });
     vpcTemplate = JSON.parse(readFileSync(join(vpcOut, 'cloudformation-template-update-stack.json'), 'utf8'));
   }, 180_000);
 
@@ -162,7 +217,10 @@ describe('an EKS stage inside a VPC (VPC_SUBNET_IDS, VPC_SECURITY_GROUP_IDS, EKS
     const functions = Object.entries(vpcTemplate.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
     expect(functions).toHaveLength(12);
     for (const [name, fn] of functions) {
-      expect([name, fn.Properties.VpcConfig]).toEqual([name, { SubnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0a1b2c3d4e5f60719'], SecurityGroupIds: ['sg-0a1b2c3d4e5f60718'] }]);
+      expect([name, fn.Properties.VpcConfig]).toEqual([
+        name,
+        { SubnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0a1b2c3d4e5f60719'], SecurityGroupIds: ['sg-0a1b2c3d4e5f60718'] },
+      ]);
     }
     const [, role] = Object.entries(vpcTemplate.Resources).find(([, r]) => r.Type === 'AWS::IAM::Role')!;
     expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain('service-role/AWSLambdaVPCAccessExecutionRole');
@@ -171,7 +229,15 @@ describe('an EKS stage inside a VPC (VPC_SUBNET_IDS, VPC_SECURITY_GROUP_IDS, EKS
   it('lets the functions describe their one EKS cluster, and nothing more than the plain stage otherwise', () => {
     const [, role] = Object.entries(vpcTemplate.Resources).find(([, r]) => r.Type === 'AWS::IAM::Role')!;
     const statements = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
-    expect(statements.flatMap((s: any) => s.Action).sort()).toEqual(['eks:DescribeCluster', 'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:TagResource', 'secretsmanager:GetSecretValue', 'sqs:SendMessage']);
+    expect(statements.flatMap((s: any) => s.Action).sort()).toEqual([
+      'eks:DescribeCluster',
+      'logs:CreateLogGroup',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'logs:TagResource',
+      'secretsmanager:GetSecretValue',
+      'sqs:SendMessage',
+    ]);
     const eks = statements.find((s: any) => s.Action.includes('eks:DescribeCluster'));
     expect(JSON.stringify(eks.Resource)).toMatch(/":eks:",\{"Ref":"AWS::Region"\},":",\{"Ref":"AWS::AccountId"\},":cluster\/moop-prod"/);
     const functions = Object.values(vpcTemplate.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
@@ -188,10 +254,14 @@ describe('an EKS stage inside a VPC (VPC_SUBNET_IDS, VPC_SECURITY_GROUP_IDS, EKS
   });
 
   it('refuses subnets without a security group, naming the problem', async () => {
-    const failed = await run(process.execPath, [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'campus', '--package', join(out, 'vpc-refused')], {
-      cwd: projectRoot,
-      env: { ...packageEnv, VPC_SUBNET_IDS: vpc.VPC_SUBNET_IDS },
-    }).then(
+    const failed = await run(
+      process.execPath,
+      [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'campus', '--package', join(out, 'vpc-refused')],
+      {
+        cwd: projectRoot,
+        env: { ...packageEnv, VPC_SUBNET_IDS: vpc.VPC_SUBNET_IDS },
+      },
+    ).then(
       () => '',
       (err: { stdout: string; stderr: string }) => `${err.stdout}${err.stderr}`,
     );

@@ -1,17 +1,24 @@
 // The deployed path without AWS: the MOOP key and the kubeconfig come from a real Secrets Manager API (moto in
 // server mode, on loopback), read by the handlers through Powertools Parameters and the AWS SDK, and the
 // handlers talk to the local cluster with the kubeconfig they read.
-import { jest } from '@jest/globals';
-import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
-import { spawn, type ChildProcess } from 'node:child_process';
+
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { jest } from '@jest/globals';
 import { createHandler as health } from '../../../functions/health/get.ts';
-import { createHandler as createClaim } from '../../../functions/volumes/pvcs/post.ts';
 import { createHandler as deleteClaim } from '../../../functions/volumes/pvcs/delete.ts';
+import { createHandler as createClaim } from '../../../functions/volumes/pvcs/post.ts';
 import { loadConfig } from '../../../lib/config.ts';
-import { depsFrom, type Deps } from '../../../lib/deps.ts';
+import { type Deps, depsFrom } from '../../../lib/deps.ts';
 import { secretsManager } from '../../../lib/secrets.ts';
 import { freePort, probe } from '../../../tools/cluster/processes.ts';
 import { projectRoot } from '../../../tools/offline.ts';
@@ -62,14 +69,20 @@ function deployedDeps(kubeconfigSecret = 'moop/kubeconfig', keySecret = 'moop/mo
     NFS_PREFIX: '/exports/moop/',
     TENANTS_FILE: join(projectRoot, 'tenants.local.json'),
   });
-  return depsFrom(() => config, () => secretsManager(config.SECRETS_REFRESH_SECONDS, client(true)));
+  return depsFrom(
+    () => config,
+    () => secretsManager(config.SECRETS_REFRESH_SECONDS, client(true)),
+  );
 }
 
 const event = httpEvent;
 const answer = invokeHttp;
 
 describe('secrets from Secrets Manager', () => {
-  const capture = (chunk: unknown): boolean => (logged.push(String(chunk)), true);
+  const capture = (chunk: unknown): boolean => {
+    logged.push(String(chunk));
+    return true;
+  };
   beforeEach(() => {
     jest.spyOn(process.stdout, 'write').mockImplementation(capture);
     jest.spyOn(process.stderr, 'write').mockImplementation(capture);
@@ -128,7 +141,12 @@ describe('secrets from Secrets Manager', () => {
     expect((await answer(deleteClaim(deps), event('DELETE', '/service/v1/volumes/pvcs', keys.moop, { query: body }))).status).toBe(200);
     expect((await answer(health(deps), event('GET', '/service/v1/health', firstKey))).status).toBe(401);
 
-    const lines = logged.slice(before).join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = logged
+      .slice(before)
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.filter((l) => l.message === 'request finished').map((l) => [l.caller, l.statusCode])).toEqual([
       ['grader', 200],
       ['moop', 201],

@@ -45,7 +45,7 @@ describe('why a copy failed or is stuck', () => {
     expect(created.ms).toBeLessThan(15_000);
   });
 
-  it('names a mount that fails, from the kubelet\'s event, and the wait ends early', async () => {
+  it("names a mount that fails, from the kubelet's event, and the wait ends early", async () => {
     const created = await post(tenants.failMount.id, 20);
 
     expect(created.status).toBe(201);
@@ -58,7 +58,7 @@ describe('why a copy failed or is stuck', () => {
     expect(created.ms).toBeLessThan(15_000);
   });
 
-  it('names a pod that cannot be scheduled, in the scheduler\'s words', async () => {
+  it("names a pod that cannot be scheduled, in the scheduler's words", async () => {
     const created = await post(tenants.neverScheduled.id);
     const name: string = created.body.metadata.name;
 

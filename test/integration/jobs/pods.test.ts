@@ -32,7 +32,9 @@ async function podsOf(job: string, namespace: string): Promise<{ name: string; n
 
 const podSpecOf = (o: { kind: string; spec: any }) => (o.kind === 'Job' ? o.spec.template.spec : o.spec);
 const succeeded = (o: { kind: string; status?: any }): boolean =>
-  o.kind === 'Pod' ? o.status?.phase === 'Succeeded' : o.status?.succeeded === 1 && o.status.conditions.some((c: any) => c.type === 'Complete' && c.status === 'True');
+  o.kind === 'Pod'
+    ? o.status?.phase === 'Succeeded'
+    : o.status?.succeeded === 1 && o.status.conditions.some((c: any) => c.type === 'Complete' && c.status === 'True');
 
 const kinds = [
   { kind: 'Pod', record: 'a real tenant record', tenant: tenants.a.id, namespace: 'tenant-a', image: 'registry.mooplab.com:8443/gitbox/alpine-git:lastest' },
@@ -46,7 +48,15 @@ describe.each(kinds)('POST, GET and DELETE /service/v1/pods making a $kind ($rec
     const cmd = 'cp -r /src/* /dest/ && echo "done; $(date)"';
 
     const created = await call('POST', path, {
-      body: { tenant, cmd, vols: [{ pvc: source, mount: '/src', subpath: 'course' }, { pvc: dest, mount: '/dest', subpath: '' }], wait: 20 },
+      body: {
+        tenant,
+        cmd,
+        vols: [
+          { pvc: source, mount: '/src', subpath: 'course' },
+          { pvc: dest, mount: '/dest', subpath: '' },
+        ],
+        wait: 20,
+      },
     });
 
     expect(created.status).toBe(201);
@@ -78,9 +88,10 @@ describe.each(kinds)('POST, GET and DELETE /service/v1/pods making a $kind ($rec
 
     expect(await call('DELETE', path, { query: { tenant, name } })).toEqual({ status: 200, body: { deleted: name } });
     await eventually(`the ${kind} and its pods to be gone`, async () => {
-      const gone = kind === 'Pod'
-        ? (await statusOfCall(core.readNamespacedPod({ name, namespace }))) === 404
-        : (await statusOfCall(batch.readNamespacedJob({ name, namespace }))) === 404 && (await podsOf(name, namespace)).length === 0;
+      const gone =
+        kind === 'Pod'
+          ? (await statusOfCall(core.readNamespacedPod({ name, namespace }))) === 404
+          : (await statusOfCall(batch.readNamespacedJob({ name, namespace }))) === 404 && (await podsOf(name, namespace)).length === 0;
       return gone ? true : undefined;
     });
     const other = kind === 'Pod' ? 'Job' : 'Pod';
@@ -139,7 +150,14 @@ describe('the pod templates as tenants hold them', () => {
     const claim = await boundClaim(tenants.a.id, 'tenant-a', user, 'default');
 
     const created = await call('POST', path, {
-      body: { tenant: tenants.a.id, cmd: 'ls /a /b', vols: [{ pvc: claim, mount: '/a', subpath: '' }, { pvc: claim, mount: '/b', subpath: null }] },
+      body: {
+        tenant: tenants.a.id,
+        cmd: 'ls /a /b',
+        vols: [
+          { pvc: claim, mount: '/a', subpath: '' },
+          { pvc: claim, mount: '/b', subpath: null },
+        ],
+      },
     });
     made.add(created.body.metadata.name);
 

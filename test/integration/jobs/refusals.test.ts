@@ -24,7 +24,9 @@ it("answers a copy that the namespace's quota does not allow with 409 QUOTA_EXCE
   expect(refused).toEqual({
     status: 409,
     body: {
-      error: expect.stringMatching(/^The tenant's namespace has used up a quota: pods "job-5c88a9ec5b6c2e3c4a3b2d2b-[a-z2-7]{8}" is forbidden: exceeded quota: no-copies, requested: pods=1, used: pods=0, limited: pods=0$/),
+      error: expect.stringMatching(
+        /^The tenant's namespace has used up a quota: pods "job-5c88a9ec5b6c2e3c4a3b2d2b-[a-z2-7]{8}" is forbidden: exceeded quota: no-copies, requested: pods=1, used: pods=0, limited: pods=0$/,
+      ),
       code: 'QUOTA_EXCEEDED',
     },
   });

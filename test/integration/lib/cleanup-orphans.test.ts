@@ -2,7 +2,7 @@
 // knows. A scheduled run finds them, reports them, and deletes them only under CLEANUP_ORPHANS=delete; a tenant
 // service that fails makes no one an orphan. In-process against the real API server and the tenant service stand-in.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { runCleanup, type CleanupSettings } from '../../../lib/cleanup/run.ts';
+import { type CleanupSettings, runCleanup } from '../../../lib/cleanup/run.ts';
 import { UpstreamError } from '../../../lib/errors.ts';
 import { KubeClient } from '../../../lib/kube/client.ts';
 import { loadKubeconfig } from '../../../lib/kube/kubeconfig.ts';
@@ -35,9 +35,12 @@ afterAll(async () => {
   await sweep(byUserPrefix(prefix));
 });
 
-describe("a scheduled run and the objects of tenants the tenant service no longer knows", () => {
+describe('a scheduled run and the objects of tenants the tenant service no longer knows', () => {
   it('reports them, by tenant and by object, and leaves them in place', async () => {
-    const summary = await runCleanup({ resources: new Resources(kube), tenants: directory(), logger, settings: settings('report') }, { action: 'scheduled', dryRun: false });
+    const summary = await runCleanup(
+      { resources: new Resources(kube), tenants: directory(), logger, settings: settings('report') },
+      { action: 'scheduled', dryRun: false },
+    );
 
     expect(summary.orphanTenants).toContain(orphaned);
     expect(summary.orphanTenants).not.toContain(tenants.a.id);
@@ -49,13 +52,19 @@ describe("a scheduled run and the objects of tenants the tenant service no longe
   it('makes no one an orphan while the tenant service fails', async () => {
     const failing = { get: () => Promise.reject(new UpstreamError('The tenant service failed.', { code: 'TENANT_SERVICE_FAILED' })) };
 
-    const summary = await runCleanup({ resources: new Resources(kube), tenants: failing, logger, settings: settings('report') }, { action: 'scheduled', dryRun: false });
+    const summary = await runCleanup(
+      { resources: new Resources(kube), tenants: failing, logger, settings: settings('report') },
+      { action: 'scheduled', dryRun: false },
+    );
 
     expect([summary.orphanTenants, summary.actions.reportOrphan]).toEqual([[], undefined]);
   });
 
   it('deletes them under CLEANUP_ORPHANS=delete, and only them', async () => {
-    const summary = await runCleanup({ resources: new Resources(kube), tenants: directory(), logger, settings: settings('delete') }, { action: 'scheduled', dryRun: false });
+    const summary = await runCleanup(
+      { resources: new Resources(kube), tenants: directory(), logger, settings: settings('delete') },
+      { action: 'scheduled', dryRun: false },
+    );
 
     expect(summary.orphanTenants).toContain(orphaned);
     expect(summary.actions.deleteClaim?.names).toContain(claim);

@@ -1,7 +1,8 @@
 // Cleanup pages through lists (limit and continue) instead of loading everything: checked in-process against the
 // real API server with a page size of 2, watching the list calls it makes.
-import { jest } from '@jest/globals';
+
 import { Logger } from '@aws-lambda-powertools/logger';
+import { jest } from '@jest/globals';
 import { runCleanup } from '../../../lib/cleanup/run.ts';
 import { KubeClient } from '../../../lib/kube/client.ts';
 import { kubeFailure } from '../../../lib/kube/failures.ts';
@@ -31,7 +32,12 @@ it('reads volumes a page at a time and still reports every one of them', async (
   const noTenants = { get: () => Promise.reject(new Error('not asked when forced')) };
 
   const summary = await runCleanup(
-    { resources, tenants: noTenants, logger: new Logger({ logLevel: 'SILENT' }), settings: { policy: 'keep', retentionSeconds: 60, pageSize: 2, concurrency: 2, orphans: 'report' } },
+    {
+      resources,
+      tenants: noTenants,
+      logger: new Logger({ logLevel: 'SILENT' }),
+      settings: { policy: 'keep', retentionSeconds: 60, pageSize: 2, concurrency: 2, orphans: 'report' },
+    },
     { action: 'tenant-removed', tenant: tenants.b.id, dryRun: true, force: true },
   );
 
@@ -53,14 +59,23 @@ it('starts a list again when the API server expires its continue token (410), an
   jest.spyOn(resources, 'list').mockImplementation(async (apiVersion, kind, options) => {
     if (kind === 'PersistentVolume' && options?.continue && expired === 0) {
       expired++;
-      throw kubeFailure(410, { kind: 'Status', reason: 'Expired', message: 'The provided continue parameter is too old to display a consistent list result.' }, 'GET /api/v1/persistentvolumes');
+      throw kubeFailure(
+        410,
+        { kind: 'Status', reason: 'Expired', message: 'The provided continue parameter is too old to display a consistent list result.' },
+        'GET /api/v1/persistentvolumes',
+      );
     }
     return real(apiVersion, kind, options);
   });
   const noTenants = { get: () => Promise.reject(new Error('not asked when forced')) };
 
   const summary = await runCleanup(
-    { resources, tenants: noTenants, logger: new Logger({ logLevel: 'SILENT' }), settings: { policy: 'keep', retentionSeconds: 60, pageSize: 2, concurrency: 2, orphans: 'report' } },
+    {
+      resources,
+      tenants: noTenants,
+      logger: new Logger({ logLevel: 'SILENT' }),
+      settings: { policy: 'keep', retentionSeconds: 60, pageSize: 2, concurrency: 2, orphans: 'report' },
+    },
     { action: 'tenant-removed', tenant: tenants.b.id, dryRun: true, force: true },
   );
 

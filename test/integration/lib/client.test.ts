@@ -1,10 +1,11 @@
 // The Kubernetes client's TLS and credentials against the real local API server, and its answer to a peer that speaks
 // HTTPS but not JSON: each failure is the error the contract names, never "cannot be reached" or a 500.
-import { load } from 'js-yaml';
+
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { load } from 'js-yaml';
 import { KubeClient } from '../../../lib/kube/client.ts';
 import { loadKubeconfig } from '../../../lib/kube/kubeconfig.ts';
 import { createPki } from '../../../tools/cluster/pki.ts';
@@ -28,19 +29,28 @@ function client(cluster: Record<string, unknown>, user: Record<string, unknown> 
   return new KubeClient(loadKubeconfig({ file }), { timeoutMs: 4000 });
 }
 
-const listVolumes = (kube: KubeClient) => kube.request({ method: 'GET', path: '/api/v1/persistentvolumes', query: { limit: 1 } }).then(() => 'ok', (e: { code?: string; message?: string }) => e);
+const listVolumes = (kube: KubeClient) =>
+  kube.request({ method: 'GET', path: '/api/v1/persistentvolumes', query: { limit: 1 } }).then(
+    () => 'ok',
+    (e: { code?: string; message?: string }) => e,
+  );
 const otherCa = Buffer.from(readFileSync(other.caCert)).toString('base64');
 
 describe('TLS to the API server', () => {
   it("refuses a server whose certificate is not from the kubeconfig's CA, as a configuration error", async () => {
     expect(await listVolumes(client({ 'certificate-authority-data': otherCa }))).toMatchObject({
       code: 'KUBERNETES_TLS_FAILED',
-      message: expect.stringMatching(/^TLS verification of the Kubernetes API server at https:\/\/127\.0\.0\.1:\d+ failed \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/),
+      message: expect.stringMatching(
+        /^TLS verification of the Kubernetes API server at https:\/\/127\.0\.0\.1:\d+ failed \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/,
+      ),
     });
   });
 
   it('refuses a server whose certificate does not name tls-server-name', async () => {
-    expect(await listVolumes(client({ 'tls-server-name': 'not-the-api-server.example' }))).toMatchObject({ code: 'KUBERNETES_TLS_FAILED', message: expect.stringContaining('ERR_TLS_CERT_ALTNAME_INVALID') });
+    expect(await listVolumes(client({ 'tls-server-name': 'not-the-api-server.example' }))).toMatchObject({
+      code: 'KUBERNETES_TLS_FAILED',
+      message: expect.stringContaining('ERR_TLS_CERT_ALTNAME_INVALID'),
+    });
   });
 
   it('checks the certificate against tls-server-name instead of the URL host when it is given', async () => {
@@ -79,7 +89,8 @@ describe('credentials', () => {
 
     expect(await listVolumes(client({}, { token: expired }))).toMatchObject({
       code: 'KUBERNETES_TOKEN_EXPIRED',
-      message: "The service's Kubernetes token expired at 2026-01-31T12:00:00.000Z: make a new one and put it in the kubeconfig (or its secret); README, Deploying, step 1.",
+      message:
+        "The service's Kubernetes token expired at 2026-01-31T12:00:00.000Z: make a new one and put it in the kubeconfig (or its secret); README, Deploying, step 1.",
     });
   });
 });
@@ -105,6 +116,9 @@ describe('an HTTPS peer that does not answer JSON', () => {
     ['an empty body', '/empty', 'with something that is not JSON: "".'],
   ])('answers %s in a 2xx with a 502 naming it', async (_what, path, tail) => {
     const kube = client({ server: url, 'certificate-authority-data': Buffer.from(readFileSync(join(dir, 'peer-ca.crt'))).toString('base64') });
-    await expect(kube.request({ method: 'GET', path })).rejects.toMatchObject({ code: 'KUBERNETES_INVALID_ANSWER', message: `The Kubernetes API server answered GET ${path} ${tail}` });
+    await expect(kube.request({ method: 'GET', path })).rejects.toMatchObject({
+      code: 'KUBERNETES_INVALID_ANSWER',
+      message: `The Kubernetes API server answered GET ${path} ${tail}`,
+    });
   });
 });

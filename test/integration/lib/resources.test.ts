@@ -1,8 +1,9 @@
 // lib/kube against the real API server, with the service's own least-privilege account.
+
+import { TemplateError } from '../../../lib/errors.ts';
 import { KubeClient } from '../../../lib/kube/client.ts';
 import { loadKubeconfig } from '../../../lib/kube/kubeconfig.ts';
 import { Resources } from '../../../lib/kube/resources.ts';
-import { TemplateError } from '../../../lib/errors.ts';
 
 let kube: KubeClient;
 let resources: Resources;
@@ -38,7 +39,11 @@ describe('KubeClient', () => {
     const ns = await kube.request<{ metadata: { creationTimestamp: string } }>({ method: 'GET', path: '/api/v1/namespaces/tenant-a' }).catch((e: unknown) => e);
     // The service account may not read namespaces: the refusal is a domain error, not a crash.
     expect(ns).toMatchObject({ code: 'KUBERNETES_FORBIDDEN' });
-    const list = await kube.request<{ kind: string; metadata: { resourceVersion: string } }>({ method: 'GET', path: '/api/v1/persistentvolumes', query: { limit: 1 } });
+    const list = await kube.request<{ kind: string; metadata: { resourceVersion: string } }>({
+      method: 'GET',
+      path: '/api/v1/persistentvolumes',
+      query: { limit: 1 },
+    });
     expect(list.kind).toBe('PersistentVolumeList');
     expect(typeof list.metadata.resourceVersion).toBe('string');
   });

@@ -1,9 +1,10 @@
 // Objects the old Python services made, created exactly as they made them (admin credentials, the seeds' names, no
 // labels of this service, a 65-character Pod), adopted by `npm run adopt`, then read and deleted through the routes.
-import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
+import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { projectRoot } from '../../../tools/offline.ts';
 import { realTemplates, tenants } from '../../fixtures/tenants.ts';
 import { call } from '../../support/api.ts';
@@ -79,11 +80,17 @@ async function makeAsTheOldServicesDid(): Promise<void> {
   });
   await core.createNamespacedPod({
     namespace,
-    body: { metadata: { name: strangers.notebook, labels: { component: 'singleuser-server' } }, spec: { containers: [{ name: 'notebook', image: 'jupyter/base-notebook' }] } },
+    body: {
+      metadata: { name: strangers.notebook, labels: { component: 'singleuser-server' } },
+      spec: { containers: [{ name: 'notebook', image: 'jupyter/base-notebook' }] },
+    },
   });
   await core.createNamespacedPersistentVolumeClaim({
     namespace,
-    body: { metadata: { name: strangers.hubClaim }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'none', resources: { requests: { storage: '1Gi' } } } },
+    body: {
+      metadata: { name: strangers.hubClaim },
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'none', resources: { requests: { storage: '1Gi' } } },
+    },
   });
   await core.createPersistentVolume({
     body: {
@@ -145,7 +152,15 @@ describe('npm run adopt, for objects the Python services made', () => {
     expect((await core.readNamespacedPod({ name: strangers.notebook, namespace })).metadata?.annotations).toBeUndefined();
 
     const rerun = await adopt('--tenant', tenant);
-    expect(rerun.report).toEqual({ tenant, namespace, dryRun: false, adopted: [], alreadyManaged: expectedAdopted, leftAlone: expectedLeftAlone, failures: [] });
+    expect(rerun.report).toEqual({
+      tenant,
+      namespace,
+      dryRun: false,
+      adopted: [],
+      alreadyManaged: expectedAdopted,
+      leftAlone: expectedLeftAlone,
+      failures: [],
+    });
   });
 
   it('are then served by the routes under their exact names: read, and deleted', async () => {
@@ -174,6 +189,9 @@ describe('npm run adopt, for objects the Python services made', () => {
 
   it('refuses a tenant id that is not an ObjectId, and an unknown tenant, changing nothing', async () => {
     expect(await adopt('--tenant', 'tenant-legacy')).toMatchObject({ code: 2, stderr: expect.stringContaining('--tenant must be a MOOP tenant id') });
-    expect(await adopt('--tenant', '000000000000000000000bad')).toMatchObject({ code: 2, stderr: expect.stringContaining('No tenant 000000000000000000000bad.') });
+    expect(await adopt('--tenant', '000000000000000000000bad')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('No tenant 000000000000000000000bad.'),
+    });
   });
 });

@@ -2,7 +2,7 @@
 // moop-tools (POST pv, poll GET pv, POST match pvc, poll GET pvc, roll back), and the names the launcher computes.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tenants } from '../../fixtures/tenants.ts';
-import { call, type ApiAnswer } from '../../support/api.ts';
+import { type ApiAnswer, call } from '../../support/api.ts';
 import { admin, eventually, statusOfCall } from '../../support/cluster.ts';
 import { byUserPrefix, sweep } from '../../support/managed.ts';
 import { userPrefix } from '../../support/names.ts';
@@ -69,7 +69,9 @@ describe('names callers compute', () => {
     expect([claim.status, claim.body.metadata.name]).toEqual([201, computed.pvc]);
     expect(volume.body.metadata.labels.pv).toBe(computed.pv);
     expect(claim.body.spec.selector).toEqual({ matchLabels: { pv: computed.pv } });
-    const copy = await call('POST', '/service/v1/pods', { body: { tenant, cmd: 'ls /home/jovyan', vols: [{ pvc: computed.pvc, mount: '/home/jovyan', subpath: '' }] } });
+    const copy = await call('POST', '/service/v1/pods', {
+      body: { tenant, cmd: 'ls /home/jovyan', vols: [{ pvc: computed.pvc, mount: '/home/jovyan', subpath: '' }] },
+    });
     expect(copy.status).toBe(201);
     expect(copy.body.spec.volumes).toEqual([{ name: 'moop-vol-0', persistentVolumeClaim: { claimName: computed.pvc } }]);
     expect((await call('DELETE', '/service/v1/pods', { query: { tenant, name: copy.body.metadata.name } })).status).toBe(200);

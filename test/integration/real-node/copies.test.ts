@@ -2,11 +2,12 @@
 // over the tenant's claims and the files land on disk; its failures are the node's own, not kwok's. The operator's
 // course material and a student's folder are hostPath volumes an admin makes, claimed through the service's match
 // claims, as MOOP's NFS volumes are. (MOOP_REAL_NODE=off runs the cluster without the node and skips this file.)
-import type { KubernetesObject } from '@kubernetes/client-node';
+
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { tenants } from '../../fixtures/tenants.ts';
 import { call, invoke } from '../../support/api.ts';
 import { admin, eventually } from '../../support/cluster.ts';
@@ -85,14 +86,23 @@ onNode('copies on the real node', () => {
   it("copies a course's files, nested folders included, into a student's folder with a Pod, and GET says it succeeded", async () => {
     const created = await copy(tenants.realPod.id, {
       cmd: 'cp -r /src/* /dest/',
-      vols: [{ pvc: course, mount: '/src', subpath: 'ds101' }, { pvc: student, mount: '/dest', subpath: 'alice/ds101' }],
+      vols: [
+        { pvc: course, mount: '/src', subpath: 'ds101' },
+        { pvc: student, mount: '/dest', subpath: 'alice/ds101' },
+      ],
     });
 
     expect(created.status).toBe(201);
     expect(created.body.kind).toBe('Pod');
     expect(created.body.status.phase).toBe('Succeeded');
     expect(created.body.statusReason).toBeUndefined();
-    expect(readdirSync(join(studentDir, 'alice/ds101'), { recursive: true }).sort()).toEqual(['read me.txt', 'week1', 'week1/data', 'week1/data/iris.csv', 'week1/intro.ipynb']);
+    expect(readdirSync(join(studentDir, 'alice/ds101'), { recursive: true }).sort()).toEqual([
+      'read me.txt',
+      'week1',
+      'week1/data',
+      'week1/data/iris.csv',
+      'week1/intro.ipynb',
+    ]);
     expect(readFileSync(join(studentDir, 'alice/ds101/week1/data/iris.csv'), 'utf8')).toBe('sepal,petal\n5.1,1.4\n');
     const read = await call('GET', path, { query: { tenant: tenants.realPod.id, name: created.body.metadata.name } });
     expect([read.status, read.body.status.phase, read.body.spec.nodeName, read.body.statusReason]).toEqual([200, 'Succeeded', 'moop-real-node', undefined]);
@@ -100,7 +110,13 @@ onNode('copies on the real node', () => {
 
   it('runs cmd as /bin/sh -c runs it, quotes and && included, in a Job', async () => {
     const cmd = `mkdir -p /dest/job && printf '%s\\n' "it's \\"quoted\\"" 'a && b' > /dest/job/out.txt && cd /src && ls > /dest/job/list.txt`;
-    const created = await copy(tenants.realJob.id, { cmd, vols: [{ pvc: jobCourse, mount: '/src' }, { pvc: jobStudent, mount: '/dest', subpath: '' }] });
+    const created = await copy(tenants.realJob.id, {
+      cmd,
+      vols: [
+        { pvc: jobCourse, mount: '/src' },
+        { pvc: jobStudent, mount: '/dest', subpath: '' },
+      ],
+    });
 
     expect(created.status).toBe(201);
     expect(created.body.kind.toLowerCase()).toBe('job');
@@ -136,7 +152,7 @@ onNode('copies on the real node', () => {
     expect(read.body.statusReason).toMatchObject({ phase: 'Pending', reason: expect.stringMatching(/^(ErrImagePull|ImagePullBackOff)$/) });
   });
 
-  it("says a service-made NFS volume cannot be mounted (this kernel has no NFS), and the wait ends early", async () => {
+  it('says a service-made NFS volume cannot be mounted (this kernel has no NFS), and the wait ends early', async () => {
     const username = `nfs-${suffix}`;
     expect((await call('POST', '/service/v1/volumes/pvs', { body: { tenant: tenants.realPod.id, username, path: 'tenant-real/nfs' } })).status).toBe(201);
     const claim = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenants.realPod.id, username, match: true } });
@@ -172,7 +188,10 @@ onNode('copies on the real node', () => {
 
     expect(run.payload.actions.deletePod.names).toContain(`tenant-real/${failedPod.body.metadata.name}`);
     expect(run.payload.actions.deleteJob.names).toContain(`tenant-real/${failedJob.body.metadata.name}`);
-    for (const [tenant, name] of [[tenants.realPod.id, failedPod.body.metadata.name], [tenants.realJob.id, failedJob.body.metadata.name]]) {
+    for (const [tenant, name] of [
+      [tenants.realPod.id, failedPod.body.metadata.name],
+      [tenants.realJob.id, failedJob.body.metadata.name],
+    ]) {
       await eventually(`${name} to be gone`, async () => ((await call('GET', path, { query: { tenant, name } })).status === 404 ? true : undefined));
     }
   });

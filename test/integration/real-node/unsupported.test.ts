@@ -10,12 +10,18 @@ it('refuses to start the local cluster for a user who cannot run the real node, 
   const dir = mkdtempSync(join(tmpdir(), 'moop-unsupported-'));
   chmodSync(dir, 0o755);
   const script = join(dir, 'start.ts');
-  writeFileSync(script, `import { startCluster } from '${join(projectRoot, 'tools/cluster/cluster.ts')}';
-try { await startCluster({ log: () => undefined }); console.log('started'); } catch (err) { console.log(err.message); }\n`);
+  writeFileSync(
+    script,
+    `import { startCluster } from '${join(projectRoot, 'tools/cluster/cluster.ts')}';
+try { await startCluster({ log: () => undefined }); console.log('started'); } catch (err) { console.log(err.message); }\n`,
+  );
   chmodSync(script, 0o644);
   try {
     const node = join(projectRoot, 'node_modules/.bin/node');
-    const out = execFileSync('su', ['nobody', '-s', '/bin/sh', '-c', `cd ${dir} && HOME=${dir} ${node} ${script}`], { encoding: 'utf8', env: { ...process.env, MOOP_REAL_NODE: '' } });
+    const out = execFileSync('su', ['nobody', '-s', '/bin/sh', '-c', `cd ${dir} && HOME=${dir} ${node} ${script}`], {
+      encoding: 'utf8',
+      env: { ...process.env, MOOP_REAL_NODE: '' },
+    });
 
     expect(out.trim()).toBe(
       "The local cluster's real node cannot run on this machine: the real node needs root: kubelet and containerd mount volumes and make cgroups. " +

@@ -3,13 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { startCluster } from '../../../tools/cluster/cluster.ts';
+import { type LocalCluster, startCluster } from '../../../tools/cluster/cluster.ts';
 import { freePort } from '../../../tools/cluster/processes.ts';
 import { startControlServer } from '../../../tools/control-server.ts';
 import { createTenantNamespaces } from '../../../tools/demo-tenant.ts';
 import { projectRoot, startOffline } from '../../../tools/offline.ts';
-import { tenantNamespaces, tenants } from '../../fixtures/tenants.ts';
 import { eksAccessEntries, eksClusterId } from '../../fixtures/eks.ts';
+import { tenantNamespaces, tenants } from '../../fixtures/tenants.ts';
 import { startEksAuthenticator } from '../../support/eks-authenticator.ts';
 import { startStsStandIn } from '../../support/sts.ts';
 import { startFakeTenantService } from '../../support/tenant-service.ts';
@@ -22,7 +22,7 @@ export default async function globalSetup(): Promise<void> {
   // the API server asks about tokens it does not know.
   const sts = await startStsStandIn();
   const authenticator = await startEksAuthenticator({ port: (await freePort())!, clusterId: eksClusterId, sts, accessEntries: eksAccessEntries });
-  let cluster;
+  let cluster: LocalCluster;
   try {
     cluster = await startCluster({ log, tokenWebhookUrl: authenticator.url });
   } catch (err) {

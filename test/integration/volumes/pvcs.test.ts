@@ -14,7 +14,7 @@ const { core } = admin();
 afterAll(() => sweep(byUserPrefix(prefix)));
 
 describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
-  it('creates a matching claim that binds to the same user\'s volume through the PV controller', async () => {
+  it("creates a matching claim that binds to the same user's volume through the PV controller", async () => {
     const user = `${prefix}alice`;
     const claimName = `pvc-${tenant}-${user}-default`;
     await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: 'tenant-a/alice' } });
@@ -55,7 +55,7 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
     expect(bound.body).not.toHaveProperty('pendingReason');
   });
 
-  it("says why a claim is not bound, beside the claim as the API server gave it: a storage class that does not exist", async () => {
+  it('says why a claim is not bound, beside the claim as the API server gave it: a storage class that does not exist', async () => {
     const user = `${prefix}bob`;
     await call('POST', path, { body: { tenant, username: user } });
 
@@ -97,7 +97,11 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
       await core.createNamespacedPersistentVolumeClaim({
         namespace,
         body: {
-          metadata: { name: claimName, labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant, 'moop.io/user': user, 'moop.io/tag': 'default' }, annotations: { 'moop.io/tenant': tenant, 'moop.io/user': user, 'moop.io/tag': 'default' } },
+          metadata: {
+            name: claimName,
+            labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant, 'moop.io/user': user, 'moop.io/tag': 'default' },
+            annotations: { 'moop.io/tenant': tenant, 'moop.io/user': user, 'moop.io/tag': 'default' },
+          },
           spec: { accessModes: ['ReadWriteMany'], storageClassName: storageClass, resources: { requests: { storage: '1Mi' } } },
         },
       });
@@ -125,7 +129,11 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
     const name = `pvc-${tenant}-${user}-default`;
     expect(second).toEqual({
       status: 409,
-      body: { error: `PersistentVolumeClaim ${namespace}/${name} already exists for tenant ${tenant}, user ${user}, tag default.`, code: 'ALREADY_EXISTS', details: { name } },
+      body: {
+        error: `PersistentVolumeClaim ${namespace}/${name} already exists for tenant ${tenant}, user ${user}, tag default.`,
+        code: 'ALREADY_EXISTS',
+        details: { name },
+      },
     });
     const inCluster = await core.readNamespacedPersistentVolumeClaim({ name, namespace });
     expect(inCluster.metadata?.uid).toBe(first.body.metadata.uid);
@@ -164,7 +172,9 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
     } finally {
       await core.deleteNamespacedPod({ name: `${prefix}notebook`, namespace, gracePeriodSeconds: 0 });
     }
-    await eventually('the claim to go once no pod uses it', async () => ((await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name, namespace }))) === 404 ? true : undefined));
+    await eventually('the claim to go once no pod uses it', async () =>
+      (await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name, namespace }))) === 404 ? true : undefined,
+    );
   });
 
   it('deletes an unused claim, after which it is not found', async () => {
@@ -175,7 +185,10 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
     await eventually('the claim to be gone', async () => ((await call('GET', path, { query: { tenant, username: user } })).status === 404 ? true : undefined));
     expect(await call('DELETE', path, { query: { tenant, username: user } })).toEqual({
       status: 404,
-      body: { error: `No PersistentVolumeClaim ${namespace}/pvc-${tenant}-${user}-default for tenant ${tenant}, user ${user}, tag default.`, code: 'OBJECT_NOT_FOUND' },
+      body: {
+        error: `No PersistentVolumeClaim ${namespace}/pvc-${tenant}-${user}-default for tenant ${tenant}, user ${user}, tag default.`,
+        code: 'OBJECT_NOT_FOUND',
+      },
     });
   });
 

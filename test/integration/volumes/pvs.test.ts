@@ -52,13 +52,19 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
 
     const created = await call<V1PersistentVolume>('POST', path, { body: { tenant, username: user, path: 'tenant-a/courses/ds101' } });
 
-    expect(created).toEqual({ status: 201, body: expectedVolume(name, user, 'default', '/exports/moop/tenant-a/courses/ds101', `pvc-${tenant}-${user}-default`) });
+    expect(created).toEqual({
+      status: 201,
+      body: expectedVolume(name, user, 'default', '/exports/moop/tenant-a/courses/ds101', `pvc-${tenant}-${user}-default`),
+    });
     const inCluster = await core.readPersistentVolume({ name });
     expect(inCluster.metadata?.uid).toBe(created.body.metadata?.uid);
 
     const read = await call('GET', path, { query: { tenant, username: user } });
     expect(read.status).toBe(200);
-    expect(read.body).toEqual({ ...expectedVolume(name, user, 'default', '/exports/moop/tenant-a/courses/ds101', `pvc-${tenant}-${user}-default`), status: expect.any(Object) });
+    expect(read.body).toEqual({
+      ...expectedVolume(name, user, 'default', '/exports/moop/tenant-a/courses/ds101', `pvc-${tenant}-${user}-default`),
+      status: expect.any(Object),
+    });
     expect(read.body.metadata.uid).toBe(created.body.metadata?.uid);
 
     const again = await call('POST', path, { body: { tenant, username: user, path: 'tenant-a/elsewhere' } });
@@ -116,7 +122,7 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
     expect((await call('GET', path, { query: { tenant, username: user } })).body.metadata.uid).toBe(created.body.metadata.uid);
   });
 
-  it('refuses a user whose dash-joined name collides with another\'s, and leaves the other alone', async () => {
+  it("refuses a user whose dash-joined name collides with another's, and leaves the other alone", async () => {
     const first = { tenant, username: `${prefix}x-y`, tag: 'z', path: 'tenant-a/first' };
     const second = { tenant, username: `${prefix}x`, tag: 'y-z', path: 'tenant-a/second' };
     const name = `pv-${tenant}-${prefix}x-y-z`;
@@ -124,7 +130,11 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
 
     expect(await call('POST', path, { body: second })).toEqual({
       status: 409,
-      body: { error: `The name ${name} is already used by an object of another tenant, user or tag; nothing was changed.`, code: 'NAME_TAKEN', details: { name } },
+      body: {
+        error: `The name ${name} is already used by an object of another tenant, user or tag; nothing was changed.`,
+        code: 'NAME_TAKEN',
+        details: { name },
+      },
     });
     const secondQuery = { tenant, username: second.username, tag: second.tag };
     expect((await call('GET', path, { query: secondQuery })).status).toBe(404);
@@ -150,13 +160,18 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
       namespace: 'tenant-a',
       body: {
         metadata: { name: `${prefix}thief` },
-        spec: { accessModes: ['ReadWriteMany'], storageClassName: '', resources: { requests: { storage: '100Mi' } }, selector: { matchLabels: { pv: volume } } },
+        spec: {
+          accessModes: ['ReadWriteMany'],
+          storageClassName: '',
+          resources: { requests: { storage: '100Mi' } },
+          selector: { matchLabels: { pv: volume } },
+        },
       },
     });
     try {
       const claim = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user, match: true } });
       expect(claim.status).toBe(201);
-      const bound = await eventually('the owner\'s claim to bind', async () => {
+      const bound = await eventually("the owner's claim to bind", async () => {
         const pv = await core.readPersistentVolume({ name: volume });
         return pv.status?.phase === 'Bound' ? pv : undefined;
       });

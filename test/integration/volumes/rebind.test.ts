@@ -17,12 +17,15 @@ const phase = async (name: string): Promise<string | undefined> => (await core.r
 
 /** The user's volume and match claim, bound, then the claim deleted and gone: the volume is Released. */
 async function releasedVolumeOf(user: string, tag = 'default'): Promise<{ volume: string; claim: string; uid: string }> {
-  const volume = (await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, tag, path: `tenant-a/${user}` } })).body.metadata.name as string;
+  const volume = (await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, tag, path: `tenant-a/${user}` } })).body.metadata
+    .name as string;
   const claim = (await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user, tag, match: true } })).body;
   await eventually(`${volume} to bind`, async () => ((await phase(volume)) === 'Bound' ? true : undefined));
   expect((await call('DELETE', '/service/v1/volumes/pvcs', { query: { tenant, username: user, tag } })).status).toBe(200);
   await eventually(`${volume} to be Released`, async () =>
-    (await phase(volume)) === 'Released' && (await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name: claim.metadata.name, namespace }))) === 404 ? true : undefined,
+    (await phase(volume)) === 'Released' && (await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name: claim.metadata.name, namespace }))) === 404
+      ? true
+      : undefined,
   );
   return { volume, claim: claim.metadata.name, uid: claim.metadata.uid };
 }
@@ -46,7 +49,11 @@ describe('a claim made again', () => {
     );
     expect(bound.spec.volumeName).toBe(before.volume);
     const pv = await core.readPersistentVolume({ name: before.volume });
-    expect([pv.spec?.claimRef?.name, pv.spec?.claimRef?.uid, pv.spec?.nfs?.path]).toEqual([before.claim, again.body.metadata.uid, `/exports/moop/tenant-a/${user}`]);
+    expect([pv.spec?.claimRef?.name, pv.spec?.claimRef?.uid, pv.spec?.nfs?.path]).toEqual([
+      before.claim,
+      again.body.metadata.uid,
+      `/exports/moop/tenant-a/${user}`,
+    ]);
   });
 
   it("leaves another user's Released volume Released", async () => {
@@ -64,7 +71,7 @@ describe('a claim made again', () => {
   });
 });
 
-describe("a plain claim (match: false) of a user who has an NFS volume", () => {
+describe('a plain claim (match: false) of a user who has an NFS volume', () => {
   it('is refused with 409 VOLUME_RESERVED, so that it never takes the volume reserved for the match claim', async () => {
     const user = `${prefix}dora`;
     const volume = await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: `tenant-a/${user}` } });

@@ -1,5 +1,5 @@
-import { jest } from '@jest/globals';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { jest } from '@jest/globals';
 import { CleanupReport } from '../../../lib/cleanup/report.ts';
 import { finishedAt } from '../../../lib/pods.ts';
 
@@ -36,7 +36,10 @@ describe('CleanupReport', () => {
   it('writes one log line per action, per failure and for the totals', () => {
     const lines: string[] = [];
     const logger = new Logger({ serviceName: 'test' });
-    const capture = (chunk: unknown): boolean => (lines.push(String(chunk)), true);
+    const capture = (chunk: unknown): boolean => {
+      lines.push(String(chunk));
+      return true;
+    };
     const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
     const report = new CleanupReport({ mode: 'scheduled', dryRun: false });
     report.record('deleteJob', job('t', 'a'));
@@ -44,9 +47,13 @@ describe('CleanupReport', () => {
     try {
       report.log(logger);
     } finally {
-      spies.forEach((s) => s.mockRestore());
+      for (const s of spies) s.mockRestore();
     }
-    const parsed = lines.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const parsed = lines
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(parsed.map((l) => [l.message, l.action ?? null])).toEqual([
       ['cleanup action', 'deleteJob'],
       ['cleanup failure', 'deleteVolume'],
@@ -58,8 +65,12 @@ describe('CleanupReport', () => {
 
 describe('finishedAt', () => {
   it('is when the Complete or Failed condition turned true', () => {
-    expect(finishedAt({ status: { conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: '2026-11-21T10:00:00Z' as unknown as Date }] } })).toBe(Date.parse('2026-11-21T10:00:00Z'));
-    expect(finishedAt({ status: { conditions: [{ type: 'Failed', status: 'True', lastTransitionTime: '2026-11-21T11:00:00Z' as unknown as Date }] } })).toBe(Date.parse('2026-11-21T11:00:00Z'));
+    expect(finishedAt({ status: { conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: '2026-11-21T10:00:00Z' as unknown as Date }] } })).toBe(
+      Date.parse('2026-11-21T10:00:00Z'),
+    );
+    expect(finishedAt({ status: { conditions: [{ type: 'Failed', status: 'True', lastTransitionTime: '2026-11-21T11:00:00Z' as unknown as Date }] } })).toBe(
+      Date.parse('2026-11-21T11:00:00Z'),
+    );
   });
 
   it('is undefined while the Job runs', () => {
@@ -68,12 +79,23 @@ describe('finishedAt', () => {
   });
 
   it("is when a finished Pod's last container stopped", () => {
-    const terminated = (finishedAt: string) => ({ name: 'c', image: 'i', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, finishedAt: finishedAt as unknown as Date } } });
-    expect(finishedAt({ kind: 'Pod', status: { phase: 'Succeeded', containerStatuses: [terminated('2026-11-21T10:00:00Z'), terminated('2026-11-21T10:05:00Z')] } })).toBe(Date.parse('2026-11-21T10:05:00Z'));
+    const terminated = (finishedAt: string) => ({
+      name: 'c',
+      image: 'i',
+      imageID: '',
+      ready: false,
+      restartCount: 0,
+      state: { terminated: { exitCode: 0, finishedAt: finishedAt as unknown as Date } },
+    });
+    expect(
+      finishedAt({ kind: 'Pod', status: { phase: 'Succeeded', containerStatuses: [terminated('2026-11-21T10:00:00Z'), terminated('2026-11-21T10:05:00Z')] } }),
+    ).toBe(Date.parse('2026-11-21T10:05:00Z'));
   });
 
   it('is the start of a Pod that failed before any container ran, and undefined while a Pod runs', () => {
-    expect(finishedAt({ kind: 'Pod', status: { phase: 'Failed', startTime: '2026-11-21T09:00:00Z' as unknown as Date } })).toBe(Date.parse('2026-11-21T09:00:00Z'));
+    expect(finishedAt({ kind: 'Pod', status: { phase: 'Failed', startTime: '2026-11-21T09:00:00Z' as unknown as Date } })).toBe(
+      Date.parse('2026-11-21T09:00:00Z'),
+    );
     expect(finishedAt({ kind: 'Pod', status: { phase: 'Running' } })).toBeUndefined();
     expect(finishedAt({ kind: 'Pod', status: { phase: 'Pending' } })).toBeUndefined();
   });

@@ -1,12 +1,12 @@
-import { BadRequestError } from '../../../lib/errors.ts';
 import { parseCleanupEvent } from '../../../lib/cleanup/request.ts';
+import { BadRequestError } from '../../../lib/errors.ts';
 
 describe('parseCleanupEvent', () => {
-  it('reads the schedule\'s EventBridge event as a scheduled run', () => {
+  it("reads the schedule's EventBridge event as a scheduled run", () => {
     expect(parseCleanupEvent({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} })).toEqual({ action: 'scheduled', dryRun: false });
   });
 
-  it('reads the tenant service\'s TenantRemoved event', () => {
+  it("reads the tenant service's TenantRemoved event", () => {
     expect(parseCleanupEvent({ 'detail-type': 'TenantRemoved', source: 'moop.tenants', detail: { tenant: '5c88a9ec5b6c2e3c4a3b2d1a' } })).toEqual({
       action: 'tenant-removed',
       tenant: '5c88a9ec5b6c2e3c4a3b2d1a',
@@ -25,7 +25,7 @@ describe('parseCleanupEvent', () => {
     });
   });
 
-  it('reads the schedule\'s event as a plain scheduled run, whatever its detail holds', () => {
+  it("reads the schedule's event as a plain scheduled run, whatever its detail holds", () => {
     const detail = { action: 'tenant-removed', tenant: '5c88a9ec5b6c2e3c4a3b2d1a', force: true, pvPolicy: 'delete', retentionSeconds: 0 };
     expect(parseCleanupEvent({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail })).toEqual({ action: 'scheduled', dryRun: false });
   });

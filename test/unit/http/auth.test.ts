@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { authenticate, type Caller } from '../../../lib/http/auth.ts';
 import { UnauthorizedError } from '../../../lib/errors.ts';
+import { authenticate, type Caller } from '../../../lib/http/auth.ts';
 import { findCaller, keyMatches, ownKey, parseKeys } from '../../../lib/keys.ts';
 
 const event = (headers: Record<string, string>): APIGatewayProxyEventV2 => ({ headers }) as unknown as APIGatewayProxyEventV2;
@@ -42,7 +42,12 @@ describe('named keys and a rotation', () => {
   ];
   const seen: Caller[] = [];
   const handler = middy<APIGatewayProxyEventV2, string>()
-    .use(authenticate(() => keys, (caller) => seen.push(caller)))
+    .use(
+      authenticate(
+        () => keys,
+        (caller) => seen.push(caller),
+      ),
+    )
     .handler(async () => 'reached');
 
   it('reads a plain key as the caller "moop", and a JSON object as named callers', () => {
@@ -64,7 +69,12 @@ describe('named keys and a rotation', () => {
 
   it('sends the current key of "moop" itself, else the first current key', () => {
     expect(ownKey(keys)).toBe('moop-api-server-key');
-    expect(ownKey([{ caller: 'grader', key: 'k'.repeat(12) }, { caller: 'moop', key: 'old'.repeat(4), previous: true }])).toBe('k'.repeat(12));
+    expect(
+      ownKey([
+        { caller: 'grader', key: 'k'.repeat(12) },
+        { caller: 'moop', key: 'old'.repeat(4), previous: true },
+      ]),
+    ).toBe('k'.repeat(12));
     expect(findCaller(keys, undefined)).toBeUndefined();
   });
 

@@ -20,7 +20,15 @@ describe('mintEksToken', () => {
     expect(`${url.protocol}//${url.host}${url.pathname}`).toBe('https://sts.eu-west-1.amazonaws.com/');
     const query = Object.fromEntries(url.searchParams);
     expect(Object.keys(query).sort()).toEqual([
-      'Action', 'Version', 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-Security-Token', 'X-Amz-Signature', 'X-Amz-SignedHeaders',
+      'Action',
+      'Version',
+      'X-Amz-Algorithm',
+      'X-Amz-Credential',
+      'X-Amz-Date',
+      'X-Amz-Expires',
+      'X-Amz-Security-Token',
+      'X-Amz-Signature',
+      'X-Amz-SignedHeaders',
     ]);
     expect(query).toEqual({
       Action: 'GetCallerIdentity',
@@ -36,7 +44,8 @@ describe('mintEksToken', () => {
   });
 
   it('signs each cluster differently: a token for one cluster is not one for another', async () => {
-    const sign = async (cluster: string) => decode(await mintEksToken({ cluster, region: 'eu-west-1' }, { credentials, now: () => at })).searchParams.get('X-Amz-Signature');
+    const sign = async (cluster: string) =>
+      decode(await mintEksToken({ cluster, region: 'eu-west-1' }, { credentials, now: () => at })).searchParams.get('X-Amz-Signature');
     expect(await sign('moop-prod')).not.toBe(await sign('moop-test'));
   });
 
@@ -49,7 +58,10 @@ describe('mintEksToken', () => {
       expect(url.origin).toBe('http://127.0.0.1:5000');
       expect(url.searchParams.get('X-Amz-Credential')).toBe('AKIDEXAMPLE/20261122/ap-southeast-2/sts/aws4_request');
     } finally {
-      for (const [k, v] of [['AWS_REGION', saved.region], ['AWS_ENDPOINT_URL_STS', saved.endpoint]] as const) {
+      for (const [k, v] of [
+        ['AWS_REGION', saved.region],
+        ['AWS_ENDPOINT_URL_STS', saved.endpoint],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }

@@ -35,7 +35,10 @@ describe('kubeFailure', () => {
   });
 
   it('lists the fields the API server rejected', () => {
-    const body = { ...status('Job.batch "x" is invalid'), details: { causes: [{ field: 'spec.template', message: 'Required value', reason: 'FieldValueRequired' }] } };
+    const body = {
+      ...status('Job.batch "x" is invalid'),
+      details: { causes: [{ field: 'spec.template', message: 'Required value', reason: 'FieldValueRequired' }] },
+    };
     expect(kubeFailure(422, body, 'POST').details).toEqual([{ field: 'spec.template', message: 'Required value' }]);
   });
 
@@ -47,11 +50,37 @@ describe('kubeFailure', () => {
 
   // The messages below are the API server's own (Kubernetes 1.36), as the integration tests see them.
   it('tells the refusals of a write apart: RBAC (502), a quota (409), a policy (422)', () => {
-    const rbac = kubeFailure(403, status('pods is forbidden: User "system:serviceaccount:moop-system:moop-resource-service" cannot create resource "pods" in API group "" in the namespace "kube-system"', 'Forbidden'), 'POST /api/v1/namespaces/kube-system/pods');
-    const quota = kubeFailure(403, status('pods "job-x" is forbidden: exceeded quota: copies, requested: pods=1, used: pods=1, limited: pods=1', 'Forbidden'), 'POST /api/v1/namespaces/t/pods');
-    const podSecurity = kubeFailure(403, status('pods "job-x" is forbidden: violates PodSecurity "baseline:latest": hostPath volumes (volume "root")', 'Forbidden'), 'POST /api/v1/namespaces/t/pods');
-    const vap = kubeFailure(422, status("persistentvolumeclaims \"x\" is forbidden: ValidatingAdmissionPolicy 'guard' with binding 'guard' denied request: guard refuses this request", 'Invalid'), 'POST /api/v1/namespaces/t/persistentvolumeclaims');
-    const webhook = kubeFailure(400, status('admission webhook "deny.example.com" denied the request: no copies on Sundays', 'BadRequest'), 'POST /apis/batch/v1/namespaces/t/jobs');
+    const rbac = kubeFailure(
+      403,
+      status(
+        'pods is forbidden: User "system:serviceaccount:moop-system:moop-resource-service" cannot create resource "pods" in API group "" in the namespace "kube-system"',
+        'Forbidden',
+      ),
+      'POST /api/v1/namespaces/kube-system/pods',
+    );
+    const quota = kubeFailure(
+      403,
+      status('pods "job-x" is forbidden: exceeded quota: copies, requested: pods=1, used: pods=1, limited: pods=1', 'Forbidden'),
+      'POST /api/v1/namespaces/t/pods',
+    );
+    const podSecurity = kubeFailure(
+      403,
+      status('pods "job-x" is forbidden: violates PodSecurity "baseline:latest": hostPath volumes (volume "root")', 'Forbidden'),
+      'POST /api/v1/namespaces/t/pods',
+    );
+    const vap = kubeFailure(
+      422,
+      status(
+        "persistentvolumeclaims \"x\" is forbidden: ValidatingAdmissionPolicy 'guard' with binding 'guard' denied request: guard refuses this request",
+        'Invalid',
+      ),
+      'POST /api/v1/namespaces/t/persistentvolumeclaims',
+    );
+    const webhook = kubeFailure(
+      400,
+      status('admission webhook "deny.example.com" denied the request: no copies on Sundays', 'BadRequest'),
+      'POST /apis/batch/v1/namespaces/t/jobs',
+    );
     expect([rbac, quota, podSecurity, vap, webhook].map((e) => [e.constructor.name, e.code])).toEqual([
       ['UpstreamError', 'KUBERNETES_FORBIDDEN'],
       ['ConflictError', 'QUOTA_EXCEEDED'],
@@ -59,8 +88,12 @@ describe('kubeFailure', () => {
       ['PolicyError', 'REFUSED_BY_POLICY'],
       ['PolicyError', 'REFUSED_BY_POLICY'],
     ]);
-    expect(quota.message).toBe("The tenant's namespace has used up a quota: pods \"job-x\" is forbidden: exceeded quota: copies, requested: pods=1, used: pods=1, limited: pods=1");
-    expect(podSecurity.message).toBe('A policy of the cluster refused the request: pods "job-x" is forbidden: violates PodSecurity "baseline:latest": hostPath volumes (volume "root")');
+    expect(quota.message).toBe(
+      'The tenant\'s namespace has used up a quota: pods "job-x" is forbidden: exceeded quota: copies, requested: pods=1, used: pods=1, limited: pods=1',
+    );
+    expect(podSecurity.message).toBe(
+      'A policy of the cluster refused the request: pods "job-x" is forbidden: violates PodSecurity "baseline:latest": hostPath volumes (volume "root")',
+    );
   });
 
   it('says to rotate a credential the API server no longer accepts', () => {

@@ -35,7 +35,10 @@ describe('loadKubeconfig', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kc-'));
     writeFileSync(join(dir, 'ca.crt'), 'CA-FILE');
     writeFileSync(join(dir, 'client.key'), 'KEY-FILE');
-    writeFileSync(join(dir, 'config'), doc({ 'client-certificate-data': b64('CERT'), 'client-key': 'client.key' }, { server: 'https://k:6443/', 'certificate-authority': 'ca.crt' }));
+    writeFileSync(
+      join(dir, 'config'),
+      doc({ 'client-certificate-data': b64('CERT'), 'client-key': 'client.key' }, { server: 'https://k:6443/', 'certificate-authority': 'ca.crt' }),
+    );
     expect(loadKubeconfig({ file: join(dir, 'config') })).toEqual({
       server: 'https://k:6443',
       ca: Buffer.from('CA-FILE'),
@@ -45,10 +48,22 @@ describe('loadKubeconfig', () => {
   });
 
   it.each([
-    ['an exec plugin other than EKS\'s', doc({ exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'gke-gcloud-auth-plugin' } }), /logs in through the exec plugin "gke-gcloud-auth-plugin", which the service does not run/],
-    ['an aws command that is not eks get-token', doc({ exec: { command: 'aws', args: ['sts', 'get-session-token'] } }), /logs in through the exec plugin "aws"/],
+    [
+      "an exec plugin other than EKS's",
+      doc({ exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'gke-gcloud-auth-plugin' } }),
+      /logs in through the exec plugin "gke-gcloud-auth-plugin", which the service does not run/,
+    ],
+    [
+      'an aws command that is not eks get-token',
+      doc({ exec: { command: 'aws', args: ['sts', 'get-session-token'] } }),
+      /logs in through the exec plugin "aws"/,
+    ],
     ['an auth-provider plugin', doc({ 'auth-provider': { name: 'oidc' } }), /logs in through an auth-provider plugin/],
-    ['eks get-token assuming another role', doc({ exec: { command: 'aws', args: ['eks', 'get-token', '--cluster-name', 'moop', '--role-arn', 'arn:aws:iam::1:role/admin'] } }), /assumes the role arn:aws:iam::1:role\/admin .* map that role to the group moop:resource-service/],
+    [
+      'eks get-token assuming another role',
+      doc({ exec: { command: 'aws', args: ['eks', 'get-token', '--cluster-name', 'moop', '--role-arn', 'arn:aws:iam::1:role/admin'] } }),
+      /assumes the role arn:aws:iam::1:role\/admin .* map that role to the group moop:resource-service/,
+    ],
     ['eks get-token without a cluster', doc({ exec: { command: 'aws', args: ['eks', 'get-token'] } }), /runs aws without naming the EKS cluster/],
     ['no credentials', doc({}), /has neither a token nor a client certificate and key/],
     ['a plain-http server', doc({ token: 'x' }, { server: 'http://k:8080' }), /the API server must be an https:\/\/ URL/],
@@ -60,14 +75,17 @@ describe('loadKubeconfig', () => {
   });
 
   it('mints EKS tokens itself for the user `aws eks update-kubeconfig` writes, with the cluster and region it names', () => {
-    const yaml = doc({
-      exec: {
-        apiVersion: 'client.authentication.k8s.io/v1beta1',
-        command: 'aws',
-        args: ['--region', 'eu-west-1', 'eks', 'get-token', '--cluster-name', 'moop-prod', '--output', 'json'],
-        env: [{ name: 'AWS_PROFILE', value: 'ops' }],
+    const yaml = doc(
+      {
+        exec: {
+          apiVersion: 'client.authentication.k8s.io/v1beta1',
+          command: 'aws',
+          args: ['--region', 'eu-west-1', 'eks', 'get-token', '--cluster-name', 'moop-prod', '--output', 'json'],
+          env: [{ name: 'AWS_PROFILE', value: 'ops' }],
+        },
       },
-    }, { server: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com', 'certificate-authority-data': b64('EKS-CA') });
+      { server: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com', 'certificate-authority-data': b64('EKS-CA') },
+    );
     expect(loadKubeconfig({ yaml })).toEqual({
       server: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com',
       ca: Buffer.from('EKS-CA'),

@@ -80,7 +80,9 @@ describe('renderPod with the seeds (a Job template)', () => {
         template: {
           metadata: { labels: ownerOf(jobTenant.id) },
           spec: {
-            containers: [{ name: 'copy', image: 'busybox:1.28.4', imagePullPolicy: 'IfNotPresent', args: ['/bin/sh', '-c', 'cp -r /src/* /dest/'], volumeMounts: mounts }],
+            containers: [
+              { name: 'copy', image: 'busybox:1.28.4', imagePullPolicy: 'IfNotPresent', args: ['/bin/sh', '-c', 'cp -r /src/* /dest/'], volumeMounts: mounts },
+            ],
             restartPolicy: 'Never',
             automountServiceAccountToken: false,
             volumes,
@@ -93,9 +95,21 @@ describe('renderPod with the seeds (a Job template)', () => {
   it('keeps limits the template sets, and a TTL longer than the retention', () => {
     const custom = TenantSchema.parse({
       ...tenants.b,
-      resources: { templates: { ...seedTemplates, pod: { ...seedTemplates.pod, spec: { ...(seedTemplates.pod!.spec as object), ttlSecondsAfterFinished: 7200, activeDeadlineSeconds: 60, backoffLimit: 0 } } } },
+      resources: {
+        templates: {
+          ...seedTemplates,
+          pod: {
+            ...seedTemplates.pod,
+            spec: { ...(seedTemplates.pod!.spec as object), ttlSecondsAfterFinished: 7200, activeDeadlineSeconds: 60, backoffLimit: 0 },
+          },
+        },
+      },
     });
-    expect(renderPod(custom, { cmd: 'true', vols: [] }, 'tenant-b', settings).spec).toMatchObject({ ttlSecondsAfterFinished: 7200, activeDeadlineSeconds: 60, backoffLimit: 0 });
+    expect(renderPod(custom, { cmd: 'true', vols: [] }, 'tenant-b', settings).spec).toMatchObject({
+      ttlSecondsAfterFinished: 7200,
+      activeDeadlineSeconds: 60,
+      backoffLimit: 0,
+    });
   });
 
   it('refuses a Job template without containers, naming where they belong', () => {

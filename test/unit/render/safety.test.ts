@@ -24,7 +24,10 @@ function refusal(render: () => unknown): unknown {
 
 describe('a pod template outside the safe profile of a copy', () => {
   it.each(unsafeSpecs.map((s) => [s.attack, s] as const))('that %s is refused with 422 naming the field, as a Pod and as a Job', (_attack, unsafe) => {
-    for (const [tenant, at] of [[asPod(unsafe.spec), 'spec'], [asJob(unsafe.spec), 'spec.template.spec']] as const) {
+    for (const [tenant, at] of [
+      [asPod(unsafe.spec), 'spec'],
+      [asJob(unsafe.spec), 'spec.template.spec'],
+    ] as const) {
       expect(refusal(() => renderPod(tenant, input, 'tenant-a', settings))).toEqual({
         name: 'TemplateError',
         code: 'TEMPLATE_UNSAFE',
@@ -55,7 +58,16 @@ describe('a pv template on the node instead of the NFS server', () => {
   it.each(['hostPath', 'local'])('with spec.%s is refused with 422 naming it', (source) => {
     const pv = realTemplates.pv as { spec: object };
     const tenant = tenantWith({ pv: { ...pv, spec: { ...pv.spec, [source]: { path: '/' } } } });
-    expect(refusal(() => renderVolume(tenant, { tenant: id, username: 'u', tag: 'default', path: 'tenant-a' }, { server: 'nfs', prefix: '/exports/', tenantScope: true }, 'tenant-a'))).toEqual({
+    expect(
+      refusal(() =>
+        renderVolume(
+          tenant,
+          { tenant: id, username: 'u', tag: 'default', path: 'tenant-a' },
+          { server: 'nfs', prefix: '/exports/', tenantScope: true },
+          'tenant-a',
+        ),
+      ),
+    ).toEqual({
       name: 'TemplateError',
       code: 'TEMPLATE_UNSAFE',
       details: [{ field: `spec.${source}`, message: 'volumes on the NFS server, never on a node' }],

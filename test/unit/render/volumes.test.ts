@@ -1,7 +1,7 @@
-import { seedTemplates, tenants } from '../../fixtures/tenants.ts';
 import { TemplateError } from '../../../lib/errors.ts';
 import { claimRefs, renderClaim, renderVolume, volumeRef } from '../../../lib/render/volumes.ts';
 import { TenantSchema } from '../../../lib/tenants/tenant.ts';
+import { seedTemplates, tenants } from '../../fixtures/tenants.ts';
 
 const tenant = TenantSchema.parse(tenants.a);
 const nfs = { server: '10.0.0.2', prefix: '/exports/moop', tenantScope: true };
@@ -44,10 +44,12 @@ describe('renderVolume', () => {
   });
 
   it('puts the volume anywhere under the prefix where the deployment lifts the rule (NFS_TENANT_SCOPE=false)', () => {
-    expect(renderVolume(tenant, { ...key, path: 'courses/ds101' }, { ...nfs, tenantScope: false }, 'tenant-a').spec?.nfs?.path).toBe('/exports/moop/courses/ds101');
+    expect(renderVolume(tenant, { ...key, path: 'courses/ds101' }, { ...nfs, tenantScope: false }, 'tenant-a').spec?.nfs?.path).toBe(
+      '/exports/moop/courses/ds101',
+    );
   });
 
-  it('leaves the tenant\'s template as it was', () => {
+  it("leaves the tenant's template as it was", () => {
     const before = JSON.stringify(tenant);
     renderVolume(tenant, { ...key, path: 'tenant-a/x' }, nfs, 'tenant-a');
     expect(JSON.stringify(tenant)).toBe(before);
@@ -63,7 +65,9 @@ describe('renderVolume', () => {
 
   it('refuses a pv template that makes something else', () => {
     const odd = TenantSchema.parse({ ...tenants.a, resources: { templates: { ...seedTemplates, pv: { ...seedTemplates.pv, kind: 'ConfigMap' } } } });
-    expect(() => renderVolume(odd, { ...key, path: 'tenant-a/x' }, nfs, 'tenant-a')).toThrow(/"pv" template makes a ConfigMap; this route makes PersistentVolume/);
+    expect(() => renderVolume(odd, { ...key, path: 'tenant-a/x' }, nfs, 'tenant-a')).toThrow(
+      /"pv" template makes a ConfigMap; this route makes PersistentVolume/,
+    );
   });
 });
 

@@ -8,9 +8,9 @@ import { depsFrom } from '../../../lib/deps.ts';
 import { NotFoundError, UnavailableError, UpstreamError, UpstreamTimeoutError } from '../../../lib/errors.ts';
 import { httpTenantSource, sendsKeyInClear } from '../../../lib/tenants/http-source.ts';
 import { TenantSchema } from '../../../lib/tenants/tenant.ts';
-import { faultyTenantIds, realRecord, tenants, unknownTenantId } from '../../fixtures/tenants.ts';
-import { startFakeTenantService, type FakeTenantService } from '../../support/tenant-service.ts';
 import { createPki } from '../../../tools/cluster/pki.ts';
+import { faultyTenantIds, realRecord, tenants, unknownTenantId } from '../../fixtures/tenants.ts';
+import { type FakeTenantService, startFakeTenantService } from '../../support/tenant-service.ts';
 
 const moopkey = 'unit-test-moopkey';
 let direct: FakeTenantService;
@@ -39,12 +39,23 @@ describe('the stand-in answers as the real tenant service', () => {
   it('a known tenant: the full record, with no key asked for', async () => {
     const response = await fetch(`${direct.url}/${realRecord.id}`);
     expect(response.status).toBe(200);
-    expect(Object.keys((await response.json()) as object).sort()).toEqual(['activated', 'createdAt', 'id', 'limit', 'logo', 'name', 'namespace', 'remark', 'resources', 'updatedAt']);
+    expect(Object.keys((await response.json()) as object).sort()).toEqual([
+      'activated',
+      'createdAt',
+      'id',
+      'limit',
+      'logo',
+      'name',
+      'namespace',
+      'remark',
+      'resources',
+      'updatedAt',
+    ]);
   });
 });
 
 describe('httpTenantSource', () => {
-  it("returns a real record as the service answers it, extra fields kept", async () => {
+  it('returns a real record as the service answers it, extra fields kept', async () => {
     await expect(source(direct)(realRecord.id)).resolves.toEqual(realRecord);
   });
 
@@ -60,9 +71,30 @@ describe('httpTenantSource', () => {
   it.each([
     ["the service's 400 for an unknown tenant", 'direct', unknownTenantId, NotFoundError, 'TENANT_NOT_FOUND', `No tenant ${unknownTenantId}.`],
     ["a gateway's 400 passed through", 'gateway', unknownTenantId, NotFoundError, 'TENANT_NOT_FOUND', `No tenant ${unknownTenantId}.`],
-    ['HTTP 500 with its text', 'direct', faultyTenantIds.error, UpstreamError, 'TENANT_SERVICE_FAILED', `The tenant service failed with HTTP 500 for tenant ${faultyTenantIds.error}: "TENANT-SERVICE 未知错误".`],
-    ['a body that is not JSON', 'direct', faultyTenantIds.garbage, UpstreamError, 'TENANT_SERVICE_INVALID', `The tenant service answered tenant ${faultyTenantIds.garbage} with something that is not JSON.`],
-    ['JSON that is not a tenant', 'direct', faultyTenantIds.notATenant, UpstreamError, 'TENANT_SERVICE_INVALID', `The tenant service's answer for tenant ${faultyTenantIds.notATenant} is not a tenant of that id.`],
+    [
+      'HTTP 500 with its text',
+      'direct',
+      faultyTenantIds.error,
+      UpstreamError,
+      'TENANT_SERVICE_FAILED',
+      `The tenant service failed with HTTP 500 for tenant ${faultyTenantIds.error}: "TENANT-SERVICE 未知错误".`,
+    ],
+    [
+      'a body that is not JSON',
+      'direct',
+      faultyTenantIds.garbage,
+      UpstreamError,
+      'TENANT_SERVICE_INVALID',
+      `The tenant service answered tenant ${faultyTenantIds.garbage} with something that is not JSON.`,
+    ],
+    [
+      'JSON that is not a tenant',
+      'direct',
+      faultyTenantIds.notATenant,
+      UpstreamError,
+      'TENANT_SERVICE_INVALID',
+      `The tenant service's answer for tenant ${faultyTenantIds.notATenant} is not a tenant of that id.`,
+    ],
     ['a slow answer', 'direct', faultyTenantIds.slow, UpstreamTimeoutError, 'TENANT_SERVICE_TIMEOUT', 'The tenant service did not answer within 200 ms.'],
   ])('maps %s to its error', async (_what, service, id, Kind, code, message) => {
     const err = await source(service as 'direct' | 'gateway')(id).catch((e: unknown) => e);
@@ -74,7 +106,7 @@ describe('httpTenantSource', () => {
     await expect(source(gateway)(tenants.a.id)).resolves.toEqual(tenants.a);
   });
 
-  it("says the gateway refused the key when it answers 401", async () => {
+  it('says the gateway refused the key when it answers 401', async () => {
     await expect(source(gateway, 'wrong-key')(tenants.a.id)).rejects.toMatchObject({
       code: 'TENANT_SERVICE_KEY_REFUSED',
       message: "The tenant service (or the gateway in front of it) refused this service's moopkey with HTTP 401; check MOOPKEY.",
@@ -83,7 +115,10 @@ describe('httpTenantSource', () => {
 
   it('maps a URL that does not name the tenants collection (the real service answers 500) to 502', async () => {
     const wrong = httpTenantSource({ url: `${new URL(direct.url).origin}/service/v1/tenants`, moopkey: async () => moopkey, timeoutMs: 200 });
-    await expect(wrong(tenants.a.id)).rejects.toMatchObject({ code: 'TENANT_SERVICE_FAILED', message: `The tenant service failed with HTTP 500 for tenant ${tenants.a.id}: "TENANT-SERVICE 未知错误".` });
+    await expect(wrong(tenants.a.id)).rejects.toMatchObject({
+      code: 'TENANT_SERVICE_FAILED',
+      message: `The tenant service failed with HTTP 500 for tenant ${tenants.a.id}: "TENANT-SERVICE 未知错误".`,
+    });
   });
 
   it('maps a dropped connection to 503', async () => {
@@ -95,14 +130,17 @@ describe('httpTenantSource', () => {
     const pki = createPki(dir);
     let tlsService: FakeTenantService;
     beforeAll(async () => {
-      tlsService = await startFakeTenantService(Object.values(tenants), { mode: 'direct' }, 500, { cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey) });
+      tlsService = await startFakeTenantService(Object.values(tenants), { mode: 'direct' }, 500, {
+        cert: readFileSync(pki.serverCert),
+        key: readFileSync(pki.serverKey),
+      });
     });
     afterAll(async () => {
       await tlsService.close();
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('looks tenants up when given the CA that signed the service\'s certificate', async () => {
+    it("looks tenants up when given the CA that signed the service's certificate", async () => {
       const lookup = httpTenantSource({ url: tlsService.url, moopkey: async () => moopkey, timeoutMs: 1000, ca: async () => readFileSync(pki.caCert, 'utf8') });
       expect(await lookup(tenants.a.id)).toEqual(TenantSchema.parse(tenants.a));
     });
@@ -111,20 +149,41 @@ describe('httpTenantSource', () => {
       ['the path of a PEM file', () => pki.caCert],
       ['the PEM itself', () => readFileSync(pki.caCert, 'utf8')],
     ])('is reached by the functions when TENANT_SERVICE_CA is %s', async (_what, value) => {
-      const config = loadConfig({ MOOPKEY: moopkey, TENANT_SERVICE_URL: tlsService.url, TENANT_SERVICE_CA: value(), NFS_SERVER: '10.0.0.2', NFS_PREFIX: '/exports/moop/' });
-      expect(await depsFrom(() => config).tenants().get(tenants.a.id)).toEqual(TenantSchema.parse(tenants.a));
+      const config = loadConfig({
+        MOOPKEY: moopkey,
+        TENANT_SERVICE_URL: tlsService.url,
+        TENANT_SERVICE_CA: value(),
+        NFS_SERVER: '10.0.0.2',
+        NFS_PREFIX: '/exports/moop/',
+      });
+      expect(
+        await depsFrom(() => config)
+          .tenants()
+          .get(tenants.a.id),
+      ).toEqual(TenantSchema.parse(tenants.a));
     });
 
     it('says what is wrong with a TENANT_SERVICE_CA that is neither', async () => {
-      const config = loadConfig({ MOOPKEY: moopkey, TENANT_SERVICE_URL: tlsService.url, TENANT_SERVICE_CA: '/etc/no-such-ca.pem', NFS_SERVER: '10.0.0.2', NFS_PREFIX: '/exports/moop/' });
-      await expect(depsFrom(() => config).tenants().get(tenants.a.id)).rejects.toThrow('TENANT_SERVICE_CA is neither a PEM nor a readable file (ENOENT): /etc/no-such-ca.pem');
+      const config = loadConfig({
+        MOOPKEY: moopkey,
+        TENANT_SERVICE_URL: tlsService.url,
+        TENANT_SERVICE_CA: '/etc/no-such-ca.pem',
+        NFS_SERVER: '10.0.0.2',
+        NFS_PREFIX: '/exports/moop/',
+      });
+      await expect(
+        depsFrom(() => config)
+          .tenants()
+          .get(tenants.a.id),
+      ).rejects.toThrow('TENANT_SERVICE_CA is neither a PEM nor a readable file (ENOENT): /etc/no-such-ca.pem');
     });
 
     it('refuses the service without its CA, saying to set TENANT_SERVICE_CA', async () => {
       const lookup = httpTenantSource({ url: tlsService.url, moopkey: async () => moopkey, timeoutMs: 1000 });
       await expect(lookup(tenants.a.id)).rejects.toMatchObject({
         code: 'TENANT_SERVICE_UNAVAILABLE',
-        message: 'The tenant service cannot be reached (its certificate is not trusted: UNABLE_TO_VERIFY_LEAF_SIGNATURE; set TENANT_SERVICE_CA to the CA that signed it).',
+        message:
+          'The tenant service cannot be reached (its certificate is not trusted: UNABLE_TO_VERIFY_LEAF_SIGNATURE; set TENANT_SERVICE_CA to the CA that signed it).',
       });
     });
   });
@@ -137,7 +196,10 @@ describe('httpTenantSource', () => {
       });
     });
     const down = httpTenantSource({ url: `http://127.0.0.1:${port}/tenants`, moopkey: async () => moopkey, timeoutMs: 1000 });
-    await expect(down(tenants.a.id)).rejects.toMatchObject({ code: 'TENANT_SERVICE_UNAVAILABLE', message: 'The tenant service cannot be reached (ECONNREFUSED).' });
+    await expect(down(tenants.a.id)).rejects.toMatchObject({
+      code: 'TENANT_SERVICE_UNAVAILABLE',
+      message: 'The tenant service cannot be reached (ECONNREFUSED).',
+    });
   });
 
   it('asks for the id under the collection, once per lookup', async () => {

@@ -1,5 +1,5 @@
 import { templateNamePattern } from '../../lib/adoption.ts';
-import { adoptionMarks, belongsToTenant, describeOwner, isAdopted, isOwnedBy, markOwned, ownerSelector } from '../../lib/owner.ts';
+import { adoptionMarks, belongsToTenant, describeOwner, isAdopted, isOwnedBy, markOwned, ownerSelector } from '../../lib/ownership.ts';
 import { TenantSchema } from '../../lib/tenants/tenant.ts';
 import { tenants } from '../fixtures/tenants.ts';
 
@@ -11,7 +11,13 @@ describe('markOwned and isOwnedBy', () => {
 
     expect(obj.metadata).toEqual({
       name: 'x',
-      labels: { pv: 'x', 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': 't1', 'moop.io/user': expect.stringMatching(/^elodie-m-[a-z2-7]{10}$/), 'moop.io/tag': 'default' },
+      labels: {
+        pv: 'x',
+        'app.kubernetes.io/managed-by': 'moop-resource-service',
+        'moop.io/tenant': 't1',
+        'moop.io/user': expect.stringMatching(/^elodie-m-[a-z2-7]{10}$/),
+        'moop.io/tag': 'default',
+      },
       annotations: { 'moop.io/tenant': 't1', 'moop.io/user': 'Élodie M.', 'moop.io/tag': 'default' },
     });
     expect(isOwnedBy(obj, owner)).toBe(true);

@@ -1,7 +1,12 @@
+// Ownership: who an object belongs to (the marks the service puts on it, and how they are matched), and creating,
+// reading and deleting objects only as their owner, so that another owner's object is never returned or touched.
+//
 // Who an object belongs to: labels to select by, annotations with the raw values to decide by. Objects the old Python
 // services made carry no user or tag once adopted (their names cannot be split back into them): they are marked
 // `moop.io/adopted` and belong to the tenant's (user, tag) whose rendered name they bear, which callers look them up by.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { ConflictError, NotFoundError } from './errors.ts';
+import { type ObjectRef, type Resources, refOf } from './kube/resources.ts';
 import { labelValue } from './names.ts';
 
 export const managedByLabel = 'app.kubernetes.io/managed-by';
@@ -32,7 +37,9 @@ export function ownerAnnotations(owner: Owner): Record<string, string> {
 
 /** Label selector of everything the service made for owner (a hint: isOwnedBy decides). */
 export function ownerSelector(owner: Owner): string {
-  return Object.entries(ownerLabels(owner)).map(([k, v]) => `${k}=${v}`).join(',');
+  return Object.entries(ownerLabels(owner))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }
 
 /**
@@ -89,3 +96,77 @@ export function belongsToTenant(obj: KubernetesObject, tenant: string): boolean 
 
 /** Label selector of everything the service made. */
 export const managedSelector = `${managedByLabel}=${serviceName}`;
+
+const label = (ref: { kind?: string; name?: string; namespace?: string }): string => `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+
+/** Creates obj; if its name exists, 409 saying whether it is the owner's own object or another's. Nothing is changed. */
+export async function createOwned<T extends KubernetesObject>(resources: Resources, obj: T, owner: Owner): Promise<T> {
+  try {
+    return await resources.create(obj);
+  } catch (err) {
+    if (!(err instanceof ConflictError) || err.code !== 'ALREADY_EXISTS') throw err;
+    const ref = refOf(obj);
+    const existing = await resources.get(ref).catch(() => undefined);
+    const what = label({ ...ref, kind: existing?.kind ?? ref.kind });
+    if (existing && isOwnedBy(existing, owner)) {
+      throw new ConflictError(`${what} already exists for ${describeOwner(owner)}.`, { code: 'ALREADY_EXISTS', details: { name: ref.name }, cause: err });
+    }
+    throw new ConflictError(`The name ${ref.name} is already used by an object of another tenant, user or tag; nothing was changed.`, {
+      code: 'NAME_TAKEN',
+      details: { name: ref.name },
+      cause: err,
+    });
+  }
+}
+
+/** The first of refs that exists and belongs to owner; 404 if none does. */
+export async function getOwned<T extends KubernetesObject>(resources: Resources, refs: ObjectRef | ObjectRef[], owner: Owner): Promise<T> {
+  const candidates = Array.isArray(refs) ? refs : [refs];
+  for (const ref of candidates) {
+    const found = await resources.get<T>(ref).catch((err: unknown) => {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    });
+    if (found && isOwnedBy(found, owner)) return found;
+  }
+  // Name the kind as the API server spells it, not as the template did ("job").
+  const kinds = await Promise.all(candidates.map((r) => resources.resolve(r.apiVersion, r.kind)));
+  const names = candidates.map((r, i) => label({ ...r, kind: kinds[i]!.kind })).join(' or ');
+  throw new NotFoundError(`No ${names} for ${describeOwner(owner)}.`, { code: 'OBJECT_NOT_FOUND' });
+}
+
+/** A delete route's answer: the name of what it deleted. */
+export interface Deleted {
+  deleted: string;
+}
+
+/**
+ * Deletes obj, which must be the object just read as the owner's. Preconditions on uid and resourceVersion make
+ * exactly one of racing deletes win (a claim or volume stays while its finalizer runs, and a second DELETE of it
+ * would otherwise succeed too); a benign change since the read (a status update) is re-read and retried.
+ */
+export async function deleteOwned(
+  resources: Resources,
+  obj: KubernetesObject,
+  options: { propagationPolicy?: 'Background' | 'Foreground' } = {},
+): Promise<string> {
+  const ref = refOf(obj);
+  const gone = (cause?: unknown): NotFoundError => new NotFoundError(`${label(ref)} was deleted or replaced meanwhile.`, { code: 'OBJECT_NOT_FOUND', cause });
+  let current = obj;
+  for (let attempt = 1; ; attempt++) {
+    if (current.metadata?.deletionTimestamp) {
+      throw new NotFoundError(`${label(ref)} is already being deleted.`, { code: 'OBJECT_NOT_FOUND' });
+    }
+    try {
+      await resources.delete(ref, { uid: obj.metadata?.uid, resourceVersion: current.metadata?.resourceVersion, ...options });
+      return ref.name;
+    } catch (err) {
+      if (err instanceof NotFoundError) throw gone(err);
+      if (!(err instanceof ConflictError) || attempt >= 3) throw err;
+      current = await resources.get(ref).catch((e: unknown) => {
+        throw e instanceof NotFoundError ? gone(e) : e;
+      });
+      if (current.metadata?.uid !== obj.metadata?.uid) throw gone(err);
+    }
+  }
+}
