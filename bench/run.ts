@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../lib/config.ts';
 import { depsFrom } from '../lib/deps.ts';
+import { TenantSchema } from '../lib/tenants/tenant.ts';
 import { type LocalCluster, startCluster } from '../tools/cluster/cluster.ts';
 import { freePort } from '../tools/cluster/processes.ts';
 import { createTenantNamespaces } from '../tools/demo-tenant.ts';
@@ -15,13 +16,13 @@ import { buildBundles } from './bundles.ts';
 import { type ClaimRoutesResult, claimRoutes, printClaimRoutes } from './claim-routes.ts';
 import { type CleanupScaleResult, cleanupAtScale } from './cleanup-scale.ts';
 import { type ColdStartResult, coldStarts } from './cold-start.ts';
-import { type OverheadResult, parseTenant, routeOverhead } from './route-overhead.ts';
+import { printRoutes, type RoutesResult, routesAgainstRaw } from './routes.ts';
 import { type TenantLookupResult, tenantLookups } from './tenant-lookups.ts';
 
 interface BenchResults {
   date: string;
   node: string;
-  overhead?: OverheadResult;
+  routes?: RoutesResult;
   lookups?: TenantLookupResult;
   cold?: ColdStartResult;
   cleanup?: CleanupScaleResult;
@@ -29,7 +30,7 @@ interface BenchResults {
 }
 
 // `npm run bench -- claims cleanup` runs only those sections; no argument runs them all.
-const sections = ['overhead', 'lookups', 'cold', 'cleanup', 'claims'] as const;
+const sections = ['routes', 'lookups', 'cold', 'cleanup', 'claims'] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((a) => !(sections as readonly string[]).includes(a));
 if (unknown.length > 0) {
@@ -42,7 +43,7 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const cycles = Number(process.env.BENCH_CYCLES ?? 200);
 const outDir = join(projectRoot, '.local/bench');
 const tenantsFile = join(projectRoot, 'tenants.local.json');
-const tenant = parseTenant((JSON.parse(readFileSync(tenantsFile, 'utf8')) as { tenants: unknown[] }).tenants[0]);
+const tenant = TenantSchema.parse((JSON.parse(readFileSync(tenantsFile, 'utf8')) as { tenants: unknown[] }).tenants[0]);
 const namespace = tenant.namespace!;
 
 let offline: Offline | undefined;
@@ -73,10 +74,11 @@ try {
   const results: BenchResults = { date: new Date().toISOString(), node: process.version };
   try {
     const deps = depsFrom(() => loadConfig(env));
-    if (runs('overhead')) {
-      log(`[bench] route overhead: ${cycles} create/get/delete cycles of a claim, each three ways`);
-      results.overhead = await routeOverhead(
-        { deps, moopkey, tenant, namespace, serviceKubeconfig: cluster.serviceKubeconfig, apiUrl: offline.url },
+    if (runs('routes')) {
+      log(`[bench] routes: ${cycles} cycles of every route, in-process, over HTTP and as raw calls`);
+      const apiServerPid = cluster.processes.find((p) => p.name === 'kube-apiserver')!.pid!;
+      results.routes = await routesAgainstRaw(
+        { deps, moopkey, tenant, namespace, serviceKubeconfig: cluster.serviceKubeconfig, apiUrl: offline.url, apiServerPid },
         cycles,
         log,
       );
@@ -116,7 +118,7 @@ try {
 function print(r: BenchResults): void {
   const line = (cells: (string | number)[], widths: number[]): string => cells.map((c, i) => String(c).padEnd(widths[i]!)).join('  ');
   const out: string[] = [];
-  if (r.overhead) out.push(...printOverhead(r.overhead, line));
+  if (r.routes) out.push(...printRoutes(r.routes));
   if (r.lookups)
     out.push(
       '',
@@ -130,24 +132,6 @@ function print(r: BenchResults): void {
 }
 
 type Line = (cells: (string | number)[], widths: number[]) => string;
-
-function printOverhead(overhead: OverheadResult, line: Line): string[] {
-  const r = { overhead };
-  const out: string[] = [];
-  out.push('', `1-2. Route overhead, ${r.overhead.cycles} cycles of a claim (ms; direct = the same Kubernetes calls made with client-node)`);
-  const w1 = [8, 16, 16, 16, 14, 14];
-  out.push(line(['op', 'direct med/p95', 'in-proc med/p95', 'HTTP med/p95', 'ratio med', 'ratio p95'], w1));
-  for (const [op, o] of Object.entries(r.overhead.perOperation)) {
-    out.push(
-      line(
-        [op, `${o.direct.median}/${o.direct.p95}`, `${o.inProcess.median}/${o.inProcess.p95}`, `${o.http.median}/${o.http.p95}`, o.ratioMedian, o.ratioP95],
-        w1,
-      ),
-    );
-  }
-  out.push(`   goal: in-process within 10% of direct (ratio <= 1.10)`);
-  return out;
-}
 
 function printCold(cold: ColdStartResult, line: Line): string[] {
   const r = { cold };
