@@ -61,35 +61,41 @@ function once<T>(make: () => T): () => T {
 
 /** Dependencies built from a configuration source, each once; secrets from `secrets` (Secrets Manager by default). */
 export function depsFrom(config: () => Config, secretReader?: () => SecretReader): Deps {
-  const secrets = once(() => secretReader?.() ?? secretsManager(config().SECRETS_REFRESH_SECONDS));
+  const settings = once(() => settingsFrom(config()));
+  const secrets = once(() => secretReader?.() ?? secretsManager(settings().secretsRefreshSeconds));
 
   const callerKeys = async (): Promise<CallerKey[]> => {
-    const c = config();
-    if (!c.MOOPKEY_SECRET_ID) return parseKeys(c.MOOPKEY!, 'MOOPKEY');
-    const id = c.MOOPKEY_SECRET_ID;
+    const keys = settings().keys;
+    if (keys.value !== undefined) return parseKeys(keys.value, 'MOOPKEY');
+    const id = keys.secretId;
     const [current, previous] = await Promise.all([secrets().get(id), secrets().previous(id)]);
-    const keys = parseKeys(current, `Secret ${id}`);
     // A previous version that no longer parses is simply not accepted; the current one decides whether we run.
     const before = previous === undefined ? [] : tryParseKeys(previous, id).map((k) => ({ ...k, previous: true }));
-    return [...keys, ...before];
+    return [...parseKeys(current, `Secret ${id}`), ...before];
   };
   const moopkey = async (): Promise<string> => ownKey(await callerKeys());
 
   // One client per kubeconfig text: a rotated kubeconfig secret gives a new client, an unchanged one the same.
   let current: { source: string; client: KubeClient; resources: Resources } | undefined;
   const connection = async (): Promise<NonNullable<typeof current>> => {
-    const c = config();
-    const source = c.EKS_CLUSTER_NAME
-      ? `eks:${c.EKS_CLUSTER_NAME}`
-      : c.KUBECONFIG_SECRET_ID
-        ? await secrets().get(c.KUBECONFIG_SECRET_ID)
-        : (c.KUBECONFIG ?? '');
+    const { cluster, kubeTimeoutMs } = settings();
+    const source =
+      'eksCluster' in cluster
+        ? `eks:${cluster.eksCluster}`
+        : 'kubeconfigSecret' in cluster
+          ? await secrets().get(cluster.kubeconfigSecret)
+          : 'kubeconfigFile' in cluster
+            ? cluster.kubeconfigFile
+            : '';
     if (current?.source === source) return current;
-    const access = c.EKS_CLUSTER_NAME
-      ? await eksClusterAccess(c.EKS_CLUSTER_NAME)
-      : loadKubeconfig(c.KUBECONFIG_SECRET_ID ? { yaml: source } : c.KUBECONFIG ? { file: c.KUBECONFIG } : { inCluster: true });
+    const access =
+      'eksCluster' in cluster
+        ? await eksClusterAccess(cluster.eksCluster)
+        : loadKubeconfig(
+            'kubeconfigSecret' in cluster ? { yaml: source } : 'kubeconfigFile' in cluster ? { file: cluster.kubeconfigFile } : { inCluster: true },
+          );
     const client = new KubeClient(access, {
-      timeoutMs: c.KUBE_TIMEOUT_MS,
+      timeoutMs: kubeTimeoutMs,
       observe: (ms) => metrics.addMetric('KubernetesApiLatency', MetricUnit.Milliseconds, ms),
     });
     void current?.client.close();
@@ -98,29 +104,25 @@ export function depsFrom(config: () => Config, secretReader?: () => SecretReader
   };
 
   const tenants = once(() => {
-    const c = config();
-    if (c.TENANT_SERVICE_URL && sendsKeyInClear(c.TENANT_SERVICE_URL)) {
+    const from = settings().tenants;
+    if (!('url' in from)) return cachedTenants(fileTenantSource(resolve(from.file)), from.cacheTtlMs);
+    if (sendsKeyInClear(from.url)) {
       logger.warn(
         'TENANT_SERVICE_URL is plain http to a host outside a private network: the moopkey travels with each lookup in clear; use https, or reach it inside the VPC',
-        {
-          host: new URL(c.TENANT_SERVICE_URL).host,
-        },
+        { host: new URL(from.url).host },
       );
     }
-    const source = c.TENANT_SERVICE_URL
-      ? httpTenantSource({
-          url: c.TENANT_SERVICE_URL,
-          moopkey,
-          timeoutMs: c.TENANT_TIMEOUT_MS,
-          observe: (ms) => metrics.addMetric('TenantServiceLatency', MetricUnit.Milliseconds, ms),
-          ca: async () =>
-            c.TENANT_SERVICE_CA_SECRET_ID ? secrets().get(c.TENANT_SERVICE_CA_SECRET_ID) : c.TENANT_SERVICE_CA && pemOrFile(c.TENANT_SERVICE_CA),
-        })
-      : fileTenantSource(resolve(c.TENANTS_FILE));
-    return cachedTenants(source, c.TENANT_CACHE_TTL_MS);
+    const ca = from.ca;
+    const source = httpTenantSource({
+      url: from.url,
+      moopkey,
+      timeoutMs: from.timeoutMs,
+      observe: (ms) => metrics.addMetric('TenantServiceLatency', MetricUnit.Milliseconds, ms),
+      ca: async () => (ca === undefined ? undefined : ca.secretId !== undefined ? secrets().get(ca.secretId) : pemOrFile(ca.value)),
+    });
+    return cachedTenants(source, from.cacheTtlMs);
   });
 
-  const settings = once(() => settingsFrom(config()));
   return {
     logger,
     config,
