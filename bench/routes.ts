@@ -73,7 +73,7 @@ function rawClient(kubeconfig: string) {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           if ((res.statusCode ?? 0) >= 300) reject(new Error(`raw ${method} ${path}: HTTP ${res.statusCode} ${text.slice(0, 200)}`));
-          else resolve(JSON.parse(text) as T);
+          else resolve((text.startsWith('{') ? JSON.parse(text) : text) as T);
         });
       });
       req.on('error', reject);
@@ -149,7 +149,8 @@ function httpCycle(setup: RoutesSetup, family: Family) {
   };
 }
 
-/** The Kubernetes calls each route needs, made raw: what no implementation of the route can do without. */
+/** The Kubernetes calls each route needs, made raw: what no implementation of the route can do without (deletes with a
+ * uid precondition only; the routes' resourceVersion precondition, and their re-read when it fails, are their own care). */
 function rawCycle(setup: RoutesSetup, family: Family, raw: ReturnType<typeof rawClient>) {
   const ns = setup.namespace;
   const settings = setup.deps.settings();
@@ -172,7 +173,7 @@ function rawCycle(setup: RoutesSetup, family: Family, raw: ReturnType<typeof raw
       await step('get', () => raw.call('GET', at));
       await step('delete', async () => {
         const current = await raw.call('GET', at);
-        await raw.call('DELETE', at, { preconditions: { uid: current.metadata.uid, resourceVersion: current.metadata.resourceVersion } });
+        await raw.call('DELETE', at, { preconditions: { uid: current.metadata.uid } });
       });
       return result;
     }
@@ -185,23 +186,25 @@ function rawCycle(setup: RoutesSetup, family: Family, raw: ReturnType<typeof raw
         await raw.call('GET', `/api/v1/persistentvolumes/${pvName}?resourceVersion=0`).catch(() => undefined);
         await raw.call('POST', `/api/v1/namespaces/${ns}/persistentvolumeclaims`, pvc);
       });
-      // A Pending claim says why: its storage class exists, so its latest event is read.
+      // A Pending claim says why: a storage class that does not exist says it; otherwise its latest event is read.
       await step('get', async () => {
-        const [claim] = await Promise.all([
+        const [claim, storageClass] = await Promise.all([
           raw.call('GET', at),
-          raw.call('GET', `/apis/storage.k8s.io/v1/storageclasses/${pvc.spec!.storageClassName}?resourceVersion=0`),
+          raw.call('GET', `/apis/storage.k8s.io/v1/storageclasses/${pvc.spec!.storageClassName}?resourceVersion=0`).catch(() => undefined),
         ]);
+        if (!storageClass) return;
         const selector = `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${claim.metadata.name},involvedObject.uid=${claim.metadata.uid}`;
         await raw.call('GET', `/api/v1/namespaces/${ns}/events?fieldSelector=${encodeURIComponent(selector)}`);
       });
       // Deleted unless pods mount it: the claim and the namespace's pods (from the watch cache) at once.
       await step('delete', async () => {
         const [claim] = await Promise.all([raw.call('GET', at), raw.call('GET', `/api/v1/namespaces/${ns}/pods?limit=500&resourceVersion=0`)]);
-        await raw.call('DELETE', at, { preconditions: { uid: claim.metadata.uid, resourceVersion: claim.metadata.resourceVersion } });
+        await raw.call('DELETE', at, { preconditions: { uid: claim.metadata.uid } });
       });
       return result;
     }
-    const job = renderPod(setup.tenant, { cmd: 'true', vols: [] }, ns, settings.copies);
+    // The kind as the API server spells it (the tenant's template says "job"; the route asks discovery once).
+    const job = { ...renderPod(setup.tenant, { cmd: 'true', vols: [] }, ns, settings.copies), kind: 'Job' };
     const at = `/apis/batch/v1/namespaces/${ns}/jobs/${job.metadata!.name}`;
     await step('create', () => raw.call('POST', `/apis/batch/v1/namespaces/${ns}/jobs`, job));
     // A copy is read with why it is stuck: the Job and its pods.
@@ -215,7 +218,7 @@ function rawCycle(setup: RoutesSetup, family: Family, raw: ReturnType<typeof raw
       const current = await raw.call('GET', at);
       await raw.call('DELETE', at, {
         propagationPolicy: 'Background',
-        preconditions: { uid: current.metadata.uid, resourceVersion: current.metadata.resourceVersion },
+        preconditions: { uid: current.metadata.uid },
       });
     });
     return result;
