@@ -207,13 +207,15 @@ function rawCycle(setup: RoutesSetup, family: Family, raw: ReturnType<typeof raw
     const job = { ...renderPod(setup.tenant, { cmd: 'true', vols: [] }, ns, settings.copies), kind: 'Job' };
     const at = `/apis/batch/v1/namespaces/${ns}/jobs/${job.metadata!.name}`;
     await step('create', () => raw.call('POST', `/apis/batch/v1/namespaces/${ns}/jobs`, job));
-    // A copy is read with why it is stuck: the Job and its pods.
-    await step('get', () =>
-      Promise.all([
-        raw.call('GET', at),
-        raw.call('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(`job-name=${job.metadata!.name}`)}`),
-      ]),
-    );
+    // A copy is read with why it is stuck: the Job, its pods, and, while it has none, its latest warning.
+    await step('get', async () => {
+      const current = await raw.call('GET', at);
+      const selector = `batch.kubernetes.io/controller-uid=${current.metadata.uid}`;
+      const pods = await raw.call('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`);
+      if (pods.items.length > 0) return;
+      const events = `involvedObject.kind=Job,involvedObject.name=${current.metadata.name},involvedObject.uid=${current.metadata.uid},type=Warning`;
+      await raw.call('GET', `/api/v1/namespaces/${ns}/events?resourceVersion=0&fieldSelector=${encodeURIComponent(events)}`);
+    });
     await step('delete', async () => {
       const current = await raw.call('GET', at);
       await raw.call('DELETE', at, {

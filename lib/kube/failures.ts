@@ -26,12 +26,23 @@ export function cut(text: string, max = maxMessage): string {
 }
 
 const writes = /^(POST|PUT|PATCH|DELETE)\b/;
-// The API server's Status says Forbidden for RBAC, quotas and admission alike; only its message tells them apart, in
-// texts fixed by Kubernetes itself: RBAC's authorizer names the caller ("User ... cannot <verb> resource"), the quota
-// plugin says "exceeded quota", a ValidatingAdmissionPolicy "denied request", a webhook "denied the request".
+
+/** What the Status's own data says refused a request: its causes, as the API server fills them in (Kubernetes 1.36). */
+function refusal(status: KubeStatus): 'namespaceTerminating' | 'admissionPolicy' | undefined {
+  const causes = status.details?.causes ?? [];
+  if (causes.some((c) => c.reason === 'NamespaceTerminating')) return 'namespaceTerminating';
+  // A ValidatingAdmissionPolicy (whatever reason it answers with: Invalid, Forbidden) gives its message as a cause with
+  // neither reason nor field; field validation's causes always name both.
+  if (causes.some((c) => c.reason === undefined && c.field === undefined && c.message)) return 'admissionPolicy';
+  return undefined;
+}
+
+// Where Kubernetes gives no data, its fixed texts are all there is: RBAC's authorizer, the quota plugin, Pod Security
+// and admission webhooks all answer a bare Forbidden (or a webhook's own code) without causes. RBAC names the caller
+// ("User ... cannot <verb> resource"), the quota plugin says "exceeded quota", a webhook "denied the request".
 const rbacRefusal = /\bcannot \S+ resource\b/;
 const quotaRefusal = /\bexceeded quota\b/;
-const admissionRefusal = /denied (the )?request|violates PodSecurity|admission webhook/;
+const webhookRefusal = /admission webhook .* denied the request/;
 
 /** Maps an API server's non-2xx answer to a domain error; `what` names the call (verb and path) for the message. */
 export function kubeFailure(httpStatus: number, body: unknown, what: string): ServiceError {
@@ -39,11 +50,12 @@ export function kubeFailure(httpStatus: number, body: unknown, what: string): Se
   const message = cut(status.message || `HTTP ${httpStatus}`);
   const cause = { httpStatus, status };
   const write = writes.test(what);
+  const refusedBy = refusal(status);
   const policy = (): ServiceError => new PolicyError(`A policy of the cluster refused the request: ${message}`, { code: 'REFUSED_BY_POLICY', cause });
   switch (httpStatus) {
     case 400:
     case 422:
-      if (write && admissionRefusal.test(message)) return policy();
+      if (write && (refusedBy === 'admissionPolicy' || webhookRefusal.test(message))) return policy();
       // Only a create sends a rendered template; a 400 or 422 to anything else is the API server failing the call.
       if (/^POST\b/.test(what)) {
         return new TemplateError(`The Kubernetes API server rejected the rendered object: ${message}`, {
@@ -62,11 +74,15 @@ export function kubeFailure(httpStatus: number, body: unknown, what: string): Se
         },
       );
     case 403:
-      if (/being terminated/.test(message)) {
+      if (refusedBy === 'namespaceTerminating') {
         return new ConflictError(`The tenant's namespace is being deleted: ${message}`, { code: 'NAMESPACE_TERMINATING', cause });
       }
+      // Admission never judges a read: a refused read is RBAC's.
+      if (!write) return new UpstreamError(`The Kubernetes API server refused the service's account: ${message}`, { code: 'KUBERNETES_FORBIDDEN', cause });
+      if (refusedBy === 'admissionPolicy') return policy();
       if (quotaRefusal.test(message)) return new ConflictError(`The tenant's namespace has used up a quota: ${message}`, { code: 'QUOTA_EXCEEDED', cause });
-      if (write && !rbacRefusal.test(message)) return policy();
+      // Left: Pod Security and webhooks (a policy), or RBAC.
+      if (!rbacRefusal.test(message)) return policy();
       return new UpstreamError(`The Kubernetes API server refused the service's account: ${message}`, { code: 'KUBERNETES_FORBIDDEN', cause });
     case 404:
       return new NotFoundError(`Not found: ${message}`, { code: 'NOT_FOUND', cause });

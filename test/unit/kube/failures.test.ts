@@ -43,7 +43,16 @@ describe('kubeFailure', () => {
   });
 
   it('answers a write into a namespace being deleted with a conflict', () => {
-    const err = kubeFailure(403, status('unable to create new content in namespace t because it is being terminated', 'Forbidden'), 'POST');
+    // As the API server answers (Kubernetes 1.36): the namespace lifecycle plugin's cause says it.
+    const body = {
+      ...status('configmaps "x" is forbidden: unable to create new content in namespace t because it is being terminated', 'Forbidden'),
+      details: {
+        name: 'x',
+        kind: 'configmaps',
+        causes: [{ reason: 'NamespaceTerminating', message: 'namespace t is being terminated', field: 'metadata.namespace' }],
+      },
+    };
+    const err = kubeFailure(403, body, 'POST');
     expect(err).toBeInstanceOf(ConflictError);
     expect(err.code).toBe('NAMESPACE_TERMINATING');
   });
@@ -68,12 +77,13 @@ describe('kubeFailure', () => {
       status('pods "job-x" is forbidden: violates PodSecurity "baseline:latest": hostPath volumes (volume "root")', 'Forbidden'),
       'POST /api/v1/namespaces/t/pods',
     );
+    const vapMessage = "ValidatingAdmissionPolicy 'guard' with binding 'guard' denied request: guard refuses this request";
     const vap = kubeFailure(
       422,
-      status(
-        "persistentvolumeclaims \"x\" is forbidden: ValidatingAdmissionPolicy 'guard' with binding 'guard' denied request: guard refuses this request",
-        'Invalid',
-      ),
+      {
+        ...status(`persistentvolumeclaims "x" is forbidden: ${vapMessage}`, 'Invalid'),
+        details: { name: 'x', kind: 'persistentvolumeclaims', causes: [{ message: vapMessage }] },
+      },
       'POST /api/v1/namespaces/t/persistentvolumeclaims',
     );
     const webhook = kubeFailure(
@@ -94,6 +104,39 @@ describe('kubeFailure', () => {
     expect(podSecurity.message).toBe(
       'A policy of the cluster refused the request: pods "job-x" is forbidden: violates PodSecurity "baseline:latest": hostPath volumes (volume "root")',
     );
+  });
+
+  it("decides by the Status's causes where Kubernetes gives them, whatever its words", () => {
+    const policyCause = (httpStatus: number, reason: string) =>
+      kubeFailure(httpStatus, { ...status('refused, in words of its own', reason), details: { causes: [{ message: 'a policy says no' }] } }, 'POST /api/v1/x');
+    const fieldCause = kubeFailure(
+      422,
+      {
+        ...status('refused, in words of its own', 'Invalid'),
+        details: { causes: [{ reason: 'FieldValueRequired', field: 'spec.accessModes', message: 'Required value' }] },
+      },
+      'POST /api/v1/x',
+    );
+    const terminating = kubeFailure(
+      403,
+      {
+        ...status('refused, in words of its own', 'Forbidden'),
+        details: { causes: [{ reason: 'NamespaceTerminating', message: 'namespace t is being terminated' }] },
+      },
+      'POST /api/v1/x',
+    );
+    const read = kubeFailure(
+      403,
+      { ...status('refused, in words of its own', 'Forbidden'), details: { causes: [{ message: 'a policy says no' }] } },
+      'GET /api/v1/x',
+    );
+    expect([policyCause(403, 'Forbidden'), policyCause(422, 'Invalid'), fieldCause, terminating, read].map((e) => e.code)).toEqual([
+      'REFUSED_BY_POLICY',
+      'REFUSED_BY_POLICY',
+      'TEMPLATE_REJECTED',
+      'NAMESPACE_TERMINATING',
+      'KUBERNETES_FORBIDDEN',
+    ]);
   });
 
   it('says to rotate a credential the API server no longer accepts', () => {
