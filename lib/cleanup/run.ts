@@ -37,6 +37,13 @@ const jobKind: Kind = { apiVersion: 'batch/v1', kind: 'Job' };
 const podKind: Kind = { apiVersion: 'v1', kind: 'Pod' };
 const claimKind: Kind = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' };
 const volumeKind: Kind = { apiVersion: 'v1', kind: 'PersistentVolume' };
+/** What a tenant's removal deletes, in order: Jobs and Pods first, so that they let go of the claims; volumes last. */
+const removalOrder = [
+  [jobKind, 'deleteJob'],
+  [podKind, 'deletePod'],
+  [claimKind, 'deleteClaim'],
+  [volumeKind, 'deleteVolume'],
+] as const;
 
 const ref = (kind: Kind, o: KubernetesObject) => ({ ...kind, name: o.metadata!.name!, namespace: o.metadata?.namespace });
 
@@ -132,12 +139,7 @@ async function orphans(ctx: CleanupContext, run: Run): Promise<void> {
     }
     return known.get(tenant)!;
   };
-  for (const [kind, action] of [
-    [jobKind, 'deleteJob'],
-    [podKind, 'deletePod'],
-    [claimKind, 'deleteClaim'],
-    [volumeKind, 'deleteVolume'],
-  ] as const) {
+  for (const [kind, action] of removalOrder) {
     await run.each(kind, managedSelector, async (o) => {
       const tenant = markedTenant(o);
       if (tenant === undefined || (kind === podKind && !isBarePod(o)) || !(await isGone(tenant))) return;
@@ -167,13 +169,7 @@ async function tenantRemoved(ctx: CleanupContext, request: Extract<CleanupReques
   }
   const run = new Run(ctx, new CleanupReport({ mode: 'tenant-removed', dryRun: request.dryRun, tenant }), request.dryRun);
   const selector = ownerSelector({ tenant });
-  // Jobs and Pods first, so that they let go of the claims; volumes last.
-  for (const [kind, action] of [
-    [jobKind, 'deleteJob'],
-    [podKind, 'deletePod'],
-    [claimKind, 'deleteClaim'],
-    [volumeKind, 'deleteVolume'],
-  ] as const) {
+  for (const [kind, action] of removalOrder) {
     await run.each(kind, selector, async (o) => {
       if (kind === podKind && !isBarePod(o)) return;
       if (belongsToTenant(o, tenant)) await run.act(action, o, () => run.delete(kind, o));

@@ -2,8 +2,9 @@
 // re-types every object through its models (dropping and reformatting fields) and opens a new TLS connection per
 // request, while callers need the API server's own JSON and one kept-alive connection across Lambda invocations.
 import { readFileSync, statSync } from 'node:fs';
-import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { Agent } from 'node:https';
 import { UnavailableError, UpstreamError } from '../errors.ts';
+import { type Answer, sendKeptAlive } from '../kept-alive.ts';
 import { type EksTokenOptions, eksTokens } from './eks-token.ts';
 import { cut, kubeFailure, kubeNetworkFailure } from './failures.ts';
 import type { ClusterAccess } from './kubeconfig.ts';
@@ -89,16 +90,13 @@ export class KubeClient {
     }
     const signal = AbortSignal.timeout(this.timeoutMs);
     const started = performance.now();
-    let answer: { status: number; text: string };
+    let answer: Answer;
     try {
-      // Once more on a fresh connection when a kept-alive one had been dropped: every request this service sends is
-      // safe to repeat (reads; creates, whose repeat is a 409; deletes and patches guarded by preconditions).
-      answer = await send(url, { method: req.method, headers, agent: this.agent, signal }, body).catch((err: unknown) => {
-        if (!(err instanceof StaleSocketError)) throw err;
-        return send(url, { method: req.method, headers, agent: this.agent, signal }, body);
-      });
+      // Every request this service sends is safe to repeat on a fresh connection (reads; creates, whose repeat is a 409;
+      // deletes and patches guarded by preconditions).
+      answer = await sendKeptAlive(url, { method: req.method, headers, agent: this.agent, signal }, body);
     } catch (err) {
-      throw kubeNetworkFailure(signal.aborted ? signal.reason : err instanceof StaleSocketError ? err.cause : err, this.server);
+      throw kubeNetworkFailure(signal.aborted ? signal.reason : err, this.server);
     }
     this.observe(performance.now() - started);
     const data: unknown = parseJson(answer.text);
@@ -149,26 +147,6 @@ export class KubeClient {
     this.agent.destroy();
     return Promise.resolve();
   }
-}
-
-/** A failure to send on a kept-alive socket that the peer (or the network) had already dropped. */
-class StaleSocketError extends Error {}
-
-function send(url: URL, options: RequestOptions, body: string | undefined): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, options, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      // Node's own advice: a reset on a reused socket means the request never reached a live connection.
-      if (req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) reject(new StaleSocketError(err.message, { cause: err }));
-      else reject(err);
-    });
-    req.end(body);
-  });
 }
 
 function parseJson(text: string): unknown {

@@ -3,10 +3,11 @@
 // a gateway in front of it may answer 401/403 (key refused) or 404. See ../shared/REAL-MOOP.md.
 // Over node:http(s) rather than fetch: a campus tenant service's private CA is trusted through the agent, which fetch
 // cannot take without a second copy of undici in every bundle.
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { NotFoundError, UnavailableError, UpstreamError, UpstreamTimeoutError } from '../errors.ts';
+import { sendKeptAlive } from '../kept-alive.ts';
 import { type Tenant, TenantSchema } from './tenant.ts';
 
 /** How long a kept-alive connection may idle before it is closed. */
@@ -47,21 +48,19 @@ export function httpTenantSource({ url, moopkey, timeoutMs, observe = () => unde
     const started = performance.now();
     let status: number;
     let text: string;
-    const lookup = (): Promise<{ status: number; text: string }> =>
-      get(`${base}/${encodeURIComponent(id)}`, { moopkey: key, accept: 'application/json' }, connections, signal);
     try {
-      // Once more when a kept-alive connection had been dropped under us (by the peer, or while a Lambda was frozen):
-      // a GET is safe to repeat, and the time limit covers both tries.
-      ({ status, text } = await lookup().catch((err: unknown) => {
-        if (!(err instanceof StaleSocketError)) throw err;
-        return lookup();
+      // A GET is safe to repeat on a fresh connection, and the time limit covers both tries.
+      ({ status, text } = await sendKeptAlive(`${base}/${encodeURIComponent(id)}`, {
+        headers: { moopkey: key, accept: 'application/json' },
+        agent: connections,
+        signal,
       }));
       observe(performance.now() - started);
     } catch (err) {
       if (signal.aborted) {
         throw new UpstreamTimeoutError(`The tenant service did not answer within ${timeoutMs} ms.`, { code: 'TENANT_SERVICE_TIMEOUT', cause: err });
       }
-      const code = (err instanceof StaleSocketError ? (err.cause as NodeJS.ErrnoException) : (err as NodeJS.ErrnoException)).code;
+      const code = (err as NodeJS.ErrnoException).code;
       const reason =
         code && untrustedCertificate.test(code)
           ? `its certificate is not trusted: ${code}; set TENANT_SERVICE_CA to the CA that signed it`
@@ -93,26 +92,6 @@ export function httpTenantSource({ url, moopkey, timeoutMs, observe = () => unde
     }
     return parsed.data;
   };
-}
-
-/** A failure to send on a kept-alive socket that the peer (or the network) had already dropped. */
-class StaleSocketError extends Error {}
-
-function get(url: string, headers: Record<string, string>, agent: HttpAgent, signal: AbortSignal): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { headers, agent, signal }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      // Node's own advice: a reset on a reused socket means the request never reached a live connection.
-      if (req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) reject(new StaleSocketError(err.message, { cause: err }));
-      else reject(err);
-    });
-    req.end();
-  });
 }
 
 /**

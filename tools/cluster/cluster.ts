@@ -274,34 +274,26 @@ function tokenWebhookArgs(dir: string, url: string): string[] {
   return [`--authentication-token-webhook-config-file=${file}`, '--authentication-token-webhook-version=v1', '--authentication-token-webhook-cache-ttl=5s'];
 }
 
+/** What the controller manager and the scheduler share: the admin kubeconfig for all three uses, and a loopback port. */
+function componentArgs(kubeconfig: string, port: number): string[] {
+  const uses = ['kubeconfig', 'authentication-kubeconfig', 'authorization-kubeconfig'].map((flag) => `--${flag}=${kubeconfig}`);
+  return [...uses, '--bind-address=127.0.0.1', `--secure-port=${port}`, '--leader-elect=false', '--v=1'];
+}
+
 function controllerManagerArgs(kubeconfig: string, pki: Pki, port: number): string[] {
   return [
-    `--kubeconfig=${kubeconfig}`,
-    `--authentication-kubeconfig=${kubeconfig}`,
-    `--authorization-kubeconfig=${kubeconfig}`,
-    '--bind-address=127.0.0.1',
-    `--secure-port=${port}`,
-    '--leader-elect=false',
+    ...componentArgs(kubeconfig, port),
     // The default set: PV binding, Job, TTL-after-finished, garbage collector, namespace, PVC protection and the rest.
     '--controllers=*',
     `--service-account-private-key-file=${pki.serviceAccountKey}`,
     `--root-ca-file=${pki.caCert}`,
     // Binding is event-driven; the periodic resync only matters for retries, so keep it short for a test cluster.
     '--pvclaimbinder-sync-period=2s',
-    '--v=1',
   ];
 }
 
 function schedulerArgs(kubeconfig: string, port: number): string[] {
-  return [
-    `--kubeconfig=${kubeconfig}`,
-    `--authentication-kubeconfig=${kubeconfig}`,
-    `--authorization-kubeconfig=${kubeconfig}`,
-    '--bind-address=127.0.0.1',
-    `--secure-port=${port}`,
-    '--leader-elect=false',
-    '--v=1',
-  ];
+  return componentArgs(kubeconfig, port);
 }
 
 function kwokArgs(kubeconfig: string): string[] {

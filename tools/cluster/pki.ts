@@ -41,68 +41,21 @@ export function createPki(dir: string): Pki {
     serviceAccountKey: f('sa.key'),
     serviceAccountPub: f('sa.pub'),
   };
-  openssl([
-    'req',
-    '-x509',
-    ...keyArgs,
-    '-keyout',
-    pki.caKey,
-    '-out',
-    pki.caCert,
-    '-days',
-    '7',
-    '-subj',
-    '/CN=moop-local-cluster-ca',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
-  openssl([
-    'req',
-    '-x509',
-    ...keyArgs,
-    '-keyout',
-    pki.serverKey,
-    '-out',
-    pki.serverCert,
-    '-days',
-    '7',
-    '-CA',
-    pki.caCert,
-    '-CAkey',
-    pki.caKey,
-    '-subj',
-    '/CN=kube-apiserver',
-    '-addext',
+  // A self-signed certificate (the CA), or one the CA signs, with its subject and extensions.
+  const issue = (key: string, cert: string, subject: string, extensions: string[], signed = true): void =>
+    openssl([
+      ...['req', '-x509', ...keyArgs, '-keyout', key, '-out', cert, '-days', '7'],
+      ...(signed ? ['-CA', pki.caCert, '-CAkey', pki.caKey] : []),
+      ...['-subj', subject, ...extensions.flatMap((e) => ['-addext', e])],
+    ]);
+  issue(pki.caKey, pki.caCert, '/CN=moop-local-cluster-ca', ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'], false);
+  issue(pki.serverKey, pki.serverCert, '/CN=kube-apiserver', [
     'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc',
-    '-addext',
     'extendedKeyUsage=serverAuth',
-    '-addext',
     'basicConstraints=critical,CA:FALSE',
   ]);
   // system:masters is the admin group that RBAC's bootstrap policy trusts; the control-plane components use it too.
-  openssl([
-    'req',
-    '-x509',
-    ...keyArgs,
-    '-keyout',
-    pki.adminKey,
-    '-out',
-    pki.adminCert,
-    '-days',
-    '7',
-    '-CA',
-    pki.caCert,
-    '-CAkey',
-    pki.caKey,
-    '-subj',
-    '/O=system:masters/CN=moop-local-admin',
-    '-addext',
-    'extendedKeyUsage=clientAuth',
-    '-addext',
-    'basicConstraints=critical,CA:FALSE',
-  ]);
+  issue(pki.adminKey, pki.adminCert, '/O=system:masters/CN=moop-local-admin', ['extendedKeyUsage=clientAuth', 'basicConstraints=critical,CA:FALSE']);
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   writeFileSync(pki.serviceAccountKey, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   writeFileSync(pki.serviceAccountPub, publicKey.export({ type: 'spki', format: 'pem' }));
