@@ -59,12 +59,12 @@ function once<T>(make: () => T): () => T {
   return () => (made ??= { value: make() }).value;
 }
 
-/** Dependencies built from a configuration source, each once; secrets from `secrets` (Secrets Manager by default). */
-export function depsFrom(config: () => Config, secretReader?: () => SecretReader): Deps {
-  const settings = once(() => settingsFrom(config()));
-  const secrets = once(() => secretReader?.() ?? secretsManager(settings().secretsRefreshSeconds));
+type SettingsOf = () => Settings;
+type Secrets = () => SecretReader;
 
-  const callerKeys = async (): Promise<CallerKey[]> => {
+/** The callers' keys: the setting's one key or named keys, or the secret's current and, during a rotation, previous ones. */
+function callerKeysFrom(settings: SettingsOf, secrets: Secrets): () => Promise<CallerKey[]> {
+  return async () => {
     const keys = settings().keys;
     if (keys.value !== undefined) return parseKeys(keys.value, 'MOOPKEY');
     const id = keys.secretId;
@@ -73,11 +73,18 @@ export function depsFrom(config: () => Config, secretReader?: () => SecretReader
     const before = previous === undefined ? [] : tryParseKeys(previous, id).map((k) => ({ ...k, previous: true }));
     return [...parseKeys(current, `Secret ${id}`), ...before];
   };
-  const moopkey = async (): Promise<string> => ownKey(await callerKeys());
+}
 
-  // One client per kubeconfig text: a rotated kubeconfig secret gives a new client, an unchanged one the same.
-  let current: { source: string; client: KubeClient; resources: Resources } | undefined;
-  const connection = async (): Promise<NonNullable<typeof current>> => {
+interface Connection {
+  source: string;
+  client: KubeClient;
+  resources: Resources;
+}
+
+/** The cluster's client: one per kubeconfig text, so that a rotated kubeconfig secret gives a new one, an unchanged one the same. */
+function connectionFrom(settings: SettingsOf, secrets: Secrets): () => Promise<Connection> {
+  let current: Connection | undefined;
+  return async () => {
     const { cluster, kubeTimeoutMs } = settings();
     const source =
       'eksCluster' in cluster
@@ -102,27 +109,37 @@ export function depsFrom(config: () => Config, secretReader?: () => SecretReader
     current = { source, client, resources: new Resources(client) };
     return current;
   };
+}
 
-  const tenants = once(() => {
-    const from = settings().tenants;
-    if (!('url' in from)) return cachedTenants(fileTenantSource(resolve(from.file)), from.cacheTtlMs);
-    if (sendsKeyInClear(from.url)) {
-      logger.warn(
-        'TENANT_SERVICE_URL is plain http to a host outside a private network: the moopkey travels with each lookup in clear; use https, or reach it inside the VPC',
-        { host: new URL(from.url).host },
-      );
-    }
-    const ca = from.ca;
-    const source = httpTenantSource({
-      url: from.url,
-      moopkey,
-      timeoutMs: from.timeoutMs,
-      observe: (ms) => metrics.addMetric('TenantServiceLatency', MetricUnit.Milliseconds, ms),
-      ca: async () => (ca === undefined ? undefined : ca.secretId !== undefined ? secrets().get(ca.secretId) : pemOrFile(ca.value)),
-    });
-    return cachedTenants(source, from.cacheTtlMs);
+/** The tenant directory: the MOOP tenant service (warned about when it would see the key in clear), or the local file. */
+function tenantsFrom(settings: SettingsOf, secrets: Secrets, moopkey: () => Promise<string>): TenantDirectory {
+  const from = settings().tenants;
+  if (!('url' in from)) return cachedTenants(fileTenantSource(resolve(from.file)), from.cacheTtlMs);
+  if (sendsKeyInClear(from.url)) {
+    logger.warn(
+      'TENANT_SERVICE_URL is plain http to a host outside a private network: the moopkey travels with each lookup in clear; use https, or reach it inside the VPC',
+      { host: new URL(from.url).host },
+    );
+  }
+  const ca = from.ca;
+  const source = httpTenantSource({
+    url: from.url,
+    moopkey,
+    timeoutMs: from.timeoutMs,
+    observe: (ms) => metrics.addMetric('TenantServiceLatency', MetricUnit.Milliseconds, ms),
+    ca: async () => (ca === undefined ? undefined : ca.secretId !== undefined ? secrets().get(ca.secretId) : pemOrFile(ca.value)),
   });
+  return cachedTenants(source, from.cacheTtlMs);
+}
 
+/** Dependencies built from a configuration source, each once; secrets from `secrets` (Secrets Manager by default). */
+export function depsFrom(config: () => Config, secretReader?: () => SecretReader): Deps {
+  const settings = once(() => settingsFrom(config()));
+  const secrets = once(() => secretReader?.() ?? secretsManager(settings().secretsRefreshSeconds));
+  const callerKeys = callerKeysFrom(settings, secrets);
+  const moopkey = async (): Promise<string> => ownKey(await callerKeys());
+  const connection = connectionFrom(settings, secrets);
+  const tenants = once(() => tenantsFrom(settings, secrets, moopkey));
   return {
     logger,
     config,
