@@ -50,6 +50,35 @@ async function listAll<T extends KubernetesObject>(resources: Resources, kind: K
   return all;
 }
 
+/** Marks each candidate adopted (with dryRun, only reports it), at most eight at a time. */
+async function markAdopted(
+  resources: Resources,
+  candidates: { kind: Kind; obj: KubernetesObject }[],
+  marks: ReturnType<typeof adoptionMarks>,
+  report: AdoptionReport,
+  dryRun: boolean,
+): Promise<void> {
+  const limit = pLimit(8);
+  await Promise.all(
+    candidates.map(({ kind, obj }) =>
+      limit(async () => {
+        const what = describe(kind, obj);
+        if (dryRun) return void report.adopted.push(what);
+        try {
+          // resourceVersion: an object changed since it was listed is not marked blindly; a rerun picks it up.
+          await resources.mergePatch(
+            { ...kind, name: obj.metadata!.name!, namespace: obj.metadata?.namespace },
+            { metadata: { resourceVersion: obj.metadata?.resourceVersion, ...marks } },
+          );
+          report.adopted.push(what);
+        } catch (err) {
+          report.failures.push({ object: what, error: (err as Error).message });
+        }
+      }),
+    ),
+  );
+}
+
 /** Adopts the tenant's objects of the old services (or, with dryRun, reports what it would adopt). */
 export async function adoptTenant(resources: Resources, tenant: Tenant, options: { dryRun: boolean; now?: Date }): Promise<AdoptionReport> {
   const namespace = tenantNamespace(tenant);
@@ -96,27 +125,7 @@ export async function adoptTenant(resources: Resources, tenant: Tenant, options:
     }
   }
 
-  const limit = pLimit(8);
-  await Promise.all(
-    candidates.map(({ kind, obj }) =>
-      limit(async () => {
-        const what = describe(kind, obj);
-        if (options.dryRun) return void report.adopted.push(what);
-        try {
-          // resourceVersion: an object changed since it was listed is not marked blindly; a rerun picks it up.
-          await resources.mergePatch(
-            { ...kind, name: obj.metadata!.name!, namespace: obj.metadata?.namespace },
-            {
-              metadata: { resourceVersion: obj.metadata?.resourceVersion, ...marks },
-            },
-          );
-          report.adopted.push(what);
-        } catch (err) {
-          report.failures.push({ object: what, error: (err as Error).message });
-        }
-      }),
-    ),
-  );
+  await markAdopted(resources, candidates, marks, report, options.dryRun);
   for (const list of [report.adopted, report.alreadyManaged]) list.sort();
   report.leftAlone.sort((a, b) => a.object.localeCompare(b.object));
   return report;

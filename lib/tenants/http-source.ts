@@ -67,31 +67,36 @@ export function httpTenantSource({ url, moopkey, timeoutMs, observe = () => unde
           : (code ?? (err as Error).message);
       throw new UnavailableError(`The tenant service cannot be reached (${reason}).`, { code: 'TENANT_SERVICE_UNAVAILABLE', cause: err });
     }
-    // 400 is the tenant service's own "无效的租户id" (invalid tenant id): the id is well-formed (checked before), so unknown.
-    if (status === 400 || status === 404) throw new NotFoundError(`No tenant ${id}.`, { code: 'TENANT_NOT_FOUND' });
-    if (status === 401 || status === 403) {
-      throw new UpstreamError(`The tenant service (or the gateway in front of it) refused this service's moopkey with HTTP ${status}; check MOOPKEY.`, {
-        code: 'TENANT_SERVICE_KEY_REFUSED',
-      });
-    }
-    if (status < 200 || status > 299) {
-      throw new UpstreamError(`The tenant service failed with HTTP ${status} for tenant ${id}${said(text)}.`, { code: 'TENANT_SERVICE_FAILED' });
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch (err) {
-      throw new UpstreamError(`The tenant service answered tenant ${id} with something that is not JSON.`, { code: 'TENANT_SERVICE_INVALID', cause: err });
-    }
-    const parsed = TenantSchema.safeParse(body);
-    if (!parsed.success || parsed.data.id !== id) {
-      throw new UpstreamError(`The tenant service's answer for tenant ${id} is not a tenant of that id.`, {
-        code: 'TENANT_SERVICE_INVALID',
-        cause: parsed.error,
-      });
-    }
-    return parsed.data;
+    return tenantOf(id, status, text);
   };
+}
+
+/** The tenant the service's answer holds, or the domain error of what it answered instead. */
+function tenantOf(id: string, status: number, text: string): Tenant {
+  // 400 is the tenant service's own "无效的租户id" (invalid tenant id): the id is well-formed (checked before), so unknown.
+  if (status === 400 || status === 404) throw new NotFoundError(`No tenant ${id}.`, { code: 'TENANT_NOT_FOUND' });
+  if (status === 401 || status === 403) {
+    throw new UpstreamError(`The tenant service (or the gateway in front of it) refused this service's moopkey with HTTP ${status}; check MOOPKEY.`, {
+      code: 'TENANT_SERVICE_KEY_REFUSED',
+    });
+  }
+  if (status < 200 || status > 299) {
+    throw new UpstreamError(`The tenant service failed with HTTP ${status} for tenant ${id}${said(text)}.`, { code: 'TENANT_SERVICE_FAILED' });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    throw new UpstreamError(`The tenant service answered tenant ${id} with something that is not JSON.`, { code: 'TENANT_SERVICE_INVALID', cause: err });
+  }
+  const parsed = TenantSchema.safeParse(body);
+  if (!parsed.success || parsed.data.id !== id) {
+    throw new UpstreamError(`The tenant service's answer for tenant ${id} is not a tenant of that id.`, {
+      code: 'TENANT_SERVICE_INVALID',
+      cause: parsed.error,
+    });
+  }
+  return parsed.data;
 }
 
 /**
