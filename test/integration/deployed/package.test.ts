@@ -13,6 +13,21 @@ const workFolder = `.esbuild-package-${process.pid}`;
 let template: { Resources: Record<string, { Type: string; Properties: any }> };
 let packageEnv: NodeJS.ProcessEnv;
 
+/** The IAM statements of the functions' role in a template. */
+const roleStatements = (t: typeof template): any[] =>
+  Object.values(t.Resources)
+    .find((r) => r.Type === 'AWS::IAM::Role')!
+    .Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+/** What a stage without EKS grants: its logs, its secrets, its on-failure queue. */
+const plainActions = [
+  'logs:CreateLogGroup',
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'logs:TagResource',
+  'secretsmanager:GetSecretValue',
+  'sqs:SendMessage',
+];
+
 beforeAll(async () => {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -86,17 +101,8 @@ it('packages every function on its own, as an ESM bundle for nodejs24.x on arm64
 });
 
 it("lets the functions read only the service's secrets and send only to its on-failure queue, besides writing their logs", () => {
-  const [, role] = ofType('AWS::IAM::Role')[0]!;
-  const statements = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
-  const actions = statements.flatMap((s: any) => s.Action).sort();
-  expect(actions).toEqual([
-    'logs:CreateLogGroup',
-    'logs:CreateLogStream',
-    'logs:PutLogEvents',
-    'logs:TagResource',
-    'secretsmanager:GetSecretValue',
-    'sqs:SendMessage',
-  ]);
+  const statements = roleStatements(template);
+  expect(statements.flatMap((s: any) => s.Action).sort()).toEqual(plainActions);
   expect(statements.find((s: any) => s.Action === 'sqs:SendMessage' || s.Action.includes?.('sqs:SendMessage')).Resource).toEqual({
     'Fn::GetAtt': ['CleanupFailuresQueue', 'Arn'],
   });
@@ -227,17 +233,8 @@ describe('an EKS stage inside a VPC (VPC_SUBNET_IDS, VPC_SECURITY_GROUP_IDS, EKS
   });
 
   it('lets the functions describe their one EKS cluster, and nothing more than the plain stage otherwise', () => {
-    const [, role] = Object.entries(vpcTemplate.Resources).find(([, r]) => r.Type === 'AWS::IAM::Role')!;
-    const statements = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
-    expect(statements.flatMap((s: any) => s.Action).sort()).toEqual([
-      'eks:DescribeCluster',
-      'logs:CreateLogGroup',
-      'logs:CreateLogStream',
-      'logs:PutLogEvents',
-      'logs:TagResource',
-      'secretsmanager:GetSecretValue',
-      'sqs:SendMessage',
-    ]);
+    const statements = roleStatements(vpcTemplate);
+    expect(statements.flatMap((s: any) => s.Action).sort()).toEqual(['eks:DescribeCluster', ...plainActions]);
     const eks = statements.find((s: any) => s.Action.includes('eks:DescribeCluster'));
     expect(JSON.stringify(eks.Resource)).toMatch(/":eks:",\{"Ref":"AWS::Region"\},":",\{"Ref":"AWS::AccountId"\},":cluster\/moop-prod"/);
     const functions = Object.values(vpcTemplate.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
