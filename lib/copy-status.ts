@@ -35,13 +35,7 @@ function fromPodStatus(pod: V1Pod): StatusReason | undefined {
   const waiting = pod.status?.containerStatuses?.find((c) => c.state?.waiting?.reason && stuckWaiting.has(c.state.waiting.reason));
   if (waiting) return { phase, reason: waiting.state!.waiting!.reason!, message: waiting.state!.waiting!.message ?? '' };
   const unscheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
-  if (unscheduled)
-    return {
-      phase,
-      reason: unscheduled.reason ?? 'Unschedulable',
-      message: unscheduled.message ?? '',
-      ...(unscheduled.lastTransitionTime ? { lastSeen: String(unscheduled.lastTransitionTime) } : {}),
-    };
+  if (unscheduled) return conditionReason(phase, unscheduled, 'Unschedulable');
   return undefined;
 }
 
@@ -55,6 +49,12 @@ export function condenseMountMessage(message: string): string {
   // "Output: mount: <node folder>: <error>": the error is what follows the folder.
   const error = output?.slice('Output: '.length).split(': ').slice(2).join(': ').trim();
   return error ? `${lines[0]}: ${error}` : lines[0]!;
+}
+
+/** A condition of a Pod or Job as the reason the routes give, seen when it last changed. */
+function conditionReason(phase: string, condition: { reason?: string; message?: string; lastTransitionTime?: Date | string }, fallback: string): StatusReason {
+  const { reason, message, lastTransitionTime } = condition;
+  return { phase, reason: reason ?? fallback, message: message ?? '', ...(lastTransitionTime ? { lastSeen: String(lastTransitionTime) } : {}) };
 }
 
 /** Why pod is stuck or failed: its status, else its latest warning event; undefined while it runs or once it succeeded. */
@@ -84,13 +84,7 @@ export async function statusReason(resources: Resources, copy: CopyObject): Prom
     const reason = await podReason(resources, pod);
     if (reason) return { ...reason, phase };
   }
-  if (failed)
-    return {
-      phase,
-      reason: failed.reason ?? 'Failed',
-      message: failed.message ?? '',
-      ...(failed.lastTransitionTime ? { lastSeen: String(failed.lastTransitionTime) } : {}),
-    };
+  if (failed) return conditionReason(phase, failed, 'Failed');
   if (pods.length > 0) return undefined;
   const event = await latestEvent(resources, job, 'Job', { warningsOnly: true });
   return event ? { phase, reason: event.reason ?? 'Warning', message: event.message ?? '', lastSeen: eventTime(event) } : undefined;
