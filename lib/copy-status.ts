@@ -65,7 +65,10 @@ async function podReason(resources: Resources, pod: V1Pod): Promise<StatusReason
   const event = await latestEvent(resources, pod, 'Pod', { warningsOnly: true });
   if (!event) return undefined;
   const message = event.reason === 'FailedMount' ? condenseMountMessage(event.message ?? '') : (event.message ?? '');
-  return { phase: pod.status?.phase ?? 'Pending', reason: event.reason ?? 'Warning', message, lastSeen: eventTime(event) };
+  // The scheduler records FailedScheduling before it sets the pod's PodScheduled condition (reason Unschedulable): the
+  // same refusal is named alike whichever of the two a read sees.
+  const reason = event.reason === 'FailedScheduling' ? 'Unschedulable' : (event.reason ?? 'Warning');
+  return { phase: pod.status?.phase ?? 'Pending', reason, message, lastSeen: eventTime(event) };
 }
 
 /** Why the copy is not progressing or failed; undefined when it runs or succeeded. */
