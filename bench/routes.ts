@@ -18,7 +18,8 @@ import { createHandler as createVolume } from '../functions/volumes/pvs/post.ts'
 import type { Deps } from '../lib/deps.ts';
 import { loadKubeconfig } from '../lib/kube/kubeconfig.ts';
 import { renderPod } from '../lib/render/pod.ts';
-import { renderClaim, renderVolume } from '../lib/render/volumes.ts';
+import { claimRefs, renderClaim, renderVolume, reservationRefs, volumeRefs } from '../lib/render/volumes.ts';
+import type { RenderScope } from '../lib/scope.ts';
 import type { Tenant } from '../lib/tenants/tenant.ts';
 import { httpEvent, invokeHttp } from '../test/support/lambda.ts';
 import { round, type Summary, summarize, time } from './stats.ts';
@@ -154,8 +155,9 @@ function httpCycle(setup: RoutesSetup, family: Family) {
  * uid precondition only; the routes' resourceVersion precondition, and their re-read when it fails, are their own care). */
 function rawCycle(setup: RoutesSetup, family: Family, raw: ReturnType<typeof rawClient>) {
   const ns = setup.namespace;
-  const settings = setup.deps.settings();
+  let scope: RenderScope | undefined;
   return async (user: string): Promise<Partial<Record<Op, { ms: number; calls: number }>>> => {
+    scope ??= await setup.deps.scope(setup.tenant.id);
     const result: Partial<Record<Op, { ms: number; calls: number }>> = {};
     const step = async (op: Op, work: () => Promise<unknown>): Promise<void> => {
       const before = raw.calls();
@@ -168,9 +170,14 @@ function rawCycle(setup: RoutesSetup, family: Family, raw: ReturnType<typeof raw
       return result;
     }
     if (family === 'volume') {
-      const pv = renderVolume(setup.tenant, { ...key, path: `${ns}/bench/${user}` }, settings.nfs, ns);
+      const claimName = reservationRefs(scope, key)[0]!.name;
+      const pv = renderVolume(scope, { ...key, path: `${ns}/bench/${user}` }, { name: volumeRefs(scope, key)[0]!.name, claimName });
       const at = `/api/v1/persistentvolumes/${pv.metadata!.name}`;
-      await step('create', () => raw.call('POST', '/api/v1/persistentvolumes', pv));
+      // A volume is never reserved for another owner's claim: one read of the claim it is reserved for first.
+      await step('create', async () => {
+        await raw.call('GET', `/api/v1/namespaces/${ns}/persistentvolumeclaims/${claimName}?resourceVersion=0`).catch(() => undefined);
+        await raw.call('POST', '/api/v1/persistentvolumes', pv);
+      });
       await step('get', () => raw.call('GET', at));
       await step('delete', async () => {
         const current = await raw.call('GET', at);
@@ -179,9 +186,9 @@ function rawCycle(setup: RoutesSetup, family: Family, raw: ReturnType<typeof raw
       return result;
     }
     if (family === 'claim') {
-      const pvc = renderClaim(setup.tenant, { ...key, match: false }, ns);
+      const pvc = renderClaim(scope, { ...key, match: false }, claimRefs(scope, key, false)[0]!.name);
       const at = `/api/v1/namespaces/${ns}/persistentvolumeclaims/${pvc.metadata!.name}`;
-      const pvName = renderVolume(setup.tenant, { ...key, path: `${ns}/x` }, settings.nfs, ns).metadata!.name;
+      const pvName = volumeRefs(scope, key)[0]!.name;
       // A plain claim is refused while the user's volume is reserved for it: one read of that volume first.
       await step('create', async () => {
         await raw.call('GET', `/api/v1/persistentvolumes/${pvName}?resourceVersion=0`).catch(() => undefined);
@@ -205,7 +212,7 @@ function rawCycle(setup: RoutesSetup, family: Family, raw: ReturnType<typeof raw
       return result;
     }
     // The kind as the API server spells it (the tenant's template says "job"; the route asks discovery once).
-    const job = { ...renderPod(setup.tenant, { cmd: 'true', vols: [] }, ns, settings.copies), kind: 'Job' };
+    const job = { ...renderPod(scope, { cmd: 'true', vols: [] }), kind: 'Job' };
     const at = `/apis/batch/v1/namespaces/${ns}/jobs/${job.metadata!.name}`;
     await step('create', () => raw.call('POST', `/apis/batch/v1/namespaces/${ns}/jobs`, job));
     // A copy is read with why it is stuck: the Job, its pods, and, while it has none, its latest warning.

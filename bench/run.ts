@@ -9,9 +9,9 @@ import { depsFrom } from '../lib/deps.ts';
 import { TenantSchema } from '../lib/tenants/tenant.ts';
 import { type LocalCluster, startCluster } from '../tools/cluster/cluster.ts';
 import { freePort } from '../tools/cluster/processes.ts';
-import { createTenantNamespaces } from '../tools/demo-tenant.ts';
 import { stopOnSignals } from '../tools/lifecycle.ts';
 import { type Offline, projectRoot, startOffline } from '../tools/offline.ts';
+import { prepareTenants } from '../tools/tenants.ts';
 import { buildBundles } from './bundles.ts';
 import { type ClaimRoutesResult, claimRoutes, printClaimRoutes } from './claim-routes.ts';
 import { type CleanupScaleResult, cleanupAtScale } from './cleanup-scale.ts';
@@ -55,10 +55,11 @@ stopOnSignals(async () => {
 });
 const cluster = (started = await startCluster({ log }));
 try {
-  await createTenantNamespaces(cluster.adminKubeconfig, [namespace], log);
+  await prepareTenants(cluster.adminKubeconfig, [tenant], log);
   const moopkey = randomBytes(18).toString('base64url');
   const env = {
     MOOPKEY: moopkey,
+    NAME_KEY: randomBytes(18).toString('base64url'),
     KUBECONFIG: cluster.serviceKubeconfig,
     NFS_SERVER: '10.0.0.2',
     NFS_PREFIX: '/exports/moop/',

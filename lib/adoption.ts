@@ -7,6 +7,8 @@ import pLimit from 'p-limit';
 import type { Resources } from './kube/resources.ts';
 import { adoptionMarks, managedByLabel, markedTenant } from './ownership.ts';
 import { templateObject } from './render/template.ts';
+import { normalise } from './render/volume-safety.ts';
+import type { NfsSettings } from './settings.ts';
 import type { TemplateName, Tenant } from './tenants/tenant.ts';
 import { tenantNamespace } from './tenants/tenant.ts';
 
@@ -66,9 +68,11 @@ async function markAdopted(
         if (dryRun) return void report.adopted.push(what);
         try {
           // resourceVersion: an object changed since it was listed is not marked blindly; a rerun picks it up.
+          // A volume is kept when its claim goes, as the service's own are (the old services' were, by default).
+          const spec = kind === kinds.volume ? { spec: { persistentVolumeReclaimPolicy: 'Retain' } } : {};
           await resources.mergePatch(
             { ...kind, name: obj.metadata!.name!, namespace: obj.metadata?.namespace },
-            { metadata: { resourceVersion: obj.metadata?.resourceVersion, ...marks } },
+            { metadata: { resourceVersion: obj.metadata?.resourceVersion, ...marks }, ...spec },
           );
           report.adopted.push(what);
         } catch (err) {
@@ -79,8 +83,24 @@ async function markAdopted(
   );
 }
 
+/** Why a volume of the old services is not one the service may serve for the tenant: elsewhere than its NFS folder. */
+function volumeElsewhere(volume: V1PersistentVolume, namespace: string, nfs: NfsSettings): string | undefined {
+  const claimNamespace = volume.spec?.claimRef?.namespace;
+  if (claimNamespace && claimNamespace !== namespace) return `bound to a claim in namespace ${claimNamespace}`;
+  const source = volume.spec?.nfs;
+  if (!source) return 'not an NFS volume';
+  if (source.server !== nfs.server) return `on NFS server ${source.server}, not ${nfs.server} (NFS_SERVER)`;
+  const prefix = normalise(nfs.prefix);
+  const folder = nfs.tenantScope ? `${prefix}/${namespace}` : prefix;
+  const path = normalise(source.path);
+  if (path.split('/').includes('..') || !(path === folder || path.startsWith(`${folder}/`)) || path === prefix) {
+    return `at ${source.path}, outside the tenant's NFS folder ${folder}`;
+  }
+  return undefined;
+}
+
 /** Adopts the tenant's objects of the old services (or, with dryRun, reports what it would adopt). */
-export async function adoptTenant(resources: Resources, tenant: Tenant, options: { dryRun: boolean; now?: Date }): Promise<AdoptionReport> {
+export async function adoptTenant(resources: Resources, tenant: Tenant, options: { dryRun: boolean; nfs: NfsSettings; now?: Date }): Promise<AdoptionReport> {
   const namespace = tenantNamespace(tenant);
   const report: AdoptionReport = { tenant: tenant.id, namespace, dryRun: options.dryRun, adopted: [], alreadyManaged: [], leftAlone: [], failures: [] };
   const marks = adoptionMarks(tenant.id, options.now ?? new Date());
@@ -106,9 +126,8 @@ export async function adoptTenant(resources: Resources, tenant: Tenant, options:
   for (const volume of await listAll<V1PersistentVolume>(resources, kinds.volume)) {
     const name = volume.metadata?.name ?? '';
     if (!name.includes(tenant.id)) continue;
-    const claimNamespace = volume.spec?.claimRef?.namespace;
     if (!pv?.test(name)) report.leftAlone.push({ object: describe(kinds.volume, volume), reason: "not named by the tenant's pv template" });
-    else consider(kinds.volume, volume, true, claimNamespace && claimNamespace !== namespace ? `bound to a claim in namespace ${claimNamespace}` : undefined);
+    else consider(kinds.volume, volume, true, volumeElsewhere(volume, namespace, options.nfs));
   }
   for (const claim of await listAll(resources, kinds.claim, namespace)) {
     const named = claims.some((p) => p.test(claim.metadata?.name ?? ''));

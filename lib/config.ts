@@ -4,6 +4,24 @@ import { fieldProblems } from './validation.ts';
 
 const milliseconds = (fallback: number, what: string) => z.coerce.number().int().min(1).max(60_000).default(fallback).describe(what);
 
+const toleration = {
+  pattern: /^[A-Za-z0-9][-A-Za-z0-9_./]*=[-A-Za-z0-9_.]*:(NoSchedule|PreferNoSchedule|NoExecute)$/,
+  message: 'each entry must be key=value:Effect, Effect one of NoSchedule, PreferNoSchedule, NoExecute',
+};
+
+/** A comma-separated list (empty entries dropped), each entry matching rule's pattern if given. */
+function entries(rule?: { pattern: RegExp; message: string }) {
+  return z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((e) => e.trim())
+        .filter((e) => e !== ''),
+    )
+    .refine((l) => !rule || l.every((e) => rule.pattern.test(e)), rule?.message);
+}
+
 export const ConfigFields = z.object({
   MOOPKEY: z
     .string()
@@ -41,6 +59,22 @@ export const ConfigFields = z.object({
     .default('true')
     .transform((v) => v === 'true')
     .describe("Whether a volume's path must be its tenant's namespace or below it (false: anywhere under NFS_PREFIX)"),
+  NAME_KEY: z
+    .string()
+    .min(16, 'NAME_KEY must be at least 16 characters long')
+    .optional()
+    .describe(
+      "Secret key of the hash that ends an escaped name, so that nobody can choose a name equal to another user's; never change it; or NAME_KEY_SECRET_ID",
+    ),
+  NAME_KEY_SECRET_ID: z.string().min(1).optional().describe('Secrets Manager secret holding NAME_KEY (deployed); wins over NAME_KEY'),
+  CLAIM_STORAGE_CLASSES: entries()
+    .prefault('standard')
+    .describe('Storage classes a claim may ask for by name (comma-separated); a claim without one selects its own volume'),
+  COPY_IMAGES: entries()
+    .prefault('registry.mooplab.com:8443/,docker.io/library/busybox')
+    .describe('Images a copy may run (comma-separated): a prefix ending in "/" (a registry or a folder of one), or one repository'),
+  COPY_TOLERATIONS: entries(toleration).optional().describe('Taints a copy may tolerate (comma-separated key=value:Effect); unset: none'),
+  COPY_PRIORITY_CLASSES: entries().optional().describe('Priority classes a copy may name (comma-separated); unset: none'),
   KUBECONFIG: z.string().min(1).optional().describe('Kubeconfig file of the cluster; unset: in-cluster service account'),
   EKS_CLUSTER_NAME: z
     .string()
@@ -64,7 +98,13 @@ export const ConfigFields = z.object({
     .min(1)
     .default(3600)
     .describe("A copy Pod's or Job's time limit, where the template sets none, in seconds"),
-  JOB_BACKOFF_LIMIT: z.coerce.number().int().min(0).max(100).default(2).describe("A Job's retries, where the template sets none"),
+  JOB_MAX_ACTIVE_DEADLINE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(86_400)
+    .describe("The longest a copy may run, in seconds: a template asking for more is refused (the cluster's policy holds the same)"),
+  JOB_BACKOFF_LIMIT: z.coerce.number().int().min(0).max(6).default(2).describe("A Job's retries, where the template sets none (at most 6)"),
   JOB_RETENTION_SECONDS: z.coerce
     .number()
     .int()
@@ -88,7 +128,16 @@ export const ConfigSchema = ConfigFields.refine((c) => c.MOOPKEY !== undefined |
   message: 'MOOPKEY is required: the shared key MOOP sends in the moopkey header (or MOOPKEY_SECRET_ID, deployed)',
   // Checked even when other settings are wrong, so that one run names every problem.
   when: () => true,
-});
+})
+  .refine((c) => c.NAME_KEY !== undefined || c.NAME_KEY_SECRET_ID !== undefined, {
+    path: ['NAME_KEY'],
+    message: 'NAME_KEY is required: the secret key of escaped names, at least 16 characters, never changed (or NAME_KEY_SECRET_ID, deployed)',
+    when: () => true,
+  })
+  .refine((c) => c.JOB_ACTIVE_DEADLINE_SECONDS <= c.JOB_MAX_ACTIVE_DEADLINE_SECONDS, {
+    path: ['JOB_ACTIVE_DEADLINE_SECONDS'],
+    message: 'JOB_ACTIVE_DEADLINE_SECONDS must not exceed JOB_MAX_ACTIVE_DEADLINE_SECONDS',
+  });
 
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -27,6 +27,8 @@ export interface Deps {
   callerKeys(): Promise<CallerKey[]>;
   /** The key this service sends itself (tenant lookups through MOOP's gateway). */
   moopkey(): Promise<string>;
+  /** The secret key of escaped names' hashes (NAME_KEY, or its secret). */
+  nameKey(): Promise<string>;
   kube(): Promise<KubeClient>;
   resources(): Promise<Resources>;
   tenants(): TenantDirectory;
@@ -138,6 +140,10 @@ export function depsFrom(config: () => Config, secretReader?: () => SecretReader
   const secrets = once(() => secretReader?.() ?? secretsManager(settings().secretsRefreshSeconds));
   const callerKeys = callerKeysFrom(settings, secrets);
   const moopkey = async (): Promise<string> => ownKey(await callerKeys());
+  const nameKey = async (): Promise<string> => {
+    const key = settings().nameKey;
+    return key.value ?? (await secrets().get(key.secretId)).trim();
+  };
   const connection = connectionFrom(settings, secrets);
   const tenants = once(() => tenantsFrom(settings, secrets, moopkey));
   return {
@@ -145,6 +151,7 @@ export function depsFrom(config: () => Config, secretReader?: () => SecretReader
     config,
     callerKeys,
     moopkey,
+    nameKey,
     kube: async () => (await connection()).client,
     resources: async () => (await connection()).resources,
     tenants,
@@ -152,7 +159,8 @@ export function depsFrom(config: () => Config, secretReader?: () => SecretReader
     scope: async (tenantId) => {
       // The tenant first: an unknown tenant is a 404 whatever the state of the cluster.
       const tenant = await tenants().get(tenantId);
-      return scopeOf(tenant, (await connection()).resources, settings());
+      const [{ resources }, key] = await Promise.all([connection(), nameKey()]);
+      return scopeOf(tenant, resources, settings(), key);
     },
   };
 }

@@ -5,10 +5,11 @@
 // 253 characters), so `pvc-<id>-john.doe-default` stays as it is; a Job's name must be a DNS-1123 label (no '.',
 // at most 63), since it becomes the value of its pods' `job-name` label. Any other name is escaped:
 // lower-cased, accents dropped, each run of other characters turned into '-', cut to 52 characters, then
-// '-' and 10 base32 characters of the SHA-256 of the raw values that went into it. Two different
-// (tenant, username, tag) therefore never share an escaped name; and since every object also records its
-// owner, a name that collides anyway (a valid rendering equal to another's escaped one) is refused, never shared.
-import { createHash } from 'node:crypto';
+// '-' and 10 base32 characters of an HMAC-SHA-256, keyed with the operator's NAME_KEY, of the raw values that went
+// into it. Two different (tenant, username, tag) therefore never share an escaped name, and nobody without the key
+// can pick a username whose valid name equals another's escaped one (to block it, or to be bound its volume).
+// Names escaped before the key existed ended in a plain SHA-256 (`legacy`): they are still found, never made anew.
+import { createHash, createHmac } from 'node:crypto';
 
 export const maxNameLength = 63;
 const maxSubdomainLength = 253;
@@ -30,9 +31,9 @@ export function isDnsSubdomain(s: string): boolean {
 /** Which names an object kind takes: most kinds a DNS-1123 subdomain, a Job a DNS-1123 label. */
 export type NameRule = 'subdomain' | 'label';
 
-/** Lower-case base32 (RFC 4648 alphabet) of the SHA-256 of the values, joined unambiguously. */
-export function shortHash(values: readonly string[], length = hashLength): string {
-  const digest = createHash('sha256').update(JSON.stringify(values)).digest();
+/** Lower-case base32 (RFC 4648 alphabet) of the SHA-256 of the values, joined unambiguously (HMAC-SHA-256 with key). */
+export function shortHash(values: readonly string[], length = hashLength, key?: string): string {
+  const digest = (key === undefined ? createHash('sha256') : createHmac('sha256', key)).update(JSON.stringify(values)).digest();
   const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
   let bits = 0;
   let acc = 0;
@@ -58,17 +59,25 @@ function slug(s: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
-/** The rendered name if it is valid under rule, otherwise its escaped form keyed by the raw values it came from. */
-export function objectName(rendered: string, values: readonly string[], rule: NameRule = 'subdomain'): string {
-  if (rule === 'subdomain' ? isDnsSubdomain(rendered) : isDnsLabel(rendered)) return rendered;
+/** Whether rendered is used as it is under rule: a valid name is never escaped. */
+export const isValidName = (rendered: string, rule: NameRule = 'subdomain'): boolean =>
+  rule === 'subdomain' ? isDnsSubdomain(rendered) : isDnsLabel(rendered);
+
+/**
+ * The rendered name if it is valid under rule, otherwise its escaped form ending in a hash of the raw values it came
+ * from: keyed with `key` (the operator's NAME_KEY), or, with `legacy`, the plain hash of names made before the key.
+ */
+export function objectName(rendered: string, values: readonly string[], rule: NameRule, key: string | { legacy: true }): string {
+  if (isValidName(rendered, rule)) return rendered;
   const head = slug(rendered)
     .slice(0, maxNameLength - hashLength - 1)
     .replace(/-+$/, '');
-  return `${head || 'x'}-${shortHash(values)}`;
+  return `${head || 'x'}-${shortHash(values, hashLength, typeof key === 'string' ? key : undefined)}`;
 }
 
 /** value itself if it is a valid label value, otherwise its escaped form keyed by values (labels select; annotations keep raw values). */
 export function labelValue(value: string, values: readonly string[] = [value]): string {
   if (value.length <= maxNameLength && labelValuePattern.test(value)) return value;
-  return objectName(value, values, 'label');
+  // Label values select (annotations decide who owns what), so they keep the plain hash: no name depends on them.
+  return objectName(value, values, 'label', { legacy: true });
 }

@@ -12,6 +12,8 @@ import { labelValue } from './names.ts';
 export const managedByLabel = 'app.kubernetes.io/managed-by';
 export const serviceName = 'moop-resource-service';
 const keys = { tenant: 'moop.io/tenant', user: 'moop.io/user', tag: 'moop.io/tag' } as const;
+/** The label of a tenant's objects, and of its namespace (npm run prepare-tenant): the tenant's id. */
+export const tenantLabel = keys.tenant;
 /** Annotation of an adopted object: when it was adopted. */
 export const adoptedAnnotation = 'moop.io/adopted';
 

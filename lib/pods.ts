@@ -11,14 +11,18 @@ import { type CopyObject, idempotencyAnnotation, idempotencyHash, idempotentRequ
 import type { JobVolume } from './schemas/jobs.ts';
 import type { TenantScope } from './scope.ts';
 
-/** 404 naming the claims of vols that do not exist in namespace, or are another tenant's; nothing is made before this passes. */
+/**
+ * 404 naming the claims of vols that do not exist in namespace, or are not this tenant's: a copy mounts only claims the
+ * service made (or adopted) for the tenant, never JupyterHub's own (hub-db-dir: its tokens and cookie secret), a
+ * student's KubeSpawner claim or another school's. Nothing is made before this passes.
+ */
 export async function assertClaimsExist(resources: Resources, namespace: string, vols: JobVolume[], tenant: string): Promise<void> {
   const claims = [...new Set(vols.map((v) => v.pvc))];
   const missing = await Promise.all(
     claims.map((name) =>
       resources.get<V1PersistentVolumeClaim>({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', name, namespace }).then(
-        // Tenants may share a namespace: another school's claim is as absent as one that does not exist.
-        (claim) => ((markedTenant(claim) ?? tenant) === tenant ? undefined : name),
+        // Another's claim is as absent as one that does not exist: its existence is not the tenant's to learn.
+        (claim) => (markedTenant(claim) === tenant ? undefined : name),
         (err: unknown) => {
           if (err instanceof NotFoundError) return name;
           throw err;
@@ -86,11 +90,12 @@ export async function waitUntilFinished<T extends CopyObject>(resources: Resourc
  * exists) instead of starting a second copy into the same claims.
  */
 export async function createCopy(
-  { resources, tenant, namespace, settings }: TenantScope,
+  scope: TenantScope,
   input: { cmd: string; vols: JobVolume[] },
   options: { idempotencyKey?: string; waitMs: number },
 ): Promise<CopyAnswer> {
-  const copy = renderPod(tenant, input, namespace, settings.copies, options.idempotencyKey);
+  const { resources, tenant, namespace } = scope;
+  const copy = renderPod(scope, input, options.idempotencyKey);
   await assertClaimsExist(resources, namespace, input.vols, tenant.id);
   const owner = { tenant: tenant.id };
   const created = await createOwned(resources, copy, owner).catch(async (err: unknown) => {
@@ -112,12 +117,12 @@ export async function createCopy(
 }
 
 /** The tenant's copy of that name, with why it is stuck or failed. */
-export async function readCopy({ resources, tenant, namespace }: TenantScope, { name }: { name: string }): Promise<CopyAnswer> {
-  return withReason(resources, await getOwned<CopyObject>(resources, podRefs(tenant, name, namespace), { tenant: tenant.id }));
+export async function readCopy(scope: TenantScope, { name }: { name: string }): Promise<CopyAnswer> {
+  return withReason(scope.resources, await getOwned<CopyObject>(scope.resources, podRefs(scope, name), { tenant: scope.tenant.id }));
 }
 
 /** Deletes the tenant's copy of that name (a Job's pods go with it); its name. */
-export async function deleteCopy({ resources, tenant, namespace }: TenantScope, { name }: { name: string }): Promise<Deleted> {
-  const copy = await getOwned<CopyObject>(resources, podRefs(tenant, name, namespace), { tenant: tenant.id });
-  return { deleted: await deleteOwned(resources, copy, { propagationPolicy: 'Background' }) };
+export async function deleteCopy(scope: TenantScope, { name }: { name: string }): Promise<Deleted> {
+  const copy = await getOwned<CopyObject>(scope.resources, podRefs(scope, name), { tenant: scope.tenant.id });
+  return { deleted: await deleteOwned(scope.resources, copy, { propagationPolicy: 'Background' }) };
 }

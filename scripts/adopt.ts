@@ -27,6 +27,11 @@ const envFile = join(projectRoot, '.env');
 if (existsSync(envFile)) process.loadEnvFile(envFile);
 const env = (name: string): string | undefined => process.env[name] || undefined;
 
+// Only volumes on the service's NFS server, in the tenant's folder, are adopted: the service would make no other.
+const [server, prefix] = [env('NFS_SERVER'), env('NFS_PREFIX')];
+if (!server || !prefix) fail('NFS_SERVER and NFS_PREFIX must be set (as the service has them): only volumes there are adopted');
+const nfs = { server: server!, prefix: prefix!, tenantScope: env('NFS_TENANT_SCOPE') !== 'false' };
+
 const kubeconfig = env('KUBECONFIG') ?? join(projectRoot, '.local/kubeconfig');
 if (!existsSync(kubeconfig)) fail(`no kubeconfig at ${kubeconfig}: set KUBECONFIG to the operator's kubeconfig (or start the local cluster)`);
 const resources = new Resources(new KubeClient(loadKubeconfig({ file: kubeconfig }), { timeoutMs: 30_000 }));
@@ -37,7 +42,7 @@ const source = tenantServiceUrl
 
 try {
   const tenant = await source(id.data!);
-  const report = await adoptTenant(resources, tenant, { dryRun: values['dry-run'] });
+  const report = await adoptTenant(resources, tenant, { dryRun: values['dry-run'], nfs });
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   process.stderr.write(
     `[adopt] ${report.dryRun ? 'would adopt' : 'adopted'} ${report.adopted.length}, already managed ${report.alreadyManaged.length}, ` +

@@ -8,11 +8,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createHandler as createCopy } from '../functions/pods/post.ts';
 import { loadConfig } from '../lib/config.ts';
 import { depsFrom } from '../lib/deps.ts';
+import { TenantSchema } from '../lib/tenants/tenant.ts';
 import { httpEvent, invokeHttp } from '../test/support/lambda.ts';
 import { type LocalCluster, startCluster } from '../tools/cluster/cluster.ts';
-import { createTenantNamespaces } from '../tools/demo-tenant.ts';
 import { stopOnSignals } from '../tools/lifecycle.ts';
 import { projectRoot } from '../tools/offline.ts';
+import { prepareTenants } from '../tools/tenants.ts';
 
 const settleSeconds = Number(process.env.SETTLE_SECONDS ?? 30);
 const started = Date.now();
@@ -69,10 +70,11 @@ async function copyTimes(c: LocalCluster, runs: number): Promise<number[]> {
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'job-{}-{}' }, spec: { ...job.spec.template.spec, ...onNode } };
     const tenant = { ...demo, id: '5c88a9ec5b6c2e3c4a3b2dfe', namespace: 'stats-real', resources: { templates: { ...demo.resources.templates, pod } } };
     writeFileSync(join(work, 'tenants.json'), JSON.stringify({ tenants: [tenant] }));
-    await createTenantNamespaces(c.adminKubeconfig, ['stats-real'], () => undefined);
+    await prepareTenants(c.adminKubeconfig, [TenantSchema.parse(tenant)], () => undefined);
     const moopkey = randomBytes(18).toString('base64url');
     const config = loadConfig({
       MOOPKEY: moopkey,
+      NAME_KEY: randomBytes(18).toString('base64url'),
       KUBECONFIG: c.serviceKubeconfig,
       TENANTS_FILE: join(work, 'tenants.json'),
       NFS_SERVER: '10.0.0.2',

@@ -3,9 +3,9 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, loadToolSettings } from '../lib/config.ts';
 import { type LocalCluster, startCluster } from '../tools/cluster/cluster.ts';
-import { createTenantNamespaces, namespacesOfTenantsFile } from '../tools/demo-tenant.ts';
 import { stopOnSignals } from '../tools/lifecycle.ts';
 import { type Offline, projectRoot, startOffline } from '../tools/offline.ts';
+import { applyPolicyParams, prepareTenants, tenantsOfFile } from '../tools/tenants.ts';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const envFile = join(projectRoot, '.env');
@@ -45,10 +45,12 @@ try {
     cluster = await startCluster({ kubeconfigDir: join(projectRoot, '.local'), log });
     kubeconfig = cluster.serviceKubeconfig;
     adminKubeconfig = cluster.adminKubeconfig;
+    // The cluster holds the service to the same values as its settings (.env), as an operator's would.
+    await applyPolicyParams(adminKubeconfig, config);
   } else {
     log(`[start] using the cluster of KUBECONFIG=${kubeconfig}`);
   }
-  if (!config.TENANT_SERVICE_URL) await createTenantNamespaces(adminKubeconfig!, namespacesOfTenantsFile(join(projectRoot, config.TENANTS_FILE)), log);
+  if (!config.TENANT_SERVICE_URL) await prepareTenants(adminKubeconfig!, tenantsOfFile(join(projectRoot, config.TENANTS_FILE)), log);
 
   offline = await startOffline({
     port,

@@ -1,5 +1,5 @@
 // A serverless plugin that keeps development settings out of what `osls package` and `osls deploy` build, whatever
-// the stage: the key must come from MOOPKEY_SECRET_ID (never a plain MOOPKEY, from the environment or .env), the
+// the stage: the keys must come from MOOPKEY_SECRET_ID and NAME_KEY_SECRET_ID (never plain, from the environment or .env), the
 // kubeconfig from KUBECONFIG_SECRET_ID (or, on EKS, nothing stored: EKS_CLUSTER_NAME), tenants from TENANT_SERVICE_URL; local paths and the plain key are dropped
 // from the functions' environment. serverless-offline (npm start, npm test) is untouched. CommonJS: osls require()s it.
 'use strict';
@@ -16,10 +16,14 @@ const required = [
     'EKS_CLUSTER_NAME',
   ],
   ['TENANT_SERVICE_URL', 'tenants must come from the MOOP tenant service; the local TENANTS_FILE is for development'],
+  [
+    'NAME_KEY_SECRET_ID',
+    "the key of escaped names must come from a Secrets Manager secret, not a plain NAME_KEY, which would sit in clear in the functions' configuration",
+  ],
 ];
 
 /** Settings that only make sense on a developer's machine: never shipped. */
-const local = ['MOOPKEY', 'KUBECONFIG', 'TENANTS_FILE'];
+const local = ['MOOPKEY', 'NAME_KEY', 'KUBECONFIG', 'TENANTS_FILE'];
 
 class DeployGuard {
   constructor(serverless) {

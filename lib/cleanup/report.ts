@@ -4,8 +4,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { KubernetesObject } from '@kubernetes/client-node';
 
-/** reportOrphan: an object of a tenant the tenant service no longer knows, left in place (CLEANUP_ORPHANS=report). */
-export type CleanupAction = 'deleteJob' | 'deletePod' | 'deleteClaim' | 'deleteVolume' | 'recycleVolume' | 'keepVolume' | 'reportOrphan';
+/**
+ * reportOrphan: an object of a tenant the tenant service no longer knows, left in place (CLEANUP_ORPHANS=report);
+ * list: only ever a failure, a tenant namespace whose objects could not be listed (the rest of the run goes on).
+ */
+export type CleanupAction = 'deleteJob' | 'deletePod' | 'deleteClaim' | 'deleteVolume' | 'recycleVolume' | 'keepVolume' | 'reportOrphan' | 'list';
 
 export interface CleanupSummary {
   mode: 'scheduled' | 'tenant-removed';

@@ -6,21 +6,12 @@ import type { KubernetesObject, V1Job, V1PersistentVolume, V1Pod } from '@kubern
 import pLimit from 'p-limit';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Resources } from '../kube/resources.ts';
-import { belongsToTenant, managedSelector, markedTenant, ownerSelector } from '../ownership.ts';
+import { belongsToTenant, managedSelector, markedTenant, ownerSelector, tenantLabel } from '../ownership.ts';
 import { finishedAt } from '../pods.ts';
+import type { CleanupSettings } from '../settings.ts';
 import type { TenantDirectory } from '../tenants/directory.ts';
 import { type CleanupAction, CleanupReport, type CleanupSummary } from './report.ts';
-import type { CleanupRequest, VolumePolicy } from './request.ts';
-
-export interface CleanupSettings {
-  policy: VolumePolicy;
-  retentionSeconds: number;
-  pageSize: number;
-  /** Changes made at once within a page. */
-  concurrency: number;
-  /** What a scheduled run does with objects of tenants the tenant service no longer knows (CLEANUP_ORPHANS). */
-  orphans: 'report' | 'delete';
-}
+import type { CleanupRequest } from './request.ts';
 
 export interface CleanupContext {
   resources: Resources;
@@ -50,15 +41,28 @@ const ref = (kind: Kind, o: KubernetesObject) => ({ ...kind, name: o.metadata!.n
 /** A Pod the service made itself, not one of its Jobs' pods (those carry the label too, and go with their Job). */
 const isBarePod = (pod: V1Pod): boolean => !pod.metadata?.ownerReferences?.length;
 
+/**
+ * The tenant namespaces (labelled moop.io/tenant, by npm run prepare-tenant), or those of one tenant: the service reads
+ * pods, Jobs and claims only there, one namespace at a time.
+ */
+async function tenantNamespaces(resources: Resources, tenant?: string): Promise<string[]> {
+  const names: string[] = [];
+  const labelSelector = tenant === undefined ? tenantLabel : `${tenantLabel}=${tenant}`;
+  for await (const page of resources.pages('v1', 'Namespace', { labelSelector, limit: 500 })) names.push(...page.map((n) => n.metadata!.name!));
+  return names;
+}
+
 class Run {
   readonly report: CleanupReport;
   private readonly ctx: CleanupContext;
   private readonly dryRun: boolean;
+  private readonly namespaces: string[];
 
-  constructor(ctx: CleanupContext, report: CleanupReport, dryRun: boolean) {
+  constructor(ctx: CleanupContext, report: CleanupReport, dryRun: boolean, namespaces: string[]) {
     this.ctx = ctx;
     this.report = report;
     this.dryRun = dryRun;
+    this.namespaces = namespaces;
   }
 
   /** Records action on obj, doing it unless this is a dry run; a failure is reported and the run goes on. */
@@ -73,11 +77,22 @@ class Run {
     }
   }
 
-  /** Applies visit to every object of kind matching selector, a page at a time, a few changes at once. */
+  /**
+   * Applies visit to every object of kind matching selector (volumes cluster-wide, the rest in each tenant namespace),
+   * a page at a time, a few changes at once. A namespace that cannot be listed is reported and the run goes on.
+   */
   async each<T extends KubernetesObject>(kind: Kind, selector: string, visit: (o: T) => Promise<void>): Promise<void> {
     const limit = pLimit(this.ctx.settings.concurrency);
-    for await (const page of this.ctx.resources.pages<T>(kind.apiVersion, kind.kind, { labelSelector: selector, limit: this.ctx.settings.pageSize })) {
-      await Promise.all(page.map((o) => limit(() => visit(o))));
+    for (const namespace of kind === volumeKind ? [undefined] : this.namespaces) {
+      const options = { namespace, labelSelector: selector, limit: this.ctx.settings.pageSize };
+      try {
+        for await (const page of this.ctx.resources.pages<T>(kind.apiVersion, kind.kind, options)) {
+          await Promise.all(page.map((o) => limit(() => visit(o))));
+        }
+      } catch (err) {
+        if (namespace === undefined) throw err;
+        this.report.fail('list', { metadata: { name: `${kind.kind} in ${namespace}` } }, err);
+      }
     }
   }
 
@@ -87,7 +102,7 @@ class Run {
 }
 
 async function scheduled(ctx: CleanupContext, request: Extract<CleanupRequest, { action: 'scheduled' }>): Promise<CleanupReport> {
-  const run = new Run(ctx, new CleanupReport({ mode: 'scheduled', dryRun: request.dryRun }), request.dryRun);
+  const run = new Run(ctx, new CleanupReport({ mode: 'scheduled', dryRun: request.dryRun }), request.dryRun, await tenantNamespaces(ctx.resources));
   const cutoff = (ctx.now ?? Date.now)() - (request.retentionSeconds ?? ctx.settings.retentionSeconds) * 1000;
   const policy = request.pvPolicy ?? ctx.settings.policy;
 
@@ -167,7 +182,8 @@ async function tenantRemoved(ctx: CleanupContext, request: Extract<CleanupReques
       });
     }
   }
-  const run = new Run(ctx, new CleanupReport({ mode: 'tenant-removed', dryRun: request.dryRun, tenant }), request.dryRun);
+  const namespaces = await tenantNamespaces(ctx.resources, tenant);
+  const run = new Run(ctx, new CleanupReport({ mode: 'tenant-removed', dryRun: request.dryRun, tenant }), request.dryRun, namespaces);
   const selector = ownerSelector({ tenant });
   for (const [kind, action] of removalOrder) {
     await run.each(kind, selector, async (o) => {

@@ -41,6 +41,8 @@ function refusal(status: KubeStatus): 'namespaceTerminating' | 'admissionPolicy'
 // and admission webhooks all answer a bare Forbidden (or a webhook's own code) without causes. RBAC names the caller
 // ("User ... cannot <verb> resource"), the quota plugin says "exceeded quota", a webhook "denied the request".
 const rbacRefusal = /\bcannot \S+ resource\b/;
+// RBAC names the namespace of a refused namespaced request: there the service acts only once an operator prepared it.
+const rbacNamespace = /\bcannot \S+ resource .* in the namespace "([^"]+)"/;
 const quotaRefusal = /\bexceeded quota\b/;
 const webhookRefusal = /admission webhook .* denied the request/;
 
@@ -74,6 +76,13 @@ export function kubeFailure(httpStatus: number, body: unknown, what: string): Se
         },
       );
     case 403:
+      if (rbacNamespace.test(message)) {
+        const namespace = rbacNamespace.exec(message)![1];
+        return new PolicyError(
+          `Namespace ${namespace} is not prepared for the MOOP resource service: an operator runs npm run prepare-tenant -- --tenant <id> (README, Tenant namespaces). ${message}`,
+          { code: 'NAMESPACE_NOT_PREPARED', cause },
+        );
+      }
       if (refusedBy === 'namespaceTerminating') {
         return new ConflictError(`The tenant's namespace is being deleted: ${message}`, { code: 'NAMESPACE_TERMINATING', cause });
       }

@@ -169,6 +169,21 @@ export class Resources {
     }
   }
 
+  /** Server-side apply (force): creates obj, or makes the fields fieldManager owns what obj says; the operator's tools use it. */
+  async apply<T extends KubernetesObject>(obj: T, fieldManager = 'moop-resource-service'): Promise<T> {
+    const { info, path } = await this.path(refOf(obj));
+    return shown(
+      await this.kube.request<T>({
+        method: 'PATCH',
+        path,
+        query: { fieldManager, force: true },
+        // JSON is YAML: the apply patch type takes either.
+        body: { ...obj, kind: info.kind },
+        contentType: 'application/apply-patch+yaml',
+      }),
+    );
+  }
+
   /** Applies a JSON merge patch to one object and returns it. */
   async mergePatch<T extends KubernetesObject>(ref: ObjectRef, patch: unknown): Promise<T> {
     const { path } = await this.path(ref);

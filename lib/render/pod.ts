@@ -8,18 +8,13 @@ import type { ObjectRef } from '../kube/resources.ts';
 import { objectName, shortHash } from '../names.ts';
 import { markOwned, ownerLabels } from '../ownership.ts';
 import type { JobVolume } from '../schemas/jobs.ts';
+import type { RenderScope } from '../scope.ts';
+import type { CopySettings } from '../settings.ts';
 import type { Tenant } from '../tenants/tenant.ts';
+import { copyCapabilities, unsafeJobFields, unsafeMetadata, unsafePodFields } from './copy-safety.ts';
 import { fillHoles } from './fill.ts';
-import { refuseUnsafe, unsafePodFields } from './safety.ts';
+import { refuseUnsafe } from './safety.ts';
 import { expectKind, type TemplateObject, templateObject } from './template.ts';
-
-/** Limits from configuration, for what the template leaves out. */
-export interface PodSettings {
-  activeDeadlineSeconds: number;
-  backoffLimit: number;
-  /** A finished Pod or Job is kept at least this long, so that its result can be read. */
-  retentionSeconds: number;
-}
 
 /** What the copy route makes: a bare Pod or a Job. */
 export type CopyObject = V1Pod | V1Job;
@@ -49,7 +44,7 @@ function podTemplate(tenant: Tenant): TemplateObject & { isJob: boolean } {
  * The objects a GET or DELETE of name may mean, the template's kind first: a tenant whose template changed kind
  * keeps reaching what was made before, and the old pod-service's Pods (adopted) are found by their exact name.
  */
-export function podRefs(tenant: Tenant, name: string, namespace: string): ObjectRef[] {
+export function podRefs({ tenant, namespace }: Pick<RenderScope, 'tenant' | 'namespace'>, name: string): ObjectRef[] {
   const t = podTemplate(tenant);
   const other = t.isJob ? kinds.pod : kinds.job;
   return [
@@ -66,10 +61,15 @@ function firstContainer(tenant: Tenant, spec: Partial<V1PodSpec> | undefined, wh
   return containers[0];
 }
 
+/** A container as a copy runs it: every capability dropped, only what a root copy needs added back. */
+const confined = (c: V1Container): V1Container => ({
+  ...c,
+  securityContext: { ...c.securityContext, capabilities: { drop: ['ALL'], add: [...copyCapabilities] } },
+});
+
 /** The template's pod spec with cmd in its first container and vols mounted; the template's own mounts stay. */
 function copySpec(tenant: Tenant, template: Partial<V1PodSpec> | undefined, input: { cmd: string; vols: JobVolume[] }, where: string): V1PodSpec {
   const spec = { ...template } as V1PodSpec;
-  refuseUnsafe(tenant, 'pod', unsafePodFields(spec, where));
   const first = firstContainer(tenant, spec, where);
   // One volume per distinct claim; a claim may be mounted at several paths (with different subpaths).
   const claims = [...new Set(input.vols.map((v) => v.pvc))];
@@ -86,26 +86,37 @@ function copySpec(tenant: Tenant, template: Partial<V1PodSpec> | undefined, inpu
     restartPolicy: spec.restartPolicy ?? 'Never',
     // A copy never talks to the API server: no token in a pod that runs a tenant's command.
     automountServiceAccountToken: false,
-    containers: [{ ...first, args, volumeMounts: [...(first.volumeMounts ?? []), ...mounts] }, ...spec.containers.slice(1)],
+    containers: [{ ...first, args, volumeMounts: [...(first.volumeMounts ?? []), ...mounts] }, ...spec.containers.slice(1)].map(confined),
+    ...(spec.initContainers ? { initContainers: spec.initContainers.map(confined) } : {}),
     volumes: [...(spec.volumes ?? []), ...volumes],
   };
 }
 
+/** Everything in the template outside the safe profile of a copy, of either kind. */
+function templateProblems(t: TemplateObject & { isJob: boolean }, settings: CopySettings) {
+  const problems = unsafeMetadata(t.metadata, 'metadata');
+  if (!t.isJob) return [...problems, ...unsafePodFields((t.spec ?? {}) as Partial<V1PodSpec>, 'spec', settings, 'Pod')];
+  const spec = (t.spec ?? {}) as Record<string, unknown> & { template?: V1PodTemplateSpec };
+  return [
+    ...problems,
+    ...unsafeJobFields(spec, settings),
+    ...unsafeMetadata(spec.template?.metadata, 'spec.template.metadata'),
+    ...unsafePodFields(spec.template?.spec ?? {}, 'spec.template.spec', settings, 'Job'),
+  ];
+}
+
 /**
- * Renders the pod template for cmd and vols in namespace; the name is job-<tenant>-<8 characters>, at most 63: random,
+ * Renders the pod template for cmd and vols in the scope's namespace; the name is job-<tenant>-<8 characters>, at most 63: random,
  * or, with an idempotency key, derived from it, so that a retried POST names the same object and cannot make a second.
  */
-export function renderPod(
-  tenant: Tenant,
-  input: { cmd: string; vols: JobVolume[] },
-  namespace: string,
-  settings: PodSettings,
-  idempotencyKey?: string,
-): CopyObject {
+export function renderPod(scope: RenderScope, input: { cmd: string; vols: JobVolume[] }, idempotencyKey?: string): CopyObject {
+  const { tenant, namespace, copies: settings } = scope;
   const t = podTemplate(tenant);
+  refuseUnsafe(tenant, 'pod', templateProblems(t, settings));
   const random = idempotencyKey ? idempotencyHash(tenant.id, idempotencyKey).slice(0, 8) : shortHash([randomBytes(16).toString('hex')], 8);
   // A Job's name becomes its pods' job-name label, so it must be a DNS label; a Pod's may be any subdomain.
-  const name = objectName(fillHoles(t.metadata.name, [tenant.id, random], 'pod metadata.name'), [tenant.id, random], t.isJob ? 'label' : 'subdomain');
+  const values = [tenant.id, random];
+  const name = objectName(fillHoles(t.metadata.name, values, 'pod metadata.name'), values, t.isJob ? 'label' : 'subdomain', scope.nameKey);
   const { isJob: _isJob, ...template } = t;
   const annotations = idempotencyKey
     ? {
@@ -122,7 +133,11 @@ export function renderPod(
     // dropped it, and a strict one refuses it, so it goes; cleanup retires finished Pods after the retention instead.
     const { ttlSecondsAfterFinished: _ttl, ...podSpec } = (template.spec ?? {}) as Partial<V1PodSpec> & { ttlSecondsAfterFinished?: number };
     const spec = copySpec(tenant, podSpec, input, 'spec');
-    const pod: V1Pod = { ...template, metadata, spec: { ...spec, activeDeadlineSeconds: spec.activeDeadlineSeconds ?? settings.activeDeadlineSeconds } };
+    const pod: V1Pod = {
+      ...template,
+      metadata,
+      spec: { ...spec, activeDeadlineSeconds: spec.activeDeadlineSeconds ?? settings.activeDeadlineSeconds },
+    };
     return markOwned(pod, owner);
   }
 

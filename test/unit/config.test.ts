@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '../../lib/config.ts';
 
-const valid = { MOOPKEY: 'a-key-of-enough-length', NFS_SERVER: '10.0.0.2', NFS_PREFIX: '/exports/moop/' };
+const valid = { MOOPKEY: 'a-key-of-enough-length', NAME_KEY: 'a-name-key-of-enough-length', NFS_SERVER: '10.0.0.2', NFS_PREFIX: '/exports/moop/' };
 
 describe('loadConfig', () => {
   it('parses a minimal environment and fills in the defaults', () => {
@@ -12,7 +12,10 @@ describe('loadConfig', () => {
       TENANT_TIMEOUT_MS: 3000,
       TENANT_CACHE_TTL_MS: 30000,
       JOB_ACTIVE_DEADLINE_SECONDS: 3600,
+      JOB_MAX_ACTIVE_DEADLINE_SECONDS: 86400,
       JOB_BACKOFF_LIMIT: 2,
+      CLAIM_STORAGE_CLASSES: ['standard'],
+      COPY_IMAGES: ['registry.mooplab.com:8443/', 'docker.io/library/busybox'],
       JOB_RETENTION_SECONDS: 3600,
       CLEANUP_PV_POLICY: 'recycle',
       CLEANUP_PAGE_SIZE: 500,
@@ -45,6 +48,7 @@ describe('loadConfig', () => {
           '- NFS_PREFIX: NFS_PREFIX must be an absolute path such as /exports/moop/',
           '- KUBE_TIMEOUT_MS: Invalid input: expected number, received NaN',
           '- MOOPKEY: MOOPKEY is required: the shared key MOOP sends in the moopkey header (or MOOPKEY_SECRET_ID, deployed)',
+          '- NAME_KEY: NAME_KEY is required: the secret key of escaped names, at least 16 characters, never changed (or NAME_KEY_SECRET_ID, deployed)',
         ].join('\n'),
       ),
     );
@@ -57,5 +61,39 @@ describe('loadConfig', () => {
 
   it('refuses a key too short to be a secret', () => {
     expect(() => loadConfig({ ...valid, MOOPKEY: 'short' })).toThrow(/MOOPKEY must be at least 12 characters long/);
+  });
+
+  it("takes the names' key from a secret instead, when deployed", () => {
+    const { NAME_KEY: _key, ...rest } = valid;
+    expect(loadConfig({ ...rest, NAME_KEY_SECRET_ID: 'moop/resource-service/name-key' }).NAME_KEY_SECRET_ID).toBe('moop/resource-service/name-key');
+    expect(() => loadConfig({ ...valid, NAME_KEY: 'short' })).toThrow(/NAME_KEY must be at least 16 characters long/);
+  });
+
+  it('reads what templates may ask for as comma-separated lists, empty entries dropped', () => {
+    const config = loadConfig({
+      ...valid,
+      COPY_IMAGES: 'registry.example.edu/, docker.io/library/busybox,',
+      COPY_TOLERATIONS: 'moop.io/real-node=true:NoSchedule,gpu=:NoExecute',
+      COPY_PRIORITY_CLASSES: 'copies',
+      CLAIM_STORAGE_CLASSES: 'nfs-client',
+    });
+    expect([config.COPY_IMAGES, config.COPY_TOLERATIONS, config.COPY_PRIORITY_CLASSES, config.CLAIM_STORAGE_CLASSES]).toEqual([
+      ['registry.example.edu/', 'docker.io/library/busybox'],
+      ['moop.io/real-node=true:NoSchedule', 'gpu=:NoExecute'],
+      ['copies'],
+      ['nfs-client'],
+    ]);
+  });
+
+  it('refuses a toleration not written key=value:Effect, and a default deadline past the longest allowed', () => {
+    expect(() => loadConfig({ ...valid, COPY_TOLERATIONS: 'node-role:NoSchedule', JOB_ACTIVE_DEADLINE_SECONDS: '90000' })).toThrow(
+      new ConfigError(
+        [
+          'Invalid configuration:',
+          '- COPY_TOLERATIONS: each entry must be key=value:Effect, Effect one of NoSchedule, PreferNoSchedule, NoExecute',
+          '- JOB_ACTIVE_DEADLINE_SECONDS: JOB_ACTIVE_DEADLINE_SECONDS must not exceed JOB_MAX_ACTIVE_DEADLINE_SECONDS',
+        ].join('\n'),
+      ),
+    );
   });
 });

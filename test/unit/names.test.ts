@@ -1,8 +1,10 @@
 import { isDnsLabel, isDnsSubdomain, labelValue, objectName, shortHash } from '../../lib/names.ts';
 
+const key = 'a-test-name-key-of-some-length';
+
 describe('objectName', () => {
   it('keeps a rendered name that is already a valid DNS label, so callers can compute it', () => {
-    expect(objectName('pv-5c88a9ec5b6c2e3c4a3b2d1f-alice-default', ['5c88a9ec5b6c2e3c4a3b2d1f', 'alice', 'default'])).toBe(
+    expect(objectName('pv-5c88a9ec5b6c2e3c4a3b2d1f-alice-default', ['5c88a9ec5b6c2e3c4a3b2d1f', 'alice', 'default'], 'subdomain', key)).toBe(
       'pv-5c88a9ec5b6c2e3c4a3b2d1f-alice-default',
     );
   });
@@ -13,11 +15,11 @@ describe('objectName', () => {
     ['more than 63 characters', `pvc-5c88a9ec5b6c2e3c4a3b2d1f-${'a'.repeat(60)}-default`],
     ['exactly 253 characters', `pvc-${'a'.repeat(249)}`],
   ])('keeps a valid DNS-1123 subdomain with %s unchanged', (_what, rendered) => {
-    expect(objectName(rendered, ['t', rendered, 'default'])).toBe(rendered);
+    expect(objectName(rendered, ['t', rendered, 'default'], 'subdomain', key)).toBe(rendered);
   });
 
   it('escapes a dot where the rule is a DNS label (a Job name)', () => {
-    const name = objectName('job-t-a.b', ['t', 'a.b'], 'label');
+    const name = objectName('job-t-a.b', ['t', 'a.b'], 'label', key);
     expect(name).toMatch(/^job-t-a-b-[a-z2-7]{10}$/);
   });
 
@@ -29,7 +31,7 @@ describe('objectName', () => {
     ['accents', 'pv-t-élodie-default', 'pv-t-elodie-default-'],
     ['a script without Latin letters', 'pv-t-王-default', 'pv-t-default-'],
   ])('escapes a name with %s into a readable DNS label with a hash', (_what, rendered, start) => {
-    const name = objectName(rendered, ['t', rendered, 'default']);
+    const name = objectName(rendered, ['t', rendered, 'default'], 'subdomain', key);
     expect(name.startsWith(start)).toBe(true);
     expect(name).toMatch(/-[a-z2-7]{10}$/);
     expect(isDnsLabel(name)).toBe(true);
@@ -37,19 +39,34 @@ describe('objectName', () => {
   });
 
   it('cuts long invalid names to 63 characters and keeps them apart by their hash', () => {
-    const a = objectName(`pv-t-${'A'.repeat(300)}-one`, ['t', `${'A'.repeat(300)}`, 'one']);
-    const b = objectName(`pv-t-${'A'.repeat(300)}-two`, ['t', `${'A'.repeat(300)}`, 'two']);
+    const a = objectName(`pv-t-${'A'.repeat(300)}-one`, ['t', `${'A'.repeat(300)}`, 'one'], 'subdomain', key);
+    const b = objectName(`pv-t-${'A'.repeat(300)}-two`, ['t', `${'A'.repeat(300)}`, 'two'], 'subdomain', key);
     expect(a).toHaveLength(63);
     expect(b).toHaveLength(63);
     expect(a).not.toBe(b);
   });
 
   it('gives different escaped names to triples that render alike', () => {
-    expect(objectName('pv-t-A-b-c', ['t', 'A-b', 'c'])).not.toBe(objectName('pv-t-A-b-c', ['t', 'A', 'b-c']));
+    expect(objectName('pv-t-A-b-c', ['t', 'A-b', 'c'], 'subdomain', key)).not.toBe(objectName('pv-t-A-b-c', ['t', 'A', 'b-c'], 'subdomain', key));
   });
 
   it('is stable: the same input always gives the same name', () => {
-    expect(objectName('pvc-t-Bob-default', ['t', 'Bob', 'default'])).toBe(objectName('pvc-t-Bob-default', ['t', 'Bob', 'default']));
+    expect(objectName('pvc-t-Bob-default', ['t', 'Bob', 'default'], 'subdomain', key)).toBe(
+      objectName('pvc-t-Bob-default', ['t', 'Bob', 'default'], 'subdomain', key),
+    );
+  });
+
+  it('ends an escaped name in a hash keyed with NAME_KEY, which nobody without the key can compute', () => {
+    const values = ['t', 'Élodie Ü.', 'default'];
+    const [mine, another] = [
+      objectName('pv-t-Élodie Ü.-default', values, 'subdomain', key),
+      objectName('pv-t-Élodie Ü.-default', values, 'subdomain', 'another-key-of-enough-length'),
+    ];
+    const legacy = objectName('pv-t-Élodie Ü.-default', values, 'subdomain', { legacy: true });
+    expect(mine).toMatch(/^pv-t-elodie-u-default-[a-z2-7]{10}$/);
+    expect(new Set([mine, another, legacy]).size).toBe(3);
+    // The name before the key: the plain SHA-256 anyone could compute, still recognised for what it made.
+    expect(legacy).toBe(`pv-t-elodie-u-default-${shortHash(values)}`);
   });
 });
 
@@ -61,6 +78,11 @@ describe('shortHash', () => {
 
   it('joins values unambiguously', () => {
     expect(shortHash(['a-b', 'c'])).not.toBe(shortHash(['a', 'b-c']));
+  });
+
+  it('is an HMAC with a key', () => {
+    expect(shortHash(['a'], 10, key)).not.toBe(shortHash(['a']));
+    expect(shortHash(['a'], 10, key)).toBe(shortHash(['a'], 10, key));
   });
 });
 
@@ -74,8 +96,8 @@ describe('labelValue', () => {
     expect(labelValue('x'.repeat(64))).toHaveLength(63);
   });
 
-  it('escapes alike with the same raw values as the name, so an escaped pv label equals the escaped name', () => {
+  it('escapes with the plain hash of the raw values: labels select, they name nothing', () => {
     const values = ['t', 'Élodie M.', 'default'];
-    expect(labelValue('pv-t-Élodie M.-default', values)).toBe(objectName('pv-t-Élodie M.-default', values));
+    expect(labelValue('pv-t-Élodie M.-default', values)).toBe(objectName('pv-t-Élodie M.-default', values, 'label', { legacy: true }));
   });
 });

@@ -3,10 +3,10 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig, type KubernetesObject, KubernetesObjectApi, loadAllYaml, type V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, type KubernetesObject, KubernetesObjectApi, loadAllYaml, type V1Node, type V1PersistentVolume } from '@kubernetes/client-node';
 
 /** deploy/'s manifests, in the order an operator applies them. */
-export const deployManifests = ['rbac.yaml', 'admission-policy.yaml'].map((f) => join(import.meta.dirname, '../../deploy', f));
+export const deployManifests = ['rbac.yaml', 'policy-params.yaml', 'admission-policy.yaml'].map((f) => join(import.meta.dirname, '../../deploy', f));
 export const serviceAccount = { namespace: 'moop-system', name: 'moop-resource-service' };
 
 type WaitUntil = (what: string, check: () => Promise<boolean>) => Promise<void>;
@@ -66,16 +66,21 @@ export async function bootstrap(adminKubeconfig: string, nodes: number, waitUnti
   const asService = new KubeConfig();
   asService.loadFromClusterAndUser({ ...kc.getCurrentCluster()!, name: 'local' }, { name: 'service', token });
   const serviceCore = asService.makeApiClient(CoreV1Api);
-  // Otherwise a safe copy pod, so that only the namespace rule can refuse it.
-  const probe = {
+  // A volume reserved in `default` is refused by the policy, whatever its params (dry run: nothing is made either way).
+  const probe: V1PersistentVolume = {
     metadata: { name: 'policy-probe', labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service' } },
-    spec: { automountServiceAccountToken: false, containers: [{ name: 'c', image: 'busybox:1.28.4' }] },
+    spec: {
+      capacity: { storage: '1Mi' },
+      accessModes: ['ReadWriteMany'],
+      nfs: { server: 'policy-probe', path: '/policy-probe' },
+      claimRef: { namespace: 'default', name: 'policy-probe' },
+    },
   };
   let answer = '';
   await waitUntil('the admission policy in force', async () => {
     try {
-      await serviceCore.createNamespacedPod({ namespace: 'default', body: probe, dryRun: 'All' });
-      answer = 'the pod was accepted';
+      await serviceCore.createPersistentVolume({ body: probe, dryRun: 'All' });
+      answer = 'the volume was accepted';
       return false;
     } catch (err) {
       answer = String((err as { body?: unknown }).body ?? err);

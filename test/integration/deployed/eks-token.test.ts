@@ -148,6 +148,7 @@ with mock.patch('botocore.auth.get_current_datetime', return_value=datetime.date
     const key = 'eks-token-test-key-0001';
     const config = loadConfig({
       MOOPKEY: key,
+      NAME_KEY: 'a-test-name-key-of-some-length',
       KUBECONFIG: eksKubeconfig(eksClusterId),
       NFS_SERVER: '10.0.0.2',
       NFS_PREFIX: '/exports/moop/',
@@ -217,7 +218,13 @@ describe('an EKS cluster named in the settings (EKS_CLUSTER_NAME)', () => {
   it('is found by the functions from the setting alone, with the SDK finding region and endpoint in the environment', async () => {
     Object.assign(process.env, { AWS_ENDPOINT_URL_EKS: endpoint, AWS_REGION: region, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
     delete process.env.AWS_SESSION_TOKEN;
-    const config = loadConfig({ MOOPKEY: 'eks-token-test-key-0001', EKS_CLUSTER_NAME: 'moop-prod', NFS_SERVER: '10.0.0.2', NFS_PREFIX: '/exports/moop/' });
+    const config = loadConfig({
+      MOOPKEY: 'eks-token-test-key-0001',
+      NAME_KEY: 'a-test-name-key-of-some-length',
+      EKS_CLUSTER_NAME: 'moop-prod',
+      NFS_SERVER: '10.0.0.2',
+      NFS_PREFIX: '/exports/moop/',
+    });
     const kube = await depsFrom(() => config).kube();
     expect(kube.server).toBe((await eksClusterAccess('moop-prod', eks())).server);
     await kube.close();

@@ -63,6 +63,7 @@ function client(countReads = false): SecretsManagerClient {
 function deployedDeps(kubeconfigSecret = 'moop/kubeconfig', keySecret = 'moop/moopkey'): Deps {
   const config = loadConfig({
     MOOPKEY_SECRET_ID: keySecret,
+    NAME_KEY: 'a-test-name-key-of-some-length',
     KUBECONFIG_SECRET_ID: kubeconfigSecret,
     SECRETS_REFRESH_SECONDS: '1',
     NFS_SERVER: '10.0.0.2',

@@ -83,6 +83,7 @@ describe("the invocation's time limit (in-process, as Lambda calls the handlers)
   const deps = depsFrom(() =>
     loadConfig({
       MOOPKEY: moopkey(),
+      NAME_KEY: process.env.MOOP_TEST_NAME_KEY,
       KUBECONFIG: process.env.MOOP_TEST_SERVICE_KUBECONFIG,
       NFS_SERVER: '10.0.0.2',
       NFS_PREFIX: '/exports/moop/',

@@ -3,13 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig } from '../../../lib/config.ts';
+import { TenantSchema } from '../../../lib/tenants/tenant.ts';
 import { type LocalCluster, startCluster } from '../../../tools/cluster/cluster.ts';
 import { freePort } from '../../../tools/cluster/processes.ts';
 import { startControlServer } from '../../../tools/control-server.ts';
-import { createTenantNamespaces } from '../../../tools/demo-tenant.ts';
 import { projectRoot, startOffline } from '../../../tools/offline.ts';
+import { applyPolicyParams, prepareTenants } from '../../../tools/tenants.ts';
 import { eksAccessEntries, eksClusterId } from '../../fixtures/eks.ts';
-import { tenantNamespaces, tenants } from '../../fixtures/tenants.ts';
+import { preparedTenants, tenants } from '../../fixtures/tenants.ts';
 import { startEksAuthenticator } from '../../support/eks-authenticator.ts';
 import { startStsStandIn } from '../../support/sts.ts';
 import { startFakeTenantService } from '../../support/tenant-service.ts';
@@ -33,9 +35,28 @@ export default async function globalSetup(): Promise<void> {
   cluster.adopt({ group: sts.pid });
   try {
     const moopkey = randomBytes(18).toString('base64url');
-    await createTenantNamespaces(cluster.adminKubeconfig, tenantNamespaces, log);
     // The tenant service as the real one answers, reached directly (its NodePort), as MOOP's services reach it.
     const tenantService = await startFakeTenantService(Object.values(tenants), { mode: 'direct' }, 5000);
+    const env = {
+      MOOPKEY: moopkey,
+      NAME_KEY: randomBytes(18).toString('base64url'),
+      KUBECONFIG: cluster.serviceKubeconfig,
+      NFS_SERVER: '10.0.0.2',
+      NFS_PREFIX: '/exports/moop/',
+      // The real node's taint, for the real-node tenants' copies.
+      COPY_TOLERATIONS: 'moop.io/real-node=true:NoSchedule',
+      TENANT_SERVICE_URL: tenantService.url,
+      TENANT_TIMEOUT_MS: '2500',
+      KUBE_TIMEOUT_MS: '4000',
+      TENANTS_FILE: '',
+      LOG_LEVEL: 'DEBUG',
+    };
+    await applyPolicyParams(cluster.adminKubeconfig, loadConfig(env));
+    await prepareTenants(
+      cluster.adminKubeconfig,
+      preparedTenants.map((t) => TenantSchema.parse(t)),
+      log,
+    );
     const offlineLog = join(cluster.dir, 'logs', 'offline.log');
     const offlineOut = createWriteStream(offlineLog);
     const [port, lambdaPort] = [await freePort(), await freePort()];
@@ -45,17 +66,7 @@ export default async function globalSetup(): Promise<void> {
       lambdaPort,
       workFolder: `.esbuild-test-${process.pid}`,
       onLine: (line) => offlineOut.write(`${line}\n`),
-      env: {
-        MOOPKEY: moopkey,
-        KUBECONFIG: cluster.serviceKubeconfig,
-        NFS_SERVER: '10.0.0.2',
-        NFS_PREFIX: '/exports/moop/',
-        TENANT_SERVICE_URL: tenantService.url,
-        TENANT_TIMEOUT_MS: '2500',
-        KUBE_TIMEOUT_MS: '4000',
-        TENANTS_FILE: '',
-        LOG_LEVEL: 'DEBUG',
-      },
+      env,
     });
     cluster.adopt({ group: offline.pid, folder: join(projectRoot, offline.workFolder) });
     log(`[offline] serving at ${offline.url} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
@@ -65,6 +76,7 @@ export default async function globalSetup(): Promise<void> {
       MOOP_TEST_API_URL: offline.url,
       MOOP_TEST_LAMBDA_URL: offline.lambdaUrl,
       MOOP_TEST_MOOPKEY: moopkey,
+      MOOP_TEST_NAME_KEY: env.NAME_KEY,
       MOOP_TEST_ADMIN_KUBECONFIG: cluster.adminKubeconfig,
       MOOP_TEST_SERVICE_KUBECONFIG: cluster.serviceKubeconfig,
       MOOP_TEST_CONTROL_URL: control.url,

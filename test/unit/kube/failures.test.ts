@@ -58,7 +58,15 @@ describe('kubeFailure', () => {
   });
 
   // The messages below are the API server's own (Kubernetes 1.36), as the integration tests see them.
-  it('tells the refusals of a write apart: RBAC (502), a quota (409), a policy (422)', () => {
+  it('tells the refusals of a write apart: RBAC in a namespace nobody prepared (422) or at the cluster scope (502), a quota (409), a policy (422)', () => {
+    const rbacCluster = kubeFailure(
+      403,
+      status(
+        'persistentvolumes is forbidden: User "system:serviceaccount:moop-system:moop-resource-service" cannot create resource "persistentvolumes" in API group "" at the cluster scope',
+        'Forbidden',
+      ),
+      'POST /api/v1/persistentvolumes',
+    );
     const rbac = kubeFailure(
       403,
       status(
@@ -91,13 +99,18 @@ describe('kubeFailure', () => {
       status('admission webhook "deny.example.com" denied the request: no copies on Sundays', 'BadRequest'),
       'POST /apis/batch/v1/namespaces/t/jobs',
     );
-    expect([rbac, quota, podSecurity, vap, webhook].map((e) => [e.constructor.name, e.code])).toEqual([
+    expect([rbacCluster, rbac, quota, podSecurity, vap, webhook].map((e) => [e.constructor.name, e.code])).toEqual([
       ['UpstreamError', 'KUBERNETES_FORBIDDEN'],
+      ['PolicyError', 'NAMESPACE_NOT_PREPARED'],
       ['ConflictError', 'QUOTA_EXCEEDED'],
       ['PolicyError', 'REFUSED_BY_POLICY'],
       ['PolicyError', 'REFUSED_BY_POLICY'],
       ['PolicyError', 'REFUSED_BY_POLICY'],
     ]);
+    expect(rbac.message).toBe(
+      'Namespace kube-system is not prepared for the MOOP resource service: an operator runs npm run prepare-tenant -- --tenant <id> (README, Tenant namespaces). ' +
+        'pods is forbidden: User "system:serviceaccount:moop-system:moop-resource-service" cannot create resource "pods" in API group "" in the namespace "kube-system"',
+    );
     expect(quota.message).toBe(
       'The tenant\'s namespace has used up a quota: pods "job-x" is forbidden: exceeded quota: copies, requested: pods=1, used: pods=1, limited: pods=1',
     );

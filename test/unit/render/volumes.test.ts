@@ -1,17 +1,20 @@
-import { TemplateError } from '../../../lib/errors.ts';
-import { claimRefs, renderClaim, renderVolume, volumeRef } from '../../../lib/render/volumes.ts';
-import { TenantSchema } from '../../../lib/tenants/tenant.ts';
+import type { TemplateError } from '../../../lib/errors.ts';
+import { claimRefs, renderClaim, renderVolume, reservationRefs, volumeRefs } from '../../../lib/render/volumes.ts';
 import { seedTemplates, tenants } from '../../fixtures/tenants.ts';
+import { nfs, renderScope } from '../../support/scope.ts';
 
-const tenant = TenantSchema.parse(tenants.a);
-const nfs = { server: '10.0.0.2', prefix: '/exports/moop', tenantScope: true };
+const scope = renderScope(tenants.a);
+const { tenant } = scope;
 const key = { tenant: tenant.id, username: 'alice', tag: 'default' };
 const owner = { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant.id, 'moop.io/user': 'alice', 'moop.io/tag': 'default' };
 const raw = { 'moop.io/tenant': tenant.id, 'moop.io/user': 'alice', 'moop.io/tag': 'default' };
+const names = { name: `pv-${tenant.id}-alice-default`, claimName: `pvc-${tenant.id}-alice-default` };
+const withPv = (pv: Record<string, unknown>) => renderScope({ ...tenants.a, resources: { templates: { ...seedTemplates, pv } } });
+const volumeOf = (path: string, s = scope) => renderVolume(s, { ...key, path }, names);
 
 describe('renderVolume', () => {
-  it("fills the seeds' pv template in order, drops its namespace and reserves it for the user's claim", () => {
-    expect(renderVolume(tenant, { ...key, path: 'tenant-a/courses/ds101' }, nfs, 'tenant-a')).toEqual({
+  it("fills the seeds' pv template in order, drops its namespace, keeps it forever and reserves it for the user's claim", () => {
+    expect(volumeOf('tenant-a/courses/ds101')).toEqual({
       apiVersion: 'v1',
       kind: 'PersistentVolume',
       metadata: { name: `pv-${tenant.id}-alice-default`, labels: { pv: `pv-${tenant.id}-alice-default`, ...owner }, annotations: raw },
@@ -19,21 +22,22 @@ describe('renderVolume', () => {
         accessModes: ['ReadWriteMany'],
         capacity: { storage: '100Mi' },
         nfs: { server: '10.0.0.2', path: '/exports/moop/tenant-a/courses/ds101' },
+        persistentVolumeReclaimPolicy: 'Retain',
         claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'tenant-a', name: `pvc-${tenant.id}-alice-default` },
       },
     });
   });
 
   it('normalises the path inside the prefix', () => {
-    expect(renderVolume(tenant, { ...key, path: './tenant-a//b/' }, nfs, 'tenant-a').spec?.nfs?.path).toBe('/exports/moop/tenant-a/b/');
+    expect(volumeOf('./tenant-a//b/').spec?.nfs?.path).toBe('/exports/moop/tenant-a/b');
   });
 
   it("keeps the volume in the tenant's own folder: its namespace or below", () => {
     for (const path of ['tenant-a', 'tenant-a/', 'tenant-a/alice', './tenant-a/x/./y']) {
-      expect(renderVolume(tenant, { ...key, path }, nfs, 'tenant-a').spec?.nfs?.path).toMatch(/^\/exports\/moop\/tenant-a(\/|$)/);
+      expect(volumeOf(path).spec?.nfs?.path).toMatch(/^\/exports\/moop\/tenant-a(\/|$)/);
     }
     for (const path of ['alice', 'tenant-b/alice', 'tenant-ab', 'tenant-a-evil/x', './other/tenant-a']) {
-      expect(() => renderVolume(tenant, { ...key, path }, nfs, 'tenant-a')).toThrow(
+      expect(() => volumeOf(path)).toThrow(
         expect.objectContaining({
           name: 'BadRequestError',
           code: 'PATH_OUTSIDE_TENANT_FOLDER',
@@ -44,36 +48,30 @@ describe('renderVolume', () => {
   });
 
   it('puts the volume anywhere under the prefix where the deployment lifts the rule (NFS_TENANT_SCOPE=false)', () => {
-    expect(renderVolume(tenant, { ...key, path: 'courses/ds101' }, { ...nfs, tenantScope: false }, 'tenant-a').spec?.nfs?.path).toBe(
-      '/exports/moop/courses/ds101',
-    );
+    expect(volumeOf('courses/ds101', { ...scope, nfs: { ...nfs, tenantScope: false } }).spec?.nfs?.path).toBe('/exports/moop/courses/ds101');
   });
 
   it("leaves the tenant's template as it was", () => {
     const before = JSON.stringify(tenant);
-    renderVolume(tenant, { ...key, path: 'tenant-a/x' }, nfs, 'tenant-a');
+    volumeOf('tenant-a/x');
     expect(JSON.stringify(tenant)).toBe(before);
   });
 
-  it('refuses a template that would put the volume outside the prefix', () => {
-    const odd = TenantSchema.parse({
-      ...tenants.a,
-      resources: { templates: { ...seedTemplates, pv: { ...seedTemplates.pv, spec: { nfs: { server: '{}', path: '/elsewhere/{}{}' } } } } },
-    });
-    expect(() => renderVolume(odd, { ...key, path: 'tenant-a/x' }, nfs, 'tenant-a')).toThrow(TemplateError);
-  });
-
   it('refuses a pv template that makes something else', () => {
-    const odd = TenantSchema.parse({ ...tenants.a, resources: { templates: { ...seedTemplates, pv: { ...seedTemplates.pv, kind: 'ConfigMap' } } } });
-    expect(() => renderVolume(odd, { ...key, path: 'tenant-a/x' }, nfs, 'tenant-a')).toThrow(
+    expect(() => volumeOf('tenant-a/x', withPv({ ...seedTemplates.pv, kind: 'ConfigMap' }))).toThrow(
       /"pv" template makes a ConfigMap; this route makes PersistentVolume/,
     );
+  });
+
+  it('takes a template whose holes are written otherwise but render the same place', () => {
+    const pv = { ...seedTemplates.pv, spec: { nfs: { server: '{}', path: '{}/{}' }, persistentVolumeReclaimPolicy: 'Retain' } };
+    expect(volumeOf('tenant-a/x', withPv(pv)).spec?.nfs).toEqual({ server: '10.0.0.2', path: '/exports/moop/tenant-a/x' });
   });
 });
 
 describe('renderClaim', () => {
   it("fills the seeds' pvc template into the tenant's namespace", () => {
-    expect(renderClaim(tenant, { ...key, match: false }, 'tenant-a')).toEqual({
+    expect(renderClaim(scope, { ...key, match: false }, names.claimName)).toEqual({
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
       metadata: { name: `pvc-${tenant.id}-alice-default`, namespace: 'tenant-a', labels: owner, annotations: raw },
@@ -81,18 +79,20 @@ describe('renderClaim', () => {
     });
   });
 
-  it('selects the PV of the same user and tag with match', () => {
-    const claim = renderClaim(tenant, { ...key, match: true }, 'tenant-a');
-    expect(claim.spec?.selector).toEqual({ matchLabels: { pv: `pv-${tenant.id}-alice-default` } });
+  it('selects the PV of the same user and tag with match, and only a volume the service made for the tenant', () => {
+    const claim = renderClaim(scope, { ...key, match: true }, names.claimName);
+    expect(claim.spec?.selector).toEqual({
+      matchLabels: { pv: `pv-${tenant.id}-alice-default`, 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant.id },
+    });
     expect(claim.spec?.storageClassName).toBe('');
   });
 
-  it('gives the claim and its selector the same escaped names as the volume', () => {
+  it('gives the selector the same escaped label as the volume, and the volume the claim name of the same user', () => {
     const odd = { ...key, username: 'Élodie M.' };
-    const volume = renderVolume(tenant, { ...odd, path: 'tenant-a/x' }, nfs, 'tenant-a');
-    const claim = renderClaim(tenant, { ...odd, match: true }, 'tenant-a');
+    const claimName = reservationRefs(scope, odd)[0]!.name;
+    const volume = renderVolume(scope, { ...odd, path: 'tenant-a/x' }, { name: volumeRefs(scope, odd)[0]!.name, claimName });
+    const claim = renderClaim(scope, { ...odd, match: true }, claimName);
     expect(claim.spec?.selector?.matchLabels?.pv).toBe(volume.metadata?.labels?.pv);
-    expect(volume.metadata?.labels?.pv).toBe(volume.metadata?.name);
     expect(volume.spec?.claimRef?.name).toBe(claim.metadata?.name);
     expect(claim.metadata?.annotations?.['moop.io/user']).toBe('Élodie M.');
   });
@@ -101,8 +101,10 @@ describe('renderClaim', () => {
 describe('names callers compute', () => {
   it('keeps pv-<id>-john.doe-default and pvc-<id>-john.doe-default as they are, label and selector included', () => {
     const john = { ...key, username: 'john.doe' };
-    const volume = renderVolume(tenant, { ...john, path: 'tenant-a/x' }, nfs, 'tenant-a');
-    const claim = renderClaim(tenant, { ...john, match: true }, 'tenant-a');
+    const [volumeRef] = volumeRefs(scope, john);
+    const [claimRef] = reservationRefs(scope, john);
+    const volume = renderVolume(scope, { ...john, path: 'tenant-a/x' }, { name: volumeRef!.name, claimName: claimRef!.name });
+    const claim = renderClaim(scope, { ...john, match: true }, claimRef!.name);
     expect([volume.metadata?.name, volume.metadata?.labels?.pv, volume.spec?.claimRef?.name]).toEqual([
       `pv-${tenant.id}-john.doe-default`,
       `pv-${tenant.id}-john.doe-default`,
@@ -113,23 +115,110 @@ describe('names callers compute', () => {
 
   it('keeps a long valid name (past 63 characters) but escapes its pv label, alike in volume and selector', () => {
     const long = { ...key, username: `student.${'x'.repeat(60)}` };
-    const volume = renderVolume(tenant, { ...long, path: 'tenant-a/x' }, nfs, 'tenant-a');
-    const claim = renderClaim(tenant, { ...long, match: true }, 'tenant-a');
+    const volume = renderVolume(scope, { ...long, path: 'tenant-a/x' }, { name: volumeRefs(scope, long)[0]!.name, claimName: 'c' });
+    const claim = renderClaim(scope, { ...long, match: true }, 'c');
     expect(volume.metadata?.name).toBe(`pv-${tenant.id}-${long.username}-default`);
     expect(volume.metadata?.labels?.pv).toHaveLength(63);
     expect(claim.spec?.selector?.matchLabels?.pv).toBe(volume.metadata?.labels?.pv);
   });
 });
 
-describe('volumeRef and claimRefs', () => {
-  it('name what POST made', () => {
-    expect(volumeRef(tenant, key)).toEqual({ apiVersion: 'v1', kind: 'PersistentVolume', name: `pv-${tenant.id}-alice-default` });
-    expect(claimRefs(tenant, key, 'tenant-a')).toEqual([
-      { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'tenant-a', name: `pvc-${tenant.id}-alice-default` },
-    ]);
+describe('volumeRefs and claimRefs', () => {
+  it('name what POST makes', () => {
+    expect(volumeRefs(scope, key)).toEqual([{ apiVersion: 'v1', kind: 'PersistentVolume', name: `pv-${tenant.id}-alice-default` }]);
+    expect(claimRefs(scope, key)).toEqual([{ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'tenant-a', name: `pvc-${tenant.id}-alice-default` }]);
+  });
+
+  it("name an escaped name with NAME_KEY's hash first, then the plain hash it had before the key, still found", () => {
+    const odd = { ...key, username: 'Élodie M.' };
+    const [current, legacy] = volumeRefs(scope, odd).map((r) => r.name);
+    expect(current).toMatch(new RegExp(`^pv-${tenant.id}-elodie-m-default-[a-z2-7]{10}$`));
+    expect(legacy).toMatch(new RegExp(`^pv-${tenant.id}-elodie-m-default-[a-z2-7]{10}$`));
+    expect(current).not.toBe(legacy);
+    expect(volumeRefs({ ...scope, nameKey: 'another-key-of-some-length' }, odd)[1]!.name).toBe(legacy);
+    expect(claimRefs(scope, odd).map((r) => r.name)).toHaveLength(2);
   });
 
   it('need a claim template', () => {
-    expect(() => claimRefs(TenantSchema.parse(tenants.noTemplates), key, 'tenant-a')).toThrow(/has neither a "pvc" nor a "match_pvc" template/);
+    expect(() => claimRefs(renderScope(tenants.noTemplates), key)).toThrow(/has neither a "pvc" nor a "match_pvc" template/);
+  });
+});
+
+describe('pv templates that decide what only the service decides', () => {
+  const refusal = (pv: Record<string, unknown>) => {
+    try {
+      volumeOf('tenant-a/x', withPv({ ...seedTemplates.pv, ...pv }));
+    } catch (err) {
+      const e = err as TemplateError;
+      return { name: e.name, code: e.code, details: e.details };
+    }
+    return 'rendered';
+  };
+  const spec = (changes: Record<string, unknown>) => ({ spec: { ...(seedTemplates.pv!.spec as object), ...changes } });
+  const unsafe = (field: string) => ({ name: 'TemplateError', code: 'TEMPLATE_UNSAFE', details: [{ field, message: expect.any(String) }] });
+
+  it.each([
+    [
+      'Recycle: the cluster deletes everything under the path when the claim goes',
+      spec({ persistentVolumeReclaimPolicy: 'Recycle' }),
+      'spec.persistentVolumeReclaimPolicy',
+    ],
+    ['Delete', spec({ persistentVolumeReclaimPolicy: 'Delete' }), 'spec.persistentVolumeReclaimPolicy'],
+    ['the NFS root', spec({ nfs: { server: '{}', path: '{}' } }), 'spec.nfs.path'],
+    ["another school's folder", spec({ nfs: { server: '{}', path: '{}tenant-b' } }), 'spec.nfs.path'],
+    ['a path that climbs out', spec({ nfs: { server: '{}', path: '{}{}/../../tenant-b' } }), 'spec.nfs.path'],
+    ['a path outside the prefix', spec({ nfs: { server: '{}', path: '/elsewhere/{}{}' } }), 'spec.nfs.path'],
+    ['a foreign NFS server', spec({ nfs: { server: 'nfs.evil.example', path: '{}{}' } }), 'spec.nfs.server'],
+    [
+      'a CSI volume with its secret',
+      spec({ csi: { driver: 'x', volumeHandle: 'y', nodePublishSecretRef: { name: 's', namespace: 'kube-system' } } }),
+      'spec.csi',
+    ],
+    ['an iSCSI volume', spec({ iscsi: { targetPortal: '10.0.0.9:3260', iqn: 'x', lun: 0 } }), 'spec.iscsi'],
+    ['a hostPath', spec({ hostPath: { path: '/' } }), 'spec.hostPath'],
+    ['its own claimRef', spec({ claimRef: { namespace: 'kube-system', name: 'x' } }), 'spec.claimRef'],
+    ['a mount option naming another address', spec({ mountOptions: ['addr=10.9.9.9'] }), 'spec.mountOptions'],
+  ])('%s is refused with 422, naming the field', (_what, pv, field) => {
+    expect(refusal(pv)).toEqual(unsafe(field));
+  });
+
+  it('takes NFS tuning and Retain', () => {
+    expect(refusal(spec({ mountOptions: ['nfsvers=4.1', 'hard'], persistentVolumeReclaimPolicy: 'Retain' }))).toBe('rendered');
+  });
+});
+
+describe('claim templates that could bind another volume', () => {
+  const withClaim = (which: 'pvc' | 'match_pvc', changes: Record<string, unknown>) =>
+    renderScope({
+      ...tenants.a,
+      resources: { templates: { ...seedTemplates, [which]: { ...seedTemplates[which], spec: { ...(seedTemplates[which]!.spec as object), ...changes } } } },
+    });
+  const refusal = (which: 'pvc' | 'match_pvc', changes: Record<string, unknown>) => {
+    try {
+      renderClaim(withClaim(which, changes), { ...key, match: which === 'match_pvc' }, 'c');
+    } catch (err) {
+      return (err as TemplateError).details;
+    }
+    return 'rendered';
+  };
+
+  it.each([
+    ['pvc', 'names a volume', { volumeName: 'hostpath-pv' }, 'spec.volumeName'],
+    ['match_pvc', 'names a volume', { volumeName: 'hostpath-pv' }, 'spec.volumeName'],
+    ['pvc', 'copies another volume', { dataSource: { kind: 'PersistentVolumeClaim', name: 'hub-db-dir' } }, 'spec.dataSource'],
+    ['pvc', 'copies a snapshot', { dataSourceRef: { kind: 'VolumeSnapshot', name: 's', apiGroup: 'snapshot.storage.k8s.io' } }, 'spec.dataSourceRef'],
+    ['pvc', 'asks for no storage class, so binds any volume that fits', { storageClassName: '' }, 'spec.storageClassName'],
+    ['pvc', 'asks for a storage class the operator does not allow', { storageClassName: 'local-hostpath' }, 'spec.storageClassName'],
+  ] as const)('a %s template that %s is refused with 422', (which, _what, changes, field) => {
+    expect(refusal(which, changes)).toEqual([{ field, message: expect.any(String) }]);
+  });
+
+  it('never lets a match template choose its selector: the service writes it', () => {
+    const claim = renderClaim(withClaim('match_pvc', { selector: { matchLabels: { pv: 'pv-{}-victim-default' } } }), { ...key, match: true }, 'c');
+    expect(claim.spec?.selector?.matchLabels).toEqual({
+      pv: `pv-${tenant.id}-victim-default`,
+      'app.kubernetes.io/managed-by': 'moop-resource-service',
+      'moop.io/tenant': tenant.id,
+    });
   });
 });

@@ -151,6 +151,7 @@ describe('httpTenantSource', () => {
     ])('is reached by the functions when TENANT_SERVICE_CA is %s', async (_what, value) => {
       const config = loadConfig({
         MOOPKEY: moopkey,
+        NAME_KEY: 'a-test-name-key-of-some-length',
         TENANT_SERVICE_URL: tlsService.url,
         TENANT_SERVICE_CA: value(),
         NFS_SERVER: '10.0.0.2',
@@ -166,6 +167,7 @@ describe('httpTenantSource', () => {
     it('says what is wrong with a TENANT_SERVICE_CA that is neither', async () => {
       const config = loadConfig({
         MOOPKEY: moopkey,
+        NAME_KEY: 'a-test-name-key-of-some-length',
         TENANT_SERVICE_URL: tlsService.url,
         TENANT_SERVICE_CA: '/etc/no-such-ca.pem',
         NFS_SERVER: '10.0.0.2',
