@@ -3,7 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig, type KubernetesObject, KubernetesObjectApi, loadAllYaml, type V1Node, type V1PersistentVolume } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, type KubernetesObject, KubernetesObjectApi, loadAllYaml, type V1Node } from '@kubernetes/client-node';
+import { waitForPolicies } from './policy-probes.ts';
 
 /** deploy/'s manifests, in the order an operator applies them. */
 export const deployManifests = ['rbac.yaml', 'policy-params.yaml', 'admission-policy.yaml'].map((f) => join(import.meta.dirname, '../../deploy', f));
@@ -61,33 +62,8 @@ export async function bootstrap(adminKubeconfig: string, nodes: number, waitUnti
   });
   if (!request.status?.token) throw new Error('the API server issued no token for the service account');
   const token = request.status.token;
-  // A new policy reaches the API server's admission through an informer: wait until it refuses the service a pod
-  // outside tenant namespaces (a dry run, so nothing is made if it is not in force yet).
   const asService = new KubeConfig();
   asService.loadFromClusterAndUser({ ...kc.getCurrentCluster()!, name: 'local' }, { name: 'service', token });
-  const serviceCore = asService.makeApiClient(CoreV1Api);
-  // A volume reserved in `default` is refused by the policy, whatever its params (dry run: nothing is made either way).
-  const probe: V1PersistentVolume = {
-    metadata: { name: 'policy-probe', labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service' } },
-    spec: {
-      capacity: { storage: '1Mi' },
-      accessModes: ['ReadWriteMany'],
-      nfs: { server: 'policy-probe', path: '/policy-probe' },
-      claimRef: { namespace: 'default', name: 'policy-probe' },
-    },
-  };
-  let answer = '';
-  await waitUntil('the admission policy in force', async () => {
-    try {
-      await serviceCore.createPersistentVolume({ body: probe, dryRun: 'All' });
-      answer = 'the volume was accepted';
-      return false;
-    } catch (err) {
-      answer = String((err as { body?: unknown }).body ?? err);
-      return /tenant namespaces/.test(answer);
-    }
-  }).catch((err: Error) => {
-    throw new Error(`${err.message.split('\n')[0]} (last answer: ${answer})`);
-  });
+  await waitForPolicies(kc, asService, waitUntil);
   return token;
 }

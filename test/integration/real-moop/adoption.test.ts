@@ -27,6 +27,10 @@ const strangers = {
   hubClaim: 'hub-db-dir',
   /** A volume named like the tenant's but managed by another tool. */
   otherTool: `pv-${tenant}-${user}-other-tool`,
+  /** Named by the tenant's template, but on another NFS server than the service's. */
+  otherServer: `pv-${tenant}-mallory-default`,
+  /** Named by the tenant's template, but over the whole NFS prefix: every school's folder. */
+  wholePrefix: `pv-${tenant}-root-default`,
 };
 
 const adopt = async (...args: string[]): Promise<{ code: number; report: any; stderr: string }> => {
@@ -35,6 +39,9 @@ const adopt = async (...args: string[]): Promise<{ code: number; report: any; st
     KUBECONFIG: process.env.MOOP_TEST_ADMIN_KUBECONFIG,
     TENANT_SERVICE_URL: process.env.MOOP_TEST_TENANT_SERVICE_URL,
     TENANTS_FILE: '',
+    // As the service has them: only volumes on this server, in the tenant's folder, are adopted.
+    NFS_SERVER: '10.0.0.2',
+    NFS_PREFIX: '/exports/moop/',
   };
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['scripts/adopt.ts', ...args], { cwd: projectRoot, env });
@@ -98,6 +105,12 @@ async function makeAsTheOldServicesDid(): Promise<void> {
       spec: { accessModes: ['ReadWriteMany'], capacity: { storage: '1Mi' }, nfs: { server: '10.0.0.2', path: '/elsewhere' } },
     },
   });
+  for (const [name, nfs] of [
+    [strangers.otherServer, { server: '203.0.113.9', path: `/exports/moop/${namespace}/mallory` }],
+    [strangers.wholePrefix, { server: '10.0.0.2', path: '/exports/moop/' }],
+  ] as const) {
+    await core.createPersistentVolume({ body: { metadata: { name }, spec: { accessModes: ['ReadWriteMany'], capacity: { storage: '1Mi' }, nfs } } });
+  }
   await eventually('the old claim to bind and the old Pod to finish', async () => {
     const claim = await core.readNamespacedPersistentVolumeClaim({ name: old.pvc, namespace });
     const pod = await core.readNamespacedPod({ name: old.pod, namespace });
@@ -109,13 +122,17 @@ afterAll(async () => {
   await core.deleteNamespacedPod({ name: old.pod, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
   await core.deleteNamespacedPod({ name: strangers.notebook, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
   for (const name of [old.pvc, strangers.hubClaim]) await core.deleteNamespacedPersistentVolumeClaim({ name, namespace }).catch(() => undefined);
-  for (const name of [old.pv, strangers.otherTool]) await core.deletePersistentVolume({ name }).catch(() => undefined);
+  for (const name of [old.pv, strangers.otherTool, strangers.otherServer, strangers.wholePrefix]) {
+    await core.deletePersistentVolume({ name }).catch(() => undefined);
+  }
 });
 
 const volumeQuery = { tenant, username: user, tag: 'default' };
 const expectedAdopted = [`PersistentVolume ${old.pv}`, `PersistentVolumeClaim ${namespace}/${old.pvc}`, `Pod ${namespace}/${old.pod}`].sort();
 const expectedLeftAlone = [
+  { object: `PersistentVolume ${strangers.otherServer}`, reason: 'on NFS server 203.0.113.9, not 10.0.0.2 (NFS_SERVER)' },
   { object: `PersistentVolume ${strangers.otherTool}`, reason: 'managed by helm' },
+  { object: `PersistentVolume ${strangers.wholePrefix}`, reason: `at /exports/moop/, outside the tenant's NFS folder /exports/moop/${namespace}` },
   { object: `PersistentVolumeClaim ${namespace}/${strangers.hubClaim}`, reason: "not named by the tenant's claim templates" },
   { object: `Pod ${namespace}/${strangers.notebook}`, reason: "not named by the tenant's pod template" },
 ];
@@ -139,7 +156,7 @@ describe('npm run adopt, for objects the Python services made', () => {
 
     expect(real.code).toBe(0);
     expect(real.report).toEqual({ tenant, namespace, dryRun: false, adopted: expectedAdopted, alreadyManaged: [], leftAlone: expectedLeftAlone, failures: [] });
-    expect(real.stderr).toContain('[adopt] adopted 3, already managed 0, left alone 3, failed 0');
+    expect(real.stderr).toContain('[adopt] adopted 3, already managed 0, left alone 5, failed 0');
     const pv = await core.readPersistentVolume({ name: old.pv });
     expect(pv.metadata?.labels).toEqual({ pv: old.pv, 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant });
     // The PV controller's own annotation (it bound the old claim) stays; no user or tag is invented.
@@ -149,6 +166,7 @@ describe('npm run adopt, for objects the Python services made', () => {
       'pv.kubernetes.io/bound-by-controller': 'yes',
     });
     expect((await core.readPersistentVolume({ name: strangers.otherTool })).metadata?.labels).toEqual({ 'app.kubernetes.io/managed-by': 'helm' });
+    for (const name of [strangers.otherServer, strangers.wholePrefix]) expect((await core.readPersistentVolume({ name })).metadata?.labels).toBeUndefined();
     expect((await core.readNamespacedPod({ name: strangers.notebook, namespace })).metadata?.annotations).toBeUndefined();
 
     const rerun = await adopt('--tenant', tenant);
