@@ -42,7 +42,8 @@ function refusal(status: KubeStatus): 'namespaceTerminating' | 'admissionPolicy'
 // ("User ... cannot <verb> resource"), the quota plugin says "exceeded quota", a webhook "denied the request".
 const rbacRefusal = /\bcannot \S+ resource\b/;
 // RBAC names the namespace of a refused namespaced request: there the service acts only once an operator prepared it.
-const rbacNamespace = /\bcannot \S+ resource .* in the namespace "([^"]+)"/;
+// (A read of the namespace object itself is phrased alike, and is only ever the service's account lacking the verb.)
+const rbacNamespace = /\bcannot \S+ resource "(?!namespaces")[^"]*" .* in the namespace "([^"]+)"/;
 const quotaRefusal = /\bexceeded quota\b/;
 const webhookRefusal = /admission webhook .* denied the request/;
 

@@ -20,9 +20,9 @@ export interface NfsLocation {
 export function unsafeVolumeFields(spec: Record<string, unknown> | undefined, nfs: NfsSettings, at: NfsLocation & { prefix: string; rel: string }): Unsafe[] {
   const problems: Unsafe[] = [];
   for (const [field, value] of Object.entries(spec ?? {})) {
-    if (isSet(value) && !allowed.has(field)) {
-      problems.push({ field: `spec.${field}`, rule: 'volumes on the NFS server only, reserved by the service for their claim' });
-    }
+    if (!isSet(value) || allowed.has(field)) continue;
+    const onNode = field === 'hostPath' || field === 'local';
+    problems.push({ field: `spec.${field}`, rule: onNode ? 'volumes on the NFS server, never on a node' : 'volumes on the NFS server only, reserved by the service for their claim' });
   }
   const reclaim = spec?.persistentVolumeReclaimPolicy;
   if (isSet(reclaim) && reclaim !== 'Retain') {

@@ -3,6 +3,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { KubernetesObjectApi, type V1Job, type V1Pod, Watch } from '@kubernetes/client-node';
+import { tenants } from '../fixtures/tenants.ts';
+import { safeSpec } from '../fixtures/unsafe-pod-specs.ts';
 import { admin, eventually, serviceAccount, statusOfCall } from '../support/cluster.ts';
 
 const suffix = randomBytes(3).toString('hex');
@@ -109,27 +111,39 @@ describe('the local cluster', () => {
 describe("the service's least-privilege account", () => {
   const sa = serviceAccount();
 
-  it('can do what the service needs: volumes, claims, Jobs, copy Pods, and reading events (attacks: adversarial/least-privilege)', async () => {
+  it('can do what the service needs in a tenant namespace: volumes, claims, Jobs, copy Pods, and reading events (attacks: adversarial/)', async () => {
     const tenantNamespace = 'tenant-a';
-    const managed = { 'app.kubernetes.io/managed-by': 'moop-resource-service' };
+    const managed = { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenants.a.id };
     expect(await statusOfCall(sa.core.listPersistentVolume())).toBe('ok');
-    expect(await statusOfCall(sa.core.listNamespacedPersistentVolumeClaim({ namespace }))).toBe('ok');
-    expect(await statusOfCall(sa.batch.listNamespacedJob({ namespace }))).toBe('ok');
-    expect(await statusOfCall(sa.core.listNamespacedPod({ namespace }))).toBe('ok');
-    expect(await statusOfCall(sa.core.listNamespacedEvent({ namespace }))).toBe('ok');
+    for (const read of [
+      sa.core.listNamespacedPersistentVolumeClaim({ namespace: tenantNamespace }),
+      sa.batch.listNamespacedJob({ namespace: tenantNamespace }),
+      sa.core.listNamespacedPod({ namespace: tenantNamespace }),
+      sa.core.listNamespacedEvent({ namespace: tenantNamespace }),
+    ]) {
+      expect(await statusOfCall(read)).toBe('ok');
+    }
     const claim = {
       metadata: { name: `sa-claim-${suffix}`, labels: managed },
-      spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Mi' } } },
+      spec: { accessModes: ['ReadWriteMany'], storageClassName: 'standard', resources: { requests: { storage: '1Mi' } } },
     };
     expect(await statusOfCall(sa.core.createNamespacedPersistentVolumeClaim({ namespace: tenantNamespace, body: claim }))).toBe('ok');
     expect(await statusOfCall(sa.core.deleteNamespacedPersistentVolumeClaim({ namespace: tenantNamespace, name: `sa-claim-${suffix}` }))).toBe('ok');
     // Real MOOP tenant records copy with bare Pods.
-    const pod = {
-      metadata: { name: `sa-pod-${suffix}`, labels: managed },
-      spec: { restartPolicy: 'Never', automountServiceAccountToken: false, containers: [{ name: 'c', image: 'busybox' }] },
-    };
+    const pod = { metadata: { name: `sa-pod-${suffix}`, labels: managed }, spec: safeSpec() };
     expect(await statusOfCall(sa.core.createNamespacedPod({ namespace: tenantNamespace, body: pod }))).toBe('ok');
     expect(await statusOfCall(sa.core.deleteNamespacedPod({ namespace: tenantNamespace, name: `sa-pod-${suffix}`, gracePeriodSeconds: 0 }))).toBe('ok');
+  });
+
+  it("reads nothing in a namespace that is not a tenant's", async () => {
+    for (const read of [
+      sa.core.listNamespacedPersistentVolumeClaim({ namespace }),
+      sa.batch.listNamespacedJob({ namespace }),
+      sa.core.listNamespacedPod({ namespace }),
+      sa.core.listNamespacedEvent({ namespace }),
+    ]) {
+      expect(await statusOfCall(read)).toBe(403);
+    }
   });
 
   it('is refused what it must not do: Secrets, namespaces, other workloads, RBAC', async () => {

@@ -29,6 +29,12 @@ export async function attempt(call: Promise<unknown>): Promise<{ made: true } | 
 /** A refusal by a layer, named as the API server names it. */
 export const refusedBy = (layer: string, status = 403) => ({ status, message: expect.stringContaining(layer) });
 
+/** A refusal by whichever of several policies the API server asked first, where the attack breaks the rules of each. */
+export const refusedByAny = (...policies: string[]) => ({
+  status: 403,
+  message: expect.stringMatching(new RegExp(policies.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'))),
+});
+
 /** The layers, as their refusals name them. */
 export const layers = {
   scope: "ValidatingAdmissionPolicy 'moop-resource-service-scope'",

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { type KubernetesObject, PatchStrategy } from '@kubernetes/client-node';
 import { safeSpec } from '../../fixtures/unsafe-pod-specs.ts';
-import { attempt, claimFor, layers, marks, nfsVolume, pod, prepareNamespace, refusedBy, schoolId, stolen } from '../../support/attacks.ts';
+import { attempt, claimFor, layers, marks, nfsVolume, pod, prepareNamespace, refusedBy, refusedByAny, schoolId, stolen } from '../../support/attacks.ts';
 import { admin, eventually, serviceAccount } from '../../support/cluster.ts';
 import { sweep } from '../../support/managed.ts';
 
@@ -81,7 +81,7 @@ describe("a volume holds only MOOP's NFS, in its school's folder, and is kept wh
   });
 
   it('a volume reserved for no claim (any claim that fits could bind it) is refused', async () => {
-    expect(await attempt(service.create(nfsVolume(ns, `${folder}/alice`, mine, { claimRef: undefined })))).toEqual(refusedBy(layers.scope));
+    expect(await attempt(service.create(nfsVolume(ns, `${folder}/alice`, mine, { claimRef: undefined })))).toEqual(refusedByAny(layers.scope, layers.volumes));
   });
 
   it("a volume reserved in another school's namespace, or in one nobody prepared, is refused", async () => {
@@ -95,21 +95,26 @@ describe("a volume holds only MOOP's NFS, in its school's folder, and is kept wh
       made = nfsVolume(ns, `${folder}/carol`, mine);
       await service.create(made);
     });
-    const named = (change: object) => ({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: made.metadata!.name }, ...change });
+    const named = (change: { metadata?: object; spec?: object }) => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { ...change.metadata, name: made.metadata!.name },
+      ...(change.spec ? { spec: change.spec } : {}),
+    });
 
     it.each([
       ['to Recycle', { spec: { persistentVolumeReclaimPolicy: 'Recycle' } }, layers.volumes],
       ['to Delete', { spec: { persistentVolumeReclaimPolicy: 'Delete' } }, layers.volumes],
       ['re-pointed at a claim of the same namespace', { spec: { claimRef: { name: 'someone-elses-claim' } } }, layers.volumes],
-      ["re-pointed at another school's namespace", { spec: { claimRef: { namespace: otherNs } } }, layers.scope],
-      ['unreserved', { spec: { claimRef: null } }, layers.scope],
+      ["re-pointed at another school's namespace", { spec: { claimRef: { namespace: otherNs } } }, [layers.scope, layers.volumes]],
+      ['unreserved', { spec: { claimRef: null } }, [layers.scope, layers.volumes]],
       ['bound to a claim uid it never had', { spec: { claimRef: { uid: '00000000-0000-0000-0000-000000000000' } } }, layers.volumes],
-      ['given to another school (its tenant label)', { metadata: { labels: { 'moop.io/tenant': otherSchool } } }, layers.scope],
+      ['given to another school (its tenant label)', { metadata: { labels: { 'moop.io/tenant': otherSchool } } }, [layers.scope, layers.volumes]],
       ['given to another user (its annotations)', { metadata: { annotations: { 'moop.io/user': 'mallory' } } }, layers.volumes],
       ['given a pv label another claim selects', { metadata: { labels: { pv: 'pv-victim' } } }, layers.volumes],
       ['grown', { spec: { capacity: { storage: '100Gi' } } }, layers.volumes],
     ])('a volume %s is refused', async (_what, change, layer) => {
-      expect(await attempt(mergePatch(named(change)))).toEqual(refusedBy(layer));
+      expect(await attempt(mergePatch(named(change)))).toEqual(Array.isArray(layer) ? refusedByAny(...layer) : refusedBy(layer));
     });
 
     it('keeps what it was', async () => {

@@ -127,6 +127,6 @@ describe('when the API server refuses', () => {
     const user = `${prefix}carol`;
     expect((await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user } })).status).toBe(201);
     expect((await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user } })).body.code).toBe('ALREADY_EXISTS');
-    expect((await call('POST', pvs, { body: { tenant: tenants.rejectedTemplate.id, username: user, path: 'tenant-a/x' } })).status).toBe(422);
+    expect((await call('POST', pvs, { body: { tenant: tenants.rejectedTemplate.id, username: user, path: 'tenant-rejected/x' } })).status).toBe(422);
   });
 });

@@ -71,15 +71,16 @@ describe('isolation between tenants, users and tags', () => {
     expect(after.metadata?.deletionTimestamp).toBeUndefined();
   });
 
-  it('keeps the same user and tag of two tenants apart, even when the tenants share a namespace', async () => {
+  it("keeps the same user and tag of two tenants apart: a school whose record names another's namespace makes nothing there", async () => {
     const user = `${prefix}shared`;
     const mine = await call('POST', '/service/v1/volumes/pvcs', { body: claimOf(user) });
-    const theirs = await call('POST', '/service/v1/volumes/pvcs', { body: claimOf(user, tenants.neighbour.id) });
+    const intruder = await call('POST', '/service/v1/volumes/pvcs', { body: claimOf(user, tenants.neighbour.id) });
+    const elsewhere = await call('POST', '/service/v1/volumes/pvcs', { body: claimOf(user, tenants.b.id) });
 
-    expect([mine.status, theirs.status]).toEqual([201, 201]);
-    expect(mine.body.metadata.namespace).toBe(theirs.body.metadata.namespace);
-    expect(mine.body.metadata.name).not.toBe(theirs.body.metadata.name);
-    expect((await call('DELETE', '/service/v1/volumes/pvcs', { query: claimOf(user, tenants.neighbour.id) })).status).toBe(200);
+    expect([mine.status, intruder.status, intruder.body.code, elsewhere.status]).toEqual([201, 422, 'REFUSED_BY_POLICY', 201]);
+    expect([mine.body.metadata.namespace, elsewhere.body.metadata.namespace]).toEqual(['tenant-a', 'tenant-b']);
+    expect((await call('DELETE', '/service/v1/volumes/pvcs', { query: claimOf(user, tenants.neighbour.id) })).status).toBe(404);
+    expect((await call('DELETE', '/service/v1/volumes/pvcs', { query: claimOf(user, tenants.b.id) })).status).toBe(200);
     expect((await call('GET', '/service/v1/volumes/pvcs', { query: claimOf(user) })).body.metadata.uid).toBe(mine.body.metadata.uid);
   });
 

@@ -7,7 +7,7 @@ import { type KubernetesObject, KubernetesObjectApi, PatchStrategy } from '@kube
 import { tenants } from '../../fixtures/tenants.ts';
 import { otherServiceAccount, safeSpec, unsafeSpecs } from '../../fixtures/unsafe-pod-specs.ts';
 import { call } from '../../support/api.ts';
-import { attempt, job, layers, marks, nfsVolume, pod, prepareNamespace, refusedBy, schoolId, stolen } from '../../support/attacks.ts';
+import { attempt, job, layers, marks, nfsVolume, pod, prepareNamespace, refusedBy, refusedByAny, schoolId, stolen } from '../../support/attacks.ts';
 import { admin, serviceAccount } from '../../support/cluster.ts';
 import { managedNames, sweep } from '../../support/managed.ts';
 
@@ -168,7 +168,7 @@ describe('attacks on what the service did not make', () => {
 
   it("claiming an operator's PV as the service's by patching the label on is refused", async () => {
     const labelled = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `lp-admin-pv-${suffix}`, labels: managed } };
-    expect(await attempt(mergePatch(labelled))).toEqual(refusedBy(layers.scope));
+    expect(await attempt(mergePatch(labelled))).toEqual(refusedByAny(layers.scope, layers.volumes));
   });
 
   it('deleting a claim or a Pod an operator made in a tenant namespace is refused', async () => {
@@ -194,7 +194,7 @@ describe('attacks on what the service did not make', () => {
     const own = nfsVolume(tenantNs, `/exports/moop/${tenantNs}/y`, managed);
     await service.create(own);
     const stripped = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: own.metadata!.name, labels: { 'app.kubernetes.io/managed-by': null } } };
-    expect(await attempt(mergePatch(stripped as unknown as KubernetesObject))).toEqual(refusedBy(layers.scope));
+    expect(await attempt(mergePatch(stripped as unknown as KubernetesObject))).toEqual(refusedByAny(layers.scope, layers.volumes));
   });
 });
 

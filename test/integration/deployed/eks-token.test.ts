@@ -164,17 +164,22 @@ with mock.patch('botocore.auth.get_current_datetime', return_value=datetime.date
     });
   });
 
-  it("are held to the service's admission policy like its service account: a claim outside a tenant namespace is refused", async () => {
-    await expect(
+  it('are held to RBAC and the admission policy like its service account: nothing outside a tenant namespace, nothing for no tenant', async () => {
+    const claimIn = (namespace: string, labels: Record<string, string>) =>
       client(eksClusterId, service).request({
         method: 'POST',
-        path: '/api/v1/namespaces/default/persistentvolumeclaims',
+        path: `/api/v1/namespaces/${namespace}/persistentvolumeclaims`,
         body: {
-          metadata: { name: 'eks-outside', labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service' } },
-          spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } } },
+          metadata: { name: 'eks-outside', labels },
+          spec: { accessModes: ['ReadWriteMany'], storageClassName: 'standard', resources: { requests: { storage: '1Gi' } } },
         },
-      }),
-    ).rejects.toMatchObject({ code: 'REFUSED_BY_POLICY', message: expect.stringContaining('moop-resource-service-scope') });
+      });
+    const managed = { 'app.kubernetes.io/managed-by': 'moop-resource-service' };
+    await expect(claimIn('default', managed)).rejects.toMatchObject({ code: 'NAMESPACE_NOT_PREPARED' });
+    await expect(claimIn('tenant-a', managed)).rejects.toMatchObject({
+      code: 'REFUSED_BY_POLICY',
+      message: expect.stringContaining('moop-resource-service-scope'),
+    });
   });
 
   it.each([

@@ -40,9 +40,11 @@ beforeAll(async () => {
     SLS_TELEMETRY_DISABLED: '1',
     // Development settings beside the deployed ones, as a developer's shell or .env holds them: never shipped.
     MOOPKEY: 'local-dev-moopkey-change-me',
+    NAME_KEY: 'local-dev-name-key-change-me',
     KUBECONFIG: '/home/dev/.kube/config',
     TENANTS_FILE: 'tenants.local.json',
     MOOPKEY_SECRET_ID: 'moop/resource-service/moopkey',
+    NAME_KEY_SECRET_ID: 'moop/resource-service/name-key',
     KUBECONFIG_SECRET_ID: 'moop/resource-service/kubeconfig',
     TENANT_SERVICE_URL: 'http://tenant-service:7778/service/v1/tenants',
     NFS_SERVER: 'nfs.example.internal',
@@ -128,14 +130,16 @@ it('wires cleanup to its schedule and to TenantRemoved events', () => {
 it('ships no development setting: no plain key, no local kubeconfig or tenants file', () => {
   for (const [name, fn] of ofType('AWS::Lambda::Function')) {
     const variables = fn.Properties.Environment.Variables as Record<string, string>;
-    expect([name, Object.keys(variables).filter((k) => ['MOOPKEY', 'KUBECONFIG', 'TENANTS_FILE'].includes(k))]).toEqual([name, []]);
-    expect([name, variables.MOOPKEY_SECRET_ID, variables.KUBECONFIG_SECRET_ID]).toEqual([
+    expect([name, Object.keys(variables).filter((k) => ['MOOPKEY', 'NAME_KEY', 'KUBECONFIG', 'TENANTS_FILE'].includes(k))]).toEqual([name, []]);
+    expect([name, variables.MOOPKEY_SECRET_ID, variables.NAME_KEY_SECRET_ID, variables.KUBECONFIG_SECRET_ID]).toEqual([
       name,
       'moop/resource-service/moopkey',
+      'moop/resource-service/name-key',
       'moop/resource-service/kubeconfig',
     ]);
   }
   expect(JSON.stringify(template)).not.toContain('local-dev-moopkey-change-me');
+  expect(JSON.stringify(template)).not.toContain('local-dev-name-key-change-me');
 });
 
 it.each([
@@ -143,6 +147,11 @@ it.each([
     'a plain MOOPKEY instead of MOOPKEY_SECRET_ID',
     { MOOPKEY_SECRET_ID: '' },
     '- MOOPKEY_SECRET_ID is not set: the MOOP key must come from a Secrets Manager secret, not a plain MOOPKEY',
+  ],
+  [
+    'a plain NAME_KEY instead of NAME_KEY_SECRET_ID',
+    { NAME_KEY_SECRET_ID: '' },
+    '- NAME_KEY_SECRET_ID is not set: the key of escaped names must come from a Secrets Manager secret, not a plain NAME_KEY',
   ],
   [
     'a local KUBECONFIG instead of KUBECONFIG_SECRET_ID',

@@ -85,12 +85,12 @@ describe('why a copy failed or is stuck', () => {
 
   describe('in a namespace whose quota allows no pods', () => {
     beforeAll(async () => {
-      await core.createNamespacedResourceQuota({ namespace: 'tenant-quota', body: { metadata: { name: 'no-job-pods' }, spec: { hard: { pods: '0' } } } });
+      await core.createNamespacedResourceQuota({ namespace: 'tenant-job-quota', body: { metadata: { name: 'no-job-pods' }, spec: { hard: { pods: '0' } } } });
       await eventually('the quota controller to compute the quota', async () =>
-        (await core.readNamespacedResourceQuota({ name: 'no-job-pods', namespace: 'tenant-quota' })).status?.hard ? true : undefined,
+        (await core.readNamespacedResourceQuota({ name: 'no-job-pods', namespace: 'tenant-job-quota' })).status?.hard ? true : undefined,
       );
     });
-    afterAll(() => core.deleteNamespacedResourceQuota({ name: 'no-job-pods', namespace: 'tenant-quota' }));
+    afterAll(() => core.deleteNamespacedResourceQuota({ name: 'no-job-pods', namespace: 'tenant-job-quota' }));
 
     it("names the Job controller's FailedCreate, and the wait ends early", async () => {
       const created = await post(tenants.jobQuota.id, 20);

@@ -41,7 +41,7 @@ describe('Idempotency-Key', () => {
   it('keeps keys apart: another key, or the same key from another tenant, makes its own copy', async () => {
     const key = `shared-${Date.now()}`;
     const mine = await call('POST', path, { body: { tenant: tenants.a.id, cmd: 'true' }, headers: { 'idempotency-key': key } });
-    const theirs = await call('POST', path, { body: { tenant: tenants.neighbour.id, cmd: 'true' }, headers: { 'idempotency-key': key } });
+    const theirs = await call('POST', path, { body: { tenant: tenants.b.id, cmd: 'true' }, headers: { 'idempotency-key': key } });
     const other = await call('POST', path, { body: { tenant: tenants.a.id, cmd: 'true' }, headers: { 'idempotency-key': `${key}-2` } });
     for (const a of [mine, theirs, other]) made.add(a.body.metadata.name);
 
@@ -131,7 +131,7 @@ describe("the invocation's time limit (in-process, as Lambda calls the handlers)
     try {
       const result = await answer;
       made.add(result.body.metadata?.name);
-      expect([result.status, result.body.kind, result.body.metadata.namespace]).toEqual([201, 'Pod', 'tenant-a']);
+      expect([result.status, result.body.kind, result.body.metadata.namespace]).toEqual([201, 'Pod', 'tenant-unscheduled']);
     } finally {
       await startApiServer();
     }

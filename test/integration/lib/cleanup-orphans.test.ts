@@ -28,7 +28,7 @@ beforeAll(async () => {
   kube = new KubeClient(loadKubeconfig({ file: process.env.MOOP_TEST_SERVICE_KUBECONFIG! }), { timeoutMs: 5000 });
   const made = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: orphaned, username: `${prefix}ann` } });
   expect(made.status).toBe(201);
-  claim = `tenant-a/${made.body.metadata.name}`;
+  claim = `tenant-orphaned/${made.body.metadata.name}`;
   await removeTenant(orphaned);
 });
 afterAll(async () => {

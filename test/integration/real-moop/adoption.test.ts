@@ -130,8 +130,8 @@ afterAll(async () => {
 const volumeQuery = { tenant, username: user, tag: 'default' };
 const expectedAdopted = [`PersistentVolume ${old.pv}`, `PersistentVolumeClaim ${namespace}/${old.pvc}`, `Pod ${namespace}/${old.pod}`].sort();
 const expectedLeftAlone = [
-  { object: `PersistentVolume ${strangers.otherServer}`, reason: 'on NFS server 203.0.113.9, not 10.0.0.2 (NFS_SERVER)' },
   { object: `PersistentVolume ${strangers.otherTool}`, reason: 'managed by helm' },
+  { object: `PersistentVolume ${strangers.otherServer}`, reason: 'on NFS server 203.0.113.9, not 10.0.0.2 (NFS_SERVER)' },
   { object: `PersistentVolume ${strangers.wholePrefix}`, reason: `at /exports/moop/, outside the tenant's NFS folder /exports/moop/${namespace}` },
   { object: `PersistentVolumeClaim ${namespace}/${strangers.hubClaim}`, reason: "not named by the tenant's claim templates" },
   { object: `Pod ${namespace}/${strangers.notebook}`, reason: "not named by the tenant's pod template" },

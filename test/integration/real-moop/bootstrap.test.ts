@@ -68,7 +68,9 @@ describe('names callers compute', () => {
     expect([volume.status, volume.body.metadata.name]).toEqual([201, computed.pv]);
     expect([claim.status, claim.body.metadata.name]).toEqual([201, computed.pvc]);
     expect(volume.body.metadata.labels.pv).toBe(computed.pv);
-    expect(claim.body.spec.selector).toEqual({ matchLabels: { pv: computed.pv } });
+    expect(claim.body.spec.selector).toEqual({
+      matchLabels: { pv: computed.pv, 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant },
+    });
     const copy = await call('POST', '/service/v1/pods', {
       body: { tenant, cmd: 'ls /home/jovyan', vols: [{ pvc: computed.pvc, mount: '/home/jovyan', subpath: '' }] },
     });

@@ -4,7 +4,7 @@
 // claims, as MOOP's NFS volumes are. (MOOP_REAL_NODE=off runs the cluster without the node and skips this file.)
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
@@ -30,7 +30,8 @@ async function hostVolume(tenant: string, username: string, folder: string): Pro
   volumes.push(name);
   await core.createPersistentVolume({
     body: {
-      metadata: { name, labels: { pv: claim.body.spec.selector.matchLabels.pv } },
+      // Labelled as the match claim selects: the service's volume of this tenant.
+      metadata: { name, labels: claim.body.spec.selector.matchLabels },
       spec: { accessModes: ['ReadWriteMany'], capacity: { storage: '100Mi' }, storageClassName: '', hostPath: { path: folder, type: 'Directory' } },
     },
   });
@@ -106,6 +107,23 @@ onNode('copies on the real node', () => {
     expect(readFileSync(join(studentDir, 'alice/ds101/week1/data/iris.csv'), 'utf8')).toBe('sepal,petal\n5.1,1.4\n');
     const read = await call('GET', path, { query: { tenant: tenants.realPod.id, name: created.body.metadata.name } });
     expect([read.status, read.body.status.phase, read.body.spec.nodeName, read.body.statusReason]).toEqual([200, 'Succeeded', 'moop-real-node', undefined]);
+  });
+
+  it('runs with no capability but what a root copy needs, as the kernel sees it: owners, modes and times kept, no raw sockets', async () => {
+    const cmd = [
+      'mkdir -p /dest/caps',
+      "grep -E '^Cap(Eff|Bnd)' /proc/self/status > /dest/caps/status",
+      "touch -d '2001-02-03 04:05:06' /dest/caps/old && chown 1000:1000 /dest/caps/old && chmod 640 /dest/caps/old",
+      '(ping -c 1 -W 1 127.0.0.1 > /dev/null 2>&1; echo $? > /dest/caps/ping)',
+    ].join(' && ');
+    const created = await copy(tenants.realPod.id, { cmd, vols: [{ pvc: student, mount: '/dest' }] });
+
+    expect([created.status, created.body.status.phase]).toEqual([201, 'Succeeded']);
+    // CHOWN, DAC_OVERRIDE, FOWNER, FSETID: bits 0, 1, 3 and 4. NET_RAW (13), SETUID, MKNOD, ... are gone, for good.
+    expect(readFileSync(join(studentDir, 'caps/status'), 'utf8')).toBe('CapEff:\t000000000000001b\nCapBnd:\t000000000000001b\n');
+    const old = statSync(join(studentDir, 'caps/old'));
+    expect([old.uid, old.gid, (old.mode & 0o777).toString(8), old.mtime.getUTCFullYear()]).toEqual([1000, 1000, '640', 2001]);
+    expect(readFileSync(join(studentDir, 'caps/ping'), 'utf8').trim()).not.toBe('0');
   });
 
   it('runs cmd as /bin/sh -c runs it, quotes and && included, in a Job', async () => {
@@ -187,7 +205,7 @@ onNode('copies on the real node', () => {
     const run = await invoke('cleanup', { action: 'scheduled', retentionSeconds: 0, pvPolicy: 'keep' });
 
     expect(run.payload.actions.deletePod.names).toContain(`tenant-real/${failedPod.body.metadata.name}`);
-    expect(run.payload.actions.deleteJob.names).toContain(`tenant-real/${failedJob.body.metadata.name}`);
+    expect(run.payload.actions.deleteJob.names).toContain(`tenant-real-job/${failedJob.body.metadata.name}`);
     for (const [tenant, name] of [
       [tenants.realPod.id, failedPod.body.metadata.name],
       [tenants.realJob.id, failedJob.body.metadata.name],

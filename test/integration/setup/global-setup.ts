@@ -11,7 +11,7 @@ import { startControlServer } from '../../../tools/control-server.ts';
 import { projectRoot, startOffline } from '../../../tools/offline.ts';
 import { applyPolicyParams, prepareTenants } from '../../../tools/tenants.ts';
 import { eksAccessEntries, eksClusterId } from '../../fixtures/eks.ts';
-import { preparedTenants, tenants } from '../../fixtures/tenants.ts';
+import { hostile, preparedTenants, tenants } from '../../fixtures/tenants.ts';
 import { startEksAuthenticator } from '../../support/eks-authenticator.ts';
 import { startStsStandIn } from '../../support/sts.ts';
 import { startFakeTenantService } from '../../support/tenant-service.ts';
@@ -36,7 +36,7 @@ export default async function globalSetup(): Promise<void> {
   try {
     const moopkey = randomBytes(18).toString('base64url');
     // The tenant service as the real one answers, reached directly (its NodePort), as MOOP's services reach it.
-    const tenantService = await startFakeTenantService(Object.values(tenants), { mode: 'direct' }, 5000);
+    const tenantService = await startFakeTenantService([...Object.values(tenants), ...Object.values(hostile)], { mode: 'direct' }, 5000);
     const env = {
       MOOPKEY: moopkey,
       NAME_KEY: randomBytes(18).toString('base64url'),

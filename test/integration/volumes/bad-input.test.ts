@@ -188,7 +188,7 @@ const cases: [string, Case][] = [
     'a template the API server rejects',
     post(
       pvs,
-      { ...volume, tenant: tenants.rejectedTemplate.id },
+      { ...volume, tenant: tenants.rejectedTemplate.id, path: 'tenant-rejected/x' },
       422,
       'TEMPLATE_REJECTED',
       /^The Kubernetes API server rejected the rendered object: PersistentVolume .* quantities must match/,
@@ -196,13 +196,13 @@ const cases: [string, Case][] = [
   ],
   ['a claim template the API server rejects', post(pvcs, { tenant: tenants.rejectedTemplate.id, username: user }, 422, 'TEMPLATE_REJECTED', /Sometimes/)],
   [
-    'a tenant whose namespace does not exist',
+    'a tenant whose namespace does not exist (so nobody prepared it)',
     post(
       pvcs,
       { tenant: tenants.missingNamespace.id, username: user },
-      404,
-      'NAMESPACE_NOT_FOUND',
-      "Namespace tenant-nowhere does not exist; the tenant's namespace must be created first.",
+      422,
+      'NAMESPACE_NOT_PREPARED',
+      /^Namespace tenant-nowhere is not prepared for the MOOP resource service: an operator runs npm run prepare-tenant -- --tenant <id> /,
     ),
   ],
   ['a tenant naming a system namespace', post(pvcs, { tenant: tenants.systemNamespace.id, username: user }, 422, 'TENANT_NAMESPACE_RESERVED')],

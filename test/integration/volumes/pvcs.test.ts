@@ -40,7 +40,8 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
           accessModes: ['ReadWriteMany'],
           storageClassName: '',
           resources: { requests: { storage: '100Mi' } },
-          selector: { matchLabels: { pv: `pv-${tenant}-${user}-default` } },
+          // Its own volume, and only a volume the service made for this tenant: never an operator's, or an old one not adopted.
+          selector: { matchLabels: { pv: `pv-${tenant}-${user}-default`, 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant } },
           volumeMode: 'Filesystem',
         },
         status: { phase: 'Pending' },
