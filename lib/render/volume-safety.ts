@@ -22,7 +22,10 @@ export function unsafeVolumeFields(spec: Record<string, unknown> | undefined, nf
   for (const [field, value] of Object.entries(spec ?? {})) {
     if (!isSet(value) || allowed.has(field)) continue;
     const onNode = field === 'hostPath' || field === 'local';
-    problems.push({ field: `spec.${field}`, rule: onNode ? 'volumes on the NFS server, never on a node' : 'volumes on the NFS server only, reserved by the service for their claim' });
+    problems.push({
+      field: `spec.${field}`,
+      rule: onNode ? 'volumes on the NFS server, never on a node' : 'volumes on the NFS server only, reserved by the service for their claim',
+    });
   }
   const reclaim = spec?.persistentVolumeReclaimPolicy;
   if (isSet(reclaim) && reclaim !== 'Retain') {
