@@ -116,12 +116,12 @@ describe("the service's least-privilege account", () => {
     const managed = { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenants.a.id };
     expect(await statusOfCall(sa.core.listPersistentVolume())).toBe('ok');
     for (const read of [
-      sa.core.listNamespacedPersistentVolumeClaim({ namespace: tenantNamespace }),
-      sa.batch.listNamespacedJob({ namespace: tenantNamespace }),
-      sa.core.listNamespacedPod({ namespace: tenantNamespace }),
-      sa.core.listNamespacedEvent({ namespace: tenantNamespace }),
+      () => sa.core.listNamespacedPersistentVolumeClaim({ namespace: tenantNamespace }),
+      () => sa.batch.listNamespacedJob({ namespace: tenantNamespace }),
+      () => sa.core.listNamespacedPod({ namespace: tenantNamespace }),
+      () => sa.core.listNamespacedEvent({ namespace: tenantNamespace }),
     ]) {
-      expect(await statusOfCall(read)).toBe('ok');
+      expect(await statusOfCall(read())).toBe('ok');
     }
     const claim = {
       metadata: { name: `sa-claim-${suffix}`, labels: managed },
@@ -137,12 +137,12 @@ describe("the service's least-privilege account", () => {
 
   it("reads nothing in a namespace that is not a tenant's", async () => {
     for (const read of [
-      sa.core.listNamespacedPersistentVolumeClaim({ namespace }),
-      sa.batch.listNamespacedJob({ namespace }),
-      sa.core.listNamespacedPod({ namespace }),
-      sa.core.listNamespacedEvent({ namespace }),
+      () => sa.core.listNamespacedPersistentVolumeClaim({ namespace }),
+      () => sa.batch.listNamespacedJob({ namespace }),
+      () => sa.core.listNamespacedPod({ namespace }),
+      () => sa.core.listNamespacedEvent({ namespace }),
     ]) {
-      expect(await statusOfCall(read)).toBe(403);
+      expect(await statusOfCall(read())).toBe(403);
     }
   });
 

@@ -62,6 +62,13 @@ export async function prepareNamespace(tenant: string, namespace: string, labels
   }
 }
 
+/** Filter for objects of these namespaces, volumes reserved for a claim in one of them included (for sweep). */
+export const ofNamespaces =
+  (...namespaces: string[]) =>
+  (o: KubernetesObject): boolean =>
+    namespaces.includes(o.metadata?.namespace ?? '') ||
+    namespaces.includes(String((o as { spec?: { claimRef?: { namespace?: string } } }).spec?.claimRef?.namespace));
+
 let counter = 0;
 const unique = (kind: string): string => `${kind}-${randomBytes(3).toString('hex')}-${counter++}`;
 

@@ -4,7 +4,20 @@
 import { randomBytes } from 'node:crypto';
 import { type KubernetesObject, PatchStrategy } from '@kubernetes/client-node';
 import { safeSpec } from '../../fixtures/unsafe-pod-specs.ts';
-import { attempt, claimFor, layers, marks, nfsVolume, pod, prepareNamespace, refusedBy, refusedByAny, schoolId, stolen } from '../../support/attacks.ts';
+import {
+  attempt,
+  claimFor,
+  layers,
+  marks,
+  nfsVolume,
+  ofNamespaces,
+  pod,
+  prepareNamespace,
+  refusedBy,
+  refusedByAny,
+  schoolId,
+  stolen,
+} from '../../support/attacks.ts';
 import { admin, eventually, serviceAccount } from '../../support/cluster.ts';
 import { sweep } from '../../support/managed.ts';
 
@@ -34,8 +47,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const reservedIn = (o: KubernetesObject): string => String((o as { spec?: { claimRef?: { namespace?: string } } }).spec?.claimRef?.namespace);
-  await sweep((o) => [ns, otherNs].includes(o.metadata?.namespace ?? '') || [ns, otherNs].includes(reservedIn(o)));
+  await sweep(ofNamespaces(ns, otherNs));
   for (const name of [ns, otherNs, plainNs]) await core.deleteNamespace({ name }).catch(() => undefined);
   await core.deletePersistentVolume({ name: operatorPv }).catch(() => undefined);
 });

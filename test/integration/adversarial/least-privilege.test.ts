@@ -7,7 +7,20 @@ import { type KubernetesObject, KubernetesObjectApi, PatchStrategy } from '@kube
 import { tenants } from '../../fixtures/tenants.ts';
 import { otherServiceAccount, safeSpec, unsafeSpecs } from '../../fixtures/unsafe-pod-specs.ts';
 import { call } from '../../support/api.ts';
-import { attempt, job, layers, marks, nfsVolume, pod, prepareNamespace, refusedBy, refusedByAny, schoolId, stolen } from '../../support/attacks.ts';
+import {
+  attempt,
+  job,
+  layers,
+  marks,
+  nfsVolume,
+  ofNamespaces,
+  pod,
+  prepareNamespace,
+  refusedBy,
+  refusedByAny,
+  schoolId,
+  stolen,
+} from '../../support/attacks.ts';
 import { admin, serviceAccount } from '../../support/cluster.ts';
 import { managedNames, sweep } from '../../support/managed.ts';
 
@@ -39,7 +52,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Gone before the next file counts the service's objects.
-  await sweep((o) => [tenantNs, bareTenantNs].includes(o.metadata?.namespace ?? '') || (o.metadata?.name ?? '').includes(suffix));
+  await sweep(ofNamespaces(tenantNs, bareTenantNs));
   for (const name of [tenantNs, bareTenantNs, otherNs, tenants.unmarkedNamespace.namespace!]) await core.deleteNamespace({ name }).catch(() => undefined);
   await core.deleteNamespacedServiceAccount({ namespace: 'kube-system', name: otherServiceAccount }).catch(() => undefined);
   for (const name of [`lp-admin-pv-${suffix}`, `lp-host-pv-${suffix}`, `lp-local-pv-${suffix}`])

@@ -19,6 +19,7 @@ import { createHandler as deleteClaim } from '../../../functions/volumes/pvcs/de
 import { createHandler as createClaim } from '../../../functions/volumes/pvcs/post.ts';
 import { loadConfig } from '../../../lib/config.ts';
 import { type Deps, depsFrom } from '../../../lib/deps.ts';
+import { objectName } from '../../../lib/names.ts';
 import { secretsManager } from '../../../lib/secrets.ts';
 import { freePort, probe } from '../../../tools/cluster/processes.ts';
 import { projectRoot } from '../../../tools/offline.ts';
@@ -32,6 +33,7 @@ const reads: string[] = [];
 const logged: string[] = [];
 const firstKey = 'first-rotating-key-0001';
 const secondKey = 'second-rotating-key-0002';
+const nameKey = 'a-name-key-kept-in-secrets-manager';
 const kubeconfig = (): string => readFileSync(process.env.MOOP_TEST_SERVICE_KUBECONFIG!, 'utf8');
 
 beforeAll(async () => {
@@ -42,6 +44,7 @@ beforeAll(async () => {
   admin = client();
   await admin.send(new CreateSecretCommand({ Name: 'moop/moopkey', SecretString: firstKey }));
   await admin.send(new CreateSecretCommand({ Name: 'moop/kubeconfig', SecretString: kubeconfig() }));
+  await admin.send(new CreateSecretCommand({ Name: 'moop/name-key', SecretString: nameKey }));
   await admin.send(new CreateSecretCommand({ Name: 'moop/broken-kubeconfig', SecretString: 'clusters: [this is not: a kubeconfig' }));
 });
 
@@ -63,7 +66,7 @@ function client(countReads = false): SecretsManagerClient {
 function deployedDeps(kubeconfigSecret = 'moop/kubeconfig', keySecret = 'moop/moopkey'): Deps {
   const config = loadConfig({
     MOOPKEY_SECRET_ID: keySecret,
-    NAME_KEY: 'a-test-name-key-of-some-length',
+    NAME_KEY_SECRET_ID: 'moop/name-key',
     KUBECONFIG_SECRET_ID: kubeconfigSecret,
     SECRETS_REFRESH_SECONDS: '1',
     NFS_SERVER: '10.0.0.2',
@@ -105,6 +108,12 @@ describe('secrets from Secrets Manager', () => {
       status: 200,
       body: { deleted: created.body.metadata.name },
     });
+    // A name that is escaped ends in the hash keyed with the names' key of its secret.
+    const escaped = { tenant: tenants.demo.id, username: 'Secrets Test' };
+    const rendered = `pvc-${tenants.demo.id}-Secrets Test-default`;
+    const made = await answer(createClaim(deps), event('POST', '/service/v1/volumes/pvcs', firstKey, { body: escaped }));
+    expect([made.status, made.body.metadata.name]).toEqual([201, objectName(rendered, [tenants.demo.id, 'Secrets Test', 'default'], 'subdomain', nameKey)]);
+    expect((await answer(deleteClaim(deps), event('DELETE', '/service/v1/volumes/pvcs', firstKey, { query: escaped }))).status).toBe(200);
     expect(reads.filter((r) => r === 'moop/moopkey').length).toBeLessThanOrEqual(2);
     expect(reads.filter((r) => r === 'moop/kubeconfig').length).toBeLessThanOrEqual(2);
   });
