@@ -73,10 +73,12 @@ export async function prepareTenant(resources: Resources, tenant: Tenant, subjec
       code: 'NAMESPACE_OF_ANOTHER_TENANT',
     });
   }
-  // Pod Security is the namespace's own business (JupyterHub runs there too): baseline where none is set. The
-  // service's admission policy holds its copies to baseline either way.
-  const podSecurity: Record<string, string> = existing?.metadata?.labels?.[podSecurityLabel] === undefined ? { [podSecurityLabel]: 'baseline' } : {};
-  await resources.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { [tenantLabel]: tenant.id, ...podSecurity } } });
+  // Pod Security is the namespace's own business (JupyterHub runs there too): baseline where none is set, else the
+  // level set stays (applied as it is, so that a rerun changes nothing). The service's admission policy holds its
+  // copies to baseline either way.
+  const podSecurity = existing?.metadata?.labels?.[podSecurityLabel] ?? 'baseline';
+  const labels = { [tenantLabel]: tenant.id, [podSecurityLabel]: podSecurity };
+  await resources.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } });
   const applied = [`Namespace ${namespace}`];
   for (const obj of preparedObjects(tenant.id, namespace, subjects)) {
     await resources.apply(obj);
