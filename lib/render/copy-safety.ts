@@ -11,7 +11,74 @@ export const copyCapabilities = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID'];
 /** A Job retries a little, never more (the cluster's policy holds the same). */
 export const maxBackoffLimit = 6;
 
-const safeVolumeSources = new Set(['persistentVolumeClaim', 'emptyDir', 'downwardAPI']);
+/** What a template's own volumes may be: scratch space and the pod's own data. Claims come from the request's vols only. */
+const safeVolumeSources = new Set(['emptyDir', 'downwardAPI']);
+
+/** The pod spec fields a copy template may set (everything else is nothing a copy needs, or a way around the rules). */
+const podFields = new Set([
+  'containers',
+  'initContainers',
+  'volumes',
+  'restartPolicy',
+  'activeDeadlineSeconds',
+  'terminationGracePeriodSeconds',
+  'nodeSelector',
+  'affinity',
+  'tolerations',
+  'topologySpreadConstraints',
+  'priorityClassName',
+  'priority',
+  'securityContext',
+  'serviceAccountName',
+  'serviceAccount',
+  'automountServiceAccountToken',
+  'enableServiceLinks',
+  'dnsPolicy',
+  'hostNetwork',
+  'hostPID',
+  'hostIPC',
+  'hostUsers',
+  'os',
+  'nodeName',
+  // A Job field real MOOP records carry on their Pod template: dropped, never sent.
+  'ttlSecondsAfterFinished',
+]);
+
+/** The container fields a copy template may set. */
+const containerFields = new Set([
+  'name',
+  'image',
+  'imagePullPolicy',
+  'command',
+  'args',
+  'workingDir',
+  'env',
+  'envFrom',
+  'resources',
+  'volumeMounts',
+  'securityContext',
+  'ports',
+  'terminationMessagePath',
+  'terminationMessagePolicy',
+  'livenessProbe',
+  'readinessProbe',
+  'startupProbe',
+  'lifecycle',
+  'restartPolicy',
+]);
+
+/** The Job spec fields a copy template may set. */
+const jobFields = new Set(['template', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished', 'parallelism', 'completions', 'completionMode']);
+
+/** Longest a copy may take to stop once its deadline passed (the API server's own default for pods). */
+export const maxGraceSeconds = 30;
+
+/** A field set that is not in allowed, at `at`: each a problem. */
+function unknownFields(obj: object | undefined, allowed: Set<string>, at: string, rule: string): Unsafe[] {
+  return Object.entries(obj ?? {})
+    .filter(([k, v]) => isSet(v) && !allowed.has(k))
+    .map(([k]) => ({ field: `${at}.${k}`, rule }));
+}
 
 /** An image as the runtime reads it: busybox:1.28.4 is docker.io/library/busybox:1.28.4. */
 export function normalisedImage(image: string): string {
@@ -42,7 +109,10 @@ function securityProblems(security: Partial<Security> | undefined, at: string): 
 }
 
 function containerProblems(container: V1Container, at: string, limits: CopySettings): Unsafe[] {
-  const problems: Unsafe[] = securityProblems(container.securityContext, `${at}.securityContext`);
+  const problems: Unsafe[] = [
+    ...unknownFields(container, containerFields, at, 'nothing a copy needs'),
+    ...securityProblems(container.securityContext, `${at}.securityContext`),
+  ];
   const security = container.securityContext;
   if (security?.privileged === true) problems.push({ field: `${at}.securityContext.privileged`, rule: 'no privileged containers' });
   if ((security?.capabilities?.add ?? []).some((c) => !copyCapabilities.includes(c))) {
@@ -80,7 +150,8 @@ function hostProblems(spec: Partial<V1PodSpec>, at: string): Unsafe[] {
   (spec.volumes ?? []).forEach((volume, i) => {
     const source = Object.keys(volume).find((k) => k !== 'name' && isSet((volume as unknown as Record<string, unknown>)[k]));
     if (source && !safeVolumeSources.has(source)) {
-      problems.push({ field: `${at}.volumes[${i}].${source}`, rule: 'volumes only of kinds persistentVolumeClaim, emptyDir, downwardAPI' });
+      const rule = source === 'persistentVolumeClaim' ? "claims only from the request's vols" : 'volumes only of kinds emptyDir, downwardAPI';
+      problems.push({ field: `${at}.volumes[${i}].${source}`, rule });
     }
   });
   for (const account of ['serviceAccountName', 'serviceAccount'] as const) {
@@ -101,6 +172,12 @@ function runProblems(spec: Partial<V1PodSpec>, at: string, limits: CopySettings,
   if ((spec.activeDeadlineSeconds ?? 0) > limits.maxActiveDeadlineSeconds) {
     problems.push({ field: `${at}.activeDeadlineSeconds`, rule: `at most ${limits.maxActiveDeadlineSeconds} seconds (JOB_MAX_ACTIVE_DEADLINE_SECONDS)` });
   }
+  if ((spec.terminationGracePeriodSeconds ?? 0) > maxGraceSeconds) {
+    problems.push({ field: `${at}.terminationGracePeriodSeconds`, rule: `a copy stops within ${maxGraceSeconds} seconds of its deadline` });
+  }
+  if (isSet(spec.dnsPolicy) && !['ClusterFirst', 'Default'].includes(spec.dnsPolicy!)) {
+    problems.push({ field: `${at}.dnsPolicy`, rule: 'ClusterFirst or Default' });
+  }
   if (isSet(spec.priorityClassName) && spec.priorityClassName !== '' && !limits.priorityClasses.includes(spec.priorityClassName!)) {
     problems.push({ field: `${at}.priorityClassName`, rule: `only the priority classes the operator allows (COPY_PRIORITY_CLASSES)` });
   }
@@ -116,7 +193,12 @@ function runProblems(spec: Partial<V1PodSpec>, at: string, limits: CopySettings,
 
 /** Every field of a pod spec, at `at` (e.g. spec or spec.template.spec), outside the safe profile of a copy. */
 export function unsafePodFields(spec: Partial<V1PodSpec>, at: string, limits: CopySettings, kind: 'Pod' | 'Job'): Unsafe[] {
-  const problems = [...hostProblems(spec, at), ...runProblems(spec, at, limits, kind), ...securityProblems(spec.securityContext, `${at}.securityContext`)];
+  const problems = [
+    ...unknownFields(spec, podFields, at, 'nothing a copy needs'),
+    ...hostProblems(spec, at),
+    ...runProblems(spec, at, limits, kind),
+    ...securityProblems(spec.securityContext, `${at}.securityContext`),
+  ];
   const containers: [V1Container[] | undefined, string][] = [
     [spec.containers, 'containers'],
     [spec.initContainers, 'initContainers'],
@@ -124,27 +206,20 @@ export function unsafePodFields(spec: Partial<V1PodSpec>, at: string, limits: Co
   for (const [list, name] of containers) {
     if (Array.isArray(list)) for (const [i, c] of list.entries()) problems.push(...containerProblems(c ?? {}, `${at}.${name}[${i}]`, limits));
   }
-  if (isSet(spec.ephemeralContainers)) problems.push({ field: `${at}.ephemeralContainers`, rule: 'no ephemeral containers' });
   return problems;
 }
 
-/** A template's labels and annotations of a pod (or a Job): the service writes the labels; AppArmor stays confined. */
-export function unsafeMetadata(metadata: { labels?: unknown; annotations?: unknown } | undefined, at: string): Unsafe[] {
-  const problems: Unsafe[] = [];
-  for (const key of Object.keys((metadata?.labels as object | undefined) ?? {})) {
-    problems.push({ field: `${at}.labels.${key}`, rule: "only the service's labels: another app's would make the copy one of its pods" });
-  }
-  for (const [key, value] of Object.entries((metadata?.annotations as Record<string, unknown> | undefined) ?? {})) {
-    if (key.startsWith('container.apparmor.security.beta.kubernetes.io/') && value !== 'runtime/default' && !String(value).startsWith('localhost/')) {
-      problems.push({ field: `${at}.annotations.${key}`, rule: 'no Unconfined AppArmor profile' });
-    }
-  }
-  return problems;
+/** A template's labels of a pod (or a Job): the service writes its own; another app's would make the copy one of its. */
+export function unsafeLabels(metadata: { labels?: unknown } | undefined, at: string): Unsafe[] {
+  return Object.keys((metadata?.labels as object | undefined) ?? {}).map((key) => ({
+    field: `${at}.labels.${key}`,
+    rule: "only the service's labels: another app's would make the copy one of its pods",
+  }));
 }
 
 /** A Job template's own spec: one pod at a time, one completion, a few retries, its own selector. */
 export function unsafeJobFields(spec: Record<string, unknown>, limits: CopySettings): Unsafe[] {
-  const problems: Unsafe[] = [];
+  const problems: Unsafe[] = unknownFields(spec, jobFields, 'spec', 'one pod of its own under the Job controller, nothing more');
   for (const field of ['parallelism', 'completions']) {
     if (isSet(spec[field]) && spec[field] !== 1) problems.push({ field: `spec.${field}`, rule: 'one pod, one completion' });
   }
@@ -152,10 +227,6 @@ export function unsafeJobFields(spec: Record<string, unknown>, limits: CopySetti
     problems.push({ field: 'spec.backoffLimit', rule: `at most ${maxBackoffLimit} retries` });
   }
   if (isSet(spec.completionMode) && spec.completionMode !== 'NonIndexed') problems.push({ field: 'spec.completionMode', rule: 'NonIndexed only' });
-  for (const field of ['backoffLimitPerIndex', 'maxFailedIndexes', 'selector']) {
-    if (isSet(spec[field])) problems.push({ field: `spec.${field}`, rule: 'one pod of its own, nothing indexed or selected by hand' });
-  }
-  if (spec.manualSelector === true) problems.push({ field: 'spec.manualSelector', rule: 'one pod of its own, nothing selected by hand' });
   if (typeof spec.activeDeadlineSeconds === 'number' && spec.activeDeadlineSeconds > limits.maxActiveDeadlineSeconds) {
     problems.push({ field: 'spec.activeDeadlineSeconds', rule: `at most ${limits.maxActiveDeadlineSeconds} seconds (JOB_MAX_ACTIVE_DEADLINE_SECONDS)` });
   }

@@ -11,9 +11,9 @@ import type { JobVolume } from '../schemas/jobs.ts';
 import type { RenderScope } from '../scope.ts';
 import type { CopySettings } from '../settings.ts';
 import type { Tenant } from '../tenants/tenant.ts';
-import { copyCapabilities, unsafeJobFields, unsafeMetadata, unsafePodFields } from './copy-safety.ts';
+import { copyCapabilities, unsafeJobFields, unsafeLabels, unsafePodFields } from './copy-safety.ts';
 import { fillHoles } from './fill.ts';
-import { refuseUnsafe } from './safety.ts';
+import { refuseUnsafe, unsafeMetadata, unsafeName } from './safety.ts';
 import { expectKind, type TemplateObject, templateObject } from './template.ts';
 
 /** What the copy route makes: a bare Pod or a Job. */
@@ -94,13 +94,15 @@ function copySpec(tenant: Tenant, template: Partial<V1PodSpec> | undefined, inpu
 
 /** Everything in the template outside the safe profile of a copy, of either kind. */
 function templateProblems(t: TemplateObject & { isJob: boolean }, settings: CopySettings) {
-  const problems = unsafeMetadata(t.metadata, 'metadata');
+  const problems = [...unsafeMetadata(t.metadata, 'metadata'), ...unsafeLabels(t.metadata, 'metadata')];
   if (!t.isJob) return [...problems, ...unsafePodFields((t.spec ?? {}) as Partial<V1PodSpec>, 'spec', settings, 'Pod')];
   const spec = (t.spec ?? {}) as Record<string, unknown> & { template?: V1PodTemplateSpec };
+  const podMetadata = spec.template?.metadata as Record<string, unknown> | undefined;
   return [
     ...problems,
     ...unsafeJobFields(spec, settings),
-    ...unsafeMetadata(spec.template?.metadata, 'spec.template.metadata'),
+    ...unsafeMetadata(podMetadata, 'spec.template.metadata'),
+    ...unsafeLabels(podMetadata, 'spec.template.metadata'),
     ...unsafePodFields(spec.template?.spec ?? {}, 'spec.template.spec', settings, 'Job'),
   ];
 }
@@ -117,6 +119,7 @@ export function renderPod(scope: RenderScope, input: { cmd: string; vols: JobVol
   // A Job's name becomes its pods' job-name label, so it must be a DNS label; a Pod's may be any subdomain.
   const values = [tenant.id, random];
   const name = objectName(fillHoles(t.metadata.name, values, 'pod metadata.name'), values, t.isJob ? 'label' : 'subdomain', scope.nameKey);
+  refuseUnsafe(tenant, 'pod', unsafeName(name, tenant, 'metadata.name'));
   const { isJob: _isJob, ...template } = t;
   const annotations = idempotencyKey
     ? {
@@ -143,19 +146,22 @@ export function renderPod(scope: RenderScope, input: { cmd: string; vols: JobVol
 
   const jobSpec = (template.spec ?? {}) as unknown as NonNullable<V1Job['spec']>;
   const podTemplateSpec: V1PodTemplateSpec = jobSpec.template ?? {};
+  const deadline = jobSpec.activeDeadlineSeconds ?? settings.activeDeadlineSeconds;
+  const podSpec = copySpec(tenant, podTemplateSpec.spec, input, 'spec.template.spec');
   const job: V1Job = {
     ...template,
     metadata,
     spec: {
       ...jobSpec,
-      activeDeadlineSeconds: jobSpec.activeDeadlineSeconds ?? settings.activeDeadlineSeconds,
+      activeDeadlineSeconds: deadline,
       backoffLimit: jobSpec.backoffLimit ?? settings.backoffLimit,
       // The seed's 0 deleted the Job before anyone could read how it ended; cleanup removes it after retention.
       ttlSecondsAfterFinished: Math.max(jobSpec.ttlSecondsAfterFinished ?? settings.retentionSeconds, settings.retentionSeconds),
       template: {
         ...podTemplateSpec,
         metadata: { ...podTemplateSpec.metadata, labels: { ...podTemplateSpec.metadata?.labels, ...ownerLabels(owner) } },
-        spec: copySpec(tenant, podTemplateSpec.spec, input, 'spec.template.spec'),
+        // The pod's own deadline too: a pod left behind by its Job (orphaned) still ends.
+        spec: { ...podSpec, activeDeadlineSeconds: Math.min(podSpec.activeDeadlineSeconds ?? deadline, deadline) },
       },
     },
   };

@@ -14,6 +14,26 @@ export interface Unsafe {
 /** Whether a template set a field at all (null is how a JSON template leaves one out). */
 export const isSet = (value: unknown): boolean => value !== undefined && value !== null;
 
+/**
+ * A template's metadata may not set what another controller acts on: annotations are the service's own (moop.io/*;
+ * volume.beta.kubernetes.io/storage-class would choose a claim's class, .../mount-options a volume's mount options),
+ * no owners (the garbage collector would delete the object with them), no finalizers, no generated name.
+ */
+export function unsafeMetadata(metadata: Record<string, unknown> | undefined, at: string): Unsafe[] {
+  const problems: Unsafe[] = Object.keys((metadata?.annotations as object | undefined) ?? {})
+    .filter((key) => !key.startsWith('moop.io/'))
+    .map((key) => ({ field: `${at}.annotations.${key}`, rule: 'only annotations of the service (moop.io/*)' }));
+  for (const field of ['ownerReferences', 'finalizers', 'generateName']) {
+    if (isSet(metadata?.[field])) problems.push({ field: `${at}.${field}`, rule: 'nothing another controller acts on' });
+  }
+  return problems;
+}
+
+/** A name the service makes holds its tenant's id (the templates' first hole): never another app's, e.g. hub-db-dir. */
+export function unsafeName(name: string, tenant: Tenant, field: string): Unsafe[] {
+  return name.includes(tenant.id) ? [] : [{ field, rule: "names hold the tenant's id, its first {} hole" }];
+}
+
 /** Throws 422 TEMPLATE_UNSAFE naming every unsafe field of tenant's template. */
 export function refuseUnsafe(tenant: Tenant, template: string, problems: Unsafe[]): void {
   if (problems.length === 0) return;

@@ -11,7 +11,7 @@ import type { NfsSettings } from '../settings.ts';
 import type { Tenant } from '../tenants/tenant.ts';
 import { unsafeClaimFields } from './claim-safety.ts';
 import { fillHoles } from './fill.ts';
-import { refuseUnsafe } from './safety.ts';
+import { refuseUnsafe, type Unsafe, unsafeMetadata, unsafeName } from './safety.ts';
 import { at, expectKind, type TemplateObject, templateObject } from './template.ts';
 import { type NfsLocation, normalise, unsafeVolumeFields } from './volume-safety.ts';
 
@@ -109,7 +109,12 @@ export function renderVolume(scope: RenderScope, key: VolumeKey & { path: string
   const location = nfsLocation(nfs, key.path);
   if (nfs.tenantScope) assertInTenantFolder(location.rel, namespace);
   const spec = at(t, 'spec') as Record<string, unknown> | undefined;
-  refuseUnsafe(tenant, 'pv', unsafeVolumeFields(spec, nfs, location));
+  refuseUnsafe(tenant, 'pv', [
+    ...unsafeMetadata(t.metadata, 'metadata'),
+    ...unsafeName(names.name, tenant, 'metadata.name'),
+    ...unsafeName(names.claimName, tenant, 'the claim name it is reserved for'),
+    ...unsafeVolumeFields(spec, nfs, location),
+  ]);
   const nfsSpec = at(t, 'spec', 'nfs') as Record<string, unknown> | undefined;
   if (!nfsSpec || typeof nfsSpec !== 'object') {
     throw new TemplateError(`Tenant ${tenant.id}'s "pv" template has no spec.nfs.`, { code: 'TEMPLATE_INVALID' });
@@ -137,7 +142,12 @@ export function renderClaim(scope: RenderScope, key: VolumeKey & { match: boolea
   const { tenant, namespace } = scope;
   const t = claimTemplate(tenant, key.match);
   const template = key.match ? 'match_pvc' : 'pvc';
-  refuseUnsafe(tenant, template, unsafeClaimFields(at(t, 'spec') as Record<string, unknown> | undefined, key.match, scope.claims));
+  const problems: Unsafe[] = [
+    ...unsafeMetadata(t.metadata, 'metadata'),
+    ...unsafeName(name, tenant, 'metadata.name'),
+    ...unsafeClaimFields(at(t, 'spec') as Record<string, unknown> | undefined, key.match, scope.claims),
+  ];
+  refuseUnsafe(tenant, template, problems);
   const claim: V1PersistentVolumeClaim = { ...t, metadata: { ...t.metadata, namespace, name } } as V1PersistentVolumeClaim;
   if (key.match) {
     const selector = at(t, 'spec', 'selector', 'matchLabels', 'pv');

@@ -124,15 +124,19 @@ describe("the service's least-privilege account", () => {
       expect(await statusOfCall(read())).toBe('ok');
     }
     const claim = {
-      metadata: { name: `sa-claim-${suffix}`, labels: managed },
+      metadata: { name: `sa-claim-${tenants.a.id}-${suffix}`, labels: managed },
       spec: { accessModes: ['ReadWriteMany'], storageClassName: 'standard', resources: { requests: { storage: '1Mi' } } },
     };
     expect(await statusOfCall(sa.core.createNamespacedPersistentVolumeClaim({ namespace: tenantNamespace, body: claim }))).toBe('ok');
-    expect(await statusOfCall(sa.core.deleteNamespacedPersistentVolumeClaim({ namespace: tenantNamespace, name: `sa-claim-${suffix}` }))).toBe('ok');
+    expect(await statusOfCall(sa.core.deleteNamespacedPersistentVolumeClaim({ namespace: tenantNamespace, name: `sa-claim-${tenants.a.id}-${suffix}` }))).toBe(
+      'ok',
+    );
     // Real MOOP tenant records copy with bare Pods.
-    const pod = { metadata: { name: `sa-pod-${suffix}`, labels: managed }, spec: safeSpec() };
+    const pod = { metadata: { name: `sa-pod-${tenants.a.id}-${suffix}`, labels: managed }, spec: safeSpec() };
     expect(await statusOfCall(sa.core.createNamespacedPod({ namespace: tenantNamespace, body: pod }))).toBe('ok');
-    expect(await statusOfCall(sa.core.deleteNamespacedPod({ namespace: tenantNamespace, name: `sa-pod-${suffix}`, gracePeriodSeconds: 0 }))).toBe('ok');
+    expect(
+      await statusOfCall(sa.core.deleteNamespacedPod({ namespace: tenantNamespace, name: `sa-pod-${tenants.a.id}-${suffix}`, gracePeriodSeconds: 0 })),
+    ).toBe('ok');
   });
 
   it("reads nothing in a namespace that is not a tenant's", async () => {

@@ -70,14 +70,16 @@ export const ofNamespaces =
     namespaces.includes(String((o as { spec?: { claimRef?: { namespace?: string } } }).spec?.claimRef?.namespace));
 
 let counter = 0;
-const unique = (kind: string): string => `${kind}-${randomBytes(3).toString('hex')}-${counter++}`;
+/** A fresh name holding the tenant's id, as the service names what it makes (and the policy wants). */
+const unique = (kind: string, labels: Record<string, string> = {}): string =>
+  `${kind}-${labels['moop.io/tenant'] ?? 'none'}-${randomBytes(3).toString('hex')}-${counter++}`;
 
 /** A bare copy Pod. */
 export const pod = (namespace: string, spec: V1PodSpec, labels: Record<string, string>, annotations?: Record<string, string>) =>
   ({
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: unique('atk-pod'), namespace, labels, ...(annotations ? { annotations } : {}) },
+    metadata: { name: unique('atk-pod', labels), namespace, labels, ...(annotations ? { annotations } : {}) },
     spec,
   }) as KubernetesObject & { spec: V1PodSpec };
 
@@ -86,7 +88,7 @@ export const job = (namespace: string, spec: V1PodSpec, labels: Record<string, s
   ({
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name: unique('atk-job'), namespace, labels },
+    metadata: { name: unique('atk-job', labels), namespace, labels },
     spec: { activeDeadlineSeconds: 600, backoffLimit: 2, template: { metadata: { labels }, spec }, ...change },
   }) as KubernetesObject;
 
@@ -95,13 +97,13 @@ export const nfsVolume = (namespace: string, path: string, labels: Record<string
   ({
     apiVersion: 'v1',
     kind: 'PersistentVolume',
-    metadata: { name: unique('atk-pv'), labels },
+    metadata: { name: unique('atk-pv', labels), labels },
     spec: {
       accessModes: ['ReadWriteMany'],
       capacity: { storage: '1Gi' },
       persistentVolumeReclaimPolicy: 'Retain',
       nfs: { server: '10.0.0.2', path },
-      claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: unique('atk-claim') },
+      claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: unique('atk-claim', labels) },
       ...change,
     },
   }) as KubernetesObject & { spec: Record<string, unknown> };
@@ -111,6 +113,6 @@ export const claimFor = (namespace: string, labels: Record<string, string>, spec
   ({
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
-    metadata: { name: unique('atk-claim'), namespace, labels },
+    metadata: { name: unique('atk-claim', labels), namespace, labels },
     spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } }, ...spec },
   }) as KubernetesObject;

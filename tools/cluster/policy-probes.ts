@@ -15,13 +15,13 @@ const labels = { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.
 function volume(claimNamespace: string, change: Partial<V1PersistentVolume['spec']> = {}): V1PersistentVolume {
   const { nfsServer, nfsPrefix } = shippedPolicyParams().data!;
   return {
-    metadata: { name: 'policy-probe', labels },
+    metadata: { name: `policy-probe-${tenant}`, labels },
     spec: {
       capacity: { storage: '1Mi' },
       accessModes: ['ReadWriteMany'],
       persistentVolumeReclaimPolicy: 'Retain',
       nfs: { server: nfsServer!, path: `${nfsPrefix!.replace(/\/$/, '')}/${claimNamespace}` },
-      claimRef: { namespace: claimNamespace, name: 'policy-probe' },
+      claimRef: { namespace: claimNamespace, name: `policy-probe-${tenant}` },
       ...change,
     },
   };
@@ -48,7 +48,7 @@ export async function waitForPolicies(admin: KubeConfig, service: KubeConfig, wa
           namespace,
           dryRun,
           body: {
-            metadata: { name: 'policy-probe', labels },
+            metadata: { name: `policy-probe-${tenant}`, labels },
             spec: { accessModes: ['ReadWriteMany'], storageClassName: '', resources: { requests: { storage: '1Mi' } } },
           },
         }),
@@ -61,7 +61,7 @@ export async function waitForPolicies(admin: KubeConfig, service: KubeConfig, wa
           namespace,
           dryRun,
           body: {
-            metadata: { name: 'policy-probe', labels },
+            metadata: { name: `policy-probe-${tenant}`, labels },
             spec: { automountServiceAccountToken: false, restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1.28.4' }] },
           },
         }),

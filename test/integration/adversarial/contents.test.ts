@@ -92,6 +92,29 @@ describe("a volume holds only MOOP's NFS, in its school's folder, and is kept wh
     expect(await attempt(service.create(nfsVolume(namespace, `/exports/moop/${namespace}`, mine)))).toEqual(refusedBy(layers.scope));
   });
 
+  it.each([
+    ["JupyterHub's own claim, hub-db-dir: made before it, the volume would capture it", 'hub-db-dir'],
+    ["a student's KubeSpawner claim", 'claim-bob'],
+  ])('a volume reserved for %s is refused: only claims named with the tenant id', async (_what, name) => {
+    const volume = nfsVolume(ns, `${folder}/alice`, mine);
+    volume.spec.claimRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name };
+    expect(await attempt(service.create(volume))).toEqual(refusedBy(layers.scope));
+  });
+
+  it.each([
+    [
+      'NFS mount options by annotation (another address and port)',
+      { annotations: { 'volume.beta.kubernetes.io/mount-options': 'mountaddr=203.0.113.9,port=2050' } },
+    ],
+    [
+      'an owner the garbage collector would delete it with',
+      { ownerReferences: [{ apiVersion: 'v1', kind: 'Namespace', name: ns, uid: '00000000-0000-0000-0000-000000000001' }] },
+    ],
+  ])('a volume with %s is refused', async (_what, metadata) => {
+    const volume = nfsVolume(ns, `${folder}/alice`, mine);
+    expect(await attempt(service.create({ ...volume, metadata: { ...volume.metadata, ...metadata } }))).toEqual(refusedBy(layers.scope));
+  });
+
   it('a volume reserved for no claim (any claim that fits could bind it) is refused', async () => {
     expect(await attempt(service.create(nfsVolume(ns, `${folder}/alice`, mine, { claimRef: undefined })))).toEqual(refusedByAny(layers.scope, layers.volumes));
   });
@@ -125,6 +148,12 @@ describe("a volume holds only MOOP's NFS, in its school's folder, and is kept wh
       ['given to another user (its annotations)', { metadata: { annotations: { 'moop.io/user': 'mallory' } } }, layers.volumes],
       ['given a pv label another claim selects', { metadata: { labels: { pv: 'pv-victim' } } }, layers.volumes],
       ['grown', { spec: { capacity: { storage: '100Gi' } } }, layers.volumes],
+      [
+        'given an owner the garbage collector deletes it with',
+        { metadata: { ownerReferences: [{ apiVersion: 'v1', kind: 'Namespace', name: ns, uid: '00000000-0000-0000-0000-000000000001' }] } },
+        layers.volumes,
+      ],
+      ['reserved for a field of its claim', { spec: { claimRef: { fieldPath: 'spec' } } }, layers.volumes],
     ])('a volume %s is refused', async (_what, change, layer) => {
       expect(await attempt(mergePatch(named(change)))).toEqual(Array.isArray(layer) ? refusedByAny(...layer) : refusedBy(layer));
     });
@@ -160,8 +189,18 @@ describe('a claim binds only the volume reserved for it', () => {
     ['filled from another claim (hub-db-dir)', { storageClassName: 'standard', dataSource: { kind: 'PersistentVolumeClaim', name: 'hub-db-dir' } }],
     ['filled from a snapshot', { storageClassName: 'standard', dataSourceRef: { kind: 'VolumeSnapshot', name: 's', apiGroup: 'snapshot.storage.k8s.io' } }],
     ['of a storage class the operator does not allow', { storageClassName: 'node-local' }],
+    ['given a volume attributes class', { storageClassName: 'standard', volumeAttributesClassName: 'fast' }],
   ])('a claim %s is refused by the admission policy', async (_what, spec) => {
     expect(await attempt(service.create(claimFor(ns, mine, spec)))).toEqual(refusedBy(layers.claims));
+  });
+
+  it.each([
+    ['no storage class by the annotation the volume controller reads first', ''],
+    ['a class the operator does not allow, by that annotation', 'node-local'],
+  ])('a claim asking for %s is refused', async (_what, storageClass) => {
+    const claim = claimFor(ns, mine, { storageClassName: 'standard' });
+    const annotated = { ...claim, metadata: { ...claim.metadata, annotations: { 'volume.beta.kubernetes.io/storage-class': storageClass } } };
+    expect(await attempt(service.create(annotated))).toEqual(refusedBy(layers.scope));
   });
 
   it("the operator's volume stays unbound", async () => {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { type KubernetesObject, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { tenants } from '../../fixtures/tenants.ts';
-import { otherServiceAccount, safeSpec, unsafeSpecs } from '../../fixtures/unsafe-pod-specs.ts';
+import { otherRuntime, otherServiceAccount, safeSpec, unsafeSpecs } from '../../fixtures/unsafe-pod-specs.ts';
 import { call } from '../../support/api.ts';
 import {
   attempt,
@@ -48,6 +48,7 @@ beforeAll(async () => {
   for (const namespace of [tenantNs, bareTenantNs, otherNs, 'kube-system']) {
     await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: otherServiceAccount } } }).catch(() => undefined);
   }
+  await adminObjects.create({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: otherRuntime }, handler: 'runc' } as KubernetesObject);
 });
 
 afterAll(async () => {
@@ -57,6 +58,9 @@ afterAll(async () => {
   await core.deleteNamespacedServiceAccount({ namespace: 'kube-system', name: otherServiceAccount }).catch(() => undefined);
   for (const name of [`lp-admin-pv-${suffix}`, `lp-host-pv-${suffix}`, `lp-local-pv-${suffix}`])
     await core.deletePersistentVolume({ name }).catch(() => undefined);
+  await adminObjects
+    .delete({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: otherRuntime } } as KubernetesObject)
+    .catch(() => undefined);
 });
 
 const volume = (name: string, source: Record<string, unknown>, labels?: Record<string, string>): KubernetesObject =>
@@ -79,8 +83,8 @@ describe('what the service is for still works with its own credential', () => {
   it('makes and deletes a safe copy Pod and Job, a claim and an NFS volume it marks as its own, in a tenant namespace', async () => {
     expect(await attempt(service.create(pod(tenantNs, safeSpec(), managed)))).toEqual({ made: true });
     expect(await attempt(service.create(job(tenantNs, safeSpec(), managed)))).toEqual({ made: true });
-    expect(await attempt(service.create(claim(tenantNs, `lp-claim-${suffix}`, managed)))).toEqual({ made: true });
-    expect(await attempt(service.delete(claim(tenantNs, `lp-claim-${suffix}`)))).toEqual({ made: true });
+    expect(await attempt(service.create(claim(tenantNs, `lp-claim-${school}`, managed)))).toEqual({ made: true });
+    expect(await attempt(service.delete(claim(tenantNs, `lp-claim-${school}`)))).toEqual({ made: true });
     const own = nfsVolume(tenantNs, `/exports/moop/${tenantNs}/x`, managed);
     expect(await attempt(service.create(own))).toEqual({ made: true });
     // What a claim made again, and cleanup's recycle, do: clear the gone claim's uid.
@@ -124,11 +128,42 @@ describe('attacks on the host and the cluster through a copy pod', () => {
     ['is a Job that retries fifty times', job(bareTenantNs, safeSpec(), managedBare, { backoffLimit: 50 })],
     ['is a Job of indexed completions', job(bareTenantNs, safeSpec(), managedBare, { completionMode: 'Indexed', completions: 1 })],
     [
+      'is a Job that ignores its failures (unlimited retries)',
+      job(bareTenantNs, safeSpec(), managedBare, {
+        backoffLimit: 0,
+        podFailurePolicy: { rules: [{ action: 'Ignore', onExitCodes: { operator: 'NotIn', values: [0] } }] },
+      }),
+    ],
+    ['is a Job suspended for ever', job(bareTenantNs, safeSpec(), managedBare, { suspend: true })],
+    [
+      'is a Job whose pods carry a finalizer',
+      job(bareTenantNs, safeSpec(), managedBare, { template: { metadata: { labels: managedBare, finalizers: ['example.com/hold'] }, spec: safeSpec() } }),
+    ],
+    [
+      'is a Job whose pod has no deadline of its own (should the Job go, it would run on)',
+      job(bareTenantNs, { ...safeSpec(), activeDeadlineSeconds: undefined }, managedBare),
+    ],
+    [
       'has an Unconfined AppArmor annotation',
       pod(bareTenantNs, safeSpec(), managedBare, { 'container.apparmor.security.beta.kubernetes.io/copy': 'unconfined' }),
     ],
   ] as const)('a copy that %s is refused by the admission policy', async (_attack, object) => {
     expect(await attempt(service.create(object as KubernetesObject))).toEqual(refusedBy(layers.pods));
+  });
+
+  it("a copy named as JupyterHub's notebook pods are is refused: the service names what it makes with its tenant's id", async () => {
+    const named = { ...pod(bareTenantNs, safeSpec(), managedBare), metadata: { name: 'jupyter-alice', namespace: bareTenantNs, labels: managedBare } };
+    expect(await attempt(service.create(named))).toEqual(refusedBy(layers.scope));
+  });
+
+  it('a Job deleted without its pods (left running, owned by nobody) is refused; with them, it goes', async () => {
+    const made = job(tenantNs, { ...safeSpec(), containers: [{ ...safeSpec().containers[0]!, args: ['/bin/sh', '-c', 'sleep 3600'] }] }, managed);
+    await service.create(made);
+    const [namespace, name] = [tenantNs, made.metadata!.name!];
+    const batch = serviceAccount().batch;
+    expect(await attempt(batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Orphan' }))).toEqual(refusedBy(layers.scope));
+    expect(await attempt(batch.deleteNamespacedJob({ name, namespace }))).toEqual(refusedBy(layers.scope));
+    expect(await attempt(batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }))).toEqual({ made: true });
   });
 
   it('a Job in kube-system, even a safe one, is refused: not a tenant namespace', async () => {

@@ -96,6 +96,8 @@ describe('renderPod with the seeds (a Job template)', () => {
             ],
             restartPolicy: 'Never',
             automountServiceAccountToken: false,
+            // The Job's deadline on its pod too: a pod its Job left behind still ends.
+            activeDeadlineSeconds: 600,
             volumes,
           },
         },

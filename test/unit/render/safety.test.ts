@@ -58,10 +58,19 @@ describe('a pod template outside the safe profile of a copy', () => {
     ["a selector of the hub's pods", asJob(realTemplates.pod!.spec as object, { manualSelector: true }), 'spec.manualSelector'],
     ['a Job past any deadline', asJob(realTemplates.pod!.spec as object, { activeDeadlineSeconds: 10_000_000 }), 'spec.activeDeadlineSeconds'],
     [
+      'a Job that ignores its failures (unlimited retries)',
+      asJob(realTemplates.pod!.spec as object, { podFailurePolicy: { rules: [] } }),
+      'spec.podFailurePolicy',
+    ],
+    ['a Job suspended for ever', asJob(realTemplates.pod!.spec as object, { suspend: true }), 'spec.suspend'],
+    ['a Job another controller runs', asJob(realTemplates.pod!.spec as object, { managedBy: 'example.com/other' }), 'spec.managedBy'],
+    [
       'an Unconfined AppArmor annotation',
       asPod(realTemplates.pod!.spec as object, { annotations: { 'container.apparmor.security.beta.kubernetes.io/copy': 'unconfined' } }),
       'metadata.annotations.container.apparmor.security.beta.kubernetes.io/copy',
     ],
+    ['a finalizer on its pods', asJob(realTemplates.pod!.spec as object, {}, { finalizers: ['example.com/hold'] }), 'spec.template.metadata.finalizers'],
+    ["a name that is not the tenant's (JupyterHub's)", asPod(realTemplates.pod!.spec as object, { name: 'jupyter-alice' }), 'metadata.name'],
   ])('%s is refused with 422 naming the field', (_what, scope, field) => {
     expect(refusal(() => renderPod(scope, input))).toEqual(unsafe(field));
   });

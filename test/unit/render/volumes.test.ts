@@ -115,8 +115,9 @@ describe('names callers compute', () => {
 
   it('keeps a long valid name (past 63 characters) but escapes its pv label, alike in volume and selector', () => {
     const long = { ...key, username: `student.${'x'.repeat(60)}` };
-    const volume = renderVolume(scope, { ...long, path: 'tenant-a/x' }, { name: volumeRefs(scope, long)[0]!.name, claimName: 'c' });
-    const claim = renderClaim(scope, { ...long, match: true }, 'c');
+    const claimName = reservationRefs(scope, long)[0]!.name;
+    const volume = renderVolume(scope, { ...long, path: 'tenant-a/x' }, { name: volumeRefs(scope, long)[0]!.name, claimName });
+    const claim = renderClaim(scope, { ...long, match: true }, claimName);
     expect(volume.metadata?.name).toBe(`pv-${tenant.id}-${long.username}-default`);
     expect(volume.metadata?.labels?.pv).toHaveLength(63);
     expect(claim.spec?.selector?.matchLabels?.pv).toBe(volume.metadata?.labels?.pv);
@@ -182,6 +183,24 @@ describe('pv templates that decide what only the service decides', () => {
     expect(refusal(pv)).toEqual(unsafe(field));
   });
 
+  it.each([
+    [
+      'a mount-options annotation (another address)',
+      { metadata: { ...(seedTemplates.pv!.metadata as object), annotations: { 'volume.beta.kubernetes.io/mount-options': 'mountaddr=203.0.113.9' } } },
+      'metadata.annotations.volume.beta.kubernetes.io/mount-options',
+    ],
+    [
+      'an owner the garbage collector would delete it with',
+      { metadata: { ...(seedTemplates.pv!.metadata as object), ownerReferences: [{ kind: 'Pod', name: 'x' }] } },
+      'metadata.ownerReferences',
+    ],
+    ['a name without the tenant id', { metadata: { name: 'hub-db-dir', labels: { pv: 'x' } } }, 'metadata.name'],
+  ])('%s is refused with 422, naming the field', (_what, pv, field) => {
+    const scope = withPv({ ...seedTemplates.pv, ...pv });
+    const refused = () => renderVolume(scope, { ...key, path: 'tenant-a/x' }, { name: volumeRefs(scope, key)[0]!.name, claimName: names.claimName });
+    expect(refused).toThrow(expect.objectContaining({ code: 'TEMPLATE_UNSAFE', details: [{ field, message: expect.any(String) }] }));
+  });
+
   it('takes NFS tuning and Retain', () => {
     expect(refusal(spec({ mountOptions: ['nfsvers=4.1', 'hard'], persistentVolumeReclaimPolicy: 'Retain' }))).toBe('rendered');
   });
@@ -195,7 +214,7 @@ describe('claim templates that could bind another volume', () => {
     });
   const refusal = (which: 'pvc' | 'match_pvc', changes: Record<string, unknown>) => {
     try {
-      renderClaim(withClaim(which, changes), { ...key, match: which === 'match_pvc' }, 'c');
+      renderClaim(withClaim(which, changes), { ...key, match: which === 'match_pvc' }, names.claimName);
     } catch (err) {
       return (err as TemplateError).details;
     }
@@ -213,8 +232,31 @@ describe('claim templates that could bind another volume', () => {
     expect(refusal(which, changes)).toEqual([{ field, message: expect.any(String) }]);
   });
 
+  it.each([
+    [
+      'a storage-class annotation, which the volume controller reads first',
+      { annotations: { 'volume.beta.kubernetes.io/storage-class': '' } },
+      'metadata.annotations.volume.beta.kubernetes.io/storage-class',
+    ],
+    ['a finalizer', { finalizers: ['example.com/hold'] }, 'metadata.finalizers'],
+  ])('a claim template with %s is refused with 422', (_what, metadata, field) => {
+    const scope = renderScope({
+      ...tenants.a,
+      resources: { templates: { ...seedTemplates, pvc: { ...seedTemplates.pvc, metadata: { ...(seedTemplates.pvc!.metadata as object), ...metadata } } } },
+    });
+    expect(() => renderClaim(scope, { ...key, match: false }, names.claimName)).toThrow(
+      expect.objectContaining({ code: 'TEMPLATE_UNSAFE', details: [{ field, message: expect.any(String) }] }),
+    );
+  });
+
+  it("refuses a claim name that does not hold the tenant's id (a name of JupyterHub's own, say)", () => {
+    expect(() => renderClaim(scope, { ...key, match: true }, 'hub-db-dir')).toThrow(
+      expect.objectContaining({ code: 'TEMPLATE_UNSAFE', details: [{ field: 'metadata.name', message: "names hold the tenant's id, its first {} hole" }] }),
+    );
+  });
+
   it('never lets a match template choose its selector: the service writes it', () => {
-    const claim = renderClaim(withClaim('match_pvc', { selector: { matchLabels: { pv: 'pv-{}-victim-default' } } }), { ...key, match: true }, 'c');
+    const claim = renderClaim(withClaim('match_pvc', { selector: { matchLabels: { pv: 'pv-{}-victim-default' } } }), { ...key, match: true }, names.claimName);
     expect(claim.spec?.selector?.matchLabels).toEqual({
       pv: `pv-${tenant.id}-victim-default`,
       'app.kubernetes.io/managed-by': 'moop-resource-service',
