@@ -128,7 +128,7 @@ const cases: Case[] = [
     post(() => ({ tenant: tenants.unsafePod.id, cmd: 'ls' })),
     422,
     'TEMPLATE_UNSAFE',
-    `Tenant ${tenants.unsafePod.id}'s "pod" template asks for what the service never makes: spec.hostNetwork (no host namespaces), spec.volumes[0].hostPath (volumes only of kinds persistentVolumeClaim, emptyDir, downwardAPI).`,
+    `Tenant ${tenants.unsafePod.id}'s "pod" template asks for what the service never makes: spec.hostNetwork (no host namespaces), spec.volumes[0].hostPath (volumes only of kinds emptyDir, downwardAPI).`,
   ],
   [
     'a Job template with a privileged container',
