@@ -9,7 +9,7 @@ import { createHandler as createClaim } from '../functions/volumes/pvcs/post.ts'
 import { createHandler as deleteVolume } from '../functions/volumes/pvs/delete.ts';
 import { createHandler as getVolume } from '../functions/volumes/pvs/get.ts';
 import { createHandler as createVolume } from '../functions/volumes/pvs/post.ts';
-import type { Deps } from '../lib/deps.ts';
+import type { Deps } from '../lib/app/deps.ts';
 import { httpEvent, invokeHttp } from '../test/support/lambda.ts';
 import { round, type Summary, summarize, time } from './stats.ts';
 

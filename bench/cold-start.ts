@@ -58,9 +58,9 @@ export async function coldStarts(
     volumePvcCreate: () => httpEvent('POST', '/service/v1/volumes/pvcs', moopkey, { body: user }),
     volumePvcGet: () => httpEvent('GET', '/service/v1/volumes/pvcs', moopkey, { query: user }),
     volumePvcDelete: () => httpEvent('DELETE', '/service/v1/volumes/pvcs', moopkey, { query: user }),
-    jobCreate: () => httpEvent('POST', '/service/v1/pods', moopkey, { body: { tenant, cmd: 'true' } }),
-    jobGet: () => httpEvent('GET', '/service/v1/pods', moopkey, { query: { tenant, name: job } }),
-    jobDelete: () => httpEvent('DELETE', '/service/v1/pods', moopkey, { query: { tenant, name: job } }),
+    copyCreate: () => httpEvent('POST', '/service/v1/pods', moopkey, { body: { tenant, cmd: 'true' } }),
+    copyGet: () => httpEvent('GET', '/service/v1/pods', moopkey, { query: { tenant, name: job } }),
+    copyDelete: () => httpEvent('DELETE', '/service/v1/pods', moopkey, { query: { tenant, name: job } }),
     cleanup: () => ({ action: 'scheduled', dryRun: true }),
   };
   const functions: ColdStart[] = [];
@@ -69,7 +69,7 @@ export async function coldStarts(
     if (!bundle) throw new Error(`no bundle for ${name}`);
     const [ms, out] = await spawnTimed([join(import.meta.dirname, 'cold-child.ts'), bundle.file, JSON.stringify(events[name]!())], childEnv);
     const result = JSON.parse(out) as { statusCode?: number; body?: string };
-    if (name === 'jobCreate') job = (JSON.parse(result.body!) as { metadata: { name: string } }).metadata.name;
+    if (name === 'copyCreate') job = (JSON.parse(result.body!) as { metadata: { name: string } }).metadata.name;
     functions.push({ name, bundleKiB: Math.round(bundle.bytes / 1024), firstAnswerMs: Math.round(ms), status: result.statusCode ?? 'ok' });
   }
   return { nodeStartupMs: Math.round(nodeStartupMs), apiFirstCallMs: Math.round(apiFirstCallMs), functions };

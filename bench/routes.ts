@@ -15,12 +15,14 @@ import { createHandler as createClaim } from '../functions/volumes/pvcs/post.ts'
 import { createHandler as deleteVolume } from '../functions/volumes/pvs/delete.ts';
 import { createHandler as getVolume } from '../functions/volumes/pvs/get.ts';
 import { createHandler as createVolume } from '../functions/volumes/pvs/post.ts';
-import type { Deps } from '../lib/deps.ts';
+import type { Deps } from '../lib/app/deps.ts';
+import { renderClaim } from '../lib/claims/render.ts';
+import { renderPod } from '../lib/copies/render.ts';
 import { loadKubeconfig } from '../lib/kube/kubeconfig.ts';
-import { renderPod } from '../lib/render/pod.ts';
-import { claimRefs, renderClaim, renderVolume, reservationRefs, volumeRefs } from '../lib/render/volumes.ts';
-import type { RenderScope } from '../lib/scope.ts';
+import type { RenderScope } from '../lib/tenants/scope.ts';
 import type { Tenant } from '../lib/tenants/tenant.ts';
+import { claimRefs, reservationRefs, volumeRefs } from '../lib/volumes/key.ts';
+import { renderVolume } from '../lib/volumes/render.ts';
 import { httpEvent, invokeHttp } from '../test/support/lambda.ts';
 import { round, type Summary, summarize, time } from './stats.ts';
 

@@ -3,11 +3,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
+import { type Deps, productionDeps } from '../lib/app/deps.ts';
+import { metrics } from '../lib/aws/metrics.ts';
 import type { CleanupSummary } from '../lib/cleanup/report.ts';
 import { type DroppedEvent, readCleanupEvent } from '../lib/cleanup/request.ts';
 import { runCleanup } from '../lib/cleanup/run.ts';
-import { type Deps, productionDeps } from '../lib/deps.ts';
-import { metrics } from '../lib/metrics.ts';
 
 export function createHandler(deps: Deps = productionDeps) {
   return middy<unknown, CleanupSummary | DroppedEvent>()

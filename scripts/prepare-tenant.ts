@@ -5,13 +5,13 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { TenantId } from '../lib/http/fields.ts';
 import { KubeClient } from '../lib/kube/client.ts';
 import { loadKubeconfig } from '../lib/kube/kubeconfig.ts';
 import { Resources } from '../lib/kube/resources.ts';
-import { prepareTenant } from '../lib/preparation.ts';
-import { TenantId } from '../lib/schemas/fields.ts';
 import { fileTenantSource } from '../lib/tenants/file-source.ts';
 import { httpTenantSource } from '../lib/tenants/http-source.ts';
+import { prepareTenant } from '../lib/tenants/preparation.ts';
 import { projectRoot } from '../tools/offline.ts';
 import { serviceSubjects } from '../tools/tenants.ts';
 

@@ -4,11 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAllYaml, type RbacV1Subject, type V1ClusterRoleBinding, type V1ConfigMap } from '@kubernetes/client-node';
-import type { Config } from '../lib/config.ts';
+import type { Config } from '../lib/app/config.ts';
 import { KubeClient } from '../lib/kube/client.ts';
 import { loadKubeconfig } from '../lib/kube/kubeconfig.ts';
 import { Resources } from '../lib/kube/resources.ts';
-import { prepareTenant } from '../lib/preparation.ts';
+import { prepareTenant } from '../lib/tenants/preparation.ts';
 import { type Tenant, TenantSchema } from '../lib/tenants/tenant.ts';
 
 const deployDir = join(import.meta.dirname, '../deploy');

@@ -1,12 +1,12 @@
 // POST /service/v1/pods: a copy Pod or Job (the kind the tenant's pod template names), mounting the named claims;
 // optionally waits for it to finish, never past the invocation's time. An Idempotency-Key header makes retries safe.
-import { type Deps, productionDeps } from '../../lib/deps.ts';
-import { answerMarginMs, routeHandler } from '../../lib/http/stack.ts';
-import { createCopy } from '../../lib/pods.ts';
-import { routes } from '../../lib/routes.ts';
+import { type Deps, productionDeps } from '../../lib/app/deps.ts';
+import { createCopy } from '../../lib/copies/copies.ts';
+import { answerMarginMs, routeHandler } from '../../lib/http/handler.ts';
+import { routes } from '../../lib/http/routes.ts';
 
 export function createHandler(deps: Deps = productionDeps) {
-  return routeHandler(deps, routes.createJob, async ({ input, inputHeaders }, context) => {
+  return routeHandler(deps, routes.createCopy, async ({ input, inputHeaders }, context) => {
     // The wait ends early enough for the answer to leave before the invocation's own limit.
     const waitMs = Math.min((input.wait ?? 0) * 1000, (context.getRemainingTimeInMillis?.() ?? Infinity) - 2 * answerMarginMs);
     return createCopy(await deps.scope(input.tenant), input, { idempotencyKey: inputHeaders['idempotency-key'], waitMs });

@@ -2,7 +2,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { BadRequestError } from '../errors.ts';
-import { TenantId } from '../schemas/fields.ts';
+import { TenantId } from '../http/fields.ts';
 import { describeProblems, fieldProblems } from '../validation.ts';
 
 export const VolumePolicy = z.enum(['recycle', 'delete', 'keep']);

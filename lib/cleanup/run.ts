@@ -4,11 +4,12 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { KubernetesObject, V1Job, V1PersistentVolume, V1Pod } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
+import type { CleanupSettings } from '../app/settings.ts';
+import { finishedAt } from '../copies/status.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
+import { claimKind, jobKind, type Kind, podKind, refOfKind, volumeKind } from '../kube/objects.ts';
 import type { Resources } from '../kube/resources.ts';
-import { belongsToTenant, managedSelector, markedTenant, ownerSelector, tenantLabel } from '../ownership.ts';
-import { finishedAt } from '../pods.ts';
-import type { CleanupSettings } from '../settings.ts';
+import { belongsToTenant, managedSelector, markedTenant, ownerSelector, tenantLabel } from '../ownership/ownership.ts';
 import type { TenantDirectory } from '../tenants/directory.ts';
 import { type CleanupAction, CleanupReport, type CleanupSummary } from './report.ts';
 import type { CleanupRequest } from './request.ts';
@@ -23,11 +24,6 @@ export interface CleanupContext {
   now?: () => number;
 }
 
-type Kind = { apiVersion: string; kind: string };
-const jobKind: Kind = { apiVersion: 'batch/v1', kind: 'Job' };
-const podKind: Kind = { apiVersion: 'v1', kind: 'Pod' };
-const claimKind: Kind = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' };
-const volumeKind: Kind = { apiVersion: 'v1', kind: 'PersistentVolume' };
 /** What a tenant's removal deletes, in order: Jobs and Pods first, so that they let go of the claims; volumes last. */
 const removalOrder = [
   [jobKind, 'deleteJob'],
@@ -36,19 +32,20 @@ const removalOrder = [
   [volumeKind, 'deleteVolume'],
 ] as const;
 
-const ref = (kind: Kind, o: KubernetesObject) => ({ ...kind, name: o.metadata!.name!, namespace: o.metadata?.namespace });
-
 /** A Pod the service made itself, not one of its Jobs' pods (those carry the label too, and go with their Job). */
 const isBarePod = (pod: V1Pod): boolean => !pod.metadata?.ownerReferences?.length;
 
 /**
- * The tenant namespaces (labelled moop.io/tenant, by npm run prepare-tenant), or those of one tenant: the service reads
- * pods, Jobs and claims only there, one namespace at a time.
+ * The tenant namespaces (labelled moop.io/tenant, by npm run prepare-tenant), or those of one tenant, but those being
+ * deleted: the service reads pods, Jobs and claims only there, one namespace at a time.
  */
 async function tenantNamespaces(resources: Resources, tenant?: string): Promise<string[]> {
   const names: string[] = [];
   const labelSelector = tenant === undefined ? tenantLabel : `${tenantLabel}=${tenant}`;
-  for await (const page of resources.pages('v1', 'Namespace', { labelSelector, limit: 500 })) names.push(...page.map((n) => n.metadata!.name!));
+  for await (const page of resources.pages('v1', 'Namespace', { labelSelector, limit: 500 })) {
+    // A namespace being deleted takes what it holds with it (its RoleBindings may already be gone).
+    names.push(...page.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata!.name!));
+  }
   return names;
 }
 
@@ -57,6 +54,8 @@ class Run {
   private readonly ctx: CleanupContext;
   private readonly dryRun: boolean;
   private readonly namespaces: string[];
+  /** "Kind in namespace" that could not be listed this run. */
+  private readonly unlisted = new Set<string>();
 
   constructor(ctx: CleanupContext, report: CleanupReport, dryRun: boolean, namespaces: string[]) {
     this.ctx = ctx;
@@ -84,6 +83,8 @@ class Run {
   async each<T extends KubernetesObject>(kind: Kind, selector: string, visit: (o: T) => Promise<void>): Promise<void> {
     const limit = pLimit(this.ctx.settings.concurrency);
     for (const namespace of kind === volumeKind ? [undefined] : this.namespaces) {
+      const what = `${kind.kind} in ${namespace}`;
+      if (this.unlisted.has(what)) continue; // reported once a run
       const options = { namespace, labelSelector: selector, limit: this.ctx.settings.pageSize };
       try {
         for await (const page of this.ctx.resources.pages<T>(kind.apiVersion, kind.kind, options)) {
@@ -91,13 +92,14 @@ class Run {
         }
       } catch (err) {
         if (namespace === undefined) throw err;
-        this.report.fail('list', { metadata: { name: `${kind.kind} in ${namespace}` } }, err);
+        this.unlisted.add(what);
+        this.report.fail('list', { metadata: { name: what } }, err);
       }
     }
   }
 
   delete(kind: Kind, o: KubernetesObject): Promise<void> {
-    return this.ctx.resources.delete(ref(kind, o), { uid: o.metadata?.uid, propagationPolicy: 'Background' });
+    return this.ctx.resources.delete(refOfKind(kind, o), { uid: o.metadata?.uid, propagationPolicy: 'Background' });
   }
 }
 
@@ -125,7 +127,7 @@ async function scheduled(ctx: CleanupContext, request: Extract<CleanupRequest, {
     // Recycle: drop the gone claim's uid but keep its name, so the same user's next claim binds again, data kept.
     // resourceVersion makes the patch fail, and be reported, if the volume changed since it was listed.
     await run.act('recycleVolume', pv, () =>
-      ctx.resources.mergePatch(ref(volumeKind, pv), {
+      ctx.resources.mergePatch(refOfKind(volumeKind, pv), {
         metadata: { resourceVersion: pv.metadata?.resourceVersion },
         spec: { claimRef: { uid: null, resourceVersion: null } },
       }),

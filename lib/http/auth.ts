@@ -3,7 +3,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { UnauthorizedError } from '../errors.ts';
-import { type CallerKey, findCaller } from '../keys.ts';
+import { type CallerKey, findCaller } from './keys.ts';
 
 /** Who a request came from, for the logs: a caller's name, or that no key matched. */
 export type Caller = Pick<CallerKey, 'caller' | 'previous'> | { caller: 'unauthenticated'; previous?: never };

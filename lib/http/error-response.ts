@@ -1,7 +1,7 @@
 // The one place where errors become HTTP answers: `{error, code, details?}` with the contract's status.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj, Request } from '@middy/core';
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../app/config.ts';
 import {
   BadRequestError,
   ConflictError,

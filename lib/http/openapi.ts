@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document, generated from the route table and its zod schemas (zod-openapi); never written by hand.
 import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
-import { type Route, routes } from '../routes.ts';
-import { ErrorBody } from '../schemas/responses.ts';
+import { ErrorBody } from './responses.ts';
+import { type Route, routes } from './routes.ts';
 
 const errors: Record<number, string> = {
   400: 'The request is malformed',

@@ -1,7 +1,7 @@
 // A MOOP tenant as the tenant service describes it, and the namespace its objects live in.
 import { z } from 'zod';
 import { TemplateError } from '../errors.ts';
-import { isDnsLabel } from '../names.ts';
+import { isDnsLabel } from '../kube/names.ts';
 
 const TemplateSchema = z.record(z.string(), z.unknown());
 

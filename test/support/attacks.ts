@@ -5,7 +5,7 @@ import { type KubernetesObject, KubernetesObjectApi, type V1PodSpec } from '@kub
 import { KubeClient } from '../../lib/kube/client.ts';
 import { loadKubeconfig } from '../../lib/kube/kubeconfig.ts';
 import { Resources } from '../../lib/kube/resources.ts';
-import { prepareTenant } from '../../lib/preparation.ts';
+import { prepareTenant } from '../../lib/tenants/preparation.ts';
 import { TenantSchema } from '../../lib/tenants/tenant.ts';
 import { serviceSubjects } from '../../tools/tenants.ts';
 import { record } from '../fixtures/tenants.ts';

@@ -1,6 +1,7 @@
 // A tenant's scope for rendering, as deps.scope builds it, with the local settings and no cluster.
-import type { RenderScope } from '../../lib/scope.ts';
-import type { ClaimSettings, CopySettings, NfsSettings } from '../../lib/settings.ts';
+
+import type { ClaimSettings, CopySettings, NfsSettings } from '../../lib/app/settings.ts';
+import type { RenderScope } from '../../lib/tenants/scope.ts';
 import { TenantSchema, tenantNamespace } from '../../lib/tenants/tenant.ts';
 
 export const nfs: NfsSettings = { server: '10.0.0.2', prefix: '/exports/moop', tenantScope: true };

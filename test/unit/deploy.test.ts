@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { loadAllYaml } from '@kubernetes/client-node';
-import { loadConfig } from '../../lib/config.ts';
-import { copyCapabilities, maxBackoffLimit } from '../../lib/render/copy-safety.ts';
-import { nfsMountOption } from '../../lib/render/volume-safety.ts';
+import { loadConfig } from '../../lib/app/config.ts';
+import { copyCapabilities, maxBackoffLimit } from '../../lib/copies/safety.ts';
+import { nfsMountOption } from '../../lib/volumes/safety.ts';
 import { policyParamsOf, shippedPolicyParams } from '../../tools/tenants.ts';
 
 const root = join(import.meta.dirname, '../..');

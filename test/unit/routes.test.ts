@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
-import { routes } from '../../lib/routes.ts';
+import { routes } from '../../lib/http/routes.ts';
 
 const root = join(import.meta.dirname, '../..');
 const serverless = load(readFileSync(join(root, 'serverless.yml'), 'utf8')) as {
@@ -36,7 +36,7 @@ describe('the route table', () => {
     for (const fn of Object.values(serverless.functions)) {
       const file = `${fn.handler.replace(/\.handler$/, '')}.ts`;
       const imports = [...readFileSync(join(root, file), 'utf8').matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]!);
-      const forbidden = imports.filter((i) => /lib\/kube\/|@kubernetes\/|lib\/schemas\/|lib\/config/.test(i));
+      const forbidden = imports.filter((i) => /lib\/kube\/|@kubernetes\/|\/schemas\.ts$|lib\/http\/fields|lib\/app\/config/.test(i));
       expect([file, forbidden]).toEqual([file, []]);
       expect([file, /process\.env|\.config\(\)/.test(readFileSync(join(root, file), 'utf8'))]).toEqual([file, false]);
     }

@@ -3,7 +3,7 @@
 // own token and a dry run (nothing is made either way), to refuse one thing only it refuses, in a namespace prepared
 // for a probe tenant as npm run prepare-tenant prepares one (but not labelled as a tenant's: cleanup never walks it).
 import { CoreV1Api, type KubeConfig, KubernetesObjectApi, type V1PersistentVolume } from '@kubernetes/client-node';
-import { preparedObjects } from '../../lib/preparation.ts';
+import { preparedObjects } from '../../lib/tenants/preparation.ts';
 import { serviceSubjects, shippedPolicyParams } from '../tenants.ts';
 
 type WaitUntil = (what: string, check: () => Promise<boolean>) => Promise<void>;

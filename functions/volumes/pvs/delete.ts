@@ -1,8 +1,8 @@
 // DELETE /service/v1/volumes/pvs?tenant&username&tag: deletes that user's PersistentVolume (the NFS data stays).
-import { type Deps, productionDeps } from '../../../lib/deps.ts';
-import { routeHandler } from '../../../lib/http/stack.ts';
-import { routes } from '../../../lib/routes.ts';
-import { deleteVolume } from '../../../lib/volumes.ts';
+import { type Deps, productionDeps } from '../../../lib/app/deps.ts';
+import { routeHandler } from '../../../lib/http/handler.ts';
+import { routes } from '../../../lib/http/routes.ts';
+import { deleteVolume } from '../../../lib/volumes/volumes.ts';
 
 export function createHandler(deps: Deps = productionDeps) {
   return routeHandler(deps, routes.deleteVolume, async ({ input }) => deleteVolume(await deps.scope(input.tenant), input));

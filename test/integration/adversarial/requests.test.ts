@@ -1,6 +1,6 @@
 // Attacks through the HTTP API with a valid key: a student who chooses their own username and tag, or a school's
 // caller, reaching another student's volume, blocking their name for good, or mounting what the service never made.
-import { objectName } from '../../../lib/names.ts';
+import { objectName } from '../../../lib/kube/names.ts';
 import { tenants } from '../../fixtures/tenants.ts';
 import { call } from '../../support/api.ts';
 import { admin, eventually } from '../../support/cluster.ts';

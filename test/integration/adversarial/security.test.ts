@@ -2,7 +2,7 @@
 // reach the logs. (That the service's role cannot read Secrets or touch namespaces: cluster.test.ts.)
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Route, routes } from '../../../lib/routes.ts';
+import { type Route, routes } from '../../../lib/http/routes.ts';
 import { tenants } from '../../fixtures/tenants.ts';
 import { call, moopkey } from '../../support/api.ts';
 import { managedNames } from '../../support/managed.ts';

@@ -82,9 +82,9 @@ it('packages every function on its own, as an ESM bundle for nodejs24.x on arm64
   expect(functions.map(([name]) => name).sort()).toEqual([
     'CleanupLambdaFunction',
     'HealthLambdaFunction',
-    'JobCreateLambdaFunction',
-    'JobDeleteLambdaFunction',
-    'JobGetLambdaFunction',
+    'CopyCreateLambdaFunction',
+    'CopyDeleteLambdaFunction',
+    'CopyGetLambdaFunction',
     'OpenapiLambdaFunction',
     'VolumePvCreateLambdaFunction',
     'VolumePvDeleteLambdaFunction',

@@ -2,12 +2,12 @@
 // knows. A scheduled run finds them, reports them, and deletes them only under CLEANUP_ORPHANS=delete; a tenant
 // service that fails makes no one an orphan. In-process against the real API server and the tenant service stand-in.
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { CleanupSettings } from '../../../lib/app/settings.ts';
 import { runCleanup } from '../../../lib/cleanup/run.ts';
 import { UpstreamError } from '../../../lib/errors.ts';
 import { KubeClient } from '../../../lib/kube/client.ts';
 import { loadKubeconfig } from '../../../lib/kube/kubeconfig.ts';
 import { Resources } from '../../../lib/kube/resources.ts';
-import type { CleanupSettings } from '../../../lib/settings.ts';
 import { cachedTenants } from '../../../lib/tenants/directory.ts';
 import { httpTenantSource } from '../../../lib/tenants/http-source.ts';
 import { tenants } from '../../fixtures/tenants.ts';

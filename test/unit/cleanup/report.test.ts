@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { jest } from '@jest/globals';
 import { CleanupReport } from '../../../lib/cleanup/report.ts';
-import { finishedAt } from '../../../lib/pods.ts';
+import { finishedAt } from '../../../lib/copies/status.ts';
 
 const pv = (name: string) => ({ metadata: { name } });
 const job = (namespace: string, name: string) => ({ metadata: { namespace, name } });

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { UnauthorizedError } from '../../../lib/errors.ts';
 import { authenticate, type Caller } from '../../../lib/http/auth.ts';
-import { findCaller, keyMatches, ownKey, parseKeys } from '../../../lib/keys.ts';
+import { findCaller, keyMatches, ownKey, parseKeys } from '../../../lib/http/keys.ts';
 
 const event = (headers: Record<string, string>): APIGatewayProxyEventV2 => ({ headers }) as unknown as APIGatewayProxyEventV2;
 

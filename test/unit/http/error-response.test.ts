@@ -1,4 +1,4 @@
-import { ConfigError } from '../../../lib/config.ts';
+import { ConfigError } from '../../../lib/app/config.ts';
 import {
   BadRequestError,
   ConflictError,

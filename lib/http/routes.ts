@@ -1,0 +1,86 @@
+// Every HTTP route: method, path, input schema and answer. The handlers validate with these schemas and the
+// OpenAPI document is generated from them, so the two cannot drift apart (a test checks serverless.yml too).
+import type { z } from 'zod';
+import { ClaimAnswer, CreateClaimBody, DeleteClaimQuery } from '../claims/schemas.ts';
+import { CopyAnswer, CopyHeaders, CopyQuery, CreateCopyBody } from '../copies/schemas.ts';
+import { CreateVolumeBody, VolumeQuery } from '../volumes/schemas.ts';
+import { Deleted, Health, KubeObject } from './responses.ts';
+
+export interface Route {
+  method: 'get' | 'post' | 'delete';
+  path: string;
+  summary: string;
+  query?: z.ZodObject;
+  body?: z.ZodObject;
+  headers?: z.ZodObject;
+  success: { status: 200 | 201; schema: z.ZodType };
+}
+
+export const routes = {
+  health: { method: 'get', path: '/service/v1/health', summary: 'Whether the Kubernetes API server is ready', success: { status: 200, schema: Health } },
+  openapi: { method: 'get', path: '/service/v1/openapi.json', summary: 'This document', success: { status: 200, schema: KubeObject.partial().passthrough() } },
+  createVolume: {
+    method: 'post',
+    path: '/service/v1/volumes/pvs',
+    summary: "Create a user's NFS PersistentVolume",
+    body: CreateVolumeBody,
+    success: { status: 201, schema: KubeObject },
+  },
+  getVolume: {
+    method: 'get',
+    path: '/service/v1/volumes/pvs',
+    summary: "Read a user's PersistentVolume",
+    query: VolumeQuery,
+    success: { status: 200, schema: KubeObject },
+  },
+  deleteVolume: {
+    method: 'delete',
+    path: '/service/v1/volumes/pvs',
+    summary: "Delete a user's PersistentVolume",
+    query: VolumeQuery,
+    success: { status: 200, schema: Deleted },
+  },
+  createClaim: {
+    method: 'post',
+    path: '/service/v1/volumes/pvcs',
+    summary: "Create a user's PersistentVolumeClaim",
+    body: CreateClaimBody,
+    success: { status: 201, schema: KubeObject },
+  },
+  getClaim: {
+    method: 'get',
+    path: '/service/v1/volumes/pvcs',
+    summary: "Read a user's claim, and why it is not bound",
+    query: VolumeQuery,
+    success: { status: 200, schema: ClaimAnswer },
+  },
+  deleteClaim: {
+    method: 'delete',
+    path: '/service/v1/volumes/pvcs',
+    summary: "Delete a user's claim unless pods mount it",
+    query: DeleteClaimQuery,
+    success: { status: 200, schema: Deleted },
+  },
+  createCopy: {
+    method: 'post',
+    path: '/service/v1/pods',
+    summary: "Run a copy Pod or Job (the kind of the tenant's pod template)",
+    body: CreateCopyBody,
+    headers: CopyHeaders,
+    success: { status: 201, schema: CopyAnswer },
+  },
+  getCopy: {
+    method: 'get',
+    path: '/service/v1/pods',
+    summary: "Read a tenant's Pod or Job and its status",
+    query: CopyQuery,
+    success: { status: 200, schema: CopyAnswer },
+  },
+  deleteCopy: {
+    method: 'delete',
+    path: '/service/v1/pods',
+    summary: "Delete a tenant's Pod, or Job and its pods",
+    query: CopyQuery,
+    success: { status: 200, schema: Deleted },
+  },
+} satisfies Record<string, Route>;
