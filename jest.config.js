@@ -9,6 +9,8 @@ export default {
   testTimeout: 60_000,
   collectCoverageFrom: ['lib/**/*.ts', 'functions/**/*.ts'],
   coverageReporters: ['text-summary', 'json-summary'],
+  // The whole suite may not cover less than it did (76 % of statements, 67 % of branches when these were last raised).
+  coverageThreshold: { global: { statements: 75, branches: 65, functions: 74, lines: 78 } },
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {

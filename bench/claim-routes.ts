@@ -10,7 +10,7 @@ import { createHandler as deleteVolume } from '../functions/volumes/pvs/delete.t
 import { createHandler as getVolume } from '../functions/volumes/pvs/get.ts';
 import { createHandler as createVolume } from '../functions/volumes/pvs/post.ts';
 import type { Deps } from '../lib/app/deps.ts';
-import { httpEvent, invokeHttp } from '../test/support/lambda.ts';
+import { httpEvent, invokeHttp } from '../tools/lambda.ts';
 import { round, type Summary, summarize, time } from './stats.ts';
 
 type Op = 'create' | 'get' | 'delete';

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { KubeClient } from '../lib/kube/client.ts';
 import { loadKubeconfig } from '../lib/kube/kubeconfig.ts';
-import { httpEvent } from '../test/support/lambda.ts';
+import { httpEvent } from '../tools/lambda.ts';
 import type { Bundle } from './bundles.ts';
 import { time } from './stats.ts';
 

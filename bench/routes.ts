@@ -23,7 +23,7 @@ import type { RenderScope } from '../lib/tenants/scope.ts';
 import type { Tenant } from '../lib/tenants/tenant.ts';
 import { claimRefs, reservationRefs, volumeRefs } from '../lib/volumes/key.ts';
 import { renderVolume } from '../lib/volumes/render.ts';
-import { httpEvent, invokeHttp } from '../test/support/lambda.ts';
+import { httpEvent, invokeHttp } from '../tools/lambda.ts';
 import { round, type Summary, summarize, time } from './stats.ts';
 
 export interface RoutesSetup {

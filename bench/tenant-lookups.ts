@@ -3,8 +3,8 @@ import { createHandler as getClaim } from '../functions/volumes/pvcs/get.ts';
 import { loadConfig } from '../lib/app/config.ts';
 import { depsFrom } from '../lib/app/deps.ts';
 import type { Tenant } from '../lib/tenants/tenant.ts';
-import { httpEvent, invokeHttp } from '../test/support/lambda.ts';
-import { startFakeTenantService } from '../test/support/tenant-service.ts';
+import { httpEvent, invokeHttp } from '../tools/lambda.ts';
+import { startFakeTenantService } from '../tools/tenant-service.ts';
 import { time } from './stats.ts';
 
 export interface TenantLookupResult {

@@ -47,9 +47,9 @@ await ensureBinaries();
 await run('format and lint', [join(projectRoot, 'node_modules/@biomejs/biome/bin/biome'), 'check', '--error-on-warnings', projectRoot]);
 await run('type check', [join(projectRoot, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', projectRoot]);
 const only = process.argv.slice(2);
-// The whole suite may not cover less than it did (74.1 % of statements when the threshold was set); a chosen subset may.
-const threshold = only.length === 0 ? [`--coverageThreshold=${JSON.stringify({ global: { statements: 74, branches: 62, functions: 73, lines: 77 } })}`] : [];
-await run('jest', ['--experimental-vm-modules', join(projectRoot, 'node_modules/jest/bin/jest.js'), '--runInBand', '--coverage', ...threshold, ...only], {
+// The whole suite measures coverage, and fails below the thresholds of jest.config.js; a chosen subset measures none.
+const coverage = only.length === 0 ? ['--coverage'] : [];
+await run('jest', ['--experimental-vm-modules', join(projectRoot, 'node_modules/jest/bin/jest.js'), '--runInBand', ...coverage, ...only], {
   ...process.env,
   NODE_NO_WARNINGS: '1',
 });

@@ -18,10 +18,10 @@ import { eksClusterAccess } from '../../../lib/kube/eks-cluster.ts';
 import { mintEksToken } from '../../../lib/kube/eks-token.ts';
 import { loadKubeconfig } from '../../../lib/kube/kubeconfig.ts';
 import { freePort, probe } from '../../../tools/cluster/processes.ts';
+import { httpEvent, invokeHttp } from '../../../tools/lambda.ts';
 import { projectRoot } from '../../../tools/offline.ts';
 import { eksClusterId, serviceRoleArn, unmappedRoleArn } from '../../fixtures/eks.ts';
 import { tenants } from '../../fixtures/tenants.ts';
-import { httpEvent, invokeHttp } from '../../support/lambda.ts';
 
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken: string };
 const region = 'eu-west-1';

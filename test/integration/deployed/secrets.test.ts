@@ -22,9 +22,9 @@ import { type Deps, depsFrom } from '../../../lib/app/deps.ts';
 import { secretsManager } from '../../../lib/aws/secrets.ts';
 import { objectName } from '../../../lib/kube/names.ts';
 import { freePort, probe } from '../../../tools/cluster/processes.ts';
+import { httpEvent, invokeHttp } from '../../../tools/lambda.ts';
 import { projectRoot } from '../../../tools/offline.ts';
 import { tenants } from '../../fixtures/tenants.ts';
-import { httpEvent, invokeHttp } from '../../support/lambda.ts';
 
 let moto: ChildProcess;
 let endpoint: string;

@@ -7,10 +7,10 @@ import { createHandler as createCopy } from '../../../functions/pods/post.ts';
 import { createHandler as getVolume } from '../../../functions/volumes/pvs/get.ts';
 import { loadConfig } from '../../../lib/app/config.ts';
 import { depsFrom } from '../../../lib/app/deps.ts';
+import { httpEvent, invokeHttp, lambdaContext } from '../../../tools/lambda.ts';
 import { faultyTenantIds, tenants } from '../../fixtures/tenants.ts';
 import { call, moopkey } from '../../support/api.ts';
 import { admin, startApiServer, stopApiServer } from '../../support/cluster.ts';
-import { httpEvent, invokeHttp, lambdaContext } from '../../support/lambda.ts';
 import { sweep } from '../../support/managed.ts';
 
 const path = '/service/v1/pods';

@@ -9,12 +9,12 @@ import { type LocalCluster, startCluster } from '../../../tools/cluster/cluster.
 import { freePort } from '../../../tools/cluster/processes.ts';
 import { startControlServer } from '../../../tools/control-server.ts';
 import { projectRoot, startOffline } from '../../../tools/offline.ts';
+import { startFakeTenantService } from '../../../tools/tenant-service.ts';
 import { applyPolicyParams, prepareTenants } from '../../../tools/tenants.ts';
 import { eksAccessEntries, eksClusterId } from '../../fixtures/eks.ts';
 import { hostile, preparedTenants, tenants } from '../../fixtures/tenants.ts';
 import { startEksAuthenticator } from '../../support/eks-authenticator.ts';
 import { startStsStandIn } from '../../support/sts.ts';
-import { startFakeTenantService } from '../../support/tenant-service.ts';
 import { setRunning } from './running.ts';
 
 export default async function globalSetup(): Promise<void> {

@@ -3,9 +3,9 @@ import type { WriteStream } from 'node:fs';
 import type { Server } from 'node:http';
 import type { LocalCluster } from '../../../tools/cluster/cluster.ts';
 import type { Offline } from '../../../tools/offline.ts';
+import type { FakeTenantService } from '../../../tools/tenant-service.ts';
 import type { EksAuthenticator } from '../../support/eks-authenticator.ts';
 import type { StsStandIn } from '../../support/sts.ts';
-import type { FakeTenantService } from '../../support/tenant-service.ts';
 
 export interface Running {
   cluster: LocalCluster;

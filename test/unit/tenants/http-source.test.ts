@@ -9,8 +9,8 @@ import { NotFoundError, UnavailableError, UpstreamError, UpstreamTimeoutError } 
 import { httpTenantSource, sendsKeyInClear } from '../../../lib/tenants/http-source.ts';
 import { TenantSchema } from '../../../lib/tenants/tenant.ts';
 import { createPki } from '../../../tools/cluster/pki.ts';
+import { type FakeTenantService, startFakeTenantService } from '../../../tools/tenant-service.ts';
 import { faultyTenantIds, realRecord, tenants, unknownTenantId } from '../../fixtures/tenants.ts';
-import { type FakeTenantService, startFakeTenantService } from '../../support/tenant-service.ts';
 
 const moopkey = 'unit-test-moopkey';
 let direct: FakeTenantService;

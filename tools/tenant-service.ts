@@ -6,7 +6,20 @@
 // Some ids fail the ways a network or a broken deployment can (faultyTenantIds).
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import { faultyTenantIds } from '../fixtures/tenants.ts';
+
+/** Ids for which the stand-in fails as a network or a broken deployment can (the real service itself only says 400 or 500). */
+export const faultyTenantIds = {
+  /** Answers after longer than the service's time limit. */
+  slow: 'fa1100000000000000000001',
+  /** Answers 500 with the real service's text, as it does when its database fails. */
+  error: 'fa1100000000000000000002',
+  /** Answers 200 with a body that is not JSON (a proxy's error page). */
+  garbage: 'fa1100000000000000000003',
+  /** Answers 200 with JSON that is not a tenant (a URL that names another API). */
+  notATenant: 'fa1100000000000000000004',
+  /** Drops the connection without answering. */
+  hangUp: 'fa1100000000000000000005',
+} as const;
 
 export interface FakeTenantService {
   /** The tenants collection URL, as TENANT_SERVICE_URL. */
