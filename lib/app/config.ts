@@ -1,5 +1,6 @@
 // The service's configuration: parsed once from the environment by one zod schema, failing fast with every problem named.
 import { z } from 'zod';
+import { ConfigError } from '../errors.ts';
 import { fieldProblems } from '../validation.ts';
 
 const milliseconds = (fallback: number, what: string) => z.coerce.number().int().min(1).max(60_000).default(fallback).describe(what);
@@ -170,11 +171,6 @@ export type ToolSettings = z.infer<typeof ToolSettingsSchema>;
 /** Parses the tool settings from env, naming every problem. */
 export function loadToolSettings(env: Record<string, string | undefined> = process.env): ToolSettings {
   return parseOrExplain(ToolSettingsSchema, env);
-}
-
-/** Thrown at start-up when the environment does not describe a usable configuration. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
 }
 
 /** Parses env into a Config, or throws a ConfigError that lists every missing or invalid setting. */

@@ -1,51 +1,23 @@
 // The one place where errors become HTTP answers: `{error, code, details?}` with the contract's status.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj, Request } from '@middy/core';
-import { ConfigError } from '../app/config.ts';
-import {
-  BadRequestError,
-  ConflictError,
-  NotFoundError,
-  PolicyError,
-  ServiceError,
-  TemplateError,
-  UnauthorizedError,
-  UnavailableError,
-  UpstreamError,
-  UpstreamTimeoutError,
-} from '../errors.ts';
+import { ConfigError, ServiceError } from '../errors.ts';
 import { json, type Result } from './response.ts';
-
-const statusByKind: [abstract new (...args: never[]) => ServiceError, number][] = [
-  [BadRequestError, 400],
-  [UnauthorizedError, 401],
-  [NotFoundError, 404],
-  [ConflictError, 409],
-  [TemplateError, 422],
-  [PolicyError, 422],
-  [UpstreamError, 502],
-  [UnavailableError, 503],
-  [UpstreamTimeoutError, 504],
-];
-
-/** HTTP status of a domain error. */
-export function httpStatusOf(err: ServiceError): number {
-  return statusByKind.find(([kind]) => err instanceof kind)?.[1] ?? 500;
-}
 
 /** Turns any error into the contract's JSON body and status. */
 export function errorResult(err: unknown): { statusCode: number; body: { error: string; code: string; details?: unknown } } {
+  // Settings the service cannot work with are the operator's to read in the logs, not the caller's.
+  if (err instanceof ConfigError) {
+    return { statusCode: 503, body: { error: 'The service is misconfigured; an operator must fix its settings.', code: 'SERVICE_MISCONFIGURED' } };
+  }
   if (err instanceof ServiceError) {
     const body = { error: err.message, code: err.code, ...(err.details === undefined ? {} : { details: err.details }) };
-    return { statusCode: httpStatusOf(err), body };
+    return { statusCode: err.status, body };
   }
   // middy's JSON body parser throws http-errors (415/422) for bodies that are not JSON.
   const statusCode = (err as { statusCode?: number }).statusCode;
   if (statusCode === 415 || statusCode === 422 || statusCode === 400) {
     return { statusCode: 400, body: { error: 'The request body is not valid JSON.', code: 'MALFORMED_JSON' } };
-  }
-  if (err instanceof ConfigError) {
-    return { statusCode: 503, body: { error: 'The service is misconfigured; an operator must fix its settings.', code: 'SERVICE_MISCONFIGURED' } };
   }
   return { statusCode: 500, body: { error: 'Internal error; the request id in the logs tells what failed.', code: 'INTERNAL' } };
 }

@@ -3,7 +3,7 @@
 // request is matched to its caller in constant time over all keys; logs name the caller, never the key.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { ConfigError } from '../app/config.ts';
+import { ConfigError } from '../errors.ts';
 import { describeProblems, fieldProblems } from '../validation.ts';
 
 /** A key and whom it belongs to; previous: from the secret's AWSPREVIOUS version, kept working during a rotation. */

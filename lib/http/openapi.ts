@@ -1,18 +1,11 @@
 // The OpenAPI 3.1 document, generated from the route table and its zod schemas (zod-openapi); never written by hand.
 import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { errorKinds } from '../errors.ts';
 import { ErrorBody } from './responses.ts';
 import { type Route, routes } from './routes.ts';
 
-const errors: Record<number, string> = {
-  400: 'The request is malformed',
-  401: 'No or wrong moopkey',
-  404: 'No such tenant, or no such object for this tenant',
-  409: 'The object exists, belongs to another owner, or is in use',
-  422: "The tenant's template is missing or renders into something the API server rejects",
-  502: 'The tenant service or the API server answered with a failure',
-  503: 'The API server or the tenant service cannot be reached',
-  504: 'An upstream call ran past its time limit',
-};
+// Each status as its error kind describes it (kinds that share a status share its description).
+const errors: Record<number, string> = Object.fromEntries(errorKinds.map((kind) => [kind.status, kind.description]));
 
 function operation(route: Route) {
   const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });

@@ -1,5 +1,6 @@
 // Shapes of the answers, for the OpenAPI document: Kubernetes objects as the API server gives them, and errors.
 import { z } from 'zod';
+import { errorCodes } from '../errors.ts';
 
 /** Any Kubernetes object, in the API's own JSON. */
 export const KubeObject = z
@@ -20,7 +21,7 @@ export const Health = z.strictObject({ status: z.literal('ok') });
 export const ErrorBody = z
   .strictObject({
     error: z.string().describe('One sentence a person can act on'),
-    code: z.string().describe('Machine-readable code, e.g. TENANT_NOT_FOUND'),
+    code: z.enum(errorCodes).describe('Machine-readable code, e.g. TENANT_NOT_FOUND'),
     details: z.unknown().optional().describe('More to say, e.g. which fields failed validation'),
   })
   .meta({ id: 'Error' });

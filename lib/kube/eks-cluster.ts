@@ -1,8 +1,7 @@
 // Where an EKS cluster named in the settings (EKS_CLUSTER_NAME) is reached: its endpoint and CA, from EKS's
 // DescribeCluster, so that nothing about the cluster has to be stored; tokens are minted from the role (eks-token.ts).
 import { type Cluster, DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { ConfigError } from '../app/config.ts';
-import { UnavailableError } from '../errors.ts';
+import { ConfigError, UnavailableError } from '../errors.ts';
 import type { ClusterAccess } from './kubeconfig.ts';
 
 /** Reads the cluster's endpoint and CA; throws ConfigError when there is no such cluster, UnavailableError when EKS cannot be asked. */

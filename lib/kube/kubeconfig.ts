@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { load } from 'js-yaml';
 import { z } from 'zod';
-import { ConfigError } from '../app/config.ts';
+import { ConfigError } from '../errors.ts';
 import { describeProblems, fieldProblems } from '../validation.ts';
 import type { EksCluster } from './eks-token.ts';
 

@@ -1,8 +1,7 @@
 // Tenant lookup from a local JSON file (`{"tenants": [...]}`), so that a fresh clone runs with no tenant service.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ConfigError } from '../app/config.ts';
-import { NotFoundError } from '../errors.ts';
+import { ConfigError, NotFoundError } from '../errors.ts';
 import type { TenantSource } from './http-source.ts';
 import { type Tenant, TenantSchema } from './tenant.ts';
 

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../../lib/app/config.ts';
+import { ConfigError } from '../../../lib/errors.ts';
 import {
   BadRequestError,
   ConflictError,

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../../lib/app/config.ts';
+import { ConfigError } from '../../../lib/errors.ts';
 import { loadKubeconfig } from '../../../lib/kube/kubeconfig.ts';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
