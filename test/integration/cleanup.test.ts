@@ -7,7 +7,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { tenantFolder, tenants } from '../fixtures/tenants.ts';
 import { installRefusal, removeRefusal } from '../support/admission.ts';
 import { call, invoke, removeTenant } from '../support/api.ts';
-import { admin, eventually, statusOfCall } from '../support/cluster.ts';
+import { admin, eventually, statusOfCall, until } from '../support/cluster.ts';
 import { byUserPrefix, managedNames, sweep } from '../support/managed.ts';
 import { userPrefix } from '../support/names.ts';
 
@@ -34,9 +34,9 @@ async function releasedVolume(tenant: string, user: string): Promise<string> {
   const pv = await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: tenantFolder(tenant, user) } });
   await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user, match: true } });
   const name: string = pv.body.metadata.name;
-  await eventually(`${name} to bind`, async () => ((await core.readPersistentVolume({ name })).status?.phase === 'Bound' ? true : undefined));
+  await until(`${name} to bind`, async () => (await core.readPersistentVolume({ name })).status?.phase === 'Bound');
   await call('DELETE', '/service/v1/volumes/pvcs', { query: { tenant, username: user } });
-  await eventually(`${name} to be Released`, async () => ((await core.readPersistentVolume({ name })).status?.phase === 'Released' ? true : undefined));
+  await until(`${name} to be Released`, async () => (await core.readPersistentVolume({ name })).status?.phase === 'Released');
   return name;
 }
 
@@ -68,9 +68,7 @@ async function unmanagedObjects(): Promise<void> {
       },
     },
   });
-  await eventually('the unmanaged PV to bind', async () =>
-    (await core.readPersistentVolume({ name: unmanaged.pv })).status?.phase === 'Bound' ? true : undefined,
-  );
+  await until('the unmanaged PV to bind', async () => (await core.readPersistentVolume({ name: unmanaged.pv })).status?.phase === 'Bound');
   await core.deleteNamespacedPersistentVolumeClaim({ name: unmanaged.claim, namespace: 'tenant-a' });
   await batch.createNamespacedJob({
     namespace: 'tenant-a',
@@ -83,11 +81,11 @@ async function unmanagedObjects(): Promise<void> {
     namespace: 'tenant-a',
     body: { metadata: { name: unmanaged.pod }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', args: ['true'] }] } },
   });
-  await eventually('the unmanaged PV to be Released and its Job and Pod to finish', async () => {
+  await until('the unmanaged PV to be Released and its Job and Pod to finish', async () => {
     const pv = await core.readPersistentVolume({ name: unmanaged.pv });
     const job = await batch.readNamespacedJob({ name: unmanaged.job, namespace: 'tenant-a' });
     const pod = await core.readNamespacedPod({ name: unmanaged.pod, namespace: 'tenant-a' });
-    return pv.status?.phase === 'Released' && job.status?.succeeded === 1 && pod.status?.phase === 'Succeeded' ? true : undefined;
+    return pv.status?.phase === 'Released' && job.status?.succeeded === 1 && pod.status?.phase === 'Succeeded';
   });
 }
 
@@ -132,14 +130,12 @@ describe('the cleanup function', () => {
     expect(real.payload).toEqual({ ...dry.payload, dryRun: false });
     // At once, before the controllers have caught up, a rerun already finds nothing to do.
     expect((await invoke('cleanup', event)).payload).toEqual({ mode: 'scheduled', dryRun: false, actions: {}, orphanTenants: [], failures: [] });
-    for (const v of volumes) await eventually(`${v} to be Available again`, async () => ((await phase(v)) === 'Available' ? true : undefined));
-    await eventually(`${finishedJob} and its pods to be gone`, async () => {
+    for (const v of volumes) await until(`${v} to be Available again`, async () => (await phase(v)) === 'Available');
+    await until(`${finishedJob} and its pods to be gone`, async () => {
       const pods = await core.listNamespacedPod({ namespace: jobNamespace, labelSelector: `job-name=${jobName}` });
-      return (await statusOfCall(batch.readNamespacedJob({ name: jobName, namespace: jobNamespace }))) === 404 && pods.items.length === 0 ? true : undefined;
+      return (await statusOfCall(batch.readNamespacedJob({ name: jobName, namespace: jobNamespace }))) === 404 && pods.items.length === 0;
     });
-    await eventually(`${finishedPod} to be gone`, async () =>
-      (await statusOfCall(core.readNamespacedPod({ name: podName, namespace: podNamespace }))) === 404 ? true : undefined,
-    );
+    await until(`${finishedPod} to be gone`, async () => (await statusOfCall(core.readNamespacedPod({ name: podName, namespace: podNamespace }))) === 404);
     expect(await phase(unmanaged.pv)).toBe('Released');
     expect(await statusOfCall(batch.readNamespacedJob({ name: unmanaged.job, namespace: 'tenant-a' }))).toBe('ok');
     expect(await statusOfCall(core.readNamespacedPod({ name: unmanaged.pod, namespace: 'tenant-a' }))).toBe('ok');
@@ -190,9 +186,7 @@ describe('the cleanup function', () => {
         service: 'moop-resource-service',
         CleanupFailures: 1,
       });
-      await eventually(`${deletable} to be gone`, async () =>
-        (await statusOfCall(core.readPersistentVolume({ name: deletable }))) === 404 ? true : undefined,
-      );
+      await until(`${deletable} to be gone`, async () => (await statusOfCall(core.readPersistentVolume({ name: deletable }))) === 404);
       expect(await phase(guarded)).toBe('Released');
       expect(await phase(unmanaged.pv)).toBe('Released');
     } finally {
@@ -234,13 +228,13 @@ describe('the cleanup function', () => {
     const real = await invoke('cleanup', { action: 'tenant-removed', tenant: leaving });
 
     expect(real.payload).toEqual({ ...dry.payload, dryRun: false });
-    await eventually("the tenant's objects to be gone", async () => {
+    await until("the tenant's objects to be gone", async () => {
       const [pvs, pvcs, pods] = await Promise.all([
         core.listPersistentVolume({ labelSelector: `moop.io/tenant=${leaving}` }),
         core.listPersistentVolumeClaimForAllNamespaces({ labelSelector: `moop.io/tenant=${leaving}` }),
         core.listPodForAllNamespaces({ labelSelector: `moop.io/tenant=${leaving}` }),
       ]);
-      return pvs.items.length + pvcs.items.length + pods.items.length === 0 ? true : undefined;
+      return pvs.items.length + pvcs.items.length + pods.items.length === 0;
     });
     expect(await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name: stays.body.metadata.name, namespace: 'tenant-a' }))).toBe('ok');
     expect((await invoke('cleanup', { action: 'tenant-removed', tenant: leaving })).payload.actions).toEqual({});
@@ -256,9 +250,7 @@ describe('the cleanup function', () => {
       payload: { dropped: true, code: 'INVALID_EVENT', error: 'Cleanup does not handle EventBridge events of type "Object Created".' },
     });
     expect(await managedNames()).toEqual(before);
-    await eventually('the drop to be logged', async () =>
-      readFileSync(process.env.MOOP_TEST_OFFLINE_LOG!, 'utf8').includes('"message":"cleanup event dropped"') ? true : undefined,
-    );
+    await until('the drop to be logged', async () => readFileSync(process.env.MOOP_TEST_OFFLINE_LOG!, 'utf8').includes('"message":"cleanup event dropped"'));
   });
 });
 
@@ -266,9 +258,7 @@ describe('the cleanup function', () => {
 const policyName = `cleanup-test-guard-${suffix}`;
 async function guardAgainstDeletion(pv: string): Promise<void> {
   await installRefusal({ name: policyName, operation: 'DELETE', resource: 'persistentvolumes', allowWhen: `oldObject.metadata.name != '${pv}'` });
-  await eventually('the admission policy to take effect', async () =>
-    (await statusOfCall(core.deletePersistentVolume({ name: pv, dryRun: 'All' }))) !== 'ok' ? true : undefined,
-  );
+  await until('the admission policy to take effect', async () => (await statusOfCall(core.deletePersistentVolume({ name: pv, dryRun: 'All' }))) !== 'ok');
 }
 
 const unguard = (): Promise<void> => removeRefusal(policyName);

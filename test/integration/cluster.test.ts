@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { KubernetesObjectApi, type V1Job, type V1Pod, Watch } from '@kubernetes/client-node';
 import { tenants } from '../fixtures/tenants.ts';
 import { safeSpec } from '../fixtures/unsafe-pod-specs.ts';
-import { admin, eventually, serviceAccount, statusOfCall } from '../support/cluster.ts';
+import { admin, eventually, serviceAccount, statusOfCall, until } from '../support/cluster.ts';
 
 const suffix = randomBytes(3).toString('hex');
 const namespace = `cluster-test-${suffix}`;
@@ -104,7 +104,7 @@ describe('the local cluster', () => {
 
     await core.deleteNamespace({ name: doomed });
 
-    await eventually('the namespace to disappear', async () => ((await statusOfCall(core.readNamespace({ name: doomed }))) === 404 ? true : undefined));
+    await until('the namespace to disappear', async () => (await statusOfCall(core.readNamespace({ name: doomed }))) === 404);
   });
 });
 

@@ -24,20 +24,26 @@ export function serviceAccount(): { kc: KubeConfig; core: CoreV1Api; batch: Batc
   return { kc, core: kc.makeApiClient(CoreV1Api), batch: kc.makeApiClient(BatchV1Api) };
 }
 
-/** Polls check until it returns a value other than undefined, or fails after timeoutMs saying what it waited for. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+/** Polls check until it returns true, or fails after timeoutMs saying what it waited for (and check's last error). */
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
     try {
-      const value = await check();
-      if (value !== undefined) return value;
+      if (await check()) return;
     } catch (err) {
       last = err;
     }
     await sleep(200);
   }
   throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `; last error: ${String(last)}` : ''}`);
+}
+
+/** Polls read until it returns a value other than undefined, and returns that value; fails as until does. */
+export async function eventually<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  let value: T | undefined;
+  await until(what, async () => (value = await read()) !== undefined, timeoutMs);
+  return value as T;
 }
 
 async function control(action: 'stop' | 'start' | 'pause' | 'resume'): Promise<void> {

@@ -1,6 +1,6 @@
 // What the service has made in the cluster, seen with the admin's eyes, and a sweep for test files' afterAll.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { admin, eventually } from './cluster.ts';
+import { admin, until } from './cluster.ts';
 
 const managed = 'app.kubernetes.io/managed-by=moop-resource-service';
 
@@ -37,7 +37,7 @@ export async function managedNames(filter: (o: KubernetesObject) => boolean = ()
 export async function sweep(filter: (o: KubernetesObject) => boolean, timeoutMs = 60_000): Promise<void> {
   const { core, batch } = admin();
   let left: string[] = [];
-  const round = async (): Promise<true | undefined> => {
+  const round = async (): Promise<boolean> => {
     const doomed = (await managedObjects()).filter(filter);
     left = doomed.map((o) => `${o.kind} ${o.metadata?.namespace ?? ''}/${o.metadata?.name}`);
     if (doomed.length === 0) return true;
@@ -52,9 +52,9 @@ export async function sweep(filter: (o: KubernetesObject) => boolean, timeoutMs 
       if (o.kind === 'PersistentVolume') await core.deletePersistentVolume({ name: o.metadata!.name! }).catch(() => undefined);
     }
     await new Promise((r) => setTimeout(r, 500));
-    return undefined;
+    return false;
   };
-  await eventually('swept objects to be gone', round, timeoutMs).catch((err: unknown) => {
+  await until('swept objects to be gone', round, timeoutMs).catch((err: unknown) => {
     throw new Error(`${(err as Error).message}; left: ${left.join(', ')}`);
   });
 }

@@ -1,7 +1,7 @@
 // Races: 50 identical requests at once give exactly one success, the rest the right refusal, and one object.
 import { tenants } from '../../fixtures/tenants.ts';
 import { call } from '../../support/api.ts';
-import { admin, eventually } from '../../support/cluster.ts';
+import { admin, until } from '../../support/cluster.ts';
 import { byUserPrefix, managedNames, sweep } from '../../support/managed.ts';
 import { userPrefix } from '../../support/names.ts';
 
@@ -65,7 +65,7 @@ describe('50 simultaneous identical requests', () => {
     const answers = await times(50, () => call('DELETE', '/service/v1/volumes/pvcs', { query: { tenant, username: user } }));
 
     expect(tally(answers.map((a) => a.status))).toEqual({ 200: 1, 404: 49 });
-    await eventually('the claim to be gone', async () => ((await mine(user)()).length === 0 ? true : undefined));
+    await until('the claim to be gone', async () => (await mine(user)()).length === 0);
   });
 
   it('DELETE of one volume: one 200, 49 404s', async () => {
@@ -75,7 +75,7 @@ describe('50 simultaneous identical requests', () => {
     const answers = await times(50, () => call('DELETE', '/service/v1/volumes/pvs', { query: { tenant, username: user } }));
 
     expect(tally(answers.map((a) => a.status))).toEqual({ 200: 1, 404: 49 });
-    await eventually('the volume to be gone', async () => ((await mine(user)()).length === 0 ? true : undefined));
+    await until('the volume to be gone', async () => (await mine(user)()).length === 0);
     expect(
       (await core.listPersistentVolume({ labelSelector: 'app.kubernetes.io/managed-by=moop-resource-service' })).items.some(
         (pv) => pv.metadata?.name === `pv-${tenant}-${user}-default`,

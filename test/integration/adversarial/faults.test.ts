@@ -3,7 +3,7 @@
 import { faultyTenantIds, tenants } from '../../fixtures/tenants.ts';
 import { installRefusal, removeRefusal } from '../../support/admission.ts';
 import { call } from '../../support/api.ts';
-import { admin, eventually, pauseApiServer, resumeApiServer, startApiServer, statusOfCall, stopApiServer } from '../../support/cluster.ts';
+import { admin, pauseApiServer, resumeApiServer, startApiServer, statusOfCall, stopApiServer, until } from '../../support/cluster.ts';
 import { byUserPrefix, managedNames, sweep } from '../../support/managed.ts';
 import { userPrefix } from '../../support/names.ts';
 
@@ -35,12 +35,12 @@ describe('when the API server goes away mid-run', () => {
       }
     })();
 
-    await eventually('some answers before the outage', async () => (statuses.length >= 5 ? true : undefined));
+    await until('some answers before the outage', async () => statuses.length >= 5);
     await stopApiServer();
-    await eventually('503s during the outage', async () => (statuses.filter((s) => s === 503).length >= 5 ? true : undefined));
+    await until('503s during the outage', async () => statuses.filter((s) => s === 503).length >= 5);
     await startApiServer();
     const okAgain = statuses.length;
-    await eventually('200s after the outage', async () => (statuses.slice(okAgain).filter((s) => s === 200).length >= 5 ? true : undefined));
+    await until('200s after the outage', async () => statuses.slice(okAgain).filter((s) => s === 200).length >= 5);
     running = false;
     await load;
 
@@ -67,9 +67,7 @@ describe('when the API server goes away mid-run', () => {
     });
     expect(hung.ms).toBeGreaterThanOrEqual(3900);
     expect(hung.ms).toBeLessThan(6000);
-    await eventually('the service to answer again', async () =>
-      (await call('GET', pvs, { query: { tenant, username: user } })).status === 200 ? true : undefined,
-    );
+    await until('the service to answer again', async () => (await call('GET', pvs, { query: { tenant, username: user } })).status === 200);
   });
 });
 
@@ -106,10 +104,9 @@ describe('when the API server refuses', () => {
       metadata: { name: 'probe', annotations: { 'moop.io/user': forbidden } },
       spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Mi' } } },
     };
-    await eventually('the policy to take effect', async () =>
-      (await statusOfCall(admin().core.createNamespacedPersistentVolumeClaim({ namespace: 'tenant-a', body: probe, dryRun: 'All' }))) === 403
-        ? true
-        : undefined,
+    await until(
+      'the policy to take effect',
+      async () => (await statusOfCall(admin().core.createNamespacedPersistentVolumeClaim({ namespace: 'tenant-a', body: probe, dryRun: 'All' }))) === 403,
     );
     const before = await managedNames();
 

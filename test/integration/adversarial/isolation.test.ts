@@ -3,7 +3,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { tenants } from '../../fixtures/tenants.ts';
 import { call } from '../../support/api.ts';
-import { admin, eventually, statusOfCall } from '../../support/cluster.ts';
+import { admin, statusOfCall, until } from '../../support/cluster.ts';
 import { byUserPrefix, sweep } from '../../support/managed.ts';
 import { userPrefix } from '../../support/names.ts';
 
@@ -15,9 +15,9 @@ const forged: string[] = [];
 afterAll(async () => {
   for (const name of forged) await core.deleteNamespacedPersistentVolumeClaim({ name, namespace: 'tenant-a' }).catch(() => undefined);
   await sweep(byUserPrefix(prefix));
-  await eventually('the forged claims to be gone', async () => {
+  await until('the forged claims to be gone', async () => {
     const left = await core.listNamespacedPersistentVolumeClaim({ namespace: 'tenant-a' });
-    return left.items.some((c) => forged.includes(c.metadata?.name ?? '')) ? undefined : true;
+    return !left.items.some((c) => forged.includes(c.metadata?.name ?? ''));
   });
 });
 

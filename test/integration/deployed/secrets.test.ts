@@ -25,6 +25,7 @@ import { freePort, probe } from '../../../tools/cluster/processes.ts';
 import { httpEvent, invokeHttp } from '../../../tools/lambda.ts';
 import { projectRoot } from '../../../tools/offline.ts';
 import { tenants } from '../../fixtures/tenants.ts';
+import { until } from '../../support/cluster.ts';
 
 let moto: ChildProcess;
 let endpoint: string;
@@ -40,7 +41,7 @@ beforeAll(async () => {
   const port = await freePort();
   moto = spawn(join(projectRoot, '.local/venv/bin/moto_server'), ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
   endpoint = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100 && (await probe(`${endpoint}/moto-api/`)) === undefined; i++) await sleep(100);
+  await until('moto to answer', async () => (await probe(`${endpoint}/moto-api/`)) !== undefined, 20_000);
   admin = client();
   await admin.send(new CreateSecretCommand({ Name: 'moop/moopkey', SecretString: firstKey }));
   await admin.send(new CreateSecretCommand({ Name: 'moop/kubeconfig', SecretString: kubeconfig() }));

@@ -5,7 +5,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { tenants } from '../../fixtures/tenants.ts';
 import { call } from '../../support/api.ts';
-import { admin, eventually } from '../../support/cluster.ts';
+import { admin, eventually, until } from '../../support/cluster.ts';
 import { sweep } from '../../support/managed.ts';
 
 const path = '/service/v1/pods';
@@ -86,8 +86,9 @@ describe('why a copy failed or is stuck', () => {
   describe('in a namespace whose quota allows no pods', () => {
     beforeAll(async () => {
       await core.createNamespacedResourceQuota({ namespace: 'tenant-job-quota', body: { metadata: { name: 'no-job-pods' }, spec: { hard: { pods: '0' } } } });
-      await eventually('the quota controller to compute the quota', async () =>
-        (await core.readNamespacedResourceQuota({ name: 'no-job-pods', namespace: 'tenant-job-quota' })).status?.hard ? true : undefined,
+      await until(
+        'the quota controller to compute the quota',
+        async () => (await core.readNamespacedResourceQuota({ name: 'no-job-pods', namespace: 'tenant-job-quota' })).status?.hard !== undefined,
       );
     });
     afterAll(() => core.deleteNamespacedResourceQuota({ name: 'no-job-pods', namespace: 'tenant-job-quota' }));

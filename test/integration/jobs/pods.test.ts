@@ -3,7 +3,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { tenantFolder, tenants } from '../../fixtures/tenants.ts';
 import { call } from '../../support/api.ts';
-import { admin, eventually, statusOfCall } from '../../support/cluster.ts';
+import { admin, statusOfCall, until } from '../../support/cluster.ts';
 import { byUserPrefix, sweep } from '../../support/managed.ts';
 import { userPrefix } from '../../support/names.ts';
 
@@ -19,9 +19,7 @@ async function boundClaim(tenant: string, namespace: string, user: string, tag: 
   await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, tag, path: tenantFolder(tenant, `${user}/${tag}`) } });
   const created = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user, tag, match: true } });
   const name: string = created.body.metadata.name;
-  await eventually(`claim ${name} to bind`, async () =>
-    (await core.readNamespacedPersistentVolumeClaim({ name, namespace })).status?.phase === 'Bound' ? true : undefined,
-  );
+  await until(`claim ${name} to bind`, async () => (await core.readNamespacedPersistentVolumeClaim({ name, namespace })).status?.phase === 'Bound');
   return name;
 }
 
@@ -87,12 +85,12 @@ describe.each(kinds)('POST, GET and DELETE /service/v1/pods making a $kind ($rec
     expect(succeeded(read.body)).toBe(true);
 
     expect(await call('DELETE', path, { query: { tenant, name } })).toEqual({ status: 200, body: { deleted: name } });
-    await eventually(`the ${kind} and its pods to be gone`, async () => {
+    await until(`the ${kind} and its pods to be gone`, async () => {
       const gone =
         kind === 'Pod'
           ? (await statusOfCall(core.readNamespacedPod({ name, namespace }))) === 404
           : (await statusOfCall(batch.readNamespacedJob({ name, namespace }))) === 404 && (await podsOf(name, namespace)).length === 0;
-      return gone ? true : undefined;
+      return gone;
     });
     const other = kind === 'Pod' ? 'Job' : 'Pod';
     expect(await call('GET', path, { query: { tenant, name } })).toEqual({

@@ -1,7 +1,7 @@
 // What the cluster refuses a copy: a quota of the tenant's namespace used up is a 409 QUOTA_EXCEEDED, and nothing is made.
 import { tenants } from '../../fixtures/tenants.ts';
 import { call } from '../../support/api.ts';
-import { admin, eventually } from '../../support/cluster.ts';
+import { admin, until } from '../../support/cluster.ts';
 import { managedNames } from '../../support/managed.ts';
 
 const namespace = 'tenant-quota';
@@ -10,8 +10,9 @@ const { core } = admin();
 beforeAll(async () => {
   await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'no-copies' }, spec: { hard: { pods: '0' } } } });
   // Admission refuses everything while the quota controller has not yet filled in the quota's status.
-  await eventually('the quota controller to compute the quota', async () =>
-    (await core.readNamespacedResourceQuota({ name: 'no-copies', namespace })).status?.hard ? true : undefined,
+  await until(
+    'the quota controller to compute the quota',
+    async () => (await core.readNamespacedResourceQuota({ name: 'no-copies', namespace })).status?.hard !== undefined,
   );
 });
 afterAll(() => core.deleteNamespacedResourceQuota({ name: 'no-copies', namespace }));

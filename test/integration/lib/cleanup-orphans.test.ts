@@ -12,7 +12,7 @@ import { cachedTenants } from '../../../lib/tenants/directory.ts';
 import { httpTenantSource } from '../../../lib/tenants/http-source.ts';
 import { tenants } from '../../fixtures/tenants.ts';
 import { call, removeTenant } from '../../support/api.ts';
-import { eventually } from '../../support/cluster.ts';
+import { until } from '../../support/cluster.ts';
 import { byUserPrefix, sweep } from '../../support/managed.ts';
 import { userPrefix } from '../../support/names.ts';
 
@@ -73,7 +73,7 @@ describe('a scheduled run and the objects of tenants the tenant service no longe
     for (const name of Object.values(summary.actions).flatMap((a) => a?.names ?? [])) {
       expect([name, summary.orphanTenants!.some((t) => name.includes(t))]).toEqual([name, true]);
     }
-    await eventually(`${claim} to be gone`, async () => ((await exists(claim)) ? undefined : true));
+    await until(`${claim} to be gone`, async () => !(await exists(claim)));
   });
 });
 

@@ -8,7 +8,7 @@ import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { projectRoot } from '../../../tools/offline.ts';
 import { realTemplates, tenants } from '../../fixtures/tenants.ts';
 import { call } from '../../support/api.ts';
-import { admin, eventually, statusOfCall } from '../../support/cluster.ts';
+import { admin, statusOfCall, until } from '../../support/cluster.ts';
 
 const tenant = tenants.legacy.id;
 const namespace = 'tenant-legacy';
@@ -111,10 +111,10 @@ async function makeAsTheOldServicesDid(): Promise<void> {
   ] as const) {
     await core.createPersistentVolume({ body: { metadata: { name }, spec: { accessModes: ['ReadWriteMany'], capacity: { storage: '1Mi' }, nfs } } });
   }
-  await eventually('the old claim to bind and the old Pod to finish', async () => {
+  await until('the old claim to bind and the old Pod to finish', async () => {
     const claim = await core.readNamespacedPersistentVolumeClaim({ name: old.pvc, namespace });
     const pod = await core.readNamespacedPod({ name: old.pod, namespace });
-    return claim.status?.phase === 'Bound' && pod.status?.phase === 'Succeeded' ? true : undefined;
+    return claim.status?.phase === 'Bound' && pod.status?.phase === 'Succeeded';
   });
 }
 
@@ -195,13 +195,13 @@ describe('npm run adopt, for objects the Python services made', () => {
     expect(await call('DELETE', '/service/v1/pods', { query: { tenant, name: old.pod } })).toEqual({ status: 200, body: { deleted: old.pod } });
     expect(await call('DELETE', '/service/v1/volumes/pvcs', { query: volumeQuery })).toEqual({ status: 200, body: { deleted: old.pvc } });
     expect(await call('DELETE', '/service/v1/volumes/pvs', { query: volumeQuery })).toEqual({ status: 200, body: { deleted: old.pv } });
-    await eventually('the adopted objects to be gone', async () => {
+    await until('the adopted objects to be gone', async () => {
       const codes = await Promise.all([
         statusOfCall(core.readNamespacedPod({ name: old.pod, namespace })),
         statusOfCall(core.readNamespacedPersistentVolumeClaim({ name: old.pvc, namespace })),
         statusOfCall(core.readPersistentVolume({ name: old.pv })),
       ]);
-      return codes.every((c) => c === 404) ? true : undefined;
+      return codes.every((c) => c === 404);
     });
   });
 

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tenants } from '../../fixtures/tenants.ts';
 import { type ApiAnswer, call } from '../../support/api.ts';
-import { admin, eventually, statusOfCall } from '../../support/cluster.ts';
+import { admin, statusOfCall, until } from '../../support/cluster.ts';
 import { byUserPrefix, sweep } from '../../support/managed.ts';
 import { userPrefix } from '../../support/names.ts';
 
@@ -46,12 +46,12 @@ describe('the MOOP tenant bootstrap (moop-tools tenant.py), replayed', () => {
     expect((await call('DELETE', '/service/v1/volumes/pvcs', { query })).status).toBe(200);
     expect((await call('DELETE', '/service/v1/volumes/pvs', { query })).status).toBe(200);
     // Both finish going once the protection finalizers let go.
-    await eventually('the claim and the volume to be gone', async () => {
+    await until('the claim and the volume to be gone', async () => {
       const codes = await Promise.all([
         statusOfCall(core.readNamespacedPersistentVolumeClaim({ name: claim.body.metadata.name, namespace })),
         statusOfCall(core.readPersistentVolume({ name: volume.body.metadata.name })),
       ]);
-      return codes.every((c) => c === 404) ? true : undefined;
+      return codes.every((c) => c === 404);
     });
   });
 });

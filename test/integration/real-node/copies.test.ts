@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { tenants } from '../../fixtures/tenants.ts';
 import { call, invoke } from '../../support/api.ts';
-import { admin, eventually } from '../../support/cluster.ts';
+import { admin, until } from '../../support/cluster.ts';
 import { sweep } from '../../support/managed.ts';
 
 const onNode = process.env.MOOP_REAL_NODE === 'off' ? describe.skip : describe;
@@ -35,9 +35,9 @@ async function hostVolume(tenant: string, username: string, folder: string): Pro
       spec: { accessModes: ['ReadWriteMany'], capacity: { storage: '100Mi' }, storageClassName: '', hostPath: { path: folder, type: 'Directory' } },
     },
   });
-  await eventually(`claim ${claim.body.metadata.name} to bind ${name}`, async () => {
+  await until(`claim ${claim.body.metadata.name} to bind ${name}`, async () => {
     const read = await call('GET', '/service/v1/volumes/pvcs', { query: { tenant, username, tag: suffix } });
-    return read.body.status?.phase === 'Bound' ? true : undefined;
+    return read.body.status?.phase === 'Bound';
   });
   return claim.body.metadata.name;
 }
@@ -174,9 +174,9 @@ onNode('copies on the real node', () => {
     const username = `nfs-${suffix}`;
     expect((await call('POST', '/service/v1/volumes/pvs', { body: { tenant: tenants.realPod.id, username, path: 'tenant-real/nfs' } })).status).toBe(201);
     const claim = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenants.realPod.id, username, match: true } });
-    await eventually('the NFS claim to bind', async () => {
+    await until('the NFS claim to bind', async () => {
       const read = await call('GET', '/service/v1/volumes/pvcs', { query: { tenant: tenants.realPod.id, username } });
-      return read.body.status?.phase === 'Bound' ? true : undefined;
+      return read.body.status?.phase === 'Bound';
     });
 
     const created = await copy(tenants.realPod.id, { cmd: 'ls /data', vols: [{ pvc: claim.body.metadata.name, mount: '/data' }] });
@@ -210,7 +210,7 @@ onNode('copies on the real node', () => {
       [tenants.realPod.id, failedPod.body.metadata.name],
       [tenants.realJob.id, failedJob.body.metadata.name],
     ]) {
-      await eventually(`${name} to be gone`, async () => ((await call('GET', path, { query: { tenant, name } })).status === 404 ? true : undefined));
+      await until(`${name} to be gone`, async () => (await call('GET', path, { query: { tenant, name } })).status === 404);
     }
   });
 });

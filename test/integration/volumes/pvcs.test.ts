@@ -1,7 +1,7 @@
 // /service/v1/volumes/pvcs through serverless-offline against the local cluster.
 import { tenants } from '../../fixtures/tenants.ts';
 import { call } from '../../support/api.ts';
-import { admin, eventually, statusOfCall } from '../../support/cluster.ts';
+import { admin, eventually, statusOfCall, until } from '../../support/cluster.ts';
 import { byUserPrefix, sweep } from '../../support/managed.ts';
 import { userPrefix } from '../../support/names.ts';
 
@@ -173,9 +173,7 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
     } finally {
       await core.deleteNamespacedPod({ name: `${prefix}notebook`, namespace, gracePeriodSeconds: 0 });
     }
-    await eventually('the claim to go once no pod uses it', async () =>
-      (await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name, namespace }))) === 404 ? true : undefined,
-    );
+    await until('the claim to go once no pod uses it', async () => (await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name, namespace }))) === 404);
   });
 
   it('deletes an unused claim, after which it is not found', async () => {
@@ -183,7 +181,7 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
     await call('POST', path, { body: { tenant, username: user } });
 
     expect(await call('DELETE', path, { query: { tenant, username: user } })).toEqual({ status: 200, body: { deleted: `pvc-${tenant}-${user}-default` } });
-    await eventually('the claim to be gone', async () => ((await call('GET', path, { query: { tenant, username: user } })).status === 404 ? true : undefined));
+    await until('the claim to be gone', async () => (await call('GET', path, { query: { tenant, username: user } })).status === 404);
     expect(await call('DELETE', path, { query: { tenant, username: user } })).toEqual({
       status: 404,
       body: {

@@ -2,7 +2,7 @@
 import type { V1PersistentVolume } from '@kubernetes/client-node';
 import { tenants } from '../../fixtures/tenants.ts';
 import { call } from '../../support/api.ts';
-import { admin, eventually, statusOfCall } from '../../support/cluster.ts';
+import { admin, eventually, statusOfCall, until } from '../../support/cluster.ts';
 import { byUserPrefix, managedNames, sweep } from '../../support/managed.ts';
 import { userPrefix } from '../../support/names.ts';
 
@@ -75,7 +75,7 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
     expect((await core.readPersistentVolume({ name })).spec?.nfs?.path).toBe('/exports/moop/tenant-a/courses/ds101');
 
     expect(await call('DELETE', path, { query: { tenant, username: user } })).toEqual({ status: 200, body: { deleted: name } });
-    await eventually('the PV to be gone', async () => ((await statusOfCall(core.readPersistentVolume({ name }))) === 404 ? true : undefined));
+    await until('the PV to be gone', async () => (await statusOfCall(core.readPersistentVolume({ name }))) === 404);
     expect(await call('GET', path, { query: { tenant, username: user } })).toEqual({
       status: 404,
       body: { error: `No PersistentVolume ${name} for tenant ${tenant}, user ${user}, tag default.`, code: 'OBJECT_NOT_FOUND' },

@@ -2,7 +2,7 @@
 // the user's data must never look lost. Nobody else's volume is touched on the way.
 import { tenants } from '../../fixtures/tenants.ts';
 import { call } from '../../support/api.ts';
-import { admin, eventually, statusOfCall } from '../../support/cluster.ts';
+import { admin, eventually, statusOfCall, until } from '../../support/cluster.ts';
 import { byUserPrefix, sweep } from '../../support/managed.ts';
 import { userPrefix } from '../../support/names.ts';
 
@@ -20,12 +20,12 @@ async function releasedVolumeOf(user: string, tag = 'default'): Promise<{ volume
   const volume = (await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, tag, path: `tenant-a/${user}` } })).body.metadata
     .name as string;
   const claim = (await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user, tag, match: true } })).body;
-  await eventually(`${volume} to bind`, async () => ((await phase(volume)) === 'Bound' ? true : undefined));
+  await until(`${volume} to bind`, async () => (await phase(volume)) === 'Bound');
   expect((await call('DELETE', '/service/v1/volumes/pvcs', { query: { tenant, username: user, tag } })).status).toBe(200);
-  await eventually(`${volume} to be Released`, async () =>
-    (await phase(volume)) === 'Released' && (await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name: claim.metadata.name, namespace }))) === 404
-      ? true
-      : undefined,
+  await until(
+    `${volume} to be Released`,
+    async () =>
+      (await phase(volume)) === 'Released' && (await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name: claim.metadata.name, namespace }))) === 404,
   );
   return { volume, claim: claim.metadata.name, uid: claim.metadata.uid };
 }
@@ -63,8 +63,9 @@ describe('a claim made again', () => {
 
     expect((await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user, match: true } })).status).toBe(201);
 
-    await eventually("carol's claim to bind", async () =>
-      (await call('GET', '/service/v1/volumes/pvcs', { query: { tenant, username: user } })).body.status?.phase === 'Bound' ? true : undefined,
+    await until(
+      "carol's claim to bind",
+      async () => (await call('GET', '/service/v1/volumes/pvcs', { query: { tenant, username: user } })).body.status?.phase === 'Bound',
     );
     const untouched = await core.readPersistentVolume({ name: other.volume });
     expect([untouched.status?.phase, untouched.spec?.claimRef?.uid]).toEqual(['Released', other.uid]);
@@ -91,7 +92,7 @@ describe('a plain claim (match: false) of a user who has an NFS volume', () => {
     expect(await phase(volume.body.metadata.name)).toBe('Available');
     // The match claim still binds it.
     expect((await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user, match: true } })).status).toBe(201);
-    await eventually('the match claim to bind', async () => ((await phase(volume.body.metadata.name)) === 'Bound' ? true : undefined));
+    await until('the match claim to bind', async () => (await phase(volume.body.metadata.name)) === 'Bound');
   });
 
   it('of another tag is made as the template says, and leaves the volume alone', async () => {
