@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { killOnExit } from './reaper.ts';
+import { killOnExit } from './processes.ts';
 
 const modulesDir = resolve(import.meta.dirname, '../controlplane');
 

@@ -13,7 +13,7 @@ import { ensureNodeArtifacts, type NodeArtifacts } from './node-artifacts.ts';
 import { createPki, type Pki } from './pki.ts';
 import { freePort, ManagedProcess, probe } from './processes.ts';
 import { importImages, prepareRealNode, realNodeName, realNodeUnsupported } from './real-node.ts';
-import { type Companions, clusterDirPrefix, killOnExit, reapStaleClusters, recordOwner, removeClusterDir } from './reaper.ts';
+import { type Companions, clusterDirPrefix, reapStaleClusters, recordOwner, removeClusterDir, removeClusterOnExit } from './reaper.ts';
 
 type Log = (line: string) => void;
 
@@ -79,7 +79,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
   const processes: ManagedProcess[] = [];
   const pids = (): number[] => processes.map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
   const companions: Companions = { groups: [], folders: [] };
-  const forgetOnExit = killOnExit(pids, () => companions, dir);
+  const forgetOnExit = removeClusterOnExit(dir, pids, () => companions);
   const launch = (proc: ManagedProcess, bin: string, args: string[], env?: NodeJS.ProcessEnv): void => {
     if (!processes.includes(proc)) processes.push(proc);
     proc.start(bin, args, env);

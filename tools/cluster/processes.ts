@@ -1,6 +1,8 @@
-// Runs one control-plane program as a child process, with its output in a log file and a readiness wait.
+// Processes: one control-plane program as a child process, with its output in a log file and a readiness wait; and
+// what every part of the harness does to processes (whether one is alive, killing, stopping with a grace, killing on
+// exit, reading command lines).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
@@ -32,6 +34,70 @@ export function probe(url: string, tls: { ca?: Buffer; cert?: Buffer; key?: Buff
     req.on('error', () => resolve(undefined));
     req.end();
   });
+}
+
+/** Whether process pid exists (EPERM: it does, but is not ours to signal). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Sends signal to pid (a process group by negative pid), unless it is already gone. */
+function signalQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** SIGKILLs pid (a process group by negative pid), unless it is already gone. */
+export function killQuietly(pid: number): void {
+  signalQuietly(pid, 'SIGKILL');
+}
+
+/**
+ * Stops child: SIGTERM (to its whole process group with group, the child leading one), then SIGKILL to the child
+ * after graceMs; resolves once it has exited.
+ */
+export async function stopWithGrace(child: ChildProcess, graceMs: number, options: { group?: boolean } = {}): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (options.group) signalQuietly(-child.pid!, 'SIGTERM');
+  else child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Runs handler, synchronously, when this process exits (however it ends but SIGKILL). Returns what cancels it. */
+export function onExit(handler: () => void): () => void {
+  process.on('exit', handler);
+  return () => process.off('exit', handler);
+}
+
+/** SIGKILLs the given processes when this process exits without having stopped them. Returns what cancels it. */
+export function killOnExit(pids: () => (number | undefined)[]): () => void {
+  return onExit(() => {
+    for (const pid of pids()) if (pid) killQuietly(pid);
+  });
+}
+
+/** Every process's id and command line (its arguments separated by NUL), read from /proc. */
+export function commandLines(): { pid: number; cmdline: string }[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .flatMap((p) => {
+      try {
+        return [{ pid: Number(p), cmdline: readFileSync(`/proc/${p}/cmdline`, 'utf8') }];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /** One running program of the local cluster. */
@@ -95,12 +161,7 @@ export class ManagedProcess {
 
   /** Stops the program: SIGTERM, then SIGKILL after graceMs. */
   async stop(graceMs = 5000): Promise<void> {
-    const child = this.child;
-    if (!child || this.exit) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
+    if (!this.child || this.exit) return;
+    await stopWithGrace(this.child, graceMs);
   }
 }

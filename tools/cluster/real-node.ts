@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSy
 import { join } from 'node:path';
 import type { NodeArtifacts } from './node-artifacts.ts';
 import { sandboxImage } from './node-artifacts.ts';
+import { commandLines, killQuietly } from './processes.ts';
 
 export const realNodeName = 'moop-real-node';
 /** The node's label and taint: only pods that select and tolerate it run there. */
@@ -248,38 +249,15 @@ function pidsIn(dirs: string[]): number[] {
   return [...pids];
 }
 
-function kill(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
 /** Processes whose command line names text (the node's containerd socket: its shims). */
 function processesNaming(text: string): number[] {
-  return readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+  return commandLines()
+    .filter((p) => p.cmdline.includes(text))
+    .map((p) => p.pid);
 }
 
 function anyKubeletRunning(): boolean {
-  return readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .some((p) => {
-      try {
-        return (readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0] ?? '').endsWith('/kubelet');
-      } catch {
-        return false;
-      }
-    });
+  return commandLines().some((p) => (p.cmdline.split('\0')[0] ?? '').endsWith('/kubelet'));
 }
 
 function mountsBelow(dir: string): string[] {
@@ -302,7 +280,7 @@ export function undoRealNode(clusterDir: string): boolean {
   for (let i = 0; i < 50; i++) {
     const left = [...pidsIn(cgroups), ...processesNaming(fp.containerdSocket)].filter((p) => p !== process.pid);
     if (left.length === 0) break;
-    left.forEach(kill);
+    left.forEach(killQuietly);
     sleepSync(100);
   }
   // Deepest first; lazily, so that a busy mount is detached now and freed when its last user is gone.

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { alive, killQuietly, onExit } from './processes.ts';
 import { undoRealNode } from './real-node.ts';
 
 export const clusterDirPrefix = 'moop-cluster-';
@@ -21,23 +22,6 @@ interface Owner {
 export interface Companions {
   groups: number[];
   folders: string[];
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
 }
 
 /** Kills what a cluster's owner left: processes, process groups (by negative pid), folders. */
@@ -86,17 +70,12 @@ export function removeClusterDir(dir: string): boolean {
 }
 
 /**
- * Kills the given processes (and companions) synchronously when this process exits without having stopped them,
- * and removes dir (the cluster's folder) if given.
+ * Kills the cluster's processes (and companions) synchronously when this process exits without having stopped them,
+ * and removes dir, the cluster's folder. Returns what cancels it.
  */
-export function killOnExit(pids: () => (number | undefined)[], companions: () => Companions = () => ({ groups: [], folders: [] }), dir?: string): () => void {
-  const handler = (): void => {
-    removeLeftovers(
-      pids().filter((p): p is number => !!p),
-      companions(),
-    );
-    if (dir) removeClusterDir(dir);
-  };
-  process.on('exit', handler);
-  return () => process.off('exit', handler);
+export function removeClusterOnExit(dir: string, pids: () => number[], companions: () => Companions): () => void {
+  return onExit(() => {
+    removeLeftovers(pids(), companions());
+    removeClusterDir(dir);
+  });
 }
