@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureBinaries } from '../tools/cluster/binaries.ts';
+import { stopWithGrace } from '../tools/cluster/processes.ts';
 import { reapStaleClusters } from '../tools/cluster/reaper.ts';
 import { stopOnSignals } from '../tools/lifecycle.ts';
 import { projectRoot } from '../tools/offline.ts';
@@ -14,14 +15,7 @@ let stopping = false;
 
 stopOnSignals(async () => {
   stopping = true;
-  const child = current;
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  if (current) await stopWithGrace(current, 15_000);
   reapStaleClusters(log);
 }, log);
 

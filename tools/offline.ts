@@ -1,8 +1,10 @@
 // Runs serverless-offline (osls) as a child process: the API on localhost, as API Gateway and Lambda would serve it.
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { stopWithGrace } from './cluster/processes.ts';
 
 export const projectRoot = resolve(import.meta.dirname, '..');
 
@@ -33,66 +35,58 @@ export interface Offline {
 }
 
 /** Starts serverless-offline and resolves once it serves, or rejects with its output if it fails to start. */
-export function startOffline(options: OfflineOptions): Promise<Offline> {
+export async function startOffline(options: OfflineOptions): Promise<Offline> {
   const workFolder = options.workFolder ?? '.esbuild';
-  const child = spawn(
-    process.execPath,
-    [
-      join(projectRoot, 'node_modules/osls/bin/serverless.js'),
-      'offline',
-      'start',
-      '--httpPort',
-      String(options.port),
-      '--lambdaPort',
-      String(options.lambdaPort),
-    ],
-    {
-      cwd: projectRoot,
-      env: {
-        ...process.env,
-        ...options.env,
-        ESBUILD_WORK_FOLDER: workFolder,
-        CLEANUP_SCHEDULE_ENABLED: options.schedule ? 'true' : 'false',
-        ...(options.watch ? {} : { ESBUILD_WATCH: './.no-watch/none' }),
-        SLS_TELEMETRY_DISABLED: '1',
-        SLS_NOTIFICATIONS_MODE: 'off',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    },
-  );
-  const output: string[] = [];
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const child = spawnOffline(options, workFolder);
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopWithGrace(child, 5000, { group: true });
     if (workFolder !== '.esbuild') rmSync(join(projectRoot, workFolder), { recursive: true, force: true });
   };
-  return new Promise((resolvePromise, reject) => {
+  await untilServing(child, options, stop);
+  return { url: `http://127.0.0.1:${options.port}`, lambdaUrl: `http://127.0.0.1:${options.lambdaPort}`, pid: child.pid!, workFolder, stop };
+}
+
+/** serverless-offline as the leader of its own process group, so that stopping it stops its workers too. */
+function spawnOffline(options: OfflineOptions, workFolder: string): ChildProcessByStdio<null, Readable, Readable> {
+  const serverless = join(projectRoot, 'node_modules/osls/bin/serverless.js');
+  const ports = ['--httpPort', String(options.port), '--lambdaPort', String(options.lambdaPort)];
+  return spawn(process.execPath, [serverless, 'offline', 'start', ...ports], {
+    cwd: projectRoot,
+    env: {
+      ...process.env,
+      ...options.env,
+      ESBUILD_WORK_FOLDER: workFolder,
+      CLEANUP_SCHEDULE_ENABLED: options.schedule ? 'true' : 'false',
+      ...(options.watch ? {} : { ESBUILD_WATCH: './.no-watch/none' }),
+      SLS_TELEMETRY_DISABLED: '1',
+      SLS_NOTIFICATIONS_MODE: 'off',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+}
+
+/** Resolves once serverless-offline says it serves; rejects, with its last output, if it exits first or takes too long. */
+function untilServing(child: ChildProcessByStdio<null, Readable, Readable>, options: OfflineOptions, stop: () => Promise<void>): Promise<void> {
+  const timeoutMs = options.readyTimeoutMs ?? 120_000;
+  const output: string[] = [];
+  return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop();
-      reject(new Error(`serverless-offline did not start within ${(options.readyTimeoutMs ?? 120_000) / 1000}s:\n${output.slice(-30).join('\n')}`));
-    }, options.readyTimeoutMs ?? 120_000);
+      reject(new Error(`serverless-offline did not start within ${timeoutMs / 1000}s:\n${output.slice(-30).join('\n')}`));
+    }, timeoutMs);
     const onLine = (line: string): void => {
       output.push(line);
       if (output.length > 200) output.shift();
       options.onLine?.(line);
       if (line.includes('Server ready:')) {
         clearTimeout(timer);
-        resolvePromise({ url: `http://127.0.0.1:${options.port}`, lambdaUrl: `http://127.0.0.1:${options.lambdaPort}`, pid: child.pid!, workFolder, stop });
+        resolve();
       }
     };
-    createInterface({ input: child.stdout! }).on('line', onLine);
-    createInterface({ input: child.stderr! }).on('line', onLine);
-    void exited.then((code) => {
+    createInterface({ input: child.stdout }).on('line', onLine);
+    createInterface({ input: child.stderr }).on('line', onLine);
+    child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`serverless-offline exited (${code}) before it was ready:\n${output.slice(-30).join('\n')}`));
     });
