@@ -3,7 +3,7 @@
 // request, while callers need the API server's own JSON and one kept-alive connection across Lambda invocations.
 import { readFileSync, statSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { UnavailableError, UpstreamError } from '../errors.ts';
+import { UpstreamError } from '../errors.ts';
 import { type Answer, sendKeptAlive } from '../kept-alive.ts';
 import { type EksTokenOptions, eksTokens } from './eks-token.ts';
 import { cut, kubeFailure, kubeNetworkFailure } from './failures.ts';
@@ -24,6 +24,8 @@ export interface KubeRequest {
   contentType?: string;
   /** What the answer is: JSON (the default; anything else in a 2xx is a 502) or text, as /readyz answers. */
   answer?: 'json' | 'text';
+  /** The kind a discovery request is made for: its failure names it. */
+  kind?: string;
 }
 
 export interface KubeClientOptions {
@@ -107,31 +109,14 @@ export class KubeClient {
         code: 'KUBERNETES_INVALID_ANSWER',
       });
     }
-    const failure = kubeFailure(answer.status, data, `${req.method} ${req.path}`);
-    if (answer.status === 401 && token && this.eksTokens) {
-      // A refused EKS token is not reused: the next request mints a new one (after a clock skew, a role just mapped).
-      this.eksTokens.refused(token);
-      throw new UpstreamError(
-        `The EKS cluster ${this.access.eks!.cluster} did not accept the token minted from the function's IAM role: give the role an access entry in the group moop:resource-service (README, EKS).`,
-        { code: 'KUBERNETES_CREDENTIALS_REJECTED', cause: failure },
-      );
-    }
-    const expiredAt = answer.status === 401 ? tokenExpiry(token) : undefined;
-    if (expiredAt && expiredAt.getTime() <= Date.now()) {
-      throw new UpstreamError(
-        `The service's Kubernetes token expired at ${expiredAt.toISOString()}: make a new one and put it in the kubeconfig (or its secret); README, Deploying, step 1.`,
-        { code: 'KUBERNETES_TOKEN_EXPIRED', cause: failure },
-      );
-    }
-    // A starting API server serves requests before its authorizer has synced, refusing them with 403 (or 500):
-    // while /readyz says it is not ready, that is "not available yet", not a real refusal.
-    if ((answer.status === 403 || answer.status === 500) && req.path !== '/readyz' && !(await this.ready())) {
-      throw new UnavailableError(`The Kubernetes API server at ${this.server} is starting and not ready yet; retry shortly.`, {
-        code: 'KUBERNETES_UNAVAILABLE',
-        cause: failure,
-      });
-    }
-    throw failure;
+    const eks = answer.status === 401 && token && this.eksTokens ? this.access.eks!.cluster : undefined;
+    // A refused EKS token is not reused: the next request mints a new one (after a clock skew, a role just mapped).
+    if (eks) this.eksTokens!.refused(token!);
+    // A starting API server serves requests before its authorizer has synced, refusing them with 403 (or 500): asked
+    // only then, and never about /readyz itself.
+    const ready = (answer.status === 403 || answer.status === 500) && req.path !== '/readyz' ? await this.ready() : undefined;
+    const context = { kind: req.kind, eksCluster: eks, tokenExpiry: answer.status === 401 ? tokenExpiry(token) : undefined, ready, server: this.server };
+    throw kubeFailure({ method: req.method, path: req.path, status: answer.status, body: data }, context);
   }
 
   /** Whether /readyz answers 200. */

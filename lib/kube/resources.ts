@@ -1,6 +1,6 @@
 // Generic object verbs over the API, for any kind the API server serves, found through its discovery documents.
-import type { KubernetesObject, V1APIResource, V1APIResourceList } from '@kubernetes/client-node';
-import { NotFoundError, TemplateError, UpstreamError } from '../errors.ts';
+import type { KubernetesObject, V1APIResourceList } from '@kubernetes/client-node';
+import { TemplateError, UpstreamError } from '../errors.ts';
 import type { KubeClient } from './client.ts';
 
 /** What discovery says about one kind. */
@@ -69,20 +69,15 @@ export class Resources {
     let list = this.discovery.get(apiVersion);
     if (!list) {
       const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-      list = this.kube.request<V1APIResourceList>({ method: 'GET', path });
+      list = this.kube.request<V1APIResourceList>({ method: 'GET', path, kind });
       this.discovery.set(apiVersion, list);
       list.catch(() => this.discovery.delete(apiVersion));
     }
-    let resources: V1APIResource[];
-    try {
-      resources = (await list).resources;
-    } catch (err) {
-      if (err instanceof NotFoundError) throw unknownKind(apiVersion, kind);
-      throw err;
-    }
     const wanted = kind.toLowerCase();
-    const found = resources.find((r) => !r.name.includes('/') && r.kind.toLowerCase() === wanted);
-    if (!found) throw unknownKind(apiVersion, kind);
+    const found = (await list).resources.find((r) => !r.name.includes('/') && r.kind.toLowerCase() === wanted);
+    if (!found) {
+      throw new TemplateError(`The Kubernetes API server serves no kind "${kind}" in ${apiVersion}.`, { code: 'TEMPLATE_UNKNOWN_KIND' });
+    }
     return { apiVersion, kind: found.kind, plural: found.name, namespaced: found.namespaced };
   }
 
@@ -96,20 +91,8 @@ export class Resources {
 
   /** Creates obj (kind spelled any way) and returns the API server's answer. */
   async create<T extends KubernetesObject>(obj: T): Promise<T> {
-    const ref = { apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind ?? '', namespace: obj.metadata?.namespace };
-    const { info, path } = await this.path(ref);
-    try {
-      return shown(await this.kube.request<T>({ method: 'POST', path, body: { ...obj, kind: info.kind } }));
-    } catch (err) {
-      // A create answered 404 means the namespace is missing: the object itself cannot be.
-      if (err instanceof NotFoundError && info.namespaced) {
-        throw new NotFoundError(`Namespace ${ref.namespace} does not exist; the tenant's namespace must be created first.`, {
-          code: 'NAMESPACE_NOT_FOUND',
-          cause: err,
-        });
-      }
-      throw err;
-    }
+    const { info, path } = await this.path({ apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind ?? '', namespace: obj.metadata?.namespace });
+    return shown(await this.kube.request<T>({ method: 'POST', path, body: { ...obj, kind: info.kind } }));
   }
 
   /** Reads one object; NotFoundError if it is not there. resourceVersion "0" reads the watch cache (may lag by moments). */
@@ -189,8 +172,4 @@ export class Resources {
     const { path } = await this.path(ref);
     return shown(await this.kube.request<T>({ method: 'PATCH', path, body: patch, contentType: 'application/merge-patch+json' }));
   }
-}
-
-function unknownKind(apiVersion: string, kind: string): TemplateError {
-  return new TemplateError(`The Kubernetes API server serves no kind "${kind}" in ${apiVersion}.`, { code: 'TEMPLATE_UNKNOWN_KIND' });
 }

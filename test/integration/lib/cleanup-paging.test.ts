@@ -59,11 +59,12 @@ it('starts a list again when the API server expires its continue token (410), an
   jest.spyOn(resources, 'list').mockImplementation(async (apiVersion, kind, options) => {
     if (kind === 'PersistentVolume' && options?.continue && expired === 0) {
       expired++;
-      throw kubeFailure(
-        410,
-        { kind: 'Status', reason: 'Expired', message: 'The provided continue parameter is too old to display a consistent list result.' },
-        'GET /api/v1/persistentvolumes',
-      );
+      throw kubeFailure({
+        method: 'GET',
+        path: '/api/v1/persistentvolumes',
+        status: 410,
+        body: { kind: 'Status', reason: 'Expired', message: 'The provided continue parameter is too old to display a consistent list result.' },
+      });
     }
     return real(apiVersion, kind, options);
   });

@@ -16,22 +16,22 @@ describe('kubeFailure', () => {
     [503, UnavailableError, 'KUBERNETES_UNAVAILABLE'],
     [504, UpstreamTimeoutError, 'KUBERNETES_TIMEOUT'],
   ])('maps HTTP %i to %p with code %s', (httpStatus, Kind, code) => {
-    const err = kubeFailure(httpStatus, status('it failed'), 'POST /x');
+    const err = kubeFailure({ method: 'POST', path: '/x', status: httpStatus, body: status('it failed') });
     expect(err).toBeInstanceOf(Kind);
     expect(err.code).toBe(code);
     expect(err.message).toContain('it failed');
   });
 
   it('blames the template for a 400 or 422 only when creating', () => {
-    expect(kubeFailure(400, status('bad'), 'DELETE /api/v1/x')).toBeInstanceOf(UpstreamError);
-    expect(kubeFailure(422, status('bad'), 'PATCH /api/v1/x').code).toBe('KUBERNETES_FAILED');
-    expect(kubeFailure(422, status('bad'), 'POST /api/v1/x').code).toBe('TEMPLATE_REJECTED');
+    expect(kubeFailure({ method: 'DELETE', path: '/api/v1/x', status: 400, body: status('bad') })).toBeInstanceOf(UpstreamError);
+    expect(kubeFailure({ method: 'PATCH', path: '/api/v1/x', status: 422, body: status('bad') }).code).toBe('KUBERNETES_FAILED');
+    expect(kubeFailure({ method: 'POST', path: '/api/v1/x', status: 422, body: status('bad') }).code).toBe('TEMPLATE_REJECTED');
   });
 
   it('tells an existing object from another conflict', () => {
-    expect(kubeFailure(409, status('pv "a" already exists', 'AlreadyExists'), 'POST').code).toBe('ALREADY_EXISTS');
-    expect(kubeFailure(409, status('the object has been modified', 'Conflict'), 'PUT').code).toBe('CONFLICT');
-    expect(kubeFailure(409, status('x', 'AlreadyExists'), 'POST')).toBeInstanceOf(ConflictError);
+    expect(kubeFailure({ method: 'POST', path: '', status: 409, body: status('pv "a" already exists', 'AlreadyExists') }).code).toBe('ALREADY_EXISTS');
+    expect(kubeFailure({ method: 'PUT', path: '', status: 409, body: status('the object has been modified', 'Conflict') }).code).toBe('CONFLICT');
+    expect(kubeFailure({ method: 'POST', path: '', status: 409, body: status('x', 'AlreadyExists') })).toBeInstanceOf(ConflictError);
   });
 
   it('lists the fields the API server rejected', () => {
@@ -39,7 +39,7 @@ describe('kubeFailure', () => {
       ...status('Job.batch "x" is invalid'),
       details: { causes: [{ field: 'spec.template', message: 'Required value', reason: 'FieldValueRequired' }] },
     };
-    expect(kubeFailure(422, body, 'POST').details).toEqual([{ field: 'spec.template', message: 'Required value' }]);
+    expect(kubeFailure({ method: 'POST', path: '', status: 422, body: body }).details).toEqual([{ field: 'spec.template', message: 'Required value' }]);
   });
 
   it('answers a write into a namespace being deleted with a conflict', () => {
@@ -52,53 +52,59 @@ describe('kubeFailure', () => {
         causes: [{ reason: 'NamespaceTerminating', message: 'namespace t is being terminated', field: 'metadata.namespace' }],
       },
     };
-    const err = kubeFailure(403, body, 'POST');
+    const err = kubeFailure({ method: 'POST', path: '', status: 403, body: body });
     expect(err).toBeInstanceOf(ConflictError);
     expect(err.code).toBe('NAMESPACE_TERMINATING');
   });
 
   // The messages below are the API server's own (Kubernetes 1.36), as the integration tests see them.
   it('tells the refusals of a write apart: RBAC in a namespace nobody prepared (422) or at the cluster scope (502), a quota (409), a policy (422)', () => {
-    const rbacCluster = kubeFailure(
-      403,
-      status(
+    const rbacCluster = kubeFailure({
+      method: 'POST',
+      path: '/api/v1/persistentvolumes',
+      status: 403,
+      body: status(
         'persistentvolumes is forbidden: User "system:serviceaccount:moop-system:moop-resource-service" cannot create resource "persistentvolumes" in API group "" at the cluster scope',
         'Forbidden',
       ),
-      'POST /api/v1/persistentvolumes',
-    );
-    const rbac = kubeFailure(
-      403,
-      status(
+    });
+    const rbac = kubeFailure({
+      method: 'POST',
+      path: '/api/v1/namespaces/kube-system/pods',
+      status: 403,
+      body: status(
         'pods is forbidden: User "system:serviceaccount:moop-system:moop-resource-service" cannot create resource "pods" in API group "" in the namespace "kube-system"',
         'Forbidden',
       ),
-      'POST /api/v1/namespaces/kube-system/pods',
-    );
-    const quota = kubeFailure(
-      403,
-      status('pods "job-x" is forbidden: exceeded quota: copies, requested: pods=1, used: pods=1, limited: pods=1', 'Forbidden'),
-      'POST /api/v1/namespaces/t/pods',
-    );
-    const podSecurity = kubeFailure(
-      403,
-      status('pods "job-x" is forbidden: violates PodSecurity "baseline:latest": hostPath volumes (volume "root")', 'Forbidden'),
-      'POST /api/v1/namespaces/t/pods',
-    );
+    });
+    const quota = kubeFailure({
+      method: 'POST',
+      path: '/api/v1/namespaces/t/pods',
+      status: 403,
+      body: status('pods "job-x" is forbidden: exceeded quota: copies, requested: pods=1, used: pods=1, limited: pods=1', 'Forbidden'),
+    });
+    const podSecurity = kubeFailure({
+      method: 'POST',
+      path: '/api/v1/namespaces/t/pods',
+      status: 403,
+      body: status('pods "job-x" is forbidden: violates PodSecurity "baseline:latest": hostPath volumes (volume "root")', 'Forbidden'),
+    });
     const vapMessage = "ValidatingAdmissionPolicy 'guard' with binding 'guard' denied request: guard refuses this request";
-    const vap = kubeFailure(
-      422,
-      {
+    const vap = kubeFailure({
+      method: 'POST',
+      path: '/api/v1/namespaces/t/persistentvolumeclaims',
+      status: 422,
+      body: {
         ...status(`persistentvolumeclaims "x" is forbidden: ${vapMessage}`, 'Invalid'),
         details: { name: 'x', kind: 'persistentvolumeclaims', causes: [{ message: vapMessage }] },
       },
-      'POST /api/v1/namespaces/t/persistentvolumeclaims',
-    );
-    const webhook = kubeFailure(
-      400,
-      status('admission webhook "deny.example.com" denied the request: no copies on Sundays', 'BadRequest'),
-      'POST /apis/batch/v1/namespaces/t/jobs',
-    );
+    });
+    const webhook = kubeFailure({
+      method: 'POST',
+      path: '/apis/batch/v1/namespaces/t/jobs',
+      status: 400,
+      body: status('admission webhook "deny.example.com" denied the request: no copies on Sundays', 'BadRequest'),
+    });
     expect([rbacCluster, rbac, quota, podSecurity, vap, webhook].map((e) => [e.constructor.name, e.code])).toEqual([
       ['UpstreamError', 'KUBERNETES_FORBIDDEN'],
       ['PolicyError', 'NAMESPACE_NOT_PREPARED'],
@@ -121,28 +127,36 @@ describe('kubeFailure', () => {
 
   it("decides by the Status's causes where Kubernetes gives them, whatever its words", () => {
     const policyCause = (httpStatus: number, reason: string) =>
-      kubeFailure(httpStatus, { ...status('refused, in words of its own', reason), details: { causes: [{ message: 'a policy says no' }] } }, 'POST /api/v1/x');
-    const fieldCause = kubeFailure(
-      422,
-      {
+      kubeFailure({
+        method: 'POST',
+        path: '/api/v1/x',
+        status: httpStatus,
+        body: { ...status('refused, in words of its own', reason), details: { causes: [{ message: 'a policy says no' }] } },
+      });
+    const fieldCause = kubeFailure({
+      method: 'POST',
+      path: '/api/v1/x',
+      status: 422,
+      body: {
         ...status('refused, in words of its own', 'Invalid'),
         details: { causes: [{ reason: 'FieldValueRequired', field: 'spec.accessModes', message: 'Required value' }] },
       },
-      'POST /api/v1/x',
-    );
-    const terminating = kubeFailure(
-      403,
-      {
+    });
+    const terminating = kubeFailure({
+      method: 'POST',
+      path: '/api/v1/x',
+      status: 403,
+      body: {
         ...status('refused, in words of its own', 'Forbidden'),
         details: { causes: [{ reason: 'NamespaceTerminating', message: 'namespace t is being terminated' }] },
       },
-      'POST /api/v1/x',
-    );
-    const read = kubeFailure(
-      403,
-      { ...status('refused, in words of its own', 'Forbidden'), details: { causes: [{ message: 'a policy says no' }] } },
-      'GET /api/v1/x',
-    );
+    });
+    const read = kubeFailure({
+      method: 'GET',
+      path: '/api/v1/x',
+      status: 403,
+      body: { ...status('refused, in words of its own', 'Forbidden'), details: { causes: [{ message: 'a policy says no' }] } },
+    });
     expect([policyCause(403, 'Forbidden'), policyCause(422, 'Invalid'), fieldCause, terminating, read].map((e) => e.code)).toEqual([
       'REFUSED_BY_POLICY',
       'REFUSED_BY_POLICY',
@@ -153,19 +167,21 @@ describe('kubeFailure', () => {
   });
 
   it('says to rotate a credential the API server no longer accepts', () => {
-    expect(kubeFailure(401, status('Unauthorized', 'Unauthorized'), 'GET /api/v1/pods').message).toBe(
+    expect(kubeFailure({ method: 'GET', path: '/api/v1/pods', status: 401, body: status('Unauthorized', 'Unauthorized') }).message).toBe(
       "The Kubernetes API server rejected the service's credentials (expired or revoked): rotate the kubeconfig (KUBECONFIG or its secret). Unauthorized",
     );
   });
 
   it('cuts a long upstream body in its message', () => {
-    const err = kubeFailure(500, 'x'.repeat(5000), 'GET /x');
+    const err = kubeFailure({ method: 'GET', path: '/x', status: 500, body: 'x'.repeat(5000) });
     expect(err.message.length).toBeLessThan(600);
     expect(err.message.endsWith('…')).toBe(true);
   });
 
   it('copes with a body that is not a Status', () => {
-    expect(kubeFailure(502, 'Bad Gateway', 'GET /x').message).toBe('The Kubernetes API server failed GET /x (HTTP 502): Bad Gateway');
+    expect(kubeFailure({ method: 'GET', path: '/x', status: 502, body: 'Bad Gateway' }).message).toBe(
+      'The Kubernetes API server failed GET /x (HTTP 502): Bad Gateway',
+    );
   });
 });
 
@@ -192,4 +208,59 @@ describe('kubeNetworkFailure', () => {
       );
     },
   );
+
+  describe('from what the client knows around the answer', () => {
+    const unauthorized = { method: 'GET', path: '/api/v1/pods', status: 401, body: status('Unauthorized', 'Unauthorized') } as const;
+
+    it('names the EKS cluster that refused a token minted from the role, and a token past its expiry', () => {
+      const eks = kubeFailure(unauthorized, { eksCluster: 'moop-prod' });
+      const expired = kubeFailure(unauthorized, { tokenExpiry: new Date('2026-01-31T12:00:00Z'), now: Date.parse('2026-02-01T00:00:00Z') });
+      const valid = kubeFailure(unauthorized, { tokenExpiry: new Date('2026-01-31T12:00:00Z'), now: Date.parse('2026-01-01T00:00:00Z') });
+      expect([eks, expired, valid].map((e) => [e.code, e.message])).toEqual([
+        [
+          'KUBERNETES_CREDENTIALS_REJECTED',
+          "The EKS cluster moop-prod did not accept the token minted from the function's IAM role: give the role an access entry in the group moop:resource-service (README, EKS).",
+        ],
+        [
+          'KUBERNETES_TOKEN_EXPIRED',
+          "The service's Kubernetes token expired at 2026-01-31T12:00:00.000Z: make a new one and put it in the kubeconfig (or its secret); README, Deploying, step 1.",
+        ],
+        [
+          'KUBERNETES_CREDENTIALS_REJECTED',
+          "The Kubernetes API server rejected the service's credentials (expired or revoked): rotate the kubeconfig (KUBECONFIG or its secret). Unauthorized",
+        ],
+      ]);
+    });
+
+    it('takes a 403 or 500 of a server whose /readyz says it is not ready for "starting", not a refusal', () => {
+      const forbidden = {
+        method: 'POST',
+        path: '/api/v1/namespaces/t/pods',
+        status: 403,
+        body: status('pods is forbidden: User "x" cannot create resource "pods" in API group "" in the namespace "t"'),
+      } as const;
+      expect(kubeFailure(forbidden, { ready: false, server: 'https://k:6443' })).toEqual(
+        new UnavailableError('The Kubernetes API server at https://k:6443 is starting and not ready yet; retry shortly.', { code: 'KUBERNETES_UNAVAILABLE' }),
+      );
+      expect(kubeFailure(forbidden, { ready: true }).code).toBe('NAMESPACE_NOT_PREPARED');
+    });
+
+    it("decides a create's 404 by the Status's details: its namespace does not exist", () => {
+      const body = { ...status('namespaces "nowhere" not found', 'NotFound'), details: { name: 'nowhere', kind: 'namespaces' } };
+      expect(kubeFailure({ method: 'POST', path: '/api/v1/namespaces/nowhere/persistentvolumeclaims', status: 404, body })).toEqual(
+        new NotFoundError("Namespace nowhere does not exist; the tenant's namespace must be created first.", { code: 'NAMESPACE_NOT_FOUND' }),
+      );
+      const object = { ...status('persistentvolumeclaims "x" not found', 'NotFound'), details: { name: 'x', kind: 'persistentvolumeclaims' } };
+      expect(kubeFailure({ method: 'GET', path: '/api/v1/namespaces/t/persistentvolumeclaims/x', status: 404, body: object }).code).toBe('NOT_FOUND');
+    });
+
+    it('takes a 404 of a discovery document for a kind the API server does not serve, naming the kind asked for', () => {
+      expect(
+        kubeFailure(
+          { method: 'GET', path: '/apis/widgets.example.com/v1', status: 404, body: status('the server could not find the requested resource') },
+          { kind: 'Widget' },
+        ),
+      ).toEqual(new TemplateError('The Kubernetes API server serves no kind "Widget" in widgets.example.com/v1.', { code: 'TEMPLATE_UNKNOWN_KIND' }));
+    });
+  });
 });
