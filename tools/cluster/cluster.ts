@@ -2,11 +2,11 @@
 // kube-controller-manager, kube-scheduler and kwok with fake nodes, all on free loopback ports; and one real node
 // (kubelet, containerd, runc) on which copy pods that ask for it really run.
 
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { ensureBinaries } from './binaries.ts';
+import { type Binaries, ensureBinaries } from './binaries.ts';
 import { bootstrap } from './bootstrap.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { ensureNodeArtifacts, type NodeArtifacts } from './node-artifacts.ts';
@@ -71,123 +71,198 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
   const nodeArtifacts = withRealNode ? await ensureNodeArtifacts(log) : undefined;
   reapStaleClusters(log);
   const started = Date.now();
-  const dir = mkdtempSync(join(tmpdir(), clusterDirPrefix));
-  const logDir = join(dir, 'logs');
-  mkdirSync(logDir);
-  const kubeconfigDir = options.kubeconfigDir ?? dir;
-  mkdirSync(kubeconfigDir, { recursive: true });
-  const processes: ManagedProcess[] = [];
-  const pids = (): number[] => processes.map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
-  const companions: Companions = { groups: [], folders: [] };
-  const forgetOnExit = removeClusterOnExit(dir, pids, () => companions);
-  const launch = (proc: ManagedProcess, bin: string, args: string[], env?: NodeJS.ProcessEnv): void => {
-    if (!processes.includes(proc)) processes.push(proc);
-    proc.start(bin, args, env);
-    recordOwner(dir, pids(), companions);
-  };
-  const stopAll = async (): Promise<void> => {
-    for (const p of [...processes].reverse()) await p.stop();
-    forgetOnExit();
-    if (!removeClusterDir(dir)) log(`[cluster] something stays mounted below ${dir}: left in place, the next start removes it`);
-  };
+  const run = new ClusterRun(options.kubeconfigDir, log);
   try {
-    const pki = createPki(dir);
-    const [etcdPort, peerPort, apiPort, kcmPort, schedulerPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-    const server = `https://127.0.0.1:${apiPort}`;
-    const adminKubeconfig = join(kubeconfigDir, 'kubeconfig');
-    writeKubeconfig(adminKubeconfig, server, pki.caCert, 'moop-local-admin', { certFile: pki.adminCert, keyFile: pki.adminKey });
-    const tls = { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) };
-
-    const etcd = new ManagedProcess('etcd', logDir);
-    launch(etcd, bins.etcd, etcdArgs(dir, etcdPort!, peerPort!));
-    await etcd.waitUntil('health', async () => (await probe(`http://127.0.0.1:${etcdPort}/health`)) === 200);
-
-    const apiserver = new ManagedProcess('kube-apiserver', logDir);
-    const apiArgs = [...apiserverArgs(dir, pki, etcdPort!, apiPort!), ...(options.tokenWebhookUrl ? tokenWebhookArgs(dir, options.tokenWebhookUrl) : [])];
-    const startApiServer = async (): Promise<void> => {
-      launch(apiserver, bins['kube-apiserver'], apiArgs);
-      await apiserver.waitUntil('readyz', async () => (await probe(`${server}/readyz`, tls)) === 200, 90_000);
-    };
-    await startApiServer();
-
-    const components: [ManagedProcess, string, string[], number | undefined][] = [
-      [new ManagedProcess('kube-controller-manager', logDir), bins['kube-controller-manager'], controllerManagerArgs(adminKubeconfig, pki, kcmPort!), kcmPort],
-      [new ManagedProcess('kube-scheduler', logDir), bins['kube-scheduler'], schedulerArgs(adminKubeconfig, schedulerPort!), schedulerPort],
-      [new ManagedProcess('kwok', logDir), bins.kwok, kwokArgs(adminKubeconfig), undefined],
-    ];
-    const startComponents = async (): Promise<void> => {
-      for (const [proc, bin, args] of components) launch(proc, bin, args);
-      for (const [proc, , , port] of components) {
-        if (port) await proc.waitUntil('healthz', async () => (await probe(`https://127.0.0.1:${port}/healthz`, { insecure: true })) === 200);
-      }
-    };
-    // After an outage of the API server, the controllers' watches retry with a backoff that grows to 30 s: restarting
-    // the controller manager and the scheduler hands tests a cluster that works again at once, as it would be once the
-    // backoff ran out. Not kwok: a new kwok waits for its nodes' leases, held by the old one, to expire (about 30 s).
-    const restartComponents = async (): Promise<void> => {
-      const controllers = components.filter(([proc]) => proc.name !== 'kwok');
-      for (const [proc] of controllers) await proc.stop();
-      for (const [proc, bin, args] of controllers) launch(proc, bin, args);
-      for (const [proc, , , port] of controllers) {
-        if (port) await proc.waitUntil('healthz', async () => (await probe(`https://127.0.0.1:${port}/healthz`, { insecure: true })) === 200);
-      }
-    };
-    await startComponents();
-
-    const serviceKubeconfig = join(kubeconfigDir, 'kubeconfig-service');
-    const token = await bootstrap(adminKubeconfig, options.nodes ?? 2, (what, check) => components[2]![0].waitUntil(what, check));
-    writeKubeconfig(serviceKubeconfig, server, pki.caCert, 'moop-resource-service', { token });
+    const plane = await startControlPlane(run, bins, options.tokenWebhookUrl);
+    const serviceKubeconfig = join(run.kubeconfigDir, 'kubeconfig-service');
+    const token = await bootstrap(plane.adminKubeconfig, options.nodes ?? 2, (what, check) => plane.components.kwok.proc.waitUntil(what, check));
+    writeKubeconfig(serviceKubeconfig, { server: plane.server, caFile: plane.pki.caCert, user: 'moop-resource-service', credentials: { token } });
     if (nodeArtifacts) {
       const nodeStarted = Date.now();
-      await startRealNode({ dir, server, pki, adminKubeconfig, nodeArtifacts, logDir, launch });
+      await startRealNode(run, plane, nodeArtifacts);
       log(`[cluster] real node ${realNodeName} Ready in ${((Date.now() - nodeStarted) / 1000).toFixed(1)}s`);
     }
-    log(`[cluster] ready at ${server} in ${((Date.now() - started) / 1000).toFixed(1)}s (logs in ${logDir})`);
-
-    return {
-      server,
-      caFile: pki.caCert,
-      adminKubeconfig,
-      serviceKubeconfig,
-      dir,
-      processes,
-      realNode: nodeArtifacts ? realNodeName : undefined,
-      adopt: (companion) => {
-        companions.groups.push(companion.group);
-        if (companion.folder) companions.folders.push(companion.folder);
-        recordOwner(dir, pids(), companions);
-      },
-      stopApiServer: () => apiserver.stop(),
-      pauseApiServer: () => apiserver.signal('SIGSTOP'),
-      resumeApiServer: async () => {
-        apiserver.signal('SIGCONT');
-        await apiserver.waitUntil('readyz', async () => (await probe(`${server}/readyz`, tls)) === 200, 90_000);
-        await restartComponents();
-      },
-      startApiServer: async () => {
-        if (!apiserver.running) await startApiServer();
-        await restartComponents();
-      },
-      stop: stopAll,
-    };
+    log(`[cluster] ready at ${plane.server} in ${((Date.now() - started) / 1000).toFixed(1)}s (logs in ${run.logDir})`);
+    return localCluster(run, plane, serviceKubeconfig, nodeArtifacts ? realNodeName : undefined);
   } catch (err) {
-    await stopAll();
+    await run.stop();
     throw err;
   }
 }
 
-/** Starts containerd and kubelet of the real node and returns once the node is Ready. */
-async function startRealNode(o: {
-  dir: string;
+/** A cluster's folder and processes, recorded as they start so that they go with their owner however it ends. */
+class ClusterRun {
+  readonly dir = mkdtempSync(join(tmpdir(), clusterDirPrefix));
+  readonly logDir = join(this.dir, 'logs');
+  /** Where the kubeconfigs go. */
+  readonly kubeconfigDir: string;
+  readonly processes: ManagedProcess[] = [];
+  private readonly companions: Companions = { groups: [], folders: [] };
+  private readonly forgetOnExit: () => void;
+  private readonly log: Log;
+
+  constructor(kubeconfigDir: string | undefined, log: Log) {
+    this.log = log;
+    mkdirSync(this.logDir);
+    this.kubeconfigDir = kubeconfigDir ?? this.dir;
+    mkdirSync(this.kubeconfigDir, { recursive: true });
+    this.forgetOnExit = removeClusterOnExit(
+      this.dir,
+      () => this.pids(),
+      () => this.companions,
+    );
+  }
+
+  private pids(): number[] {
+    return this.processes.map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
+  }
+
+  /** A program of the cluster, logging into its log folder. */
+  process(name: string): ManagedProcess {
+    return new ManagedProcess(name, this.logDir);
+  }
+
+  /** Starts (or starts again) proc, and records it. */
+  launch(proc: ManagedProcess, bin: string, args: string[], env?: NodeJS.ProcessEnv): void {
+    if (!this.processes.includes(proc)) this.processes.push(proc);
+    proc.start(bin, args, env);
+    recordOwner(this.dir, this.pids(), this.companions);
+  }
+
+  adopt(companion: { group: number; folder?: string }): void {
+    this.companions.groups.push(companion.group);
+    if (companion.folder) this.companions.folders.push(companion.folder);
+    recordOwner(this.dir, this.pids(), this.companions);
+  }
+
+  /** Stops the processes, last started first, and removes the folder. */
+  async stop(): Promise<void> {
+    for (const p of [...this.processes].reverse()) await p.stop();
+    this.forgetOnExit();
+    if (!removeClusterDir(this.dir)) this.log(`[cluster] something stays mounted below ${this.dir}: left in place, the next start removes it`);
+  }
+}
+
+/** A program that watches the API server, with the loopback port of its health check if it has one. */
+interface Component {
+  proc: ManagedProcess;
+  bin: string;
+  args: string[];
+  healthPort?: number;
+}
+
+/** The API server: started (again) and thawed by tests, ready once /readyz answers. */
+interface ApiServer {
+  proc: ManagedProcess;
+  start(): Promise<void>;
+  ready(): Promise<void>;
+}
+
+/** A running control plane. */
+interface ControlPlane {
   server: string;
   pki: Pki;
   adminKubeconfig: string;
-  nodeArtifacts: NodeArtifacts;
-  logDir: string;
-  launch: (proc: ManagedProcess, bin: string, args: string[], env?: NodeJS.ProcessEnv) => void;
-}): Promise<void> {
+  apiserver: ApiServer;
+  components: { controllerManager: Component; scheduler: Component; kwok: Component };
+}
+
+/** Starts etcd, the API server, the controller manager, the scheduler and kwok; resolves once each is healthy. */
+async function startControlPlane(run: ClusterRun, bins: Binaries, tokenWebhookUrl: string | undefined): Promise<ControlPlane> {
+  const pki = createPki(run.dir);
+  const [etcdPort, peerPort, apiPort, kcmPort, schedulerPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const server = `https://127.0.0.1:${apiPort}`;
+  const adminKubeconfig = join(run.kubeconfigDir, 'kubeconfig');
+  writeKubeconfig(adminKubeconfig, { server, caFile: pki.caCert, user: 'moop-local-admin', credentials: { certFile: pki.adminCert, keyFile: pki.adminKey } });
+
+  const etcd = run.process('etcd');
+  run.launch(etcd, bins.etcd, etcdArgs(run.dir, etcdPort!, peerPort!));
+  await etcd.waitUntil('health', async () => (await probe(`http://127.0.0.1:${etcdPort}/health`)) === 200);
+
+  const apiArgs = [...apiserverArgs(run.dir, pki, etcdPort!, apiPort!), ...(tokenWebhookUrl ? tokenWebhookArgs(run.dir, tokenWebhookUrl) : [])];
+  const apiserver = apiServer(run, bins['kube-apiserver'], apiArgs, server, pki);
+  await apiserver.start();
+
+  const components = {
+    controllerManager: component(
+      run,
+      'kube-controller-manager',
+      bins['kube-controller-manager'],
+      controllerManagerArgs(adminKubeconfig, pki, kcmPort!),
+      kcmPort,
+    ),
+    scheduler: component(run, 'kube-scheduler', bins['kube-scheduler'], schedulerArgs(adminKubeconfig, schedulerPort!), schedulerPort),
+    kwok: component(run, 'kwok', bins.kwok, kwokArgs(adminKubeconfig)),
+  };
+  await startComponents(run, Object.values(components));
+  return { server, pki, adminKubeconfig, apiserver, components };
+}
+
+function apiServer(run: ClusterRun, bin: string, args: string[], server: string, pki: Pki): ApiServer {
+  const proc = run.process('kube-apiserver');
+  const tls = { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) };
+  const ready = (): Promise<void> => proc.waitUntil('readyz', async () => (await probe(`${server}/readyz`, tls)) === 200, 90_000);
+  return {
+    proc,
+    ready,
+    start: async () => {
+      run.launch(proc, bin, args);
+      await ready();
+    },
+  };
+}
+
+function component(run: ClusterRun, name: string, bin: string, args: string[], healthPort?: number): Component {
+  return { proc: run.process(name), bin, args, healthPort };
+}
+
+/** Launches the components, then waits until each that has a health port answers on it. */
+async function startComponents(run: ClusterRun, components: Component[]): Promise<void> {
+  for (const c of components) run.launch(c.proc, c.bin, c.args);
+  for (const { proc, healthPort } of components) {
+    if (healthPort) await proc.waitUntil('healthz', async () => (await probe(`https://127.0.0.1:${healthPort}/healthz`, { insecure: true })) === 200);
+  }
+}
+
+// After an outage of the API server, the controllers' watches retry with a backoff that grows to 30 s: restarting
+// the controller manager and the scheduler hands tests a cluster that works again at once, as it would be once the
+// backoff ran out. Not kwok: a new kwok waits for its nodes' leases, held by the old one, to expire (about 30 s).
+async function restartControllers(run: ClusterRun, { components }: ControlPlane): Promise<void> {
+  const controllers = [components.controllerManager, components.scheduler];
+  for (const { proc } of controllers) await proc.stop();
+  await startComponents(run, controllers);
+}
+
+function localCluster(run: ClusterRun, plane: ControlPlane, serviceKubeconfig: string, realNode: string | undefined): LocalCluster {
+  const { apiserver } = plane;
+  return {
+    server: plane.server,
+    caFile: plane.pki.caCert,
+    adminKubeconfig: plane.adminKubeconfig,
+    serviceKubeconfig,
+    dir: run.dir,
+    processes: run.processes,
+    realNode,
+    adopt: (companion) => run.adopt(companion),
+    stopApiServer: () => apiserver.proc.stop(),
+    pauseApiServer: () => apiserver.proc.signal('SIGSTOP'),
+    resumeApiServer: async () => {
+      apiserver.proc.signal('SIGCONT');
+      await apiserver.ready();
+      await restartControllers(run, plane);
+    },
+    startApiServer: async () => {
+      if (!apiserver.proc.running) await apiserver.start();
+      await restartControllers(run, plane);
+    },
+    stop: () => run.stop(),
+  };
+}
+
+/** Starts containerd and kubelet of the real node and returns once the node is Ready. */
+async function startRealNode(run: ClusterRun, plane: ControlPlane, art: NodeArtifacts): Promise<void> {
   const kc = new KubeConfig();
-  kc.loadFromFile(o.adminKubeconfig);
+  kc.loadFromFile(plane.adminKubeconfig);
   // Kubelets are authorised by RBAC alone here (no Node authorizer): the node role for the nodes' group.
   await kc.makeApiClient(RbacAuthorizationV1Api).createClusterRoleBinding({
     body: {
@@ -196,25 +271,22 @@ async function startRealNode(o: {
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:nodes' }],
     },
   });
-  const node = prepareRealNode(o.dir, o.nodeArtifacts, { cert: o.pki.caCert, key: o.pki.caKey }, o.server);
+  const node = prepareRealNode(run.dir, art, { cert: plane.pki.caCert, key: plane.pki.caKey }, plane.server);
   // containerd finds its shim, and the shim runc, on PATH.
-  const env = { ...process.env, PATH: `${o.nodeArtifacts.bin}:${process.env.PATH ?? ''}` };
-  const containerd = new ManagedProcess('containerd', o.logDir);
-  o.launch(containerd, o.nodeArtifacts.containerd, node.containerdArgs, env);
+  const env = { ...process.env, PATH: `${art.bin}:${process.env.PATH ?? ''}` };
+  const containerd = run.process('containerd');
+  run.launch(containerd, art.containerd, node.containerdArgs, env);
   await containerd.waitUntil('its socket', async () => existsSync(node.footprint.containerdSocket));
-  importImages(o.nodeArtifacts, node.footprint.containerdSocket);
+  importImages(art, node.footprint.containerdSocket);
   const [port, healthz] = await Promise.all([freePort(), freePort()]);
-  const kubelet = new ManagedProcess('kubelet', o.logDir);
-  o.launch(kubelet, o.nodeArtifacts.kubelet, node.kubeletArgs({ port: port!, healthz: healthz! }), env);
+  const kubelet = run.process('kubelet');
+  run.launch(kubelet, art.kubelet, node.kubeletArgs({ port: port!, healthz: healthz! }), env);
   const core = kc.makeApiClient(CoreV1Api);
-  await kubelet.waitUntil(
-    'node Ready',
-    async () => {
-      const n = await core.readNode({ name: realNodeName });
-      return !!n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-    },
-    90_000,
-  );
+  const ready = async (): Promise<boolean> => {
+    const n = await core.readNode({ name: realNodeName });
+    return !!n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  };
+  await kubelet.waitUntil('node Ready', ready, 90_000);
 }
 
 function etcdArgs(dir: string, port: number, peerPort: number): string[] {
@@ -259,17 +331,7 @@ function apiserverArgs(dir: string, pki: Pki, etcdPort: number, port: number): s
 
 function tokenWebhookArgs(dir: string, url: string): string[] {
   const file = join(dir, 'token-webhook.kubeconfig');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'webhook', cluster: { server: url } }],
-      users: [{ name: 'apiserver', user: {} }],
-      contexts: [{ name: 'webhook', context: { cluster: 'webhook', user: 'apiserver' } }],
-      'current-context': 'webhook',
-    }),
-  );
+  writeKubeconfig(file, { server: url, user: 'apiserver' });
   // A short cache, so that a test that revokes a mapping sees it refused soon after.
   return [`--authentication-token-webhook-config-file=${file}`, '--authentication-token-webhook-version=v1', '--authentication-token-webhook-cache-ttl=5s'];
 }

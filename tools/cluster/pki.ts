@@ -28,6 +28,21 @@ function openssl(args: string[]): void {
 
 const keyArgs = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
 
+/** A private key and its certificate, as files. */
+export interface KeyPair {
+  key: string;
+  cert: string;
+}
+
+/** Issues a fresh key and a certificate for subject, valid for a week: signed by ca, or self-signed (a CA) without one. */
+export function issueCertificate(out: KeyPair, subject: string, extensions: string[], ca?: KeyPair): void {
+  openssl([
+    ...['req', '-x509', ...keyArgs, '-keyout', out.key, '-out', out.cert, '-days', '7'],
+    ...(ca ? ['-CA', ca.cert, '-CAkey', ca.key] : []),
+    ...['-subj', subject, ...extensions.flatMap((e) => ['-addext', e])],
+  ]);
+}
+
 /** Issues a fresh CA and the certificates signed by it into dir, valid for a week. */
 export function createPki(dir: string): Pki {
   const f = (name: string): string => join(dir, name);
@@ -41,21 +56,22 @@ export function createPki(dir: string): Pki {
     serviceAccountKey: f('sa.key'),
     serviceAccountPub: f('sa.pub'),
   };
-  // A self-signed certificate (the CA), or one the CA signs, with its subject and extensions.
-  const issue = (key: string, cert: string, subject: string, extensions: string[], signed = true): void =>
-    openssl([
-      ...['req', '-x509', ...keyArgs, '-keyout', key, '-out', cert, '-days', '7'],
-      ...(signed ? ['-CA', pki.caCert, '-CAkey', pki.caKey] : []),
-      ...['-subj', subject, ...extensions.flatMap((e) => ['-addext', e])],
-    ]);
-  issue(pki.caKey, pki.caCert, '/CN=moop-local-cluster-ca', ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'], false);
-  issue(pki.serverKey, pki.serverCert, '/CN=kube-apiserver', [
-    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc',
-    'extendedKeyUsage=serverAuth',
-    'basicConstraints=critical,CA:FALSE',
-  ]);
+  const ca = { key: pki.caKey, cert: pki.caCert };
+  issueCertificate(ca, '/CN=moop-local-cluster-ca', ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign']);
+  const server = { key: pki.serverKey, cert: pki.serverCert };
+  issueCertificate(
+    server,
+    '/CN=kube-apiserver',
+    [
+      'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc',
+      'extendedKeyUsage=serverAuth',
+      'basicConstraints=critical,CA:FALSE',
+    ],
+    ca,
+  );
   // system:masters is the admin group that RBAC's bootstrap policy trusts; the control-plane components use it too.
-  issue(pki.adminKey, pki.adminCert, '/O=system:masters/CN=moop-local-admin', ['extendedKeyUsage=clientAuth', 'basicConstraints=critical,CA:FALSE']);
+  const admin = { key: pki.adminKey, cert: pki.adminCert };
+  issueCertificate(admin, '/O=system:masters/CN=moop-local-admin', ['extendedKeyUsage=clientAuth', 'basicConstraints=critical,CA:FALSE'], ca);
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   writeFileSync(pki.serviceAccountKey, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   writeFileSync(pki.serviceAccountPub, publicKey.export({ type: 'spki', format: 'pem' }));

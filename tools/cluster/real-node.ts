@@ -7,8 +7,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeKubeconfig } from './kubeconfig.ts';
 import type { NodeArtifacts } from './node-artifacts.ts';
 import { sandboxImage } from './node-artifacts.ts';
+import { issueCertificate, type KeyPair } from './pki.ts';
 import { commandLines, killQuietly } from './processes.ts';
 
 export const realNodeName = 'moop-real-node';
@@ -81,50 +83,61 @@ function cgroupDirs(cgroup: string): string[] {
 const run = (cmd: string, args: string[]): void => void execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 const sleepSync = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
+type Footprint = ReturnType<typeof footprintOf>;
+type KubeletPorts = { port: number; healthz: number };
+
 /** Makes the node's cgroup root and bridge, and records them; containerd and kubelet are started by the caller. */
 export function prepareRealNode(
   clusterDir: string,
   art: NodeArtifacts,
-  ca: { cert: string; key: string },
+  ca: KeyPair,
   server: string,
-): { footprint: ReturnType<typeof footprintOf>; containerdArgs: string[]; kubeletArgs: (ports: { port: number; healthz: number }) => string[] } {
+): { footprint: Footprint; containerdArgs: string[]; kubeletArgs: (ports: KubeletPorts) => string[] } {
   const fp = footprintOf(clusterDir);
-  const { dir } = fp;
-  for (const d of ['containerd', 'kubelet', 'cni/net.d', 'cni/ipam', 'runc', 'logs']) mkdirSync(join(dir, d), { recursive: true });
-  writeFileSync(
-    join(dir, footprintFile),
-    JSON.stringify({ dir, bridge: fp.bridge, cgroup: fp.cgroup, containerdSocket: fp.containerdSocket, network: fp.network } satisfies RealNodeFootprint),
-  );
+  for (const d of ['containerd', 'kubelet', 'cni/net.d', 'cni/ipam', 'runc', 'logs']) mkdirSync(join(fp.dir, d), { recursive: true });
+  const { dir, bridge, cgroup, containerdSocket, network } = fp;
+  writeFileSync(join(dir, footprintFile), JSON.stringify({ dir, bridge, cgroup, containerdSocket, network } satisfies RealNodeFootprint));
+  makeCgroupsAndBridge(fp);
+  writeCniConfig(fp);
+  writeContainerdConfig(fp, art);
+  issueNodeIdentity(fp, ca, server);
+  return {
+    footprint: fp,
+    containerdArgs: ['--config', join(dir, 'containerd/config.toml')],
+    kubeletArgs: (ports) => {
+      writeFileSync(join(dir, 'kubelet.json'), JSON.stringify(kubeletConfig(fp, ca.cert, ports)));
+      return kubeletArgs(fp);
+    },
+  };
+}
+
+function makeCgroupsAndBridge(fp: Footprint): void {
   for (const d of cgroupDirs(fp.cgroup)) mkdirSync(d, { recursive: true });
   run('ip', ['link', 'add', fp.bridge, 'type', 'bridge']);
   run('ip', ['addr', 'add', `${fp.ip}/32`, 'dev', fp.bridge]);
   run('ip', ['link', 'set', fp.bridge, 'up']);
+}
 
-  // Pods need no network to copy, only a sandbox: a bridge without gateway or masquerade (no iptables here).
-  writeFileSync(
-    join(dir, 'cni/net.d/10-moop.conflist'),
-    JSON.stringify({
-      cniVersion: '1.0.0',
-      name: fp.network,
-      plugins: [
-        {
-          type: 'bridge',
-          bridge: fp.bridge,
-          isGateway: false,
-          ipMasq: false,
-          ipam: { type: 'host-local', ranges: [[{ subnet: fp.podSubnet }]], dataDir: join(dir, 'cni/ipam') },
-        },
-        { type: 'loopback' },
-      ],
-    }),
-  );
+/** Pods need no network to copy, only a sandbox: a bridge without gateway or masquerade (no iptables here). */
+function writeCniConfig(fp: Footprint): void {
+  const bridge = {
+    type: 'bridge',
+    bridge: fp.bridge,
+    isGateway: false,
+    ipMasq: false,
+    ipam: { type: 'host-local', ranges: [[{ subnet: fp.podSubnet }]], dataDir: join(fp.dir, 'cni/ipam') },
+  };
+  writeFileSync(join(fp.dir, 'cni/net.d/10-moop.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: fp.network, plugins: [bridge, { type: 'loopback' }] }));
+}
+
+function writeContainerdConfig({ dir, containerdSocket }: Footprint, art: NodeArtifacts): void {
   writeFileSync(
     join(dir, 'containerd/config.toml'),
     `version = 3
 root = "${join(dir, 'containerd/root')}"
 state = "${join(dir, 'containerd/state')}"
 [grpc]
-  address = "${fp.containerdSocket}"
+  address = "${containerdSocket}"
 [plugins.'io.containerd.cri.v1.runtime']
   enable_selinux = false
   # These machines lack CAP_SYS_RESOURCE: a negative oom_score_adj cannot be written and every sandbox would fail.
@@ -147,90 +160,58 @@ state = "${join(dir, 'containerd/state')}"
     sandbox = '${sandboxImage}'
 `,
   );
+}
 
-  // The node's identity: a client certificate of the system:nodes group, also serving its own API.
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      join(dir, 'kubelet.key'),
-      '-out',
-      join(dir, 'kubelet.crt'),
-      '-days',
-      '7',
-      '-CA',
-      ca.cert,
-      '-CAkey',
-      ca.key,
-      '-subj',
-      `/O=system:nodes/CN=system:node:${realNodeName}`,
-      '-addext',
-      'extendedKeyUsage=clientAuth,serverAuth',
-      '-addext',
-      `subjectAltName=IP:${fp.ip}`,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  writeFileSync(
-    join(dir, 'kubeconfig'),
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'local', cluster: { server, 'certificate-authority': ca.cert } }],
-      users: [{ name: 'node', user: { 'client-certificate': join(dir, 'kubelet.crt'), 'client-key': join(dir, 'kubelet.key') } }],
-      contexts: [{ name: 'node', context: { cluster: 'local', user: 'node' } }],
-      'current-context': 'node',
-    }),
-  );
-  const kubeletConfig = (ports: { port: number; healthz: number }): string =>
-    JSON.stringify({
-      apiVersion: 'kubelet.config.k8s.io/v1beta1',
-      kind: 'KubeletConfiguration',
-      // These machines run cgroup v1, with swap, under no systemd.
-      failCgroupV1: false,
-      cgroupDriver: 'cgroupfs',
-      failSwapOn: false,
-      cgroupRoot: `/${fp.cgroup}`,
-      authentication: { anonymous: { enabled: false }, webhook: { enabled: false }, x509: { clientCAFile: ca.cert } },
-      authorization: { mode: 'AlwaysAllow' },
-      tlsCertFile: join(dir, 'kubelet.crt'),
-      tlsPrivateKeyFile: join(dir, 'kubelet.key'),
-      containerRuntimeEndpoint: `unix://${fp.containerdSocket}`,
-      registerWithTaints: [realNodeTaint],
-      address: fp.ip,
-      port: ports.port,
-      healthzBindAddress: '127.0.0.1',
-      healthzPort: ports.healthz,
-      readOnlyPort: 0,
-      podLogsDir: join(dir, 'pod-logs'),
-      // A test machine's disk is not the node's to guard: no evictions, no image garbage collection.
-      evictionHard: { 'memory.available': '0%', 'nodefs.available': '0%', 'imagefs.available': '0%' },
-      imageGCHighThresholdPercent: 100,
-      enforceNodeAllocatable: [],
-    });
+/** The node's identity: a client certificate of the system:nodes group, also serving its own API, and its kubeconfig. */
+function issueNodeIdentity(fp: Footprint, ca: KeyPair, server: string): void {
+  const identity = { key: join(fp.dir, 'kubelet.key'), cert: join(fp.dir, 'kubelet.crt') };
+  issueCertificate(identity, `/O=system:nodes/CN=system:node:${realNodeName}`, ['extendedKeyUsage=clientAuth,serverAuth', `subjectAltName=IP:${fp.ip}`], ca);
+  writeKubeconfig(join(fp.dir, 'kubeconfig'), {
+    server,
+    caFile: ca.cert,
+    user: realNodeName,
+    credentials: { certFile: identity.cert, keyFile: identity.key },
+  });
+}
+
+function kubeletConfig(fp: Footprint, caCert: string, ports: KubeletPorts): object {
   return {
-    footprint: fp,
-    containerdArgs: ['--config', join(dir, 'containerd/config.toml')],
-    kubeletArgs: (ports) => {
-      writeFileSync(join(dir, 'kubelet.json'), kubeletConfig(ports));
-      return [
-        `--config=${join(dir, 'kubelet.json')}`,
-        `--kubeconfig=${join(dir, 'kubeconfig')}`,
-        `--root-dir=${join(dir, 'kubelet')}`,
-        `--hostname-override=${realNodeName}`,
-        `--node-ip=${fp.ip}`,
-        `--node-labels=${realNodeTaint.key}=${realNodeTaint.value}`,
-        '--v=1',
-      ];
-    },
+    apiVersion: 'kubelet.config.k8s.io/v1beta1',
+    kind: 'KubeletConfiguration',
+    // These machines run cgroup v1, with swap, under no systemd.
+    failCgroupV1: false,
+    cgroupDriver: 'cgroupfs',
+    failSwapOn: false,
+    cgroupRoot: `/${fp.cgroup}`,
+    authentication: { anonymous: { enabled: false }, webhook: { enabled: false }, x509: { clientCAFile: caCert } },
+    authorization: { mode: 'AlwaysAllow' },
+    tlsCertFile: join(fp.dir, 'kubelet.crt'),
+    tlsPrivateKeyFile: join(fp.dir, 'kubelet.key'),
+    containerRuntimeEndpoint: `unix://${fp.containerdSocket}`,
+    registerWithTaints: [realNodeTaint],
+    address: fp.ip,
+    port: ports.port,
+    healthzBindAddress: '127.0.0.1',
+    healthzPort: ports.healthz,
+    readOnlyPort: 0,
+    podLogsDir: join(fp.dir, 'pod-logs'),
+    // A test machine's disk is not the node's to guard: no evictions, no image garbage collection.
+    evictionHard: { 'memory.available': '0%', 'nodefs.available': '0%', 'imagefs.available': '0%' },
+    imageGCHighThresholdPercent: 100,
+    enforceNodeAllocatable: [],
   };
+}
+
+function kubeletArgs(fp: Footprint): string[] {
+  return [
+    `--config=${join(fp.dir, 'kubelet.json')}`,
+    `--kubeconfig=${join(fp.dir, 'kubeconfig')}`,
+    `--root-dir=${join(fp.dir, 'kubelet')}`,
+    `--hostname-override=${realNodeName}`,
+    `--node-ip=${fp.ip}`,
+    `--node-labels=${realNodeTaint.key}=${realNodeTaint.value}`,
+    '--v=1',
+  ];
 }
 
 /** Loads the node's images into containerd's Kubernetes namespace (the node never reaches a registry). */
@@ -238,14 +219,19 @@ export function importImages(art: NodeArtifacts, socket: string): void {
   for (const archive of Object.values(art.images)) run(art.ctr, ['-a', socket, '-n', 'k8s.io', 'images', 'import', archive]);
 }
 
+/** The cgroup folder d and every folder below it, deepest first; none if d is gone. */
+function cgroupTree(d: string): string[] {
+  if (!existsSync(d)) return [];
+  const below = readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory());
+  return [...below.flatMap((e) => cgroupTree(join(d, e.name))), d];
+}
+
 function pidsIn(dirs: string[]): number[] {
   const pids = new Set<number>();
-  const walk = (d: string): void => {
-    if (!existsSync(d)) return;
-    for (const line of readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n')) if (line) pids.add(Number(line));
-    for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(join(d, e.name));
-  };
-  dirs.forEach(walk);
+  for (const procs of dirs.flatMap(cgroupTree).map((d) => join(d, 'cgroup.procs'))) {
+    if (!existsSync(procs)) continue;
+    for (const line of readFileSync(procs, 'utf8').split('\n')) if (line) pids.add(Number(line));
+  }
   return [...pids];
 }
 
@@ -277,32 +263,43 @@ export function undoRealNode(clusterDir: string): boolean {
   if (!existsSync(file)) return true;
   const fp = JSON.parse(readFileSync(file, 'utf8')) as RealNodeFootprint;
   const cgroups = cgroupDirs(fp.cgroup);
+  killNodeProcesses(fp, cgroups);
+  // Deepest first; lazily, so that a busy mount is detached now and freed when its last user is gone.
+  for (const mount of mountsBelow(fp.dir).sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', mount]);
+  // A cgroup that a process still exiting holds stays: the next clean-up takes it.
+  for (const d of cgroups.flatMap(cgroupTree)) removeQuietly(d);
+  spawnSync('ip', ['link', 'del', fp.bridge], { stdio: 'ignore' });
+  removeSharedEntries(fp);
+  if (mountsBelow(fp.dir).length > 0) return false;
+  try {
+    unlinkSync(file);
+  } catch {
+    // gone with the folder
+  }
+  return true;
+}
+
+/** Kills what runs in the node's cgroups and its shims, until none is left (5 s at most). */
+function killNodeProcesses(fp: RealNodeFootprint, cgroups: string[]): void {
   for (let i = 0; i < 50; i++) {
     const left = [...pidsIn(cgroups), ...processesNaming(fp.containerdSocket)].filter((p) => p !== process.pid);
     if (left.length === 0) break;
     left.forEach(killQuietly);
     sleepSync(100);
   }
-  // Deepest first; lazily, so that a busy mount is detached now and freed when its last user is gone.
-  for (const mount of mountsBelow(fp.dir).sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', mount]);
-  for (const d of cgroups) {
-    if (!existsSync(d)) continue;
-    const dirs: string[] = [];
-    const walk = (x: string): void => {
-      for (const e of readdirSync(x, { withFileTypes: true })) if (e.isDirectory()) walk(join(x, e.name));
-      dirs.push(x);
-    };
-    walk(d);
-    for (const x of dirs) {
-      try {
-        rmdirSync(x);
-      } catch {
-        // a process still exiting; the next clean-up takes it
-      }
-    }
+}
+
+/** Removes an empty folder, unless it is not empty or not there. */
+function removeQuietly(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty, or not there
   }
-  spawnSync('ip', ['link', 'del', fp.bridge], { stdio: 'ignore' });
-  // Shared folders: only the node's own entries, and the folders themselves only once empty (another node may use them).
+}
+
+/** Shared folders: only the node's own entries, and the folders themselves only once empty (another node may use them). */
+function removeSharedEntries(fp: RealNodeFootprint): void {
   for (const f of existsSync(containerLogLinks) ? readdirSync(containerLogLinks) : []) {
     try {
       if (readlinkSync(join(containerLogLinks, f)).startsWith(`${fp.dir}/`)) unlinkSync(join(containerLogLinks, f));
@@ -315,18 +312,5 @@ export function undoRealNode(clusterDir: string): boolean {
   }
   // Every kubelet makes this socket at a fixed path: it goes once no kubelet runs.
   if (!anyKubeletRunning()) rmSync('/var/lib/kubelet/device-plugins/kubelet.sock', { force: true });
-  for (const d of sharedDirs) {
-    try {
-      rmdirSync(d);
-    } catch {
-      // not empty, or not there
-    }
-  }
-  if (mountsBelow(fp.dir).length > 0) return false;
-  try {
-    unlinkSync(file);
-  } catch {
-    // gone with the folder
-  }
-  return true;
+  sharedDirs.forEach(removeQuietly);
 }
