@@ -32,55 +32,51 @@ export async function waitForPolicies(admin: KubeConfig, service: KubeConfig, wa
   await admin.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
   const objects = KubernetesObjectApi.makeApiClient(admin);
   for (const obj of preparedObjects(tenant, namespace, serviceSubjects())) await objects.create(obj);
-  const core = service.makeApiClient(CoreV1Api);
+  for (const probe of probes(service.makeApiClient(CoreV1Api))) await untilRefused(probe, waitUntil);
+}
+
+/** What a policy refuses, asked with a dry run. */
+interface Probe {
+  policy: string;
+  ask: () => Promise<unknown>;
+  refusal: RegExp;
+}
+
+/** One thing per policy that only it refuses, asked with the service's own token. */
+function probes(core: CoreV1Api): Probe[] {
   const dryRun = 'All';
-  const probes: [string, () => Promise<unknown>, RegExp][] = [
-    ['scope', () => core.createPersistentVolume({ body: volume('default'), dryRun }), /moop-resource-service-scope.*tenant namespaces/],
-    [
-      'volumes',
-      () => core.createPersistentVolume({ body: volume(namespace, { persistentVolumeReclaimPolicy: 'Recycle' }), dryRun }),
-      /moop-resource-service-volumes.*kept when its claim goes/,
-    ],
-    [
-      'claims',
-      () =>
-        core.createNamespacedPersistentVolumeClaim({
-          namespace,
-          dryRun,
-          body: {
-            metadata: { name: `policy-probe-${tenant}`, labels },
-            spec: { accessModes: ['ReadWriteMany'], storageClassName: '', resources: { requests: { storage: '1Mi' } } },
-          },
-        }),
-      /moop-resource-service-claims.*selects its own volume/,
-    ],
-    [
-      'pods',
-      () =>
-        core.createNamespacedPod({
-          namespace,
-          dryRun,
-          body: {
-            metadata: { name: `policy-probe-${tenant}`, labels },
-            spec: { automountServiceAccountToken: false, restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1.28.4' }] },
-          },
-        }),
-      /moop-resource-service-pods/,
-    ],
+  const metadata = { name: `policy-probe-${tenant}`, labels };
+  const claim = { accessModes: ['ReadWriteMany'], storageClassName: '', resources: { requests: { storage: '1Mi' } } };
+  const pod = { automountServiceAccountToken: false, restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1.28.4' }] };
+  return [
+    { policy: 'scope', ask: () => core.createPersistentVolume({ body: volume('default'), dryRun }), refusal: /moop-resource-service-scope.*tenant namespaces/ },
+    {
+      policy: 'volumes',
+      ask: () => core.createPersistentVolume({ body: volume(namespace, { persistentVolumeReclaimPolicy: 'Recycle' }), dryRun }),
+      refusal: /moop-resource-service-volumes.*kept when its claim goes/,
+    },
+    {
+      policy: 'claims',
+      ask: () => core.createNamespacedPersistentVolumeClaim({ namespace, dryRun, body: { metadata, spec: claim } }),
+      refusal: /moop-resource-service-claims.*selects its own volume/,
+    },
+    { policy: 'pods', ask: () => core.createNamespacedPod({ namespace, dryRun, body: { metadata, spec: pod } }), refusal: /moop-resource-service-pods/ },
   ];
-  for (const [policy, probe, refusal] of probes) {
-    let answer = '';
-    await waitUntil(`the admission policy moop-resource-service-${policy} in force`, async () => {
-      try {
-        await probe();
-        answer = 'accepted';
-        return false;
-      } catch (err) {
-        answer = String((err as { body?: unknown }).body ?? err);
-        return refusal.test(answer);
-      }
-    }).catch((err: Error) => {
-      throw new Error(`${err.message.split('\n')[0]} (last answer: ${answer})`);
-    });
-  }
+}
+
+/** Waits until the probe's policy refuses it; a timeout says what the API server last answered. */
+async function untilRefused({ policy, ask, refusal }: Probe, waitUntil: WaitUntil): Promise<void> {
+  let answer = '';
+  await waitUntil(`the admission policy moop-resource-service-${policy} in force`, async () => {
+    try {
+      await ask();
+      answer = 'accepted';
+      return false;
+    } catch (err) {
+      answer = String((err as { body?: unknown }).body ?? err);
+      return refusal.test(answer);
+    }
+  }).catch((err: Error) => {
+    throw new Error(`${err.message.split('\n')[0]} (last answer: ${answer})`);
+  });
 }
