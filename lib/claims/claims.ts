@@ -3,7 +3,7 @@
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { ConflictError } from '../errors.ts';
 import { podFinished } from '../kube/objects.ts';
-import type { Resources } from '../kube/resources.ts';
+import type { ResourceClient } from '../kube/resources.ts';
 import { createOwned, type Deleted, deleteOwned, getOwned } from '../ownership/ownership.ts';
 import type { TenantScope } from '../tenants/scope.ts';
 import { claimRefs, type VolumeKey, volumeOwner } from '../volumes/key.ts';
@@ -33,7 +33,7 @@ export async function readClaim(scope: TenantScope, key: VolumeKey): Promise<V1P
  * still keeps its volume, since the cluster's kubernetes.io/pvc-protection finalizer defers a claim's deletion while
  * any pod uses it.
  */
-export async function podsUsing(resources: Resources, namespace: string, claimNames: string[]): Promise<Map<string, string[]>> {
+export async function podsUsing(resources: ResourceClient, namespace: string, claimNames: string[]): Promise<Map<string, string[]>> {
   const users = new Map(claimNames.map((n) => [n, [] as string[]]));
   for await (const page of resources.pages<V1Pod>('v1', 'Pod', { namespace, limit: 500, resourceVersion: '0' })) {
     for (const pod of page) {

@@ -2,7 +2,7 @@
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { NotFoundError } from '../errors.ts';
 import { eventTime, latestEvent, type Reason } from '../kube/events.ts';
-import type { ObjectRef, Resources } from '../kube/resources.ts';
+import type { ObjectRef, ResourceClient } from '../kube/resources.ts';
 import type { RenderScope } from '../tenants/scope.ts';
 import { type VolumeKey, volumeRefs } from '../volumes/key.ts';
 
@@ -12,9 +12,9 @@ export type PendingReason = Reason;
 /** Whether objects are missing, each asked once, from the API server's cache: so that lookups can start early. */
 export class Absence {
   private readonly asked = new Map<string, Promise<boolean>>();
-  private readonly resources: Resources;
+  private readonly resources: ResourceClient;
 
-  constructor(resources: Resources) {
+  constructor(resources: ResourceClient) {
     this.resources = resources;
   }
 
@@ -41,7 +41,7 @@ export const storageClassRef = (name: string): ObjectRef => ({ apiVersion: 'stor
  * are not cached, and reading them costs in proportion to the namespace's events.
  */
 export async function pendingReason(
-  resources: Resources,
+  resources: ResourceClient,
   scope: RenderScope,
   key: VolumeKey,
   claim: V1PersistentVolumeClaim,

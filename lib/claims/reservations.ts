@@ -2,7 +2,7 @@
 // another owner's (whose data a claim of that name would be bound to, so it is never made).
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { ConflictError } from '../errors.ts';
-import type { ObjectRef, Resources } from '../kube/resources.ts';
+import type { ObjectRef, ResourceClient } from '../kube/resources.ts';
 import { describeOwner, isOwnedBy } from '../ownership/ownership.ts';
 import type { TenantScope } from '../tenants/scope.ts';
 import { type VolumeKey, volumeOwner, volumeRefs } from '../volumes/key.ts';
@@ -14,7 +14,7 @@ import { type VolumeKey, volumeOwner, volumeRefs } from '../volumes/key.ts';
  * claim, is touched, and only as it was read (resourceVersion); if anything fails, cleanup's recycle remains, so the
  * created claim's answer never depends on this.
  */
-export async function rebindOwnVolume(resources: Resources, volume: V1PersistentVolume | undefined, claim: V1PersistentVolumeClaim): Promise<boolean> {
+export async function rebindOwnVolume(resources: ResourceClient, volume: V1PersistentVolume | undefined, claim: V1PersistentVolumeClaim): Promise<boolean> {
   let pv = volume;
   for (let attempt = 0; attempt < 3 && pv; attempt++) {
     const ref = pv.spec?.claimRef;

@@ -8,14 +8,14 @@ import type { CleanupSettings } from '../app/settings.ts';
 import { finishedAt } from '../copies/status.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { claimKind, jobKind, type Kind, podKind, refOfKind, volumeKind } from '../kube/objects.ts';
-import type { Resources } from '../kube/resources.ts';
+import type { ResourceClient } from '../kube/resources.ts';
 import { belongsToTenant, managedSelector, markedTenant, ownerSelector, tenantLabel } from '../ownership/ownership.ts';
 import type { TenantDirectory } from '../tenants/directory.ts';
 import { type CleanupAction, CleanupReport, type CleanupSummary } from './report.ts';
 import type { CleanupRequest } from './request.ts';
 
 export interface CleanupContext {
-  resources: Resources;
+  resources: ResourceClient;
   tenants: TenantDirectory;
   logger: Logger;
   /** Where the run's counts go (CleanupActions by action, CleanupFailures); none in tests that do not read them. */
@@ -39,7 +39,7 @@ const isBarePod = (pod: V1Pod): boolean => !pod.metadata?.ownerReferences?.lengt
  * The tenant namespaces (labelled moop.io/tenant, by npm run prepare-tenant), or those of one tenant, but those being
  * deleted: the service reads pods, Jobs and claims only there, one namespace at a time.
  */
-async function tenantNamespaces(resources: Resources, tenant?: string): Promise<string[]> {
+async function tenantNamespaces(resources: ResourceClient, tenant?: string): Promise<string[]> {
   const names: string[] = [];
   const labelSelector = tenant === undefined ? tenantLabel : `${tenantLabel}=${tenant}`;
   for await (const page of resources.pages('v1', 'Namespace', { labelSelector, limit: 500 })) {

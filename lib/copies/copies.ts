@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import { type Resources, refOf } from '../kube/resources.ts';
+import { type ResourceClient, refOf } from '../kube/resources.ts';
 import { createOwned, type Deleted, deleteOwned, getOwned, isOwnedBy, markedTenant } from '../ownership/ownership.ts';
 import type { TenantScope } from '../tenants/scope.ts';
 import { type CopyObject, idempotencyAnnotation, idempotencyHash, idempotentRequestAnnotation, podRefs, renderPod, requestHash } from './render.ts';
@@ -16,7 +16,7 @@ import { finishedAt, isStuck, type StatusReason, statusReason } from './status.t
  * service made (or adopted) for the tenant, never JupyterHub's own (hub-db-dir: its tokens and cookie secret), a
  * student's KubeSpawner claim or another school's. Nothing is made before this passes.
  */
-export async function assertClaimsExist(resources: Resources, namespace: string, vols: CopyVolume[], tenant: string): Promise<void> {
+export async function assertClaimsExist(resources: ResourceClient, namespace: string, vols: CopyVolume[], tenant: string): Promise<void> {
   const claims = [...new Set(vols.map((v) => v.pvc))];
   const missing = await Promise.all(
     claims.map((name) =>
@@ -39,7 +39,7 @@ export async function assertClaimsExist(resources: Resources, namespace: string,
 /** A copy as the routes answer it: the object, and beside it why it is stuck or failed, if it is. */
 export type CopyAnswer = CopyObject & { statusReason?: StatusReason };
 
-const withReason = async (resources: Resources, copy: CopyObject): Promise<CopyAnswer> => {
+const withReason = async (resources: ResourceClient, copy: CopyObject): Promise<CopyAnswer> => {
   const reason = await statusReason(resources, copy).catch(() => undefined);
   return reason ? { ...copy, statusReason: reason } : copy;
 };
@@ -49,7 +49,7 @@ const withReason = async (resources: Resources, copy: CopyObject): Promise<CopyA
  * pulled, a mount that fails, a pod the Job cannot create), or `ms` pass, and returns it as it then stands. It was
  * made: a read that fails meanwhile ends the wait with what is known, never turns the answer into a failure.
  */
-export async function waitUntilFinished<T extends CopyObject>(resources: Resources, obj: T, ms: number, pollMs = 250): Promise<T> {
+export async function waitUntilFinished<T extends CopyObject>(resources: ResourceClient, obj: T, ms: number, pollMs = 250): Promise<T> {
   const deadline = Date.now() + ms;
   const ref = refOf(obj);
   let current = obj;

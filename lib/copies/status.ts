@@ -4,7 +4,7 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { eventTime, latestEvent, type Reason } from '../kube/events.ts';
 import { podFinished } from '../kube/objects.ts';
-import type { Resources } from '../kube/resources.ts';
+import type { ResourceClient } from '../kube/resources.ts';
 import type { CopyObject } from './render.ts';
 
 /** Why a copy is stuck or failed: the shape of a claim's pendingReason. */
@@ -58,7 +58,7 @@ function conditionReason(phase: string, condition: { reason?: string; message?: 
 }
 
 /** Why pod is stuck or failed: its status, else its latest warning event; undefined while it runs or once it succeeded. */
-async function podReason(resources: Resources, pod: V1Pod): Promise<StatusReason | undefined> {
+async function podReason(resources: ResourceClient, pod: V1Pod): Promise<StatusReason | undefined> {
   if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Running') return undefined;
   const status = fromPodStatus(pod);
   if (status) return status;
@@ -72,7 +72,7 @@ async function podReason(resources: Resources, pod: V1Pod): Promise<StatusReason
 }
 
 /** Why the copy is not progressing or failed; undefined when it runs or succeeded. */
-export async function statusReason(resources: Resources, copy: CopyObject): Promise<StatusReason | undefined> {
+export async function statusReason(resources: ResourceClient, copy: CopyObject): Promise<StatusReason | undefined> {
   if (copy.kind === 'Pod') return podReason(resources, copy as V1Pod);
   const job = copy as V1Job;
   const complete = job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True');

@@ -1,18 +1,27 @@
-// The middleware every route shares, in order: request logging, error answers, moopkey, JSON body, validation.
+// The middleware every route shares, in order: request logging, error answers, moopkey, JSON body, validation. The HTTP
+// layer takes only what it uses from the wiring: the logger and the callers' keys.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import type { Deps } from '../app/deps.ts';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, metrics } from '../aws/metrics.ts';
 import { UpstreamTimeoutError } from '../errors.ts';
 import { authenticate } from './auth.ts';
+import type { CallerKey } from './keys.ts';
 import { errorResponse } from './error-response.ts';
 import { json, type Result } from './response.ts';
 import type { Route } from './routes.ts';
 import { type RouteEvent, validateInput } from './validate.ts';
+
+/** What the HTTP layer needs of the wiring. */
+export interface HttpDeps {
+  logger: Logger;
+  /** The keys callers may present: the current ones and, during a rotation, the previous ones. */
+  callerKeys(): Promise<CallerKey[]>;
+}
 
 /** Time kept back from the invocation's remaining time, so that an answer always comes from the service. */
 export const answerMarginMs = 1000;
@@ -43,35 +52,39 @@ export type HeadersOf<R extends Route> = R extends { headers: infer S extends z.
 const statusOf = (response: Result | null | undefined): number | undefined =>
   typeof response === 'object' && response !== null ? response.statusCode : undefined;
 
-function requestLog(deps: Deps): MiddlewareObj<RouteEvent<unknown>, Result> {
-  let started = 0;
-  let route: string | undefined;
-  const finish = (statusCode: number | undefined): void => {
-    deps.logger.info('request finished', { statusCode, durationMs: Date.now() - started });
+/** When a request started and which route it is, kept in the request (middy's `internal`), never across requests. */
+interface Started {
+  startedAt: number;
+  route: string;
+}
+
+function requestLog(logger: Logger): MiddlewareObj<RouteEvent<unknown>, Result, Error, Context, { request?: Started }> {
+  const finish = (internal: { request?: Started }, statusCode: number | undefined): void => {
+    const { startedAt, route } = internal.request ?? { startedAt: Date.now(), route: 'unknown' };
+    logger.info('request finished', { statusCode, durationMs: Date.now() - startedAt });
     // Requests by route and status class; the upstream latencies the request recorded get the same dimensions.
-    metrics.addDimensions({ route: route ?? 'unknown', statusClass: statusCode ? `${Math.floor(statusCode / 100)}xx` : 'none' });
+    metrics.addDimensions({ route, statusClass: statusCode ? `${Math.floor(statusCode / 100)}xx` : 'none' });
     metrics.addMetric('Requests', MetricUnit.Count, 1);
   };
   return {
-    before: ({ event }) => {
-      started = Date.now();
-      route = event.routeKey;
-      deps.logger.appendKeys({ requestId: event.requestContext?.requestId, route: event.routeKey });
+    before: ({ event, internal }) => {
+      internal.request = { startedAt: Date.now(), route: event.routeKey ?? 'unknown' } satisfies Started;
+      logger.appendKeys({ requestId: event.requestContext?.requestId, route: event.routeKey });
     },
-    after: ({ response }) => finish(statusOf(response)),
-    onError: ({ response }) => finish(statusOf(response)),
+    after: ({ response, internal }) => finish(internal, statusOf(response)),
+    onError: ({ response, internal }) => finish(internal, statusOf(response)),
   };
 }
 
 type Stack<R extends Route> = MiddlewareObj<RouteEvent<InputOf<R>, HeadersOf<R>>, Result>;
 
 /** The shared middleware stack of an HTTP route, validating its input with the route table's schemas. */
-export function httpStack<R extends Route>(deps: Deps, route: R): Stack<R>[] {
+export function httpStack<R extends Route>(deps: HttpDeps, route: R): Stack<R>[] {
   const stack: Stack<R>[] = [
     injectLambdaContext(deps.logger, { resetKeys: true }) as Stack<R>,
     // Publishes, in CloudWatch's embedded format, the request's count and the upstream latencies its calls recorded.
     logMetrics(metrics) as Stack<R>,
-    requestLog(deps) as Stack<R>,
+    requestLog(deps.logger) as Stack<R>,
     errorResponse(deps.logger) as Stack<R>,
     authenticate(
       () => deps.callerKeys(),
@@ -91,7 +104,7 @@ export function httpStack<R extends Route>(deps: Deps, route: R): Stack<R>[] {
 
 /** A route's Lambda handler: the shared stack, then operation, whose answer goes out with the route's success status. */
 export function routeHandler<R extends Route>(
-  deps: Deps,
+  deps: HttpDeps,
   route: R,
   operation: (event: RouteEvent<InputOf<R>, HeadersOf<R>>, context: Context) => Promise<unknown>,
 ) {

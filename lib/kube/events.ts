@@ -1,6 +1,6 @@
 // The latest event about an object: what the cluster's controllers and kubelets say about it in their own words.
 import type { CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
-import type { Resources } from './resources.ts';
+import type { ResourceClient } from './resources.ts';
 
 /**
  * Why an object is not progressing, or failed, in the cluster's own words: a claim's pendingReason, a copy's
@@ -21,7 +21,7 @@ export const eventTime = (e: CoreV1Event): string => String(e.lastTimestamp ?? e
  * watch cache in the API server, so this reads etcd and costs in proportion to the namespace's events.
  */
 export async function latestEvent(
-  resources: Resources,
+  resources: ResourceClient,
   obj: KubernetesObject,
   kind: string,
   options: { warningsOnly?: boolean } = {},

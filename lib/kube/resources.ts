@@ -55,8 +55,23 @@ function shown<T extends KubernetesObject>(obj: T): T {
   return { ...obj, metadata };
 }
 
+/**
+ * Generic verbs over objects of any kind: what the domain works with, so that its rules can be tried against an
+ * in-memory cluster in unit tests (test/support/fake-resources.ts) and against the API server (Resources) alike.
+ */
+export interface ResourceClient {
+  resolve(apiVersion: string, kind: string): Promise<ResourceInfo>;
+  create<T extends KubernetesObject>(obj: T): Promise<T>;
+  get<T extends KubernetesObject>(ref: ObjectRef, options?: { resourceVersion?: '0' }): Promise<T>;
+  delete(ref: ObjectRef, options?: DeleteOptions): Promise<void>;
+  list<T extends KubernetesObject>(apiVersion: string, kind: string, options?: ListOptions): Promise<ListPage<T>>;
+  pages<T extends KubernetesObject>(apiVersion: string, kind: string, options?: Omit<ListOptions, 'continue'>): AsyncGenerator<T[]>;
+  mergePatch<T extends KubernetesObject>(ref: ObjectRef, patch: unknown): Promise<T>;
+  apply<T extends KubernetesObject>(obj: T, fieldManager?: string): Promise<T>;
+}
+
 /** Kubernetes objects of any kind, as `kubectl get -o json` shows them; discovery answers are kept for the life of the container. */
-export class Resources {
+export class Resources implements ResourceClient {
   private readonly kube: KubeClient;
   private readonly discovery = new Map<string, Promise<V1APIResourceList>>();
 

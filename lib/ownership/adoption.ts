@@ -6,7 +6,7 @@ import type { KubernetesObject, V1PersistentVolume } from '@kubernetes/client-no
 import pLimit from 'p-limit';
 import type { NfsSettings } from '../app/settings.ts';
 import { claimKind, jobKind, type Kind, objectLabel, podKind, refOfKind, volumeKind } from '../kube/objects.ts';
-import type { Resources } from '../kube/resources.ts';
+import type { ResourceClient } from '../kube/resources.ts';
 import { templateObject } from '../templates/template.ts';
 import type { TemplateName, Tenant } from '../tenants/tenant.ts';
 import { tenantNamespace } from '../tenants/tenant.ts';
@@ -41,7 +41,7 @@ export function templateNamePattern(tenant: Tenant, template: TemplateName): Reg
   return new RegExp(`^${parts.map((p, i) => escapeRegExp(p) + (holes[i] ?? '')).join('')}$`);
 }
 
-async function listAll<T extends KubernetesObject>(resources: Resources, kind: Kind, namespace?: string): Promise<T[]> {
+async function listAll<T extends KubernetesObject>(resources: ResourceClient, kind: Kind, namespace?: string): Promise<T[]> {
   const all: T[] = [];
   for await (const page of resources.pages<T>(kind.apiVersion, kind.kind, { namespace, limit: 500 })) all.push(...page);
   return all;
@@ -49,7 +49,7 @@ async function listAll<T extends KubernetesObject>(resources: Resources, kind: K
 
 /** Marks each candidate adopted (with dryRun, only reports it), at most eight at a time. */
 async function markAdopted(
-  resources: Resources,
+  resources: ResourceClient,
   candidates: { kind: Kind; obj: KubernetesObject }[],
   marks: ReturnType<typeof adoptionMarks>,
   report: AdoptionReport,
@@ -95,7 +95,7 @@ function volumeElsewhere(volume: V1PersistentVolume, namespace: string, nfs: Nfs
 }
 
 /** Adopts the tenant's objects of the old services (or, with dryRun, reports what it would adopt). */
-export async function adoptTenant(resources: Resources, tenant: Tenant, options: { dryRun: boolean; nfs: NfsSettings; now?: Date }): Promise<AdoptionReport> {
+export async function adoptTenant(resources: ResourceClient, tenant: Tenant, options: { dryRun: boolean; nfs: NfsSettings; now?: Date }): Promise<AdoptionReport> {
   const namespace = tenantNamespace(tenant);
   const report: AdoptionReport = { tenant: tenant.id, namespace, dryRun: options.dryRun, adopted: [], alreadyManaged: [], leftAlone: [], failures: [] };
   const marks = adoptionMarks(tenant.id, options.now ?? new Date());

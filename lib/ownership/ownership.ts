@@ -8,7 +8,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { labelValue } from '../kube/names.ts';
 import { objectLabel } from '../kube/objects.ts';
-import { type ObjectRef, type Resources, refOf } from '../kube/resources.ts';
+import { type ObjectRef, type ResourceClient, refOf } from '../kube/resources.ts';
 
 export const managedByLabel = 'app.kubernetes.io/managed-by';
 export const serviceName = 'moop-resource-service';
@@ -101,7 +101,7 @@ export function belongsToTenant(obj: KubernetesObject, tenant: string): boolean 
 export const managedSelector = `${managedByLabel}=${serviceName}`;
 
 /** Creates obj; if its name exists, 409 saying whether it is the owner's own object or another's. Nothing is changed. */
-export async function createOwned<T extends KubernetesObject>(resources: Resources, obj: T, owner: Owner): Promise<T> {
+export async function createOwned<T extends KubernetesObject>(resources: ResourceClient, obj: T, owner: Owner): Promise<T> {
   try {
     return await resources.create(obj);
   } catch (err) {
@@ -121,7 +121,7 @@ export async function createOwned<T extends KubernetesObject>(resources: Resourc
 }
 
 /** The first of refs that exists and belongs to owner; 404 if none does. */
-export async function getOwned<T extends KubernetesObject>(resources: Resources, refs: ObjectRef | ObjectRef[], owner: Owner): Promise<T> {
+export async function getOwned<T extends KubernetesObject>(resources: ResourceClient, refs: ObjectRef | ObjectRef[], owner: Owner): Promise<T> {
   const candidates = Array.isArray(refs) ? refs : [refs];
   for (const ref of candidates) {
     const found = await resources.get<T>(ref).catch((err: unknown) => {
@@ -147,7 +147,7 @@ export interface Deleted {
  * would otherwise succeed too); a benign change since the read (a status update) is re-read and retried.
  */
 export async function deleteOwned(
-  resources: Resources,
+  resources: ResourceClient,
   obj: KubernetesObject,
   options: { propagationPolicy?: 'Background' | 'Foreground' } = {},
 ): Promise<string> {

@@ -5,7 +5,7 @@
 // Idempotent: a rerun changes nothing, and server-side apply puts back what was changed by hand.
 import type { KubernetesObject, RbacV1Subject, V1Namespace } from '@kubernetes/client-node';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import type { Resources } from '../kube/resources.ts';
+import type { ResourceClient } from '../kube/resources.ts';
 import { tenantLabel } from '../ownership/ownership.ts';
 import { type Tenant, tenantNamespace } from './tenant.ts';
 
@@ -59,7 +59,7 @@ export function preparedObjects(tenant: string, namespace: string, subjects: Rba
  * Makes (or labels) the tenant's namespace and grants the service its verbs there for this tenant only. Refused, with
  * nothing changed, when the namespace is already another tenant's: one namespace, one school.
  */
-export async function prepareTenant(resources: Resources, tenant: Tenant, subjects: RbacV1Subject[]): Promise<PreparationReport> {
+export async function prepareTenant(resources: ResourceClient, tenant: Tenant, subjects: RbacV1Subject[]): Promise<PreparationReport> {
   const namespace = tenantNamespace(tenant);
   const ref = { apiVersion: 'v1', kind: 'Namespace', name: namespace };
   const existing = await resources.get<V1Namespace>(ref).catch((err: unknown) => {

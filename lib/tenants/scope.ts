@@ -1,13 +1,13 @@
 // What a route's domain operation works in: one tenant, its namespace, the cluster, and the settings that shape objects.
 
 import type { ClaimSettings, CopySettings, NfsSettings, Settings } from '../app/settings.ts';
-import type { Resources } from '../kube/resources.ts';
+import type { ResourceClient } from '../kube/resources.ts';
 import { type Tenant, tenantNamespace } from './tenant.ts';
 
 export interface TenantScope {
   tenant: Tenant;
   namespace: string;
-  resources: Resources;
+  resources: ResourceClient;
   nfs: NfsSettings;
   claims: ClaimSettings;
   copies: CopySettings;
@@ -19,6 +19,6 @@ export interface TenantScope {
 export type RenderScope = Omit<TenantScope, 'resources'>;
 
 /** The scope of tenant. */
-export function scopeOf(tenant: Tenant, resources: Resources, settings: Pick<Settings, 'nfs' | 'claims' | 'copies'>, nameKey: string): TenantScope {
+export function scopeOf(tenant: Tenant, resources: ResourceClient, settings: Pick<Settings, 'nfs' | 'claims' | 'copies'>, nameKey: string): TenantScope {
   return { tenant, namespace: tenantNamespace(tenant), resources, nfs: settings.nfs, claims: settings.claims, copies: settings.copies, nameKey };
 }

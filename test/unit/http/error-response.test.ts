@@ -1,6 +1,6 @@
-import { ConfigError } from '../../../lib/errors.ts';
 import {
   BadRequestError,
+  ConfigError,
   ConflictError,
   NotFoundError,
   TemplateError,
@@ -22,9 +22,9 @@ describe('errorResult', () => {
     [UnavailableError, 503],
     [UpstreamTimeoutError, 504],
   ])('answers %p with %i and the error as JSON', (Kind, status) => {
-    expect(errorResult(new Kind('Something went wrong.', { code: 'SOME_CODE' }))).toEqual({
+    expect(errorResult(new Kind('Something went wrong.', { code: 'CONFLICT' }))).toEqual({
       statusCode: status,
-      body: { error: 'Something went wrong.', code: 'SOME_CODE' },
+      body: { error: 'Something went wrong.', code: 'CONFLICT' },
     });
   });
 
