@@ -44,6 +44,8 @@ function cycle(deps: Deps, moopkey: string, tenant: string, namespace: string, r
 const summaries = (samples: Record<Op, number>[]): Record<Op, Summary> =>
   Object.fromEntries(ops.map((op) => [op, summarize(samples.map((s) => s[op]))])) as Record<Op, Summary>;
 
+const warmup = 10;
+
 /** Measures the claim and volume routes, then the claim's again over `events` events in namespace. */
 export async function claimRoutes(
   setup: { deps: Deps; moopkey: string; tenant: string; namespace: string; adminKubeconfig: string },
@@ -53,8 +55,7 @@ export async function claimRoutes(
 ): Promise<ClaimRoutesResult> {
   const volumeCycle = cycle(setup.deps, setup.moopkey, setup.tenant, setup.namespace, 'pvs');
   const claimCycle = cycle(setup.deps, setup.moopkey, setup.tenant, setup.namespace, 'pvcs');
-  const samples = { volume: [] as Record<Op, number>[], claim: [] as Record<Op, number>[], claimWithEvents: [] as Record<Op, number>[] };
-  const warmup = 10;
+  const samples = { volume: [] as Record<Op, number>[], claim: [] as Record<Op, number>[] };
   for (let i = 0; i < cycles + warmup; i++) {
     const [v, c] = [await volumeCycle(`bench-claims-v-${i}`), await claimCycle(`bench-claims-c-${i}`)];
     if (i >= warmup) {
@@ -66,29 +67,14 @@ export async function claimRoutes(
   const kc = new KubeConfig();
   kc.loadFromFile(setup.adminKubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
-  const limit = pLimit(16);
-  await Promise.all(
-    Array.from({ length: events }, (_, i) =>
-      limit(() =>
-        core.createNamespacedEvent({
-          namespace: setup.namespace,
-          body: {
-            metadata: { name: `bench-event-${i}` },
-            involvedObject: { kind: 'Pod', name: `bench-pod-${i % 100}`, namespace: setup.namespace },
-            reason: 'BenchNoise',
-            message: 'an event that is not about any claim',
-            type: 'Normal',
-          },
-        }),
-      ),
-    ),
-  );
+  await makeEvents(core, setup.namespace, events);
+  const claimWithEvents: Record<Op, number>[] = [];
   for (let i = 0; i < cycles + warmup; i++) {
     const c = await claimCycle(`bench-claims-e-${i}`);
-    if (i >= warmup) samples.claimWithEvents.push(c);
+    if (i >= warmup) claimWithEvents.push(c);
   }
   await core.deleteCollectionNamespacedEvent({ namespace: setup.namespace, fieldSelector: 'reason=BenchNoise' });
-  const withEvents = summaries(samples.claimWithEvents);
+  const withEvents = summaries(claimWithEvents);
   return {
     cycles,
     events,
@@ -96,6 +82,19 @@ export async function claimRoutes(
     claim: summaries(samples.claim),
     claimWithEvents: { get: withEvents.get, delete: withEvents.delete },
   };
+}
+
+/** Makes count events about pods, none about any claim, 16 requests at a time. */
+async function makeEvents(core: CoreV1Api, namespace: string, count: number): Promise<void> {
+  const limit = pLimit(16);
+  const event = (i: number) => ({
+    metadata: { name: `bench-event-${i}` },
+    involvedObject: { kind: 'Pod', name: `bench-pod-${i % 100}`, namespace },
+    reason: 'BenchNoise',
+    message: 'an event that is not about any claim',
+    type: 'Normal',
+  });
+  await Promise.all(Array.from({ length: count }, (_, i) => limit(() => core.createNamespacedEvent({ namespace, body: event(i) }))));
 }
 
 /** The printed table: medians, ratios and whether each goal is met. */

@@ -37,6 +37,15 @@ function runChild(bundle: string, event: unknown, env: NodeJS.ProcessEnv): Promi
   });
 }
 
+const tenants = 100;
+const volumesPerTenant = 95;
+const jobsPerTenant = 5;
+const jobs = tenants * jobsPerTenant;
+/** Every other volume of a tenant is Released. */
+const releasedVolumes = tenants * Math.ceil(volumesPerTenant / 2);
+const benchSelector = { labelSelector: `${benchLabel}=true` };
+
+/** Makes 10,000 managed objects, waits until the cluster has settled them, then runs cleanup twice, each in a fresh process. */
 export async function cleanupAtScale(
   bundles: Bundle[],
   env: Record<string, string>,
@@ -44,144 +53,136 @@ export async function cleanupAtScale(
   namespace: string,
   log: (l: string) => void,
 ): Promise<CleanupScaleResult> {
-  const tenants = 100;
-  const volumesPerTenant = 95;
-  const jobsPerTenant = 5;
   const admin = new KubeClient(loadKubeconfig({ file: adminKubeconfig }), { timeoutMs: 30_000 });
-  const limit = pLimit(32);
   const started = performance.now();
-  const meta = (t: number, name: string) => ({
-    name,
-    labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': `bench-tenant-${t}`, [benchLabel]: 'true' },
-    annotations: { 'moop.io/tenant': `bench-tenant-${t}` },
-  });
   try {
-    const work: Promise<unknown>[] = [];
-    for (let t = 0; t < tenants; t++) {
-      for (let i = 0; i < volumesPerTenant; i++) {
-        const released = i % 2 === 0;
-        const name = `bench-pv-${t}-${i}`;
-        work.push(
-          limit(async () => {
-            await admin.request({
-              method: 'POST',
-              path: '/api/v1/persistentvolumes',
-              body: {
-                apiVersion: 'v1',
-                kind: 'PersistentVolume',
-                metadata: meta(t, name),
-                spec: {
-                  accessModes: ['ReadWriteMany'],
-                  capacity: { storage: '1Mi' },
-                  nfs: { server: '10.0.0.2', path: `/exports/bench/${t}/${i}` },
-                  ...(released
-                    ? {
-                        claimRef: {
-                          apiVersion: 'v1',
-                          kind: 'PersistentVolumeClaim',
-                          namespace,
-                          name: `gone-${t}-${i}`,
-                          uid: `00000000-0000-0000-0000-${String(t * 1000 + i).padStart(12, '0')}`,
-                        },
-                      }
-                    : {}),
-                },
-              },
-            });
-            // The claim is gone: the PV controller agrees the volume is Released, as after a real claim's deletion.
-            if (released) {
-              await admin.request({
-                method: 'PATCH',
-                path: `/api/v1/persistentvolumes/${name}/status`,
-                contentType: 'application/merge-patch+json',
-                body: { status: { phase: 'Released' } },
-              });
-            }
-          }),
-        );
-      }
-      for (let j = 0; j < jobsPerTenant; j++) {
-        work.push(
-          limit(() =>
-            admin.request({
-              method: 'POST',
-              path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
-              body: {
-                apiVersion: 'batch/v1',
-                kind: 'Job',
-                metadata: meta(t, `bench-job-${t}-${j}`),
-                spec: {
-                  template: {
-                    metadata: { labels: { [benchLabel]: 'true' } },
-                    spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', args: ['true'] }] },
-                  },
-                },
-              },
-            }),
-          ),
-        );
-      }
-    }
-    let done = 0;
-    for (const w of work) {
-      await w;
-      if (++done % 2000 === 0) log(`[bench] cleanup at scale: ${done}/${work.length} objects made`);
-    }
-    const jobs = tenants * jobsPerTenant;
-    const waitLimit = (what: string, seconds: number) => {
-      const deadline = Date.now() + seconds * 1000;
-      return (state: string): void => {
-        if (Date.now() > deadline) throw new Error(`cleanup at scale: gave up after ${seconds} s waiting for ${what}; last seen ${state}`);
-      };
-    };
-    const jobsLimit = waitLimit(`${jobs} Jobs to succeed`, 600);
-    for (;;) {
-      const list = await admin.request<{ items: { status?: { succeeded?: number } }[] }>({
-        method: 'GET',
-        path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
-        query: { labelSelector: `${benchLabel}=true` },
-      });
-      const succeeded = list.items.filter((j) => j.status?.succeeded === 1).length;
-      if (succeeded === jobs) break;
-      jobsLimit(`${succeeded} succeeded`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    // Wait until the PV controller has caught up with every volume: Released ones stay Released, the rest Available.
-    const released = tenants * Math.ceil(volumesPerTenant / 2);
-    const phasesLimit = waitLimit(`the PV controller to mark ${released} volumes Released and the rest Available`, 600);
-    for (let polls = 0; ; polls++) {
-      const phases: Record<string, number> = {};
-      let token: string | undefined;
-      do {
-        const page = await admin.request<{ items: { status?: { phase?: string } }[]; metadata?: { continue?: string } }>({
-          method: 'GET',
-          path: '/api/v1/persistentvolumes',
-          query: { labelSelector: `${benchLabel}=true`, limit: 2000, continue: token },
-        });
-        for (const pv of page.items) phases[pv.status?.phase ?? 'none'] = (phases[pv.status?.phase ?? 'none'] ?? 0) + 1;
-        token = page.metadata?.continue;
-      } while (token);
-      if (phases.Released === released && phases.Available === tenants * volumesPerTenant - released) break;
-      phasesLimit(JSON.stringify(phases));
-      if (polls % 10 === 0) log(`[bench] cleanup at scale: waiting for the PV controller: ${JSON.stringify(phases)}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await makeObjects(admin, namespace, log);
+    await waitForJobs(admin, namespace);
+    await waitForVolumePhases(admin, log);
     const setupSeconds = Math.round((performance.now() - started) / 1000);
     log(`[bench] cleanup at scale: ${tenants * (volumesPerTenant + jobsPerTenant)} objects ready in ${setupSeconds}s; running cleanup`);
     const bundle = bundles.find((b) => b.name === 'cleanup')!.file;
     const childEnv = { ...env, PATH: process.env.PATH, POWERTOOLS_LOG_LEVEL: 'WARN' };
     const run = await runChild(bundle, { action: 'scheduled', retentionSeconds: 0, pvPolicy: 'recycle' }, childEnv);
     const rerun = await runChild(bundle, { action: 'scheduled', retentionSeconds: 0, pvPolicy: 'recycle' }, childEnv);
-    return { tenants, volumes: tenants * volumesPerTenant, releasedVolumes: released, jobs, setupSeconds, run, rerun };
+    return { tenants, volumes: tenants * volumesPerTenant, releasedVolumes, jobs, setupSeconds, run, rerun };
   } finally {
-    await admin.request({ method: 'DELETE', path: '/api/v1/persistentvolumes', query: { labelSelector: `${benchLabel}=true` } }).catch(() => undefined);
+    await admin.request({ method: 'DELETE', path: '/api/v1/persistentvolumes', query: benchSelector }).catch(() => undefined);
     await admin
-      .request({
-        method: 'DELETE',
-        path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
-        query: { labelSelector: `${benchLabel}=true`, propagationPolicy: 'Background' },
-      })
+      .request({ method: 'DELETE', path: `/apis/batch/v1/namespaces/${namespace}/jobs`, query: { ...benchSelector, propagationPolicy: 'Background' } })
       .catch(() => undefined);
     await admin.close();
   }
+}
+
+const meta = (t: number, name: string) => ({
+  name,
+  labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': `bench-tenant-${t}`, [benchLabel]: 'true' },
+  annotations: { 'moop.io/tenant': `bench-tenant-${t}` },
+});
+
+/** Every tenant's volumes and Jobs, 32 requests at a time. */
+async function makeObjects(admin: KubeClient, namespace: string, log: (l: string) => void): Promise<void> {
+  const limit = pLimit(32);
+  const work: Promise<unknown>[] = [];
+  for (let t = 0; t < tenants; t++) {
+    for (let i = 0; i < volumesPerTenant; i++) work.push(limit(() => makeVolume(admin, t, i, namespace)));
+    for (let j = 0; j < jobsPerTenant; j++) work.push(limit(() => makeJob(admin, t, j, namespace)));
+  }
+  let done = 0;
+  for (const w of work) {
+    await w;
+    if (++done % 2000 === 0) log(`[bench] cleanup at scale: ${done}/${work.length} objects made`);
+  }
+}
+
+/** Volume i of tenant t; every other one bound to a claim that is gone, so Released. */
+async function makeVolume(admin: KubeClient, t: number, i: number, namespace: string): Promise<void> {
+  const released = i % 2 === 0;
+  const name = `bench-pv-${t}-${i}`;
+  const uid = `00000000-0000-0000-0000-${String(t * 1000 + i).padStart(12, '0')}`;
+  const claimRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: `gone-${t}-${i}`, uid };
+  const spec = {
+    accessModes: ['ReadWriteMany'],
+    capacity: { storage: '1Mi' },
+    nfs: { server: '10.0.0.2', path: `/exports/bench/${t}/${i}` },
+    ...(released ? { claimRef } : {}),
+  };
+  await admin.request({
+    method: 'POST',
+    path: '/api/v1/persistentvolumes',
+    body: { apiVersion: 'v1', kind: 'PersistentVolume', metadata: meta(t, name), spec },
+  });
+  // The claim is gone: the PV controller agrees the volume is Released, as after a real claim's deletion.
+  if (released) {
+    await admin.request({
+      method: 'PATCH',
+      path: `/api/v1/persistentvolumes/${name}/status`,
+      contentType: 'application/merge-patch+json',
+      body: { status: { phase: 'Released' } },
+    });
+  }
+}
+
+async function makeJob(admin: KubeClient, t: number, j: number, namespace: string): Promise<unknown> {
+  const template = {
+    metadata: { labels: { [benchLabel]: 'true' } },
+    spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', args: ['true'] }] },
+  };
+  return admin.request({
+    method: 'POST',
+    path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
+    body: { apiVersion: 'batch/v1', kind: 'Job', metadata: meta(t, `bench-job-${t}-${j}`), spec: { template } },
+  });
+}
+
+/** What throws, saying what was last seen, once seconds have passed. */
+function giveUpAfter(what: string, seconds: number): (state: string) => void {
+  const deadline = Date.now() + seconds * 1000;
+  return (state) => {
+    if (Date.now() > deadline) throw new Error(`cleanup at scale: gave up after ${seconds} s waiting for ${what}; last seen ${state}`);
+  };
+}
+
+async function waitForJobs(admin: KubeClient, namespace: string): Promise<void> {
+  const giveUp = giveUpAfter(`${jobs} Jobs to succeed`, 600);
+  for (;;) {
+    const list = await admin.request<{ items: { status?: { succeeded?: number } }[] }>({
+      method: 'GET',
+      path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
+      query: benchSelector,
+    });
+    const succeeded = list.items.filter((j) => j.status?.succeeded === 1).length;
+    if (succeeded === jobs) return;
+    giveUp(`${succeeded} succeeded`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Waits until the PV controller has caught up with every volume: Released ones stay Released, the rest Available. */
+async function waitForVolumePhases(admin: KubeClient, log: (l: string) => void): Promise<void> {
+  const giveUp = giveUpAfter(`the PV controller to mark ${releasedVolumes} volumes Released and the rest Available`, 600);
+  for (let polls = 0; ; polls++) {
+    const phases = await volumePhases(admin);
+    if (phases.Released === releasedVolumes && phases.Available === tenants * volumesPerTenant - releasedVolumes) return;
+    giveUp(JSON.stringify(phases));
+    if (polls % 10 === 0) log(`[bench] cleanup at scale: waiting for the PV controller: ${JSON.stringify(phases)}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** How many of the benchmark's volumes are in each phase, listed page by page. */
+async function volumePhases(admin: KubeClient): Promise<Record<string, number>> {
+  const phases: Record<string, number> = {};
+  let token: string | undefined;
+  do {
+    const page = await admin.request<{ items: { status?: { phase?: string } }[]; metadata?: { continue?: string } }>({
+      method: 'GET',
+      path: '/api/v1/persistentvolumes',
+      query: { ...benchSelector, limit: 2000, continue: token },
+    });
+    for (const pv of page.items) phases[pv.status?.phase ?? 'none'] = (phases[pv.status?.phase ?? 'none'] ?? 0) + 1;
+    token = page.metadata?.continue;
+  } while (token);
+  return phases;
 }

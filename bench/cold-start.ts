@@ -47,22 +47,8 @@ export async function coldStarts(
   const [apiFirstCallMs] = await time(() => fresh.request({ method: 'GET', path: '/readyz' }));
   await fresh.close();
 
-  const user = { tenant, username: `cold-${Date.now()}` };
   let job = '';
-  const events: Record<string, () => unknown> = {
-    health: () => httpEvent('GET', '/service/v1/health', moopkey),
-    openapi: () => httpEvent('GET', '/service/v1/openapi.json', moopkey),
-    volumePvCreate: () => httpEvent('POST', '/service/v1/volumes/pvs', moopkey, { body: { ...user, path: `${namespace}/cold` } }),
-    volumePvGet: () => httpEvent('GET', '/service/v1/volumes/pvs', moopkey, { query: user }),
-    volumePvDelete: () => httpEvent('DELETE', '/service/v1/volumes/pvs', moopkey, { query: user }),
-    volumePvcCreate: () => httpEvent('POST', '/service/v1/volumes/pvcs', moopkey, { body: user }),
-    volumePvcGet: () => httpEvent('GET', '/service/v1/volumes/pvcs', moopkey, { query: user }),
-    volumePvcDelete: () => httpEvent('DELETE', '/service/v1/volumes/pvcs', moopkey, { query: user }),
-    copyCreate: () => httpEvent('POST', '/service/v1/pods', moopkey, { body: { tenant, cmd: 'true' } }),
-    copyGet: () => httpEvent('GET', '/service/v1/pods', moopkey, { query: { tenant, name: job } }),
-    copyDelete: () => httpEvent('DELETE', '/service/v1/pods', moopkey, { query: { tenant, name: job } }),
-    cleanup: () => ({ action: 'scheduled', dryRun: true }),
-  };
+  const events = invocations(moopkey, tenant, namespace, () => job);
   const functions: ColdStart[] = [];
   for (const name of Object.keys(events)) {
     const bundle = bundles.find((b) => b.name === name);
@@ -73,4 +59,23 @@ export async function coldStarts(
     functions.push({ name, bundleKiB: Math.round(bundle.bytes / 1024), firstAnswerMs: Math.round(ms), status: result.statusCode ?? 'ok' });
   }
   return { nodeStartupMs: Math.round(nodeStartupMs), apiFirstCallMs: Math.round(apiFirstCallMs), functions };
+}
+
+/** Each function's invocation, by its name in serverless.yml; the copy's reads and delete name the copy made before. */
+function invocations(moopkey: string, tenant: string, namespace: string, job: () => string): Record<string, () => unknown> {
+  const user = { tenant, username: `cold-${Date.now()}` };
+  return {
+    health: () => httpEvent('GET', '/service/v1/health', moopkey),
+    openapi: () => httpEvent('GET', '/service/v1/openapi.json', moopkey),
+    volumePvCreate: () => httpEvent('POST', '/service/v1/volumes/pvs', moopkey, { body: { ...user, path: `${namespace}/cold` } }),
+    volumePvGet: () => httpEvent('GET', '/service/v1/volumes/pvs', moopkey, { query: user }),
+    volumePvDelete: () => httpEvent('DELETE', '/service/v1/volumes/pvs', moopkey, { query: user }),
+    volumePvcCreate: () => httpEvent('POST', '/service/v1/volumes/pvcs', moopkey, { body: user }),
+    volumePvcGet: () => httpEvent('GET', '/service/v1/volumes/pvcs', moopkey, { query: user }),
+    volumePvcDelete: () => httpEvent('DELETE', '/service/v1/volumes/pvcs', moopkey, { query: user }),
+    copyCreate: () => httpEvent('POST', '/service/v1/pods', moopkey, { body: { tenant, cmd: 'true' } }),
+    copyGet: () => httpEvent('GET', '/service/v1/pods', moopkey, { query: { tenant, name: job() } }),
+    copyDelete: () => httpEvent('DELETE', '/service/v1/pods', moopkey, { query: { tenant, name: job() } }),
+    cleanup: () => ({ action: 'scheduled', dryRun: true }),
+  };
 }

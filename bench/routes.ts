@@ -21,7 +21,7 @@ import { renderPod } from '../lib/copies/render.ts';
 import { loadKubeconfig } from '../lib/kube/kubeconfig.ts';
 import type { RenderScope } from '../lib/tenants/scope.ts';
 import type { Tenant } from '../lib/tenants/tenant.ts';
-import { claimRefs, reservationRefs, volumeRefs } from '../lib/volumes/key.ts';
+import { claimRefs, reservationRefs, type VolumeKey, volumeRefs } from '../lib/volumes/key.ts';
 import { renderVolume } from '../lib/volumes/render.ts';
 import { httpEvent, invokeHttp } from '../tools/lambda.ts';
 import { round, type Summary, summarize, time } from './stats.ts';
@@ -112,7 +112,7 @@ function routeCycle(setup: RoutesSetup, family: Family, counted: { calls: number
       const before = counted.calls;
       const [ms, answer] = await time(() => invokeHttp(handlers[op]!, event));
       if (answer.status !== status) throw new Error(`benchmark ${family} ${op} answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`);
-      if (op === 'create' && family === 'copy') name = answer.body.metadata.name;
+      if (op === 'create' && family === 'copy') name = (answer.body as { metadata: { name: string } }).metadata.name;
       result[op] = { ms, calls: counted.calls - before };
     };
     if (family === 'health') {
@@ -153,94 +153,110 @@ function httpCycle(setup: RoutesSetup, family: Family) {
   };
 }
 
+type Timings = Partial<Record<Op, { ms: number; calls: number }>>;
+
+/** What one raw cycle works with: the client, a step that times an operation and counts its calls, and the user's key. */
+interface RawRun {
+  raw: ReturnType<typeof rawClient>;
+  step: (op: Op, work: () => Promise<unknown>) => Promise<void>;
+  scope: RenderScope;
+  ns: string;
+  key: VolumeKey & { tenant: string };
+}
+
 /** The Kubernetes calls each route needs, made raw: what no implementation of the route can do without (deletes with a
  * uid precondition only; the routes' resourceVersion precondition, and their re-read when it fails, are their own care). */
 function rawCycle(setup: RoutesSetup, family: Family, raw: ReturnType<typeof rawClient>) {
-  const ns = setup.namespace;
+  const cycles = { volume: rawVolumeCycle, claim: rawClaimCycle, copy: rawCopyCycle, health: rawHealthCycle }[family];
   let scope: RenderScope | undefined;
-  return async (user: string): Promise<Partial<Record<Op, { ms: number; calls: number }>>> => {
+  return async (user: string): Promise<Timings> => {
     scope ??= await setup.deps.scope(setup.tenant.id);
-    const result: Partial<Record<Op, { ms: number; calls: number }>> = {};
+    const result: Timings = {};
     const step = async (op: Op, work: () => Promise<unknown>): Promise<void> => {
       const before = raw.calls();
       const [ms] = await time(work);
       result[op] = { ms, calls: raw.calls() - before };
     };
-    const key = { tenant: setup.tenant.id, username: user, tag: 'default' };
-    if (family === 'health') {
-      await step('get', () => raw.call('GET', '/readyz').catch(() => undefined));
-      return result;
-    }
-    if (family === 'volume') {
-      const claimName = reservationRefs(scope, key)[0]!.name;
-      const pv = renderVolume(scope, { ...key, path: `${ns}/bench/${user}` }, { name: volumeRefs(scope, key)[0]!.name, claimName });
-      const at = `/api/v1/persistentvolumes/${pv.metadata!.name}`;
-      // A volume is never reserved for another owner's claim: one read of the claim it is reserved for first.
-      await step('create', async () => {
-        await raw.call('GET', `/api/v1/namespaces/${ns}/persistentvolumeclaims/${claimName}?resourceVersion=0`).catch(() => undefined);
-        await raw.call('POST', '/api/v1/persistentvolumes', pv);
-      });
-      await step('get', () => raw.call('GET', at));
-      await step('delete', async () => {
-        const current = await raw.call('GET', at);
-        await raw.call('DELETE', at, { preconditions: { uid: current.metadata.uid } });
-      });
-      return result;
-    }
-    if (family === 'claim') {
-      const pvc = renderClaim(scope, { ...key, match: false }, claimRefs(scope, key, false)[0]!.name);
-      const at = `/api/v1/namespaces/${ns}/persistentvolumeclaims/${pvc.metadata!.name}`;
-      const pvName = volumeRefs(scope, key)[0]!.name;
-      // A plain claim is refused while the user's volume is reserved for it: one read of that volume first.
-      await step('create', async () => {
-        await raw.call('GET', `/api/v1/persistentvolumes/${pvName}?resourceVersion=0`).catch(() => undefined);
-        await raw.call('POST', `/api/v1/namespaces/${ns}/persistentvolumeclaims`, pvc);
-      });
-      // A Pending claim says why: a storage class that does not exist says it; otherwise its latest event is read.
-      await step('get', async () => {
-        const [claim, storageClass] = await Promise.all([
-          raw.call('GET', at),
-          raw.call('GET', `/apis/storage.k8s.io/v1/storageclasses/${pvc.spec!.storageClassName}?resourceVersion=0`).catch(() => undefined),
-        ]);
-        if (!storageClass) return;
-        const selector = `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${claim.metadata.name},involvedObject.uid=${claim.metadata.uid}`;
-        await raw.call('GET', `/api/v1/namespaces/${ns}/events?fieldSelector=${encodeURIComponent(selector)}`);
-      });
-      // Deleted unless pods mount it: the claim and the namespace's pods (from the watch cache) at once.
-      await step('delete', async () => {
-        const [claim] = await Promise.all([raw.call('GET', at), raw.call('GET', `/api/v1/namespaces/${ns}/pods?limit=500&resourceVersion=0`)]);
-        await raw.call('DELETE', at, { preconditions: { uid: claim.metadata.uid } });
-      });
-      return result;
-    }
-    // The kind as the API server spells it (the tenant's template says "job"; the route asks discovery once).
-    const job = { ...renderPod(scope, { cmd: 'true', vols: [] }), kind: 'Job' };
-    const at = `/apis/batch/v1/namespaces/${ns}/jobs/${job.metadata!.name}`;
-    await step('create', () => raw.call('POST', `/apis/batch/v1/namespaces/${ns}/jobs`, job));
-    // A copy is read with why it is stuck: the Job, its pods, and, while it has none, its latest warning.
-    await step('get', async () => {
-      const current = await raw.call('GET', at);
-      const selector = `batch.kubernetes.io/controller-uid=${current.metadata.uid}`;
-      const pods = await raw.call('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`);
-      // A pod not yet running says why in its own warnings, as the route reads them.
-      for (const pod of pods.items) {
-        if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Running') continue;
-        const about = `involvedObject.kind=Pod,involvedObject.name=${pod.metadata.name},involvedObject.uid=${pod.metadata.uid},type=Warning`;
-        await raw.call('GET', `/api/v1/namespaces/${ns}/events?resourceVersion=0&fieldSelector=${encodeURIComponent(about)}`);
-      }
-      if (pods.items.length > 0) return;
-      const events = `involvedObject.kind=Job,involvedObject.name=${current.metadata.name},involvedObject.uid=${current.metadata.uid},type=Warning`;
-      await raw.call('GET', `/api/v1/namespaces/${ns}/events?resourceVersion=0&fieldSelector=${encodeURIComponent(events)}`);
-    });
-    await step('delete', async () => {
-      const current = await raw.call('GET', at);
-      await raw.call('DELETE', at, {
-        propagationPolicy: 'Background',
-        preconditions: { uid: current.metadata.uid },
-      });
-    });
+    await cycles({ raw, step, scope, ns: setup.namespace, key: { tenant: setup.tenant.id, username: user, tag: 'default' } });
     return result;
   };
+}
+
+async function rawHealthCycle({ raw, step }: RawRun): Promise<void> {
+  await step('get', () => raw.call('GET', '/readyz').catch(() => undefined));
+}
+
+async function rawVolumeCycle({ raw, step, scope, ns, key }: RawRun): Promise<void> {
+  const claimName = reservationRefs(scope, key)[0]!.name;
+  const pv = renderVolume(scope, { ...key, path: `${ns}/bench/${key.username}` }, { name: volumeRefs(scope, key)[0]!.name, claimName });
+  const at = `/api/v1/persistentvolumes/${pv.metadata!.name}`;
+  // A volume is never reserved for another owner's claim: one read of the claim it is reserved for first.
+  await step('create', async () => {
+    await raw.call('GET', `/api/v1/namespaces/${ns}/persistentvolumeclaims/${claimName}?resourceVersion=0`).catch(() => undefined);
+    await raw.call('POST', '/api/v1/persistentvolumes', pv);
+  });
+  await step('get', () => raw.call('GET', at));
+  await step('delete', async () => {
+    const current = await raw.call('GET', at);
+    await raw.call('DELETE', at, { preconditions: { uid: current.metadata.uid } });
+  });
+}
+
+async function rawClaimCycle({ raw, step, scope, ns, key }: RawRun): Promise<void> {
+  const pvc = renderClaim(scope, { ...key, match: false }, claimRefs(scope, key, false)[0]!.name);
+  const at = `/api/v1/namespaces/${ns}/persistentvolumeclaims/${pvc.metadata!.name}`;
+  const pvName = volumeRefs(scope, key)[0]!.name;
+  // A plain claim is refused while the user's volume is reserved for it: one read of that volume first.
+  await step('create', async () => {
+    await raw.call('GET', `/api/v1/persistentvolumes/${pvName}?resourceVersion=0`).catch(() => undefined);
+    await raw.call('POST', `/api/v1/namespaces/${ns}/persistentvolumeclaims`, pvc);
+  });
+  // A Pending claim says why: a storage class that does not exist says it; otherwise its latest event is read.
+  await step('get', async () => {
+    const [claim, storageClass] = await Promise.all([
+      raw.call('GET', at),
+      raw.call('GET', `/apis/storage.k8s.io/v1/storageclasses/${pvc.spec!.storageClassName}?resourceVersion=0`).catch(() => undefined),
+    ]);
+    if (!storageClass) return;
+    const selector = `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${claim.metadata.name},involvedObject.uid=${claim.metadata.uid}`;
+    await raw.call('GET', `/api/v1/namespaces/${ns}/events?fieldSelector=${encodeURIComponent(selector)}`);
+  });
+  // Deleted unless pods mount it: the claim and the namespace's pods (from the watch cache) at once.
+  await step('delete', async () => {
+    const [claim] = await Promise.all([raw.call('GET', at), raw.call('GET', `/api/v1/namespaces/${ns}/pods?limit=500&resourceVersion=0`)]);
+    await raw.call('DELETE', at, { preconditions: { uid: claim.metadata.uid } });
+  });
+}
+
+async function rawCopyCycle({ raw, step, scope, ns }: RawRun): Promise<void> {
+  // The kind as the API server spells it (the tenant's template says "job"; the route asks discovery once).
+  const job = { ...renderPod(scope, { cmd: 'true', vols: [] }), kind: 'Job' };
+  const at = `/apis/batch/v1/namespaces/${ns}/jobs/${job.metadata!.name}`;
+  await step('create', () => raw.call('POST', `/apis/batch/v1/namespaces/${ns}/jobs`, job));
+  await step('get', () => rawReadCopy(raw, ns, at));
+  await step('delete', async () => {
+    const current = await raw.call('GET', at);
+    await raw.call('DELETE', at, {
+      propagationPolicy: 'Background',
+      preconditions: { uid: current.metadata.uid },
+    });
+  });
+}
+
+/** A copy is read with why it is stuck: the Job, its pods, and, while it has none, its latest warning. */
+async function rawReadCopy(raw: ReturnType<typeof rawClient>, ns: string, at: string): Promise<void> {
+  const current = await raw.call('GET', at);
+  const selector = `batch.kubernetes.io/controller-uid=${current.metadata.uid}`;
+  const pods = await raw.call('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`);
+  // A pod not yet running says why in its own warnings, as the route reads them.
+  for (const pod of pods.items) {
+    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Running') continue;
+    const about = `involvedObject.kind=Pod,involvedObject.name=${pod.metadata.name},involvedObject.uid=${pod.metadata.uid},type=Warning`;
+    await raw.call('GET', `/api/v1/namespaces/${ns}/events?resourceVersion=0&fieldSelector=${encodeURIComponent(about)}`);
+  }
+  if (pods.items.length > 0) return;
+  const events = `involvedObject.kind=Job,involvedObject.name=${current.metadata.name},involvedObject.uid=${current.metadata.uid},type=Warning`;
+  await raw.call('GET', `/api/v1/namespaces/${ns}/events?resourceVersion=0&fieldSelector=${encodeURIComponent(events)}`);
 }
 
 const meanCalls = (calls: number[]): number => round(calls.reduce((a, b) => a + b, 0) / calls.length);
@@ -262,49 +278,14 @@ export async function routesAgainstRaw(setup: RoutesSetup, cycles: number, log: 
     return request(req);
   }) as typeof kube.request;
   const raw = rawClient(setup.serviceKubeconfig);
-  const families: Family[] = ['volume', 'claim', 'copy', 'health'];
   const routes: RouteFigures[] = [];
   const apiServerCpuPerCycle = {} as Record<Family, number>;
   try {
-    for (const family of families) {
-      const [inProc, viaHttp, rawCalls] = [routeCycle(setup, family, counted), httpCycle(setup, family), rawCycle(setup, family, raw)];
-      const samples = {
-        inProcess: [] as Awaited<ReturnType<typeof inProc>>[],
-        http: [] as Awaited<ReturnType<typeof viaHttp>>[],
-        raw: [] as Awaited<ReturnType<typeof rawCalls>>[],
-      };
-      for (let i = 0; i < cycles + 10; i++) {
-        const [a, b, c] = [await inProc(`bench-r-${family}-i${i}`), await viaHttp(`bench-r-${family}-h${i}`), await rawCalls(`bench-r-${family}-r${i}`)];
-        if (i >= 10) {
-          samples.inProcess.push(a);
-          samples.http.push(b);
-          samples.raw.push(c);
-        }
-      }
-      // CPU of the API server over `cycles` in-process cycles, less what it burns idle over the same time.
-      const cpuBefore = cpuMs(setup.apiServerPid);
-      const [busyMs] = await time(async () => {
-        for (let i = 0; i < cycles; i++) await inProc(`bench-r-${family}-c${i}`);
-      });
-      const busyCpu = cpuMs(setup.apiServerPid) - cpuBefore;
-      const idleBefore = cpuMs(setup.apiServerPid);
-      await new Promise((r) => setTimeout(r, busyMs));
-      const idleCpu = cpuMs(setup.apiServerPid) - idleBefore;
-      apiServerCpuPerCycle[family] = round(Math.max(0, busyCpu - idleCpu) / cycles);
-      for (const op of ['create', 'get', 'delete'] as Op[]) {
-        if (!routeNames[family][op]) continue;
-        const inProcess = summarize(samples.inProcess.map((s) => s[op]!.ms));
-        const rawSummary = summarize(samples.raw.map((s) => s[op]!.ms));
-        routes.push({
-          route: routeNames[family][op]!,
-          inProcess,
-          http: summarize(samples.http.map((s) => s[op]!)),
-          raw: rawSummary,
-          overhead: round(inProcess.median - rawSummary.median),
-          routeCalls: meanCalls(samples.inProcess.map((s) => s[op]!.calls)),
-          rawCalls: meanCalls(samples.raw.map((s) => s[op]!.calls)),
-        });
-      }
+    for (const family of ['volume', 'claim', 'copy', 'health'] as Family[]) {
+      const inProc = routeCycle(setup, family, counted);
+      const samples = await sampleCycles(family, cycles, inProc, httpCycle(setup, family), rawCycle(setup, family, raw));
+      apiServerCpuPerCycle[family] = await apiServerCpu(setup.apiServerPid, cycles, (i) => inProc(`bench-r-${family}-c${i}`));
+      routes.push(...figuresOf(family, samples));
       log(`[bench] routes: ${family} measured (${cycles} cycles each way)`);
     }
   } finally {
@@ -312,6 +293,64 @@ export async function routesAgainstRaw(setup: RoutesSetup, cycles: number, log: 
     raw.close();
   }
   return { cycles, routes, apiServerCpuPerCycle };
+}
+
+interface Samples {
+  inProcess: Timings[];
+  http: Partial<Record<Op, number>>[];
+  raw: Timings[];
+}
+
+/** `cycles` cycles of each way after 10 of warm-up, interleaved so that each way sees the same cluster. */
+async function sampleCycles(
+  family: Family,
+  cycles: number,
+  inProc: (user: string) => Promise<Timings>,
+  viaHttp: (user: string) => Promise<Partial<Record<Op, number>>>,
+  rawCalls: (user: string) => Promise<Timings>,
+): Promise<Samples> {
+  const samples: Samples = { inProcess: [], http: [], raw: [] };
+  for (let i = 0; i < cycles + 10; i++) {
+    const [a, b, c] = [await inProc(`bench-r-${family}-i${i}`), await viaHttp(`bench-r-${family}-h${i}`), await rawCalls(`bench-r-${family}-r${i}`)];
+    if (i >= 10) {
+      samples.inProcess.push(a);
+      samples.http.push(b);
+      samples.raw.push(c);
+    }
+  }
+  return samples;
+}
+
+/** CPU of the API server per cycle over `cycles` cycles, less what it burns idle over the same time. */
+async function apiServerCpu(pid: number, cycles: number, cycle: (i: number) => Promise<unknown>): Promise<number> {
+  const cpuBefore = cpuMs(pid);
+  const [busyMs] = await time(async () => {
+    for (let i = 0; i < cycles; i++) await cycle(i);
+  });
+  const busyCpu = cpuMs(pid) - cpuBefore;
+  const idleBefore = cpuMs(pid);
+  await new Promise((r) => setTimeout(r, busyMs));
+  const idleCpu = cpuMs(pid) - idleBefore;
+  return round(Math.max(0, busyCpu - idleCpu) / cycles);
+}
+
+/** Each route of the family's figures from its samples. */
+function figuresOf(family: Family, samples: Samples): RouteFigures[] {
+  return (['create', 'get', 'delete'] as Op[])
+    .filter((op) => routeNames[family][op])
+    .map((op) => {
+      const inProcess = summarize(samples.inProcess.map((s) => s[op]!.ms));
+      const raw = summarize(samples.raw.map((s) => s[op]!.ms));
+      return {
+        route: routeNames[family][op]!,
+        inProcess,
+        http: summarize(samples.http.map((s) => s[op]!)),
+        raw,
+        overhead: round(inProcess.median - raw.median),
+        routeCalls: meanCalls(samples.inProcess.map((s) => s[op]!.calls)),
+        rawCalls: meanCalls(samples.raw.map((s) => s[op]!.calls)),
+      };
+    });
 }
 
 /** The table, with the goals beside the figures. */
