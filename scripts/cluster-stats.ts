@@ -60,15 +60,7 @@ try {
 async function copyTimes(c: LocalCluster, runs: number): Promise<number[]> {
   const work = mkdtempSync(join(tmpdir(), 'moop-stats-'));
   try {
-    const demo = (JSON.parse(readFileSync(join(projectRoot, 'tenants.local.json'), 'utf8')) as { tenants: { resources: { templates: Record<string, any> } }[] })
-      .tenants[0]!;
-    const job = demo.resources.templates.pod;
-    const onNode = {
-      nodeSelector: { 'moop.io/real-node': 'true' },
-      tolerations: [{ key: 'moop.io/real-node', operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
-    };
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'job-{}-{}' }, spec: { ...job.spec.template.spec, ...onNode } };
-    const tenant = { ...demo, id: '5c88a9ec5b6c2e3c4a3b2dfe', namespace: 'stats-real', resources: { templates: { ...demo.resources.templates, pod } } };
+    const tenant = realNodeTenant();
     writeFileSync(join(work, 'tenants.json'), JSON.stringify({ tenants: [tenant] }));
     await prepareTenants(c.adminKubeconfig, [TenantSchema.parse(tenant)], () => undefined);
     const moopkey = randomBytes(18).toString('base64url');
@@ -88,12 +80,26 @@ async function copyTimes(c: LocalCluster, runs: number): Promise<number[]> {
         handler,
         httpEvent('POST', '/service/v1/pods', moopkey, { body: { tenant: tenant.id, cmd: 'mkdir -p /tmp/a && cp -r /bin/busybox /tmp/a/', wait: 20 } }),
       );
-      if (answer.status !== 201 || answer.body.status?.phase !== 'Succeeded')
-        throw new Error(`the copy did not succeed: ${JSON.stringify(answer.body.statusReason ?? answer.body)}`);
+      const copy = answer.body as { status?: { phase?: string }; statusReason?: unknown };
+      if (answer.status !== 201 || copy.status?.phase !== 'Succeeded')
+        throw new Error(`the copy did not succeed: ${JSON.stringify(copy.statusReason ?? copy)}`);
       times.push(Date.now() - t);
     }
     return times;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The local demo tenant, in a namespace of its own, whose copies are bare Pods that run on the real node. */
+function realNodeTenant() {
+  const demo = (JSON.parse(readFileSync(join(projectRoot, 'tenants.local.json'), 'utf8')) as { tenants: { resources: { templates: Record<string, any> } }[] })
+    .tenants[0]!;
+  const job = demo.resources.templates.pod;
+  const onNode = {
+    nodeSelector: { 'moop.io/real-node': 'true' },
+    tolerations: [{ key: 'moop.io/real-node', operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
+  };
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'job-{}-{}' }, spec: { ...job.spec.template.spec, ...onNode } };
+  return { ...demo, id: '5c88a9ec5b6c2e3c4a3b2dfe', namespace: 'stats-real', resources: { templates: { ...demo.resources.templates, pod } } };
 }
