@@ -29,10 +29,16 @@ export function httpEvent(
   } as unknown as APIGatewayProxyEventV2;
 }
 
-/** Calls handler with event (and a context, 28 s left by default); returns the status and parsed body. */
-// biome-ignore lint/suspicious/noExplicitAny: to be typed as the route's answer (issue 23, tests that type-check their answers).
-export async function invokeHttp(handler: unknown, event: APIGatewayProxyEventV2, context: Context = lambdaContext): Promise<{ status: number; body: any }> {
+/**
+ * Calls handler with event (and a context, 28 s left by default); returns the status and parsed body, typed as the
+ * answer T the caller expects (unknown unless it says).
+ */
+export async function invokeHttp<T = unknown>(
+  handler: unknown,
+  event: APIGatewayProxyEventV2,
+  context: Context = lambdaContext,
+): Promise<{ status: number; body: T }> {
   const call = handler as (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyStructuredResultV2>;
   const result = await call(event, context);
-  return { status: result.statusCode!, body: JSON.parse(result.body!) };
+  return { status: result.statusCode!, body: JSON.parse(result.body!) as T };
 }

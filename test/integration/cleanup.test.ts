@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { tenantFolder, tenants } from '../fixtures/tenants.ts';
 import { installRefusal, removeRefusal } from '../support/admission.ts';
+import { type ClaimAnswer, type CleanupAnswer, type CopyAnswer, isPod, type VolumeAnswer } from '../support/answers.ts';
 import { call, invoke, removeTenant } from '../support/api.ts';
 import { admin, eventually, statusOfCall, until } from '../support/cluster.ts';
 import { byUserPrefix, managedNames, sweep } from '../support/managed.ts';
@@ -31,9 +32,9 @@ afterAll(async () => {
 
 /** A PV and matching claim for user of tenant, bound, then the claim deleted: the PV ends Released. */
 async function releasedVolume(tenant: string, user: string): Promise<string> {
-  const pv = await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: tenantFolder(tenant, user) } });
+  const pv = await call<VolumeAnswer>('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: tenantFolder(tenant, user) } });
   await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user, match: true } });
-  const name: string = pv.body.metadata.name;
+  const name = pv.body.metadata.name;
   await until(`${name} to bind`, async () => (await core.readPersistentVolume({ name })).status?.phase === 'Bound');
   await call('DELETE', '/service/v1/volumes/pvcs', { query: { tenant, username: user } });
   await until(`${name} to be Released`, async () => (await core.readPersistentVolume({ name })).status?.phase === 'Released');
@@ -42,10 +43,10 @@ async function releasedVolume(tenant: string, user: string): Promise<string> {
 
 /** A finished copy of tenant, made by its pod template: a Pod (real records) or a Job (the seeds); "namespace/name". */
 async function finishedCopy(tenant: string): Promise<string> {
-  const created = await call('POST', '/service/v1/pods', { body: { tenant, cmd: 'true', wait: 20 } });
-  expect(created.body.kind === 'Pod' ? created.body.status?.phase : created.body.status?.succeeded).toBe(created.body.kind === 'Pod' ? 'Succeeded' : 1);
-  jobs.add(created.body.metadata.name);
-  return `${created.body.metadata.namespace}/${created.body.metadata.name}`;
+  const created = (await call<CopyAnswer>('POST', '/service/v1/pods', { body: { tenant, cmd: 'true', wait: 20 } })).body;
+  expect(isPod(created) ? created.status?.phase : created.status?.succeeded).toBe(isPod(created) ? 'Succeeded' : 1);
+  jobs.add(created.metadata.name);
+  return `${created.metadata.namespace}/${created.metadata.name}`;
 }
 
 /** An unlabelled PV with a name like the service's, Released, and an unlabelled finished Job and Pod. */
@@ -99,7 +100,7 @@ describe('the cleanup function', () => {
     const [finishedPod, finishedJob] = [await finishedCopy(tenants.a.id), await finishedCopy(tenants.b.id)];
     const event = { action: 'scheduled', retentionSeconds: 0, pvPolicy: 'recycle' };
 
-    const dry = await invoke('cleanup', { ...event, dryRun: true });
+    const dry = await invoke<CleanupAnswer>('cleanup', { ...event, dryRun: true });
 
     expect(dry.error).toBeUndefined();
     expect(dry.payload).toEqual({
@@ -114,11 +115,11 @@ describe('the cleanup function', () => {
       orphanTenants: expect.any(Array),
       failures: [],
     });
-    expect(dry.payload.actions.recycleVolume.names).not.toContain(unmanaged.pv);
-    expect(dry.payload.actions.deleteJob.names).not.toContain(`tenant-a/${unmanaged.job}`);
-    expect(dry.payload.actions.deletePod.names).not.toContain(`tenant-a/${unmanaged.pod}`);
+    expect(dry.payload.actions.recycleVolume?.names).not.toContain(unmanaged.pv);
+    expect(dry.payload.actions.deleteJob?.names).not.toContain(`tenant-a/${unmanaged.job}`);
+    expect(dry.payload.actions.deletePod?.names).not.toContain(`tenant-a/${unmanaged.pod}`);
     // A Job's own pods carry the service's label too, but go with their Job: never listed on their own.
-    expect(dry.payload.actions.deletePod.names.filter((n: string) => n.startsWith(`${finishedJob}-`))).toEqual([]);
+    expect(dry.payload.actions.deletePod?.names.filter((n) => n.startsWith(`${finishedJob}-`))).toEqual([]);
     for (const v of volumes) expect(await phase(v)).toBe('Released');
     const [jobNamespace, jobName] = finishedJob.split('/') as [string, string];
     const [podNamespace, podName] = finishedPod.split('/') as [string, string];
@@ -151,10 +152,10 @@ describe('the cleanup function', () => {
     await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenants.a.id, username: user, match: true } });
 
     const bound = await eventually('the new claim to bind the recycled volume', async () => {
-      const answer = await call('GET', '/service/v1/volumes/pvcs', { query: { tenant: tenants.a.id, username: user } });
+      const answer = await call<ClaimAnswer>('GET', '/service/v1/volumes/pvcs', { query: { tenant: tenants.a.id, username: user } });
       return answer.body.status?.phase === 'Bound' ? answer.body : undefined;
     });
-    expect(bound.spec.volumeName).toBe(volume);
+    expect(bound.spec?.volumeName).toBe(volume);
     expect((await core.readPersistentVolume({ name: volume })).spec?.nfs?.path).toBe(`/exports/moop/tenant-a/${user}`);
   });
 
@@ -163,10 +164,10 @@ describe('the cleanup function', () => {
     await guardAgainstDeletion(guarded);
     try {
       const logBefore = readFileSync(process.env.MOOP_TEST_OFFLINE_LOG!, 'utf8').length;
-      const result = await invoke('cleanup', { action: 'scheduled', pvPolicy: 'delete' });
+      const result = await invoke<CleanupAnswer>('cleanup', { action: 'scheduled', pvPolicy: 'delete' });
 
-      expect(result.payload.actions.deleteVolume.names).toContain(deletable);
-      expect(result.payload.actions.deleteVolume.names).not.toContain(guarded);
+      expect(result.payload.actions.deleteVolume?.names).toContain(deletable);
+      expect(result.payload.actions.deleteVolume?.names).not.toContain(guarded);
       expect(result.payload.failures).toEqual([{ action: 'deleteVolume', name: guarded, error: expect.stringMatching(/cleanup-test-guard/) }]);
       // The run's counts as CloudWatch embedded metrics, which the template's cleanup alarm reads.
       const emf = await eventually("the run's metrics in the log", async () => {
@@ -174,7 +175,7 @@ describe('the cleanup function', () => {
           .slice(logBefore)
           .split('\n')
           .filter((l) => l.includes('"CleanupFailures"'));
-        return lines.length > 0 ? (JSON.parse(lines.at(-1)!) as Record<string, any>) : undefined;
+        return lines.length > 0 ? (JSON.parse(lines.at(-1)!) as Record<string, unknown>) : undefined;
       });
       expect(emf).toMatchObject({
         // Beside the run's upstream latencies (KubernetesApiLatency, TenantServiceLatency).
@@ -201,7 +202,7 @@ describe('the cleanup function', () => {
     await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: leaving, username: user, match: true } });
     await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: leaving, username: user, tag: 'plain' } });
     const pod = await finishedCopy(leaving);
-    const stays = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenants.a.id, username: user } });
+    const stays = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenants.a.id, username: user } });
 
     const refused = await invoke('cleanup', { action: 'tenant-removed', tenant: leaving });
     expect(refused).toEqual({
@@ -212,7 +213,7 @@ describe('the cleanup function', () => {
     });
 
     await removeTenant(leaving);
-    const dry = await invoke('cleanup', { action: 'tenant-removed', tenant: leaving, dryRun: true });
+    const dry = await invoke<CleanupAnswer>('cleanup', { action: 'tenant-removed', tenant: leaving, dryRun: true });
     expect(dry.payload).toEqual({
       mode: 'tenant-removed',
       dryRun: true,
@@ -237,7 +238,7 @@ describe('the cleanup function', () => {
       return pvs.items.length + pvcs.items.length + pods.items.length === 0;
     });
     expect(await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name: stays.body.metadata.name, namespace: 'tenant-a' }))).toBe('ok');
-    expect((await invoke('cleanup', { action: 'tenant-removed', tenant: leaving })).payload.actions).toEqual({});
+    expect((await invoke<CleanupAnswer>('cleanup', { action: 'tenant-removed', tenant: leaving })).payload.actions).toEqual({});
   });
 
   it('drops an event it does not understand, changing nothing and answering without an error, so that it is not retried', async () => {

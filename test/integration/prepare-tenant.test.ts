@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { projectRoot } from '../../tools/offline.ts';
 import { hostile, tenants } from '../fixtures/tenants.ts';
+import type { ClaimAnswer, ErrorAnswer } from '../support/answers.ts';
 import { call } from '../support/api.ts';
 import { admin, eventually } from '../support/cluster.ts';
 import { byUserPrefix, sweep } from '../support/managed.ts';
@@ -45,7 +46,7 @@ describe('npm run prepare-tenant', () => {
   ];
 
   it("makes a tenant's namespace usable by the service, and only for that tenant", async () => {
-    expect((await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenant.id, username: `${prefix}alice` } })).body.code).toBe(
+    expect((await call<ErrorAnswer>('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenant.id, username: `${prefix}alice` } })).body.code).toBe(
       'NAMESPACE_NOT_PREPARED',
     );
 
@@ -58,7 +59,7 @@ describe('npm run prepare-tenant', () => {
     const ns = await core.readNamespace({ name: namespace });
     expect(ns.metadata?.labels).toMatchObject({ 'moop.io/tenant': tenant.id, 'pod-security.kubernetes.io/enforce': 'baseline' });
     const made = await eventually('the new RoleBindings to reach the authorizer', async () => {
-      const answer = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenant.id, username: `${prefix}alice` } });
+      const answer = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenant.id, username: `${prefix}alice` } });
       return answer.status === 201 ? answer : undefined;
     });
     expect(made.body.metadata.namespace).toBe(namespace);

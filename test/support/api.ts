@@ -1,5 +1,5 @@
 // Calls the running API (serverless-offline) the way MOOP does: JSON over HTTP with the moopkey header.
-export interface ApiAnswer<T = any> {
+export interface ApiAnswer<T = unknown> {
   status: number;
   body: T;
 }
@@ -22,8 +22,8 @@ function required(name: string): string {
   return value;
 }
 
-/** Sends one request to the API and returns its status and parsed JSON body. */
-export async function call<T = any>(method: string, path: string, options: CallOptions = {}): Promise<ApiAnswer<T>> {
+/** Sends one request to the API; returns its status and JSON body, as the answer T a test expects (answers.ts). */
+export async function call<T = unknown>(method: string, path: string, options: CallOptions = {}): Promise<ApiAnswer<T>> {
   const url = new URL(apiUrl() + path);
   for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
   const headers: Record<string, string> = { ...options.headers };
@@ -45,8 +45,8 @@ export async function call<T = any>(method: string, path: string, options: CallO
   return { status: response.status, body: parsed as T };
 }
 
-/** Invokes a function through serverless-offline's Lambda endpoint, as `aws lambda invoke` would. */
-export async function invoke<T = any>(functionName: string, event: unknown): Promise<{ error?: string; payload: T }> {
+/** Invokes a function through serverless-offline's Lambda endpoint, as `aws lambda invoke` would; T is its payload. */
+export async function invoke<T = unknown>(functionName: string, event: unknown): Promise<{ error?: string; payload: T }> {
   const url = `${required('MOOP_TEST_LAMBDA_URL')}/2015-03-31/functions/moop-resource-service-dev-${functionName}/invocations`;
   const response = await fetch(url, { method: 'POST', body: JSON.stringify(event), headers: { 'content-type': 'application/json' } });
   const payload = (await response.json()) as T;

@@ -1,5 +1,6 @@
 // Races: 50 identical requests at once give exactly one success, the rest the right refusal, and one object.
 import { tenants } from '../../fixtures/tenants.ts';
+import type { ErrorAnswer } from '../../support/answers.ts';
 import { call } from '../../support/api.ts';
 import { admin, until } from '../../support/cluster.ts';
 import { byUserPrefix, managedNames, sweep } from '../../support/managed.ts';
@@ -45,7 +46,7 @@ describe('50 simultaneous identical requests', () => {
     const answers = await times(50, () => call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user } }));
 
     expect(tally(answers.map((a) => a.status))).toEqual({ 201: 1, 409: 49 });
-    expect(new Set(answers.filter((a) => a.status === 409).map((a) => a.body.code))).toEqual(new Set(['ALREADY_EXISTS']));
+    expect(new Set(answers.filter((a) => a.status === 409).map((a) => (a.body as ErrorAnswer).code))).toEqual(new Set(['ALREADY_EXISTS']));
     expect(await mine(user)()).toEqual([`PersistentVolumeClaim tenant-a/pvc-${tenant}-${user}-default`]);
   });
 

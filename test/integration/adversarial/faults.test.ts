@@ -2,6 +2,7 @@
 // refusing requests. Each gives its status quickly, and the service recovers by itself.
 import { faultyTenantIds, tenants } from '../../fixtures/tenants.ts';
 import { installRefusal, removeRefusal } from '../../support/admission.ts';
+import type { ErrorAnswer } from '../../support/answers.ts';
 import { call } from '../../support/api.ts';
 import { admin, pauseApiServer, resumeApiServer, startApiServer, statusOfCall, stopApiServer, until } from '../../support/cluster.ts';
 import { byUserPrefix, managedNames, sweep } from '../../support/managed.ts';
@@ -123,7 +124,7 @@ describe('when the API server refuses', () => {
 
     const user = `${prefix}carol`;
     expect((await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user } })).status).toBe(201);
-    expect((await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user } })).body.code).toBe('ALREADY_EXISTS');
+    expect((await call<ErrorAnswer>('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user } })).body.code).toBe('ALREADY_EXISTS');
     expect((await call('POST', pvs, { body: { tenant: tenants.rejectedTemplate.id, username: user, path: 'tenant-rejected/x' } })).status).toBe(422);
   });
 });

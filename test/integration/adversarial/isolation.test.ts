@@ -2,6 +2,7 @@
 // 404 or 409 and the other object survives untouched.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { tenants } from '../../fixtures/tenants.ts';
+import type { ClaimAnswer, ErrorAnswer } from '../../support/answers.ts';
 import { call } from '../../support/api.ts';
 import { admin, statusOfCall, until } from '../../support/cluster.ts';
 import { byUserPrefix, sweep } from '../../support/managed.ts';
@@ -73,15 +74,15 @@ describe('isolation between tenants, users and tags', () => {
 
   it("keeps the same user and tag of two tenants apart: a school whose record names another's namespace makes nothing there", async () => {
     const user = `${prefix}shared`;
-    const mine = await call('POST', '/service/v1/volumes/pvcs', { body: claimOf(user) });
-    const intruder = await call('POST', '/service/v1/volumes/pvcs', { body: claimOf(user, tenants.neighbour.id) });
-    const elsewhere = await call('POST', '/service/v1/volumes/pvcs', { body: claimOf(user, tenants.b.id) });
+    const mine = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', { body: claimOf(user) });
+    const intruder = await call<ErrorAnswer>('POST', '/service/v1/volumes/pvcs', { body: claimOf(user, tenants.neighbour.id) });
+    const elsewhere = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', { body: claimOf(user, tenants.b.id) });
 
     expect([mine.status, intruder.status, intruder.body.code, elsewhere.status]).toEqual([201, 422, 'REFUSED_BY_POLICY', 201]);
     expect([mine.body.metadata.namespace, elsewhere.body.metadata.namespace]).toEqual(['tenant-a', 'tenant-b']);
     expect((await call('DELETE', '/service/v1/volumes/pvcs', { query: claimOf(user, tenants.neighbour.id) })).status).toBe(404);
     expect((await call('DELETE', '/service/v1/volumes/pvcs', { query: claimOf(user, tenants.b.id) })).status).toBe(200);
-    expect((await call('GET', '/service/v1/volumes/pvcs', { query: claimOf(user) })).body.metadata.uid).toBe(mine.body.metadata.uid);
+    expect((await call<ClaimAnswer>('GET', '/service/v1/volumes/pvcs', { query: claimOf(user) })).body.metadata.uid).toBe(mine.body.metadata.uid);
   });
 
   it("never lets a tag read or delete the same user's other tag", async () => {

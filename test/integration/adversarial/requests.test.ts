@@ -2,6 +2,7 @@
 // caller, reaching another student's volume, blocking their name for good, or mounting what the service never made.
 import { objectName } from '../../../lib/kube/names.ts';
 import { tenants } from '../../fixtures/tenants.ts';
+import type { ClaimAnswer, VolumeAnswer } from '../../support/answers.ts';
 import { call } from '../../support/api.ts';
 import { admin, eventually } from '../../support/cluster.ts';
 import { byUserPrefix, managedNames, sweep } from '../../support/managed.ts';
@@ -81,11 +82,11 @@ describe('escaped names nobody can precompute', () => {
       const squatted = objectName(`pvc-${tenant}-${victim.username}-default`, [tenant, victim.username, 'default'], 'subdomain', { legacy: true });
       const [, user, tag] = /^pvc-[0-9a-f]{24}-(.+)-([a-z2-7]{10})$/.exec(squatted)!;
       const squatter = { tenant, username: user!, tag: tag! };
-      const made = await call('POST', pvcs, { body: { ...squatter, match: true } });
+      const made = await call<ClaimAnswer>('POST', pvcs, { body: { ...squatter, match: true } });
       expect([made.status, made.body.metadata.name]).toEqual([201, squatted]);
 
-      const volume = await call('POST', pvs, { body: { ...victim, path: 'tenant-a/victim' } });
-      const claim = await call('POST', pvcs, { body: { ...victim, match: true } });
+      const volume = await call<VolumeAnswer>('POST', pvs, { body: { ...victim, path: 'tenant-a/victim' } });
+      const claim = await call<ClaimAnswer>('POST', pvcs, { body: { ...victim, match: true } });
       expect([volume.status, claim.status]).toEqual([201, 201]);
       expect(claim.body.metadata.name).toMatch(/-[a-z2-7]{10}$/);
       expect(claim.body.metadata.name).not.toBe(squatted);

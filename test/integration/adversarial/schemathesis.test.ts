@@ -15,7 +15,7 @@ const byDemoTenant = (o: KubernetesObject): boolean => o.metadata?.annotations?.
 afterAll(() => sweep(byDemoTenant), 120_000);
 
 it('serves an OpenAPI 3.1 document covering every route', async () => {
-  const answer = await call('GET', '/service/v1/openapi.json');
+  const answer = await call<{ openapi: string; paths: Record<string, unknown> }>('GET', '/service/v1/openapi.json');
   expect(answer.status).toBe(200);
   expect(answer.body.openapi).toBe('3.1.0');
   expect(Object.keys(answer.body.paths).sort()).toEqual([

@@ -22,6 +22,7 @@ import { httpEvent, invokeHttp } from '../../../tools/lambda.ts';
 import { projectRoot } from '../../../tools/offline.ts';
 import { eksClusterId, serviceRoleArn, unmappedRoleArn } from '../../fixtures/eks.ts';
 import { tenants } from '../../fixtures/tenants.ts';
+import type { ClaimAnswer } from '../../support/answers.ts';
 import { until } from '../../support/cluster.ts';
 
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken: string };
@@ -157,7 +158,7 @@ with mock.patch('botocore.auth.get_current_datetime', return_value=datetime.date
     });
     const deps = depsFrom(() => config);
     const body = { tenant: tenants.demo.id, username: 'eks-token' };
-    const created = await invokeHttp(createClaim(deps), httpEvent('POST', '/service/v1/volumes/pvcs', key, { body }));
+    const created = await invokeHttp<ClaimAnswer>(createClaim(deps), httpEvent('POST', '/service/v1/volumes/pvcs', key, { body }));
     expect(created.status).toBe(201);
     expect(await invokeHttp(deleteClaim(deps), httpEvent('DELETE', '/service/v1/volumes/pvcs', key, { query: body }))).toEqual({
       status: 200,

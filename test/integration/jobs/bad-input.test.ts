@@ -1,5 +1,6 @@
 // Bad input to /service/v1/pods: each case gets its status, code and message, and no Job is made or deleted.
 import { faultyTenantIds, tenants, unknownTenantId } from '../../fixtures/tenants.ts';
+import type { ClaimAnswer, ErrorAnswer } from '../../support/answers.ts';
 import { type CallOptions, call } from '../../support/api.ts';
 import { admin } from '../../support/cluster.ts';
 import { byUserPrefix, managedNames, sweep } from '../../support/managed.ts';
@@ -11,7 +12,7 @@ const tenant = tenants.a.id;
 let claim: string;
 
 beforeAll(async () => {
-  const created = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: `${prefix}owner` } });
+  const created = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: `${prefix}owner` } });
   claim = created.body.metadata.name;
 });
 afterAll(() => sweep(byUserPrefix(prefix)));
@@ -213,7 +214,7 @@ describe('bad input to /service/v1/pods', () => {
     const before = await managedNames();
     const jobsBefore = (await admin().batch.listJobForAllNamespaces()).items.length;
 
-    const answer = await call(method, path, options());
+    const answer = await call<ErrorAnswer>(method, path, options());
 
     expect(answer.status).toBe(status);
     expect(answer.body).toEqual({

@@ -2,8 +2,9 @@
 // that exits non-zero, an image that cannot be pulled, a mount that fails, a pod that cannot be scheduled, a Job that
 // cannot create its pod. kwok fails the pods on demand (tools/controlplane/kwok/stages/pod-test-fail-*.yaml); the
 // scheduler and the Job controller are the real ones.
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
 import { tenants } from '../../fixtures/tenants.ts';
+import type { CopyAnswer } from '../../support/answers.ts';
 import { call } from '../../support/api.ts';
 import { admin, eventually, until } from '../../support/cluster.ts';
 import { sweep } from '../../support/managed.ts';
@@ -15,21 +16,22 @@ afterAll(() => sweep((o: KubernetesObject) => made.has(o.metadata?.name ?? '')))
 
 const timestamp = expect.stringMatching(/^\d{4}-\d\d-\d\dT/);
 
-async function post(tenant: string, wait?: number): Promise<{ ms: number; status: number; body: any }> {
+/** POSTs a copy for tenant, whose pod template makes an O; returns the answer and how long it took. */
+async function post<O extends V1Pod | V1Job = V1Pod | V1Job>(tenant: string, wait?: number): Promise<{ ms: number; status: number; body: CopyAnswer<O> }> {
   const started = Date.now();
-  const answer = await call('POST', path, { body: { tenant, cmd: 'cp -r /src/* /dest/', ...(wait ? { wait } : {}) } });
+  const answer = await call<CopyAnswer<O>>('POST', path, { body: { tenant, cmd: 'cp -r /src/* /dest/', ...(wait ? { wait } : {}) } });
   made.add(answer.body.metadata?.name);
   return { ms: Date.now() - started, ...answer };
 }
 
 describe('why a copy failed or is stuck', () => {
   it('names a container that exited non-zero, with its exit code', async () => {
-    const created = await post(tenants.failExit.id, 20);
+    const created = await post<V1Pod>(tenants.failExit.id, 20);
 
     expect(created.status).toBe(201);
-    expect(created.body.status.phase).toBe('Failed');
+    expect(created.body.status?.phase).toBe('Failed');
     expect(created.body.statusReason).toEqual({ phase: 'Failed', reason: 'Error', message: 'container copy exited with code 3', lastSeen: timestamp });
-    const read = await call('GET', path, { query: { tenant: tenants.failExit.id, name: created.body.metadata.name } });
+    const read = await call<CopyAnswer>('GET', path, { query: { tenant: tenants.failExit.id, name: created.body.metadata.name } });
     expect(read.body.statusReason).toEqual(created.body.statusReason);
   });
 
@@ -60,10 +62,10 @@ describe('why a copy failed or is stuck', () => {
 
   it("names a pod that cannot be scheduled, in the scheduler's words", async () => {
     const created = await post(tenants.neverScheduled.id);
-    const name: string = created.body.metadata.name;
+    const name = created.body.metadata.name;
 
     const read = await eventually('the scheduler to give up on the pod', async () => {
-      const answer = await call('GET', path, { query: { tenant: tenants.neverScheduled.id, name } });
+      const answer = await call<CopyAnswer>('GET', path, { query: { tenant: tenants.neverScheduled.id, name } });
       return answer.body.statusReason ? answer : undefined;
     });
 
@@ -108,7 +110,7 @@ describe('why a copy failed or is stuck', () => {
   });
 
   it('says nothing when the copy succeeded', async () => {
-    const created = await post(tenants.a.id, 20);
-    expect([created.body.status.phase, created.body.statusReason]).toEqual(['Succeeded', undefined]);
+    const created = await post<V1Pod>(tenants.a.id, 20);
+    expect([created.body.status?.phase, created.body.statusReason]).toEqual(['Succeeded', undefined]);
   });
 });

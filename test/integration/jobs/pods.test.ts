@@ -1,7 +1,8 @@
 // /service/v1/pods through serverless-offline: copy Pods (real MOOP tenant records) and Jobs (the seeds) run on kwok
 // nodes of the local cluster.
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Job, V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import { tenantFolder, tenants } from '../../fixtures/tenants.ts';
+import { type ClaimAnswer, type CopyAnswer, isPod } from '../../support/answers.ts';
 import { call } from '../../support/api.ts';
 import { admin, statusOfCall, until } from '../../support/cluster.ts';
 import { byUserPrefix, sweep } from '../../support/managed.ts';
@@ -17,8 +18,8 @@ afterAll(() => sweep((o: KubernetesObject) => byUserPrefix(prefix)(o) || made.ha
 /** A PV and a matching claim for user and tag of tenant, bound; returns the claim's name. */
 async function boundClaim(tenant: string, namespace: string, user: string, tag: string): Promise<string> {
   await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, tag, path: tenantFolder(tenant, `${user}/${tag}`) } });
-  const created = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user, tag, match: true } });
-  const name: string = created.body.metadata.name;
+  const created = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user, tag, match: true } });
+  const name = created.body.metadata.name;
   await until(`claim ${name} to bind`, async () => (await core.readNamespacedPersistentVolumeClaim({ name, namespace })).status?.phase === 'Bound');
   return name;
 }
@@ -28,11 +29,11 @@ async function podsOf(job: string, namespace: string): Promise<{ name: string; n
   return pods.items.map((p) => ({ name: p.metadata!.name!, node: p.spec?.nodeName, phase: p.status?.phase }));
 }
 
-const podSpecOf = (o: { kind: string; spec: any }) => (o.kind === 'Job' ? o.spec.template.spec : o.spec);
-const succeeded = (o: { kind: string; status?: any }): boolean =>
-  o.kind === 'Pod'
+const podSpecOf = (o: CopyAnswer): V1PodSpec | undefined => (isPod(o) ? o.spec : o.spec?.template.spec);
+const succeeded = (o: CopyAnswer): boolean =>
+  isPod(o)
     ? o.status?.phase === 'Succeeded'
-    : o.status?.succeeded === 1 && o.status.conditions.some((c: any) => c.type === 'Complete' && c.status === 'True');
+    : o.status?.succeeded === 1 && (o.status.conditions ?? []).some((c) => c.type === 'Complete' && c.status === 'True');
 
 const kinds = [
   { kind: 'Pod', record: 'a real tenant record', tenant: tenants.a.id, namespace: 'tenant-a', image: 'registry.mooplab.com:8443/gitbox/alpine-git:lastest' },
@@ -45,7 +46,7 @@ describe.each(kinds)('POST, GET and DELETE /service/v1/pods making a $kind ($rec
     const [source, dest] = await Promise.all([boundClaim(tenant, namespace, user, 'src'), boundClaim(tenant, namespace, user, 'dest')]);
     const cmd = 'cp -r /src/* /dest/ && echo "done; $(date)"';
 
-    const created = await call('POST', path, {
+    const created = await call<CopyAnswer>('POST', path, {
       body: {
         tenant,
         cmd,
@@ -58,13 +59,13 @@ describe.each(kinds)('POST, GET and DELETE /service/v1/pods making a $kind ($rec
     });
 
     expect(created.status).toBe(201);
-    const name: string = created.body.metadata.name;
+    const name = created.body.metadata.name;
     made.add(name);
     expect(name).toMatch(new RegExp(`^job-${tenant}-[a-z2-7]{8}$`));
     expect(created.body.kind).toBe(kind);
     expect(created.body.metadata.namespace).toBe(namespace);
     expect(created.body.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant });
-    expect(podSpecOf(created.body).containers[0]).toMatchObject({
+    expect(podSpecOf(created.body)?.containers[0]).toMatchObject({
       name: 'copy',
       image,
       args: ['/bin/sh', '-c', cmd],
@@ -73,13 +74,13 @@ describe.each(kinds)('POST, GET and DELETE /service/v1/pods making a $kind ($rec
         { name: 'moop-vol-1', mountPath: '/dest' },
       ],
     });
-    expect(podSpecOf(created.body).volumes).toEqual([
+    expect(podSpecOf(created.body)?.volumes).toEqual([
       { name: 'moop-vol-0', persistentVolumeClaim: { claimName: source } },
       { name: 'moop-vol-1', persistentVolumeClaim: { claimName: dest } },
     ]);
     expect(succeeded(created.body)).toBe(true);
 
-    const read = await call('GET', path, { query: { tenant, name } });
+    const read = await call<CopyAnswer>('GET', path, { query: { tenant, name } });
     expect(read.status).toBe(200);
     expect(read.body.metadata.uid).toBe(created.body.metadata.uid);
     expect(succeeded(read.body)).toBe(true);
@@ -100,7 +101,7 @@ describe.each(kinds)('POST, GET and DELETE /service/v1/pods making a $kind ($rec
   });
 
   it('answers at once without wait, while it is still running', async () => {
-    const created = await call('POST', path, { body: { tenant, cmd: 'sleep 1' } });
+    const created = await call<CopyAnswer>('POST', path, { body: { tenant, cmd: 'sleep 1' } });
     made.add(created.body.metadata.name);
 
     expect(created.status).toBe(201);
@@ -108,8 +109,8 @@ describe.each(kinds)('POST, GET and DELETE /service/v1/pods making a $kind ($rec
   });
 
   it("never shows or deletes another tenant's, even in a namespace they share", async () => {
-    const created = await call('POST', path, { body: { tenant, cmd: 'true' } });
-    const name: string = created.body.metadata.name;
+    const created = await call<CopyAnswer>('POST', path, { body: { tenant, cmd: 'true' } });
+    const name = created.body.metadata.name;
     made.add(name);
 
     for (const other of [tenants.neighbour.id, tenant === tenants.a.id ? tenants.b.id : tenants.a.id]) {
@@ -122,32 +123,32 @@ describe.each(kinds)('POST, GET and DELETE /service/v1/pods making a $kind ($rec
 
 describe('the pod templates as tenants hold them', () => {
   it("makes the real record's Pod although it carries the Job field ttlSecondsAfterFinished, and keeps it readable once finished", async () => {
-    const created = await call('POST', path, { body: { tenant: tenants.a.id, cmd: 'true', wait: 20 } });
+    const created = await call<CopyAnswer<V1Pod>>('POST', path, { body: { tenant: tenants.a.id, cmd: 'true', wait: 20 } });
     made.add(created.body.metadata.name);
 
     expect(created.status).toBe(201);
     expect(created.body.spec).not.toHaveProperty('ttlSecondsAfterFinished');
     expect(created.body.spec).toMatchObject({ restartPolicy: 'Never', activeDeadlineSeconds: 3600 });
-    const later = await call('GET', path, { query: { tenant: tenants.a.id, name: created.body.metadata.name } });
-    expect(later.body.status.phase).toBe('Succeeded');
+    const later = await call<CopyAnswer<V1Pod>>('GET', path, { query: { tenant: tenants.a.id, name: created.body.metadata.name } });
+    expect(later.body.status?.phase).toBe('Succeeded');
   });
 
   it("runs the seed's Job unchanged, and keeps the finished Job readable despite its TTL of 0", async () => {
-    const created = await call('POST', path, { body: { tenant: tenants.b.id, cmd: 'true', wait: 20 } });
+    const created = await call<CopyAnswer<V1Job>>('POST', path, { body: { tenant: tenants.b.id, cmd: 'true', wait: 20 } });
     made.add(created.body.metadata.name);
 
     expect(created.status).toBe(201);
     expect(created.body.spec).toMatchObject({ ttlSecondsAfterFinished: 3600, activeDeadlineSeconds: 3600, backoffLimit: 2 });
-    expect(created.body.status.succeeded).toBe(1);
-    const later = await call('GET', path, { query: { tenant: tenants.b.id, name: created.body.metadata.name } });
-    expect(later.body.status.succeeded).toBe(1);
+    expect(created.body.status?.succeeded).toBe(1);
+    const later = await call<CopyAnswer<V1Job>>('GET', path, { query: { tenant: tenants.b.id, name: created.body.metadata.name } });
+    expect(later.body.status?.succeeded).toBe(1);
   });
 
   it('takes vols as the launcher sends them: subpath "" and null mount the claim root', async () => {
     const user = `${prefix}root`;
     const claim = await boundClaim(tenants.a.id, 'tenant-a', user, 'default');
 
-    const created = await call('POST', path, {
+    const created = await call<CopyAnswer<V1Pod>>('POST', path, {
       body: {
         tenant: tenants.a.id,
         cmd: 'ls /a /b',
@@ -160,7 +161,7 @@ describe('the pod templates as tenants hold them', () => {
     made.add(created.body.metadata.name);
 
     expect(created.status).toBe(201);
-    expect(created.body.spec.containers[0].volumeMounts).toEqual([
+    expect(created.body.spec?.containers[0]?.volumeMounts).toEqual([
       { name: 'moop-vol-0', mountPath: '/a' },
       { name: 'moop-vol-0', mountPath: '/b' },
     ]);

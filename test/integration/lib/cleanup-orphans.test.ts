@@ -11,6 +11,7 @@ import { Resources } from '../../../lib/kube/resources.ts';
 import { cachedTenants } from '../../../lib/tenants/directory.ts';
 import { httpTenantSource } from '../../../lib/tenants/http-source.ts';
 import { tenants } from '../../fixtures/tenants.ts';
+import type { ClaimAnswer } from '../../support/answers.ts';
 import { call, removeTenant } from '../../support/api.ts';
 import { until } from '../../support/cluster.ts';
 import { byUserPrefix, sweep } from '../../support/managed.ts';
@@ -26,7 +27,7 @@ const directory = () => cachedTenants(httpTenantSource({ url: process.env.MOOP_T
 
 beforeAll(async () => {
   kube = new KubeClient(loadKubeconfig({ file: process.env.MOOP_TEST_SERVICE_KUBECONFIG! }), { timeoutMs: 5000 });
-  const made = await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: orphaned, username: `${prefix}ann` } });
+  const made = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', { body: { tenant: orphaned, username: `${prefix}ann` } });
   expect(made.status).toBe(201);
   claim = `tenant-orphaned/${made.body.metadata.name}`;
   await removeTenant(orphaned);

@@ -16,15 +16,20 @@ const other = createPki(otherDir); // a CA the API server's certificate is not f
 afterAll(() => {
   for (const d of [dir, otherDir]) rmSync(d, { recursive: true, force: true });
 });
-const service = JSON.parse(JSON.stringify(load(readFileSync(process.env.MOOP_TEST_SERVICE_KUBECONFIG!, 'utf8')))) as any;
-const token: string = service.users[0].user.token;
+/** The parts of a kubeconfig these tests change. */
+interface Kubeconfig {
+  clusters: { name: string; cluster: Record<string, unknown> }[];
+  users: { name: string; user: Record<string, unknown> }[];
+}
+const service = JSON.parse(JSON.stringify(load(readFileSync(process.env.MOOP_TEST_SERVICE_KUBECONFIG!, 'utf8')))) as Kubeconfig;
+const token = service.users[0]!.user.token as string;
 
 /** A kubeconfig like the service's, with cluster and user fields changed, as a loaded client. */
 function client(cluster: Record<string, unknown>, user: Record<string, unknown> = { token }): KubeClient {
   const file = join(dir, `kubeconfig-${Math.random().toString(36).slice(2)}`);
   const kubeconfig = structuredClone(service);
-  kubeconfig.clusters[0].cluster = { ...kubeconfig.clusters[0].cluster, ...cluster };
-  kubeconfig.users[0].user = user;
+  kubeconfig.clusters[0]!.cluster = { ...kubeconfig.clusters[0]!.cluster, ...cluster };
+  kubeconfig.users[0]!.user = user;
   writeFileSync(file, JSON.stringify(kubeconfig)); // JSON is YAML: the loader reads it as a kubeconfig
   return new KubeClient(loadKubeconfig({ file }), { timeoutMs: 4000 });
 }
@@ -58,7 +63,7 @@ describe('TLS to the API server', () => {
   });
 
   it('skips verification only where the kubeconfig says insecure-skip-tls-verify', async () => {
-    const { 'certificate-authority-data': _ca, ...cluster } = service.clusters[0].cluster;
+    const { 'certificate-authority-data': _ca, ...cluster } = service.clusters[0]!.cluster;
     const file = join(dir, 'kubeconfig-insecure');
     writeFileSync(file, JSON.stringify({ ...service, clusters: [{ ...service.clusters[0], cluster: { ...cluster, 'insecure-skip-tls-verify': true } }] }));
     expect(await listVolumes(new KubeClient(loadKubeconfig({ file }), { timeoutMs: 4000 }))).toBe('ok');

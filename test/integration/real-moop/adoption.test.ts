@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { projectRoot } from '../../../tools/offline.ts';
 import { realTemplates, tenants } from '../../fixtures/tenants.ts';
+import type { ClaimAnswer, CopyAnswer, VolumeAnswer } from '../../support/answers.ts';
 import { call } from '../../support/api.ts';
 import { admin, statusOfCall, until } from '../../support/cluster.ts';
 
@@ -33,7 +34,7 @@ const strangers = {
   wholePrefix: `pv-${tenant}-root-default`,
 };
 
-const adopt = async (...args: string[]): Promise<{ code: number; report: any; stderr: string }> => {
+const adopt = async (...args: string[]): Promise<{ code: number; report: unknown; stderr: string }> => {
   const env = {
     ...process.env,
     KUBECONFIG: process.env.MOOP_TEST_ADMIN_KUBECONFIG,
@@ -182,12 +183,12 @@ describe('npm run adopt, for objects the Python services made', () => {
   });
 
   it('are then served by the routes under their exact names: read, and deleted', async () => {
-    const volume = await call('GET', '/service/v1/volumes/pvs', { query: volumeQuery });
-    const claim = await call('GET', '/service/v1/volumes/pvcs', { query: volumeQuery });
-    const pod = await call('GET', '/service/v1/pods', { query: { tenant, name: old.pod } });
+    const volume = await call<VolumeAnswer>('GET', '/service/v1/volumes/pvs', { query: volumeQuery });
+    const claim = await call<ClaimAnswer>('GET', '/service/v1/volumes/pvcs', { query: volumeQuery });
+    const pod = await call<CopyAnswer<V1Pod>>('GET', '/service/v1/pods', { query: { tenant, name: old.pod } });
     expect([volume.status, volume.body.metadata.name]).toEqual([200, old.pv]);
-    expect([claim.status, claim.body.metadata.name, claim.body.status.phase]).toEqual([200, old.pvc, 'Bound']);
-    expect([pod.status, pod.body.metadata.name, pod.body.status.phase]).toEqual([200, old.pod, 'Succeeded']);
+    expect([claim.status, claim.body.metadata.name, claim.body.status?.phase]).toEqual([200, old.pvc, 'Bound']);
+    expect([pod.status, pod.body.metadata.name, pod.body.status?.phase]).toEqual([200, old.pod, 'Succeeded']);
     // Another tenant never reaches them, adopted or not.
     expect((await call('GET', '/service/v1/volumes/pvs', { query: { ...volumeQuery, tenant: tenants.a.id } })).status).toBe(404);
     expect((await call('GET', '/service/v1/pods', { query: { tenant: tenants.a.id, name: old.pod } })).status).toBe(404);

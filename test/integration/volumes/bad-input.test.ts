@@ -1,5 +1,6 @@
 // Bad input to the volume routes: each case gets its status, code and message, and nothing is created or deleted.
 import { faultyTenantIds, tenants, unknownTenantId } from '../../fixtures/tenants.ts';
+import type { ErrorAnswer } from '../../support/answers.ts';
 import { type CallOptions, call } from '../../support/api.ts';
 import { startApiServer, stopApiServer } from '../../support/cluster.ts';
 import { byUserPrefix, managedNames, sweep } from '../../support/managed.ts';
@@ -229,7 +230,7 @@ describe('bad input to the volume routes', () => {
   it.each(cases)('answers %s with its status and code and changes nothing', async (_what, c) => {
     const before = await managedNames();
 
-    const answer = await call(c.method, c.route, c.options);
+    const answer = await call<ErrorAnswer>(c.method, c.route, c.options);
 
     expect(answer.status).toBe(c.status);
     expect(answer.body).toEqual({

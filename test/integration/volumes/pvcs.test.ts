@@ -1,5 +1,6 @@
 // /service/v1/volumes/pvcs through serverless-offline against the local cluster.
 import { tenants } from '../../fixtures/tenants.ts';
+import type { ClaimAnswer } from '../../support/answers.ts';
 import { call } from '../../support/api.ts';
 import { admin, eventually, statusOfCall, until } from '../../support/cluster.ts';
 import { byUserPrefix, sweep } from '../../support/managed.ts';
@@ -48,11 +49,11 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
       },
     });
     const bound = await eventually('the claim to be Bound', async () => {
-      const answer = await call('GET', path, { query: { tenant, username: user } });
+      const answer = await call<ClaimAnswer>('GET', path, { query: { tenant, username: user } });
       return answer.body.status?.phase === 'Bound' ? answer : undefined;
     });
     expect(bound.status).toBe(200);
-    expect(bound.body.spec.volumeName).toBe(`pv-${tenant}-${user}-default`);
+    expect(bound.body.spec?.volumeName).toBe(`pv-${tenant}-${user}-default`);
     expect(bound.body).not.toHaveProperty('pendingReason');
   });
 
@@ -60,7 +61,7 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
     const user = `${prefix}bob`;
     await call('POST', path, { body: { tenant, username: user } });
 
-    const answer = await call('GET', path, { query: { tenant, username: user } });
+    const answer = await call<ClaimAnswer>('GET', path, { query: { tenant, username: user } });
 
     const { pendingReason, ...claim } = answer.body;
     expect(pendingReason).toEqual({
@@ -70,7 +71,7 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
     });
     const inCluster = await core.readNamespacedPersistentVolumeClaim({ name: `pvc-${tenant}-${user}-default`, namespace });
     expect(claim.metadata.uid).toBe(inCluster.metadata?.uid);
-    expect(claim.spec.storageClassName).toBe('standard');
+    expect(claim.spec?.storageClassName).toBe('standard');
     expect(claim.status).toEqual({ phase: 'Pending' });
   });
 
@@ -78,7 +79,7 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
     const user = `${prefix}carol`;
     await call('POST', path, { body: { tenant, username: user, match: true } });
 
-    const answer = await call('GET', path, { query: { tenant, username: user } });
+    const answer = await call<ClaimAnswer>('GET', path, { query: { tenant, username: user } });
 
     expect(answer.body.pendingReason).toEqual({
       phase: 'Pending',
@@ -108,7 +109,7 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
       });
 
       const answer = await eventually('an event about the claim', async () => {
-        const a = await call('GET', path, { query: { tenant, username: user } });
+        const a = await call<ClaimAnswer>('GET', path, { query: { tenant, username: user } });
         return a.body.pendingReason?.reason !== 'NoEvents' ? a : undefined;
       });
 
@@ -123,7 +124,7 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
 
   it('refuses a second claim for the same user and tag, changing nothing', async () => {
     const user = `${prefix}dave`;
-    const first = await call('POST', path, { body: { tenant, username: user, match: true } });
+    const first = await call<ClaimAnswer>('POST', path, { body: { tenant, username: user, match: true } });
 
     const second = await call('POST', path, { body: { tenant, username: user } });
 
@@ -193,7 +194,7 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
 
   it('puts the claims of a tenant whose namespace is null in the namespace named by its id', async () => {
     const user = `${prefix}gina`;
-    const created = await call('POST', path, { body: { tenant: tenants.idAsNamespace.id, username: user } });
+    const created = await call<ClaimAnswer>('POST', path, { body: { tenant: tenants.idAsNamespace.id, username: user } });
 
     expect(created.status).toBe(201);
     expect(created.body.metadata.namespace).toBe(tenants.idAsNamespace.id);

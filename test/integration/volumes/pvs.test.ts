@@ -1,6 +1,6 @@
 // /service/v1/volumes/pvs through serverless-offline against the local cluster.
-import type { V1PersistentVolume } from '@kubernetes/client-node';
 import { tenants } from '../../fixtures/tenants.ts';
+import type { VolumeAnswer } from '../../support/answers.ts';
 import { call } from '../../support/api.ts';
 import { admin, eventually, statusOfCall, until } from '../../support/cluster.ts';
 import { byUserPrefix, managedNames, sweep } from '../../support/managed.ts';
@@ -50,7 +50,7 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
     const user = `${prefix}alice`;
     const name = `pv-${tenant}-${user}-default`;
 
-    const created = await call<V1PersistentVolume>('POST', path, { body: { tenant, username: user, path: 'tenant-a/courses/ds101' } });
+    const created = await call<VolumeAnswer>('POST', path, { body: { tenant, username: user, path: 'tenant-a/courses/ds101' } });
 
     expect(created).toEqual({
       status: 201,
@@ -59,7 +59,7 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
     const inCluster = await core.readPersistentVolume({ name });
     expect(inCluster.metadata?.uid).toBe(created.body.metadata?.uid);
 
-    const read = await call('GET', path, { query: { tenant, username: user } });
+    const read = await call<VolumeAnswer>('GET', path, { query: { tenant, username: user } });
     expect(read.status).toBe(200);
     expect(read.body).toEqual({
       ...expectedVolume(name, user, 'default', '/exports/moop/tenant-a/courses/ds101', `pvc-${tenant}-${user}-default`),
@@ -85,12 +85,14 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
   it('keeps a tag apart from the default one', async () => {
     const user = `${prefix}bob`;
     await call('POST', path, { body: { tenant, username: user, path: 'tenant-a/bob' } });
-    const tagged = await call('POST', path, { body: { tenant, username: user, tag: 'exam', path: 'tenant-a/bob-exam' } });
+    const tagged = await call<VolumeAnswer>('POST', path, { body: { tenant, username: user, tag: 'exam', path: 'tenant-a/bob-exam' } });
 
     expect(tagged.status).toBe(201);
     expect(tagged.body.metadata.name).toBe(`pv-${tenant}-${user}-exam`);
-    expect((await call('GET', path, { query: { tenant, username: user, tag: 'exam' } })).body.spec.nfs.path).toBe('/exports/moop/tenant-a/bob-exam');
-    expect((await call('GET', path, { query: { tenant, username: user } })).body.spec.nfs.path).toBe('/exports/moop/tenant-a/bob');
+    expect((await call<VolumeAnswer>('GET', path, { query: { tenant, username: user, tag: 'exam' } })).body.spec?.nfs?.path).toBe(
+      '/exports/moop/tenant-a/bob-exam',
+    );
+    expect((await call<VolumeAnswer>('GET', path, { query: { tenant, username: user } })).body.spec?.nfs?.path).toBe('/exports/moop/tenant-a/bob');
   });
 
   it.each([
@@ -102,24 +104,24 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
   ])('gives a user name with %s a valid, stable, escaped name', async (_what, suffix) => {
     const user = `${prefix}${suffix}`;
 
-    const created = await call('POST', path, { body: { tenant, username: user, path: 'tenant-a/escaped' } });
+    const created = await call<VolumeAnswer>('POST', path, { body: { tenant, username: user, path: 'tenant-a/escaped' } });
 
     expect(created.status).toBe(201);
-    const name: string = created.body.metadata.name;
+    const name = created.body.metadata.name;
     expect(name).toMatch(/^pv-5c88a9ec5b6c2e3c4a3b2d1a-pvs-[0-9a-f]{6}-[a-z0-9-]*-[a-z2-7]{10}$/);
     expect(name.length).toBeLessThanOrEqual(63);
-    expect(created.body.metadata.annotations['moop.io/user']).toBe(user);
-    const read = await call('GET', path, { query: { tenant, username: user } });
+    expect(created.body.metadata.annotations?.['moop.io/user']).toBe(user);
+    const read = await call<VolumeAnswer>('GET', path, { query: { tenant, username: user } });
     expect(read.body.metadata.uid).toBe(created.body.metadata.uid);
   });
 
   it('keeps a user name with a dot as callers compute it (a DNS-1123 subdomain)', async () => {
     const user = `${prefix}carol.x`;
 
-    const created = await call('POST', path, { body: { tenant, username: user, path: 'tenant-a/dotted' } });
+    const created = await call<VolumeAnswer>('POST', path, { body: { tenant, username: user, path: 'tenant-a/dotted' } });
 
     expect([created.status, created.body.metadata.name]).toEqual([201, `pv-${tenant}-${user}-default`]);
-    expect((await call('GET', path, { query: { tenant, username: user } })).body.metadata.uid).toBe(created.body.metadata.uid);
+    expect((await call<VolumeAnswer>('GET', path, { query: { tenant, username: user } })).body.metadata.uid).toBe(created.body.metadata.uid);
   });
 
   it("refuses a user whose dash-joined name collides with another's, and leaves the other alone", async () => {
@@ -154,8 +156,8 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
 
   it('reserves the volume for its own claim: a claim of another name that selects it stays unbound', async () => {
     const user = `${prefix}erin`;
-    const created = await call('POST', path, { body: { tenant, username: user, path: 'tenant-a/erin' } });
-    const volume: string = created.body.metadata.name;
+    const created = await call<VolumeAnswer>('POST', path, { body: { tenant, username: user, path: 'tenant-a/erin' } });
+    const volume = created.body.metadata.name;
     await core.createNamespacedPersistentVolumeClaim({
       namespace: 'tenant-a',
       body: {

@@ -1,5 +1,6 @@
 // A template that asks for what the cluster's admission policy refuses is refused first, naming the field.
 
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { renderPod } from '../../../lib/copies/render.ts';
 import { imageAllowed, normalisedImage } from '../../../lib/copies/safety.ts';
 import { realTemplates, record, seedTemplates } from '../../fixtures/tenants.ts';
@@ -83,9 +84,9 @@ describe('a pod template outside the safe profile of a copy', () => {
 
   it('leaves the real record and the seeds alone, runs them once, never mounts a token, and confines every container', () => {
     for (const scope of [scopeWith({}), scopeWith({ pod: seedTemplates.pod })]) {
-      const made = renderPod(scope, input) as { kind: string; spec: any };
-      const spec = made.kind.toLowerCase() === 'job' ? made.spec.template.spec : made.spec;
-      expect([spec.automountServiceAccountToken, spec.restartPolicy, spec.containers[0].securityContext]).toEqual([
+      const made = renderPod(scope, input);
+      const spec = made.kind?.toLowerCase() === 'job' ? (made as V1Job).spec?.template.spec : (made as V1Pod).spec;
+      expect([spec?.automountServiceAccountToken, spec?.restartPolicy, spec?.containers[0]?.securityContext]).toEqual([
         false,
         'Never',
         { capabilities: { drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID'] } },
