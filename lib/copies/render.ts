@@ -112,14 +112,13 @@ function templateProblems(t: TemplateObject & { isJob: boolean }, settings: Copy
  */
 export function renderPod(scope: RenderScope, input: { cmd: string; vols: CopyVolume[] }, idempotencyKey?: string): CopyObject {
   const { tenant, namespace, copies: settings } = scope;
-  const t = podTemplate(tenant);
-  refuseUnsafe(tenant, 'pod', templateProblems(t, settings));
+  const { isJob, ...template } = podTemplate(tenant);
+  refuseUnsafe(tenant, 'pod', templateProblems({ ...template, isJob }, settings));
   const random = idempotencyKey ? idempotencyHash(tenant.id, idempotencyKey).slice(0, 8) : shortHash([randomBytes(16).toString('hex')], 8);
   // A Job's name becomes its pods' job-name label, so it must be a DNS label; a Pod's may be any subdomain.
   const values = [tenant.id, random];
-  const name = objectName(fillHoles(t.metadata.name, values, 'pod metadata.name'), values, t.isJob ? 'label' : 'subdomain', scope.nameKey);
+  const name = objectName(fillHoles(template.metadata.name, values, 'pod metadata.name'), values, isJob ? 'label' : 'subdomain', scope.nameKey);
   refuseUnsafe(tenant, 'pod', unsafeName(name, tenant, 'metadata.name'));
-  const { isJob: _isJob, ...template } = t;
   const annotations = idempotencyKey
     ? {
         ...template.metadata.annotations,
@@ -127,29 +126,29 @@ export function renderPod(scope: RenderScope, input: { cmd: string; vols: CopyVo
         [idempotentRequestAnnotation]: requestHash(input),
       }
     : template.metadata.annotations;
-  const metadata = { ...template.metadata, name, namespace, ...(annotations ? { annotations } : {}) };
-  const owner = { tenant: tenant.id };
+  const filled = { ...template, metadata: { ...template.metadata, name, namespace, ...(annotations ? { annotations } : {}) } };
+  const object = isJob ? renderJob(scope, filled, input) : renderBarePod(scope, filled, input);
+  return markOwned(object, { tenant: tenant.id });
+}
 
-  if (!t.isJob) {
-    // Real tenant records carry the Job field ttlSecondsAfterFinished on their Pod: the old pod-service's API server
-    // dropped it, and a strict one refuses it, so it goes; cleanup retires finished Pods after the retention instead.
-    const { ttlSecondsAfterFinished: _ttl, ...podSpec } = (template.spec ?? {}) as Partial<V1PodSpec> & { ttlSecondsAfterFinished?: number };
-    const spec = copySpec(tenant, podSpec, input, 'spec');
-    const pod: V1Pod = {
-      ...template,
-      metadata,
-      spec: { ...spec, activeDeadlineSeconds: spec.activeDeadlineSeconds ?? settings.activeDeadlineSeconds },
-    };
-    return markOwned(pod, owner);
-  }
+/** A bare Pod from the tenant's pod template, its deadline defaulted from the settings. */
+function renderBarePod(scope: RenderScope, template: TemplateObject, input: { cmd: string; vols: CopyVolume[] }): V1Pod {
+  // Real tenant records carry the Job field ttlSecondsAfterFinished on their Pod: the old pod-service's API server
+  // dropped it, and a strict one refuses it, so it goes; cleanup retires finished Pods after the retention instead.
+  const { ttlSecondsAfterFinished: _ttl, ...podSpec } = (template.spec ?? {}) as Partial<V1PodSpec> & { ttlSecondsAfterFinished?: number };
+  const spec = copySpec(scope.tenant, podSpec, input, 'spec');
+  return { ...template, spec: { ...spec, activeDeadlineSeconds: spec.activeDeadlineSeconds ?? scope.copies.activeDeadlineSeconds } };
+}
 
+/** A Job from the tenant's Job template: deadline, retries and retention defaulted; its pods labelled and bounded too. */
+function renderJob(scope: RenderScope, template: TemplateObject, input: { cmd: string; vols: CopyVolume[] }): V1Job {
+  const settings = scope.copies;
   const jobSpec = (template.spec ?? {}) as unknown as NonNullable<V1Job['spec']>;
   const podTemplateSpec: V1PodTemplateSpec = jobSpec.template ?? {};
   const deadline = jobSpec.activeDeadlineSeconds ?? settings.activeDeadlineSeconds;
-  const podSpec = copySpec(tenant, podTemplateSpec.spec, input, 'spec.template.spec');
-  const job: V1Job = {
+  const podSpec = copySpec(scope.tenant, podTemplateSpec.spec, input, 'spec.template.spec');
+  return {
     ...template,
-    metadata,
     spec: {
       ...jobSpec,
       activeDeadlineSeconds: deadline,
@@ -158,11 +157,10 @@ export function renderPod(scope: RenderScope, input: { cmd: string; vols: CopyVo
       ttlSecondsAfterFinished: Math.max(jobSpec.ttlSecondsAfterFinished ?? settings.retentionSeconds, settings.retentionSeconds),
       template: {
         ...podTemplateSpec,
-        metadata: { ...podTemplateSpec.metadata, labels: { ...podTemplateSpec.metadata?.labels, ...ownerLabels(owner) } },
+        metadata: { ...podTemplateSpec.metadata, labels: { ...podTemplateSpec.metadata?.labels, ...ownerLabels({ tenant: scope.tenant.id }) } },
         // The pod's own deadline too: a pod left behind by its Job (orphaned) still ends.
         spec: { ...podSpec, activeDeadlineSeconds: Math.min(podSpec.activeDeadlineSeconds ?? deadline, deadline) },
       },
     },
   };
-  return markOwned(job, owner);
 }

@@ -1,17 +1,18 @@
 // The middleware every route shares, in order: request logging, error answers, moopkey, JSON body, validation. The HTTP
 // layer takes only what it uses from the wiring: the logger and the callers' keys.
+
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, metrics } from '../aws/metrics.ts';
 import { UpstreamTimeoutError } from '../errors.ts';
 import { authenticate } from './auth.ts';
-import type { CallerKey } from './keys.ts';
 import { errorResponse } from './error-response.ts';
+import type { CallerKey } from './keys.ts';
 import { json, type Result } from './response.ts';
 import type { Route } from './routes.ts';
 import { type RouteEvent, validateInput } from './validate.ts';

@@ -116,7 +116,8 @@ function forbidden(a: Answered): ServiceError {
   // Admission never judges a read: a refused read is RBAC's.
   if (!a.write) return rbac;
   if (refusedBy === 'admissionPolicy') return policyRefusal(a);
-  if (quotaRefusal.test(a.message)) return new ConflictError(`The tenant's namespace has used up a quota: ${a.message}`, { code: 'QUOTA_EXCEEDED', cause: a.cause });
+  if (quotaRefusal.test(a.message))
+    return new ConflictError(`The tenant's namespace has used up a quota: ${a.message}`, { code: 'QUOTA_EXCEEDED', cause: a.cause });
   // Left: Pod Security and webhooks (a policy), or RBAC.
   return rbacRefusal.test(a.message) ? rbac : policyRefusal(a);
 }
@@ -181,7 +182,10 @@ export function kubeFailure(answer: KubeAnswer, context: AnswerContext = {}): Se
       return new UpstreamError(`The Kubernetes API server expired the list being paged: ${message}`, { code: 'LIST_EXPIRED', cause: a.cause });
     case 429:
     case 503:
-      return new UnavailableError(`The Kubernetes API server is not ready or overloaded; retry shortly: ${message}`, { code: 'KUBERNETES_UNAVAILABLE', cause: a.cause });
+      return new UnavailableError(`The Kubernetes API server is not ready or overloaded; retry shortly: ${message}`, {
+        code: 'KUBERNETES_UNAVAILABLE',
+        cause: a.cause,
+      });
     case 504:
       return new UpstreamTimeoutError(`The Kubernetes API server timed out: ${message}`, { code: 'KUBERNETES_TIMEOUT', cause: a.cause });
   }

@@ -66,11 +66,28 @@ const KubeconfigSchema = z.looseObject({
 
 const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
 
+type Kubeconfig = z.infer<typeof KubeconfigSchema>;
+type KubeCluster = Kubeconfig['clusters'][number]['cluster'];
+type KubeUser = Kubeconfig['users'][number]['user'];
+
 /** Reads a kubeconfig's current context into ClusterAccess; throws ConfigError saying what is missing or unsupported. */
 export function loadKubeconfig(source: KubeconfigSource): ClusterAccess {
   if ('inCluster' in source && source.inCluster) return inCluster();
   const text = source.file !== undefined ? read(source.file, 'KUBECONFIG') : source.yaml!;
-  const baseDir = source.file !== undefined ? dirname(source.file) : undefined;
+  const { cluster, user, userName } = currentContext(parseKubeconfig(text));
+  if (user['auth-provider']) {
+    throw new ConfigError(
+      `The kubeconfig's user "${userName}" logs in through an auth-provider plugin, which the service does not run: give it a service-account token or a client certificate`,
+    );
+  }
+  const access = clusterAccess(cluster, user, userName, source.file !== undefined ? dirname(source.file) : undefined);
+  if (!access.eks && !access.token && !access.tokenFile && !(access.cert && access.key)) {
+    throw new ConfigError(`The kubeconfig's user "${userName}" has neither a token nor a client certificate and key`);
+  }
+  return access;
+}
+
+function parseKubeconfig(text: string): Kubeconfig {
   let document: unknown;
   try {
     document = load(text);
@@ -81,11 +98,13 @@ export function loadKubeconfig(source: KubeconfigSource): ClusterAccess {
     throw new ConfigError(`The kubeconfig is not valid YAML${where}.`);
   }
   const result = KubeconfigSchema.safeParse(document);
-  if (!result.success) {
-    // zod's messages name fields and expected types, never values.
-    throw new ConfigError(`The kubeconfig is not usable: ${describeProblems(fieldProblems(result.error))}`);
-  }
-  const parsed = result.data;
+  // zod's messages name fields and expected types, never values.
+  if (!result.success) throw new ConfigError(`The kubeconfig is not usable: ${describeProblems(fieldProblems(result.error))}`);
+  return result.data;
+}
+
+/** The cluster and user of the current context (or the first, when none is current). */
+function currentContext(parsed: Kubeconfig): { cluster: KubeCluster; user: KubeUser; userName: string } {
   const contextName = parsed['current-context'] ?? parsed.contexts[0]?.name;
   const context = parsed.contexts.find((c) => c.name === contextName)?.context;
   if (!context) throw new ConfigError(`The kubeconfig has no context "${contextName ?? ''}"`);
@@ -93,16 +112,15 @@ export function loadKubeconfig(source: KubeconfigSource): ClusterAccess {
   const user = parsed.users.find((u) => u.name === context.user)?.user;
   if (!cluster) throw new ConfigError(`The kubeconfig has no cluster "${context.cluster}"`);
   if (!user) throw new ConfigError(`The kubeconfig has no user "${context.user}"`);
-  if (user['auth-provider']) {
-    throw new ConfigError(
-      `The kubeconfig's user "${context.user}" logs in through an auth-provider plugin, which the service does not run: give it a service-account token or a client certificate`,
-    );
-  }
-  const eks = user.exec ? eksLogin(user.exec, context.user) : undefined;
+  return { cluster, user, userName: context.user };
+}
+
+/** Certificates and keys inline or in files (relative to the kubeconfig's folder), a token, or an EKS login. */
+function clusterAccess(cluster: KubeCluster, user: KubeUser, userName: string, baseDir: string | undefined): ClusterAccess {
   const file = (path: string | undefined): string | undefined => (path === undefined || isAbsolute(path) || !baseDir ? path : join(baseDir, path));
   const material = (data: string | undefined, path: string | undefined, what: string): Buffer | undefined =>
     data !== undefined ? Buffer.from(data, 'base64') : path !== undefined ? Buffer.from(read(file(path)!, what)) : undefined;
-  const access: ClusterAccess = {
+  return {
     server: cluster.server.replace(/\/+$/, ''),
     ca: material(cluster['certificate-authority-data'], cluster['certificate-authority'], 'certificate-authority'),
     insecureSkipTlsVerify: cluster['insecure-skip-tls-verify'],
@@ -111,12 +129,8 @@ export function loadKubeconfig(source: KubeconfigSource): ClusterAccess {
     key: material(user['client-key-data'], user['client-key'], 'client-key'),
     token: user.token,
     tokenFile: file(user.tokenFile),
-    eks,
+    eks: user.exec ? eksLogin(user.exec, userName) : undefined,
   };
-  if (!eks && !access.token && !access.tokenFile && !(access.cert && access.key)) {
-    throw new ConfigError(`The kubeconfig's user "${context.user}" has neither a token nor a client certificate and key`);
-  }
-  return access;
 }
 
 /**

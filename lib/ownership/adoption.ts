@@ -94,53 +94,78 @@ function volumeElsewhere(volume: V1PersistentVolume, namespace: string, nfs: Nfs
   return undefined;
 }
 
+type Candidate = { kind: Kind; obj: KubernetesObject };
+
 /** Adopts the tenant's objects of the old services (or, with dryRun, reports what it would adopt). */
-export async function adoptTenant(resources: ResourceClient, tenant: Tenant, options: { dryRun: boolean; nfs: NfsSettings; now?: Date }): Promise<AdoptionReport> {
+export async function adoptTenant(
+  resources: ResourceClient,
+  tenant: Tenant,
+  options: { dryRun: boolean; nfs: NfsSettings; now?: Date },
+): Promise<AdoptionReport> {
   const namespace = tenantNamespace(tenant);
   const report: AdoptionReport = { tenant: tenant.id, namespace, dryRun: options.dryRun, adopted: [], alreadyManaged: [], leftAlone: [], failures: [] };
-  const marks = adoptionMarks(tenant.id, options.now ?? new Date());
-  const pv = templateNamePattern(tenant, 'pv');
-  const claims = [templateNamePattern(tenant, 'pvc'), templateNamePattern(tenant, 'match_pvc')].filter((p) => p !== undefined);
-  const pod = templateNamePattern(tenant, 'pod');
-  const candidates: { kind: Kind; obj: KubernetesObject }[] = [];
+  const candidates: Candidate[] = [];
+  const sort = sorter(tenant, report, candidates);
+  const leaveAlone = (volume: V1PersistentVolume, reason: string) => report.leftAlone.push({ object: describe(kinds.volume, volume), reason });
+  await considerVolumes(resources, tenant, { sort, leaveAlone }, (volume) => volumeElsewhere(volume, namespace, options.nfs));
+  await considerInNamespace(resources, tenant, namespace, sort);
+  await markAdopted(resources, candidates, adoptionMarks(tenant.id, options.now ?? new Date()), report, options.dryRun);
+  for (const list of [report.adopted, report.alreadyManaged]) list.sort();
+  report.leftAlone.sort((a, b) => a.object.localeCompare(b.object));
+  return report;
+}
 
-  /** Sorts obj into adopt, already managed, or left alone. */
-  const consider = (kind: Kind, obj: KubernetesObject, named: boolean, whyNot?: string): void => {
+/**
+ * Sorts an object into adopt, already managed, or left alone. named: its name fits the tenant's template for its kind;
+ * leftAlone: why it is not, or why it may not be adopted anyway.
+ */
+type Sort = (kind: Kind, obj: KubernetesObject, named: boolean, whyNot?: string) => void;
+
+function sorter(tenant: Tenant, report: AdoptionReport, candidates: Candidate[]): Sort {
+  return (kind, obj, named, whyNot) => {
     const what = describe(kind, obj);
     const marked = markedTenant(obj);
     const manager = obj.metadata?.labels?.[managedByLabel];
     if (marked === tenant.id) return void report.alreadyManaged.push(what);
-    if (!named) return;
+    if (!named) {
+      if (whyNot && marked === undefined) report.leftAlone.push({ object: what, reason: whyNot });
+      return;
+    }
     if (marked !== undefined) return void report.leftAlone.push({ object: what, reason: `marked for tenant ${marked}` });
     if (manager !== undefined) return void report.leftAlone.push({ object: what, reason: `managed by ${manager}` });
     if (whyNot) return void report.leftAlone.push({ object: what, reason: whyNot });
     candidates.push({ kind, obj });
   };
+}
 
-  // Volumes are cluster-wide: look only at those whose name holds the tenant's id.
+/** Volumes are cluster-wide: only those whose name holds the tenant's id are looked at. */
+async function considerVolumes(
+  resources: ResourceClient,
+  tenant: Tenant,
+  { sort, leaveAlone }: { sort: Sort; leaveAlone: (volume: V1PersistentVolume, reason: string) => void },
+  elsewhere: (volume: V1PersistentVolume) => string | undefined,
+) {
+  const pv = templateNamePattern(tenant, 'pv');
   for (const volume of await listAll<V1PersistentVolume>(resources, kinds.volume)) {
     const name = volume.metadata?.name ?? '';
     if (!name.includes(tenant.id)) continue;
-    if (!pv?.test(name)) report.leftAlone.push({ object: describe(kinds.volume, volume), reason: "not named by the tenant's pv template" });
-    else consider(kinds.volume, volume, true, volumeElsewhere(volume, namespace, options.nfs));
+    if (!pv?.test(name)) leaveAlone(volume, "not named by the tenant's pv template");
+    else sort(kinds.volume, volume, true, elsewhere(volume));
   }
+}
+
+async function considerInNamespace(resources: ResourceClient, tenant: Tenant, namespace: string, sort: Sort) {
+  const claims = [templateNamePattern(tenant, 'pvc'), templateNamePattern(tenant, 'match_pvc')].filter((p) => p !== undefined);
   for (const claim of await listAll(resources, kinds.claim, namespace)) {
     const named = claims.some((p) => p.test(claim.metadata?.name ?? ''));
-    if (!named && markedTenant(claim) === undefined)
-      report.leftAlone.push({ object: describe(kinds.claim, claim), reason: "not named by the tenant's claim templates" });
-    consider(kinds.claim, claim, named);
+    sort(kinds.claim, claim, named, named ? undefined : "not named by the tenant's claim templates");
   }
+  const pod = templateNamePattern(tenant, 'pod');
   for (const kind of [kinds.pod, kinds.job]) {
     for (const obj of await listAll(resources, kind, namespace)) {
       if (obj.metadata?.ownerReferences?.length) continue; // a Job's pods go with their Job
       const named = !!pod?.test(obj.metadata?.name ?? '');
-      if (!named && markedTenant(obj) === undefined) report.leftAlone.push({ object: describe(kind, obj), reason: "not named by the tenant's pod template" });
-      consider(kind, obj, named);
+      sort(kind, obj, named, named ? undefined : "not named by the tenant's pod template");
     }
   }
-
-  await markAdopted(resources, candidates, marks, report, options.dryRun);
-  for (const list of [report.adopted, report.alreadyManaged]) list.sort();
-  report.leftAlone.sort((a, b) => a.object.localeCompare(b.object));
-  return report;
 }

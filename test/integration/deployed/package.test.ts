@@ -81,10 +81,10 @@ it('packages every function on its own, as an ESM bundle for nodejs24.x on arm64
   const functions = ofType('AWS::Lambda::Function');
   expect(functions.map(([name]) => name).sort()).toEqual([
     'CleanupLambdaFunction',
-    'HealthLambdaFunction',
     'CopyCreateLambdaFunction',
     'CopyDeleteLambdaFunction',
     'CopyGetLambdaFunction',
+    'HealthLambdaFunction',
     'OpenapiLambdaFunction',
     'VolumePvCreateLambdaFunction',
     'VolumePvDeleteLambdaFunction',
