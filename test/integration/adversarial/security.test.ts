@@ -1,10 +1,11 @@
 // Security: the key guards every route before anything else; dangerous names never get through; secrets never
 // reach the logs. (That the service's role cannot read Secrets or touch namespaces: cluster.test.ts.)
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type Route, routes } from '../../../lib/http/routes.ts';
-import { tenants } from '../../fixtures/tenants.ts';
+import { tenants, unknownTenantId } from '../../fixtures/tenants.ts';
+import type { ErrorAnswer } from '../../support/answers.ts';
 import { call, moopkey } from '../../support/api.ts';
+import { until } from '../../support/cluster.ts';
 import { managedNames } from '../../support/managed.ts';
 
 const allRoutes = Object.values(routes) as Route[];
@@ -50,7 +51,7 @@ describe('dangerous names', () => {
     'refuses %s %s with 400 and makes nothing',
     async (_field, _value, request) => {
       const before = await managedNames();
-      const answer = await call(request.method, request.path, { body: request.body, query: request.query });
+      const answer = await call<ErrorAnswer>(request.method, request.path, { body: request.body, query: request.query });
       expect(answer.status).toBe(400);
       expect(answer.body.code).toBe('INVALID_REQUEST');
       expect(await managedNames()).toEqual(before);
@@ -60,10 +61,21 @@ describe('dangerous names', () => {
 
 describe('the logs', () => {
   it('never hold the moopkey, the kubeconfig or its token', async () => {
+    const logFile = process.env.MOOP_TEST_OFFLINE_LOG!;
+    const logBefore = readFileSync(logFile, 'utf8').length;
     await call('GET', '/service/v1/health');
-    await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: 'no-such-tenant', username: 'x' } });
-    await sleep(500);
-    const log = readFileSync(process.env.MOOP_TEST_OFFLINE_LOG!, 'utf8');
+    // A well-formed id the tenant service does not know: refused after the lookup, with TENANT_NOT_FOUND in the log.
+    await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: unknownTenantId, username: 'x' } });
+    // serverless-offline writes a handler's log lines after its answer has left: wait for both requests' lines.
+    await until(
+      'both requests to be logged',
+      async () => {
+        const written = readFileSync(logFile, 'utf8').slice(logBefore);
+        return written.split('"message":"request finished"').length > 2 && written.includes('"code":"TENANT_NOT_FOUND"');
+      },
+      10_000,
+    );
+    const log = readFileSync(logFile, 'utf8');
     const kubeconfig = JSON.parse(readFileSync(process.env.MOOP_TEST_SERVICE_KUBECONFIG!, 'utf8')) as { users: { user: { token: string } }[] };
     const token = kubeconfig.users[0]!.user.token;
     const admin = JSON.parse(readFileSync(process.env.MOOP_TEST_ADMIN_KUBECONFIG!, 'utf8')) as { users: { user: Record<string, string> }[] };

@@ -5,7 +5,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
@@ -25,6 +24,7 @@ import { freePort, probe } from '../../../tools/cluster/processes.ts';
 import { httpEvent, invokeHttp } from '../../../tools/lambda.ts';
 import { projectRoot } from '../../../tools/offline.ts';
 import { tenants } from '../../fixtures/tenants.ts';
+import type { ClaimAnswer, ErrorAnswer } from '../../support/answers.ts';
 import { until } from '../../support/cluster.ts';
 
 let moto: ChildProcess;
@@ -82,6 +82,8 @@ function deployedDeps(kubeconfigSecret = 'moop/kubeconfig', keySecret = 'moop/mo
 
 const event = httpEvent;
 const answer = invokeHttp;
+/** How long a secret's new value may take to be read: a few of the refresh intervals (SECRETS_REFRESH_SECONDS, 1 s). */
+const refreshLimitMs = 3000;
 
 describe('secrets from Secrets Manager', () => {
   const capture = (chunk: unknown): boolean => {
@@ -102,7 +104,7 @@ describe('secrets from Secrets Manager', () => {
     expect(await answer(handler, event('GET', '/service/v1/health', 'not-the-right-key'))).toMatchObject({ status: 401 });
 
     const body = { tenant: tenants.demo.id, username: 'secrets-test' };
-    const created = await answer(createClaim(deps), event('POST', '/service/v1/volumes/pvcs', firstKey, { body }));
+    const created = await answer<ClaimAnswer>(createClaim(deps), event('POST', '/service/v1/volumes/pvcs', firstKey, { body }));
     expect(created.status).toBe(201);
     expect(created.body.metadata.namespace).toBe('demo-university');
     expect(await answer(deleteClaim(deps), event('DELETE', '/service/v1/volumes/pvcs', firstKey, { query: body }))).toEqual({
@@ -112,7 +114,7 @@ describe('secrets from Secrets Manager', () => {
     // A name that is escaped ends in the hash keyed with the names' key of its secret.
     const escaped = { tenant: tenants.demo.id, username: 'Secrets Test' };
     const rendered = `pvc-${tenants.demo.id}-Secrets Test-default`;
-    const made = await answer(createClaim(deps), event('POST', '/service/v1/volumes/pvcs', firstKey, { body: escaped }));
+    const made = await answer<ClaimAnswer>(createClaim(deps), event('POST', '/service/v1/volumes/pvcs', firstKey, { body: escaped }));
     expect([made.status, made.body.metadata.name]).toEqual([201, objectName(rendered, [tenants.demo.id, 'Secrets Test', 'default'], 'subdomain', nameKey)]);
     expect((await answer(deleteClaim(deps), event('DELETE', '/service/v1/volumes/pvcs', firstKey, { query: escaped }))).status).toBe(200);
     expect(reads.filter((r) => r === 'moop/moopkey').length).toBeLessThanOrEqual(2);
@@ -125,7 +127,7 @@ describe('secrets from Secrets Manager', () => {
 
     // What a rotation's last step does: the new version becomes AWSCURRENT, the old one AWSPREVIOUS.
     await admin.send(new PutSecretValueCommand({ SecretId: 'moop/moopkey', SecretString: secondKey }));
-    await sleep(1100);
+    await until('the new key to be read', async () => (await answer(handler, event('GET', '/service/v1/health', secondKey))).status === 200, refreshLimitMs);
 
     expect((await answer(handler, event('GET', '/service/v1/health', secondKey))).status).toBe(200);
     expect((await answer(handler, event('GET', '/service/v1/health', firstKey))).status).toBe(200);
@@ -134,7 +136,7 @@ describe('secrets from Secrets Manager', () => {
     // The operator finishes the rotation once every caller has the new key: the old version loses its label.
     const previous = await admin.send(new GetSecretValueCommand({ SecretId: 'moop/moopkey', VersionStage: 'AWSPREVIOUS' }));
     await admin.send(new UpdateSecretVersionStageCommand({ SecretId: 'moop/moopkey', VersionStage: 'AWSPREVIOUS', RemoveFromVersionId: previous.VersionId }));
-    await sleep(1100);
+    await until('the old key to be dropped', async () => (await answer(handler, event('GET', '/service/v1/health', firstKey))).status === 401, refreshLimitMs);
 
     expect((await answer(handler, event('GET', '/service/v1/health', firstKey))).status).toBe(401);
     expect((await answer(handler, event('GET', '/service/v1/health', secondKey))).status).toBe(200);
@@ -178,7 +180,11 @@ describe('secrets from Secrets Manager', () => {
     });
 
     await admin.send(new PutSecretValueCommand({ SecretId: 'moop/kubeconfig', SecretString: kubeconfig() }));
-    await sleep(1100);
+    await until(
+      'the fixed kubeconfig to be read',
+      async () => (await answer(handler, event('GET', '/service/v1/health', secondKey))).status === 200,
+      refreshLimitMs,
+    );
 
     expect(await answer(handler, event('GET', '/service/v1/health', secondKey))).toEqual({ status: 200, body: { status: 'ok' } });
   });
@@ -195,7 +201,7 @@ describe('secrets from Secrets Manager', () => {
   it('answers 503 for a kubeconfig secret that is not a kubeconfig', async () => {
     const handler = health(deployedDeps('moop/broken-kubeconfig'));
 
-    expect((await answer(handler, event('GET', '/service/v1/health', secondKey))).body.code).toBe('SERVICE_MISCONFIGURED');
+    expect((await answer<ErrorAnswer>(handler, event('GET', '/service/v1/health', secondKey))).body.code).toBe('SERVICE_MISCONFIGURED');
   });
 
   it('never logs the key or the kubeconfig', () => {
