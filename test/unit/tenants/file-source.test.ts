@@ -1,8 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../../lib/errors.ts';
-import { NotFoundError } from '../../../lib/errors.ts';
+import { ConfigError, NotFoundError } from '../../../lib/errors.ts';
 import { fileTenantSource } from '../../../lib/tenants/file-source.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tenants-'));
