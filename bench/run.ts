@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../lib/app/config.ts';
 import { depsFrom } from '../lib/app/deps.ts';
+import { loadConfig } from '../lib/config/config.ts';
 import { TenantSchema } from '../lib/tenants/tenant.ts';
 import { type LocalCluster, startCluster } from '../tools/cluster/cluster.ts';
 import { freePort } from '../tools/cluster/processes.ts';

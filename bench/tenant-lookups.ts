@@ -1,7 +1,7 @@
 // Tenant lookups: 100 concurrent requests for one tenant, in one container, cause one call to the tenant service.
 import { createHandler as getClaim } from '../functions/volumes/pvcs/get.ts';
-import { loadConfig } from '../lib/app/config.ts';
 import { depsFrom } from '../lib/app/deps.ts';
+import { loadConfig } from '../lib/config/config.ts';
 import type { Tenant } from '../lib/tenants/tenant.ts';
 import { httpEvent, invokeHttp } from '../tools/lambda.ts';
 import { startFakeTenantService } from '../tools/tenant-service.ts';

@@ -4,11 +4,11 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { TenantId } from '../lib/http/fields.ts';
+import { adoptTenant } from '../lib/adoption/adoption.ts';
+import { TenantId } from '../lib/contract/fields.ts';
 import { KubeClient } from '../lib/kube/client.ts';
 import { loadKubeconfig } from '../lib/kube/kubeconfig.ts';
 import { Resources } from '../lib/kube/resources.ts';
-import { adoptTenant } from '../lib/ownership/adoption.ts';
 import { fileTenantSource } from '../lib/tenants/file-source.ts';
 import { httpTenantSource } from '../lib/tenants/http-source.ts';
 import { projectRoot } from '../tools/offline.ts';

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { TenantId } from '../lib/http/fields.ts';
+import { TenantId } from '../lib/contract/fields.ts';
 import { KubeClient } from '../lib/kube/client.ts';
 import { loadKubeconfig } from '../lib/kube/kubeconfig.ts';
 import { Resources } from '../lib/kube/resources.ts';

@@ -1,7 +1,7 @@
 // `npm start`: the service on localhost against a real local cluster (or KUBECONFIG's), until Ctrl-C.
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, loadToolSettings } from '../lib/app/config.ts';
+import { loadConfig, loadToolSettings } from '../lib/config/config.ts';
 import { type LocalCluster, startCluster } from '../tools/cluster/cluster.ts';
 import { stopOnSignals } from '../tools/lifecycle.ts';
 import { type Offline, projectRoot, startOffline } from '../tools/offline.ts';

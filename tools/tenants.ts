@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAllYaml, type RbacV1Subject, type V1ClusterRoleBinding, type V1ConfigMap } from '@kubernetes/client-node';
-import type { Config } from '../lib/app/config.ts';
+import type { Config } from '../lib/config/config.ts';
 import { KubeClient } from '../lib/kube/client.ts';
 import { loadKubeconfig } from '../lib/kube/kubeconfig.ts';
 import { Resources } from '../lib/kube/resources.ts';

@@ -7,6 +7,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { logger } from '../aws/log.ts';
 import { MetricUnit, metrics } from '../aws/metrics.ts';
 import { type SecretReader, secretsManager } from '../aws/secrets.ts';
+import { type Config, loadConfig } from '../config/config.ts';
+import { type Settings, settingsFrom } from '../config/settings.ts';
 import { ConfigError } from '../errors.ts';
 import { type CallerKey, ownKey, parseKeys } from '../http/keys.ts';
 import { KubeClient } from '../kube/client.ts';
@@ -17,8 +19,6 @@ import { cachedTenants, type TenantDirectory } from '../tenants/directory.ts';
 import { fileTenantSource } from '../tenants/file-source.ts';
 import { httpTenantSource, sendsKeyInClear } from '../tenants/http-source.ts';
 import { scopeOf, type TenantScope } from '../tenants/scope.ts';
-import { type Config, loadConfig } from './config.ts';
-import { type Settings, settingsFrom } from './settings.ts';
 
 /** Everything a handler depends on; tests hand in their own. */
 export interface Deps {

@@ -1,5 +1,5 @@
 // What a claim template may hold: a claim binds only the volume the service reserved for it.
-import type { ClaimSettings } from '../app/settings.ts';
+import type { ClaimSettings } from '../config/settings.ts';
 import { isSet, type Unsafe } from '../templates/safety.ts';
 
 /**

@@ -1,7 +1,7 @@
 // Inputs and answers of the claim routes (/service/v1/volumes/pvcs). Unknown fields are refused.
 import { z } from 'zod';
-import { QueryBoolean, Tag, TenantId, Username } from '../http/fields.ts';
-import { KubeObject, Reason } from '../http/responses.ts';
+import { QueryBoolean, Tag, TenantId, Username } from '../contract/fields.ts';
+import { KubeObject, Reason } from '../contract/responses.ts';
 import { VolumeQuery } from '../volumes/schemas.ts';
 
 export const CreateClaimBody = z.strictObject({

@@ -1,8 +1,8 @@
 // What a cleanup run is asked to do: from the schedule, an EventBridge event, or a direct invocation.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
+import { TenantId } from '../contract/fields.ts';
 import { BadRequestError } from '../errors.ts';
-import { TenantId } from '../http/fields.ts';
 import { describeProblems, fieldProblems } from '../validation.ts';
 
 export const VolumePolicy = z.enum(['recycle', 'delete', 'keep']);

@@ -4,7 +4,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { KubernetesObject, V1Job, V1PersistentVolume, V1Pod } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
-import type { CleanupSettings } from '../app/settings.ts';
+import type { CleanupSettings } from '../config/settings.ts';
 import { finishedAt } from '../copies/status.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { claimKind, jobKind, type Kind, podKind, refOfKind, volumeKind } from '../kube/objects.ts';

@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { V1Container, V1Job, V1Pod, V1PodSpec, V1PodTemplateSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import type { CopySettings } from '../app/settings.ts';
+import type { CopySettings } from '../config/settings.ts';
 import { TemplateError } from '../errors.ts';
 import { objectName, shortHash } from '../kube/names.ts';
 import { jobKind, podKind } from '../kube/objects.ts';

@@ -2,7 +2,7 @@
 // stricter where a copy needs nothing, from an allowed image, placed only where the operator allows, and carrying only
 // the service's labels. Each rule names the field of the template that breaks it.
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
-import type { CopySettings } from '../app/settings.ts';
+import type { CopySettings } from '../config/settings.ts';
 import { isSet, type Unsafe } from '../templates/safety.ts';
 
 /** What a copy running as root needs to copy students' files as they are (owners, modes, times): nothing else. */

@@ -1,8 +1,8 @@
 // Inputs of the copy routes (/service/v1/pods): a copy is the Pod or Job the tenant's template makes. Unknown fields are refused.
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { MountPath, ObjectName, PodName, SubPath, TenantId } from '../http/fields.ts';
-import { KubeObject, Reason } from '../http/responses.ts';
+import { MountPath, ObjectName, PodName, SubPath, TenantId } from '../contract/fields.ts';
+import { KubeObject, Reason } from '../contract/responses.ts';
 
 export const maxCopyVolumes = 16;
 export const maxWaitSeconds = 25;

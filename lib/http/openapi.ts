@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document, generated from the route table and its zod schemas (zod-openapi); never written by hand.
 import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { ErrorBody } from '../contract/responses.ts';
 import { errorKinds } from '../errors.ts';
-import { ErrorBody } from './responses.ts';
 import { type Route, routes } from './routes.ts';
 
 // Each status as its error kind describes it (kinds that share a status share its description).

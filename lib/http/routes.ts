@@ -2,9 +2,9 @@
 // OpenAPI document is generated from them, so the two cannot drift apart (a test checks serverless.yml too).
 import type { z } from 'zod';
 import { ClaimAnswer, CreateClaimBody, DeleteClaimQuery } from '../claims/schemas.ts';
+import { Deleted, Health, KubeObject } from '../contract/responses.ts';
 import { CopyAnswer, CopyHeaders, CopyQuery, CreateCopyBody } from '../copies/schemas.ts';
 import { CreateVolumeBody, VolumeQuery } from '../volumes/schemas.ts';
-import { Deleted, Health, KubeObject } from './responses.ts';
 
 export interface Route {
   method: 'get' | 'post' | 'delete';

@@ -1,6 +1,6 @@
 // What a route's domain operation works in: one tenant, its namespace, the cluster, and the settings that shape objects.
 
-import type { ClaimSettings, CopySettings, NfsSettings, Settings } from '../app/settings.ts';
+import type { ClaimSettings, CopySettings, NfsSettings, Settings } from '../config/settings.ts';
 import type { ResourceClient } from '../kube/resources.ts';
 import { type Tenant, tenantNamespace } from './tenant.ts';
 

@@ -2,7 +2,7 @@
 // when its claim goes, reserved for the user's claim, owned by the user.
 import { posix } from 'node:path';
 import type { V1PersistentVolume } from '@kubernetes/client-node';
-import type { NfsSettings } from '../app/settings.ts';
+import type { NfsSettings } from '../config/settings.ts';
 import { BadRequestError, TemplateError } from '../errors.ts';
 import { labelValue } from '../kube/names.ts';
 import { markOwned } from '../ownership/ownership.ts';

@@ -1,5 +1,5 @@
 // What a pv template may hold: MOOP's NFS, kept forever, with nothing that decides where it points or what binds it.
-import type { NfsSettings } from '../app/settings.ts';
+import type { NfsSettings } from '../config/settings.ts';
 import { fillHoles } from '../templates/fill.ts';
 import { isSet, type Unsafe } from '../templates/safety.ts';
 

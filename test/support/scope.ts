@@ -1,6 +1,6 @@
 // A tenant's scope for rendering, as deps.scope builds it, with the local settings and no cluster.
 
-import type { ClaimSettings, CopySettings, NfsSettings } from '../../lib/app/settings.ts';
+import type { ClaimSettings, CopySettings, NfsSettings } from '../../lib/config/settings.ts';
 import type { RenderScope } from '../../lib/tenants/scope.ts';
 import { TenantSchema, tenantNamespace } from '../../lib/tenants/tenant.ts';
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { loadAllYaml } from '@kubernetes/client-node';
-import { loadConfig } from '../../lib/app/config.ts';
+import { loadConfig } from '../../lib/config/config.ts';
 import { copyCapabilities, maxBackoffLimit } from '../../lib/copies/safety.ts';
 import { nfsMountOption } from '../../lib/volumes/safety.ts';
 import { policyParamsOf, shippedPolicyParams } from '../../tools/tenants.ts';

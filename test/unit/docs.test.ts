@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { ConfigFields, ToolSettingsSchema } from '../../lib/app/config.ts';
+import { ConfigFields, ToolSettingsSchema } from '../../lib/config/config.ts';
 
 const root = join(import.meta.dirname, '../..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');

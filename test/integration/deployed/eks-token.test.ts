@@ -10,8 +10,8 @@ import { CreateClusterCommand, DescribeClusterCommand, EKSClient } from '@aws-sd
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { createHandler as deleteClaim } from '../../../functions/volumes/pvcs/delete.ts';
 import { createHandler as createClaim } from '../../../functions/volumes/pvcs/post.ts';
-import { loadConfig } from '../../../lib/app/config.ts';
 import { depsFrom } from '../../../lib/app/deps.ts';
+import { loadConfig } from '../../../lib/config/config.ts';
 import { ConfigError } from '../../../lib/errors.ts';
 import { KubeClient } from '../../../lib/kube/client.ts';
 import { eksClusterAccess } from '../../../lib/kube/eks-cluster.ts';

@@ -2,8 +2,8 @@
 // knows. A scheduled run finds them, reports them, and deletes them only under CLEANUP_ORPHANS=delete; a tenant
 // service that fails makes no one an orphan. In-process against the real API server and the tenant service stand-in.
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { CleanupSettings } from '../../../lib/app/settings.ts';
 import { runCleanup } from '../../../lib/cleanup/run.ts';
+import type { CleanupSettings } from '../../../lib/config/settings.ts';
 import { UpstreamError } from '../../../lib/errors.ts';
 import { KubeClient } from '../../../lib/kube/client.ts';
 import { loadKubeconfig } from '../../../lib/kube/kubeconfig.ts';

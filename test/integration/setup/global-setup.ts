@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../../lib/app/config.ts';
+import { loadConfig } from '../../../lib/config/config.ts';
 import { TenantSchema } from '../../../lib/tenants/tenant.ts';
 import { type LocalCluster, startCluster } from '../../../tools/cluster/cluster.ts';
 import { freePort } from '../../../tools/cluster/processes.ts';

@@ -1,4 +1,4 @@
-import { templateNamePattern } from '../../../lib/ownership/adoption.ts';
+import { templateNamePattern } from '../../../lib/adoption/adoption.ts';
 import { adoptionMarks, belongsToTenant, describeOwner, isAdopted, isOwnedBy, markOwned, ownerSelector } from '../../../lib/ownership/ownership.ts';
 import { TenantSchema } from '../../../lib/tenants/tenant.ts';
 import { tenants } from '../../fixtures/tenants.ts';

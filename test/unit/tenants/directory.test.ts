@@ -14,6 +14,12 @@ function countingSource(delayMs = 20) {
   return { calls, source };
 }
 
+/** A clock that moves only when the test steps it. */
+function steppedClock() {
+  let now = 1_000;
+  return { now: () => now, step: (ms: number) => void (now += ms) };
+}
+
 describe('cachedTenants', () => {
   it('lets 100 concurrent lookups of one tenant share one request', async () => {
     const { calls, source } = countingSource();
@@ -27,12 +33,14 @@ describe('cachedTenants', () => {
 
   it('serves a repeated lookup from memory within the time to live, and asks again after it', async () => {
     const { calls, source } = countingSource(1);
-    const directory = cachedTenants(source, 50);
+    const clock = steppedClock();
+    const directory = cachedTenants(source, 50, { clock });
 
     await directory.get('t1');
+    clock.step(49);
     await directory.get('t1');
     expect(calls).toEqual(['t1']);
-    await sleep(80);
+    clock.step(2);
     await directory.get('t1');
     expect(calls).toEqual(['t1', 't1']);
   });
@@ -48,10 +56,11 @@ describe('cachedTenants', () => {
 
   it('with a time to live of 0 asks every time, but still shares concurrent lookups', async () => {
     const { calls, source } = countingSource(10);
-    const directory = cachedTenants(source, 0);
+    const clock = steppedClock();
+    const directory = cachedTenants(source, 0, { clock });
 
     await Promise.all([directory.get('t1'), directory.get('t1')]);
-    await sleep(5);
+    clock.step(2); // a time to live of 0 keeps an answer for lru-cache's least, 1 ms
     await directory.get('t1');
     expect(calls).toEqual(['t1', 't1']);
   });

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../../lib/app/config.ts';
+import { loadConfig } from '../../../lib/config/config.ts';
 import { ConfigError } from '../../../lib/errors.ts';
 
 const valid = { MOOPKEY: 'a-key-of-enough-length', NAME_KEY: 'a-name-key-of-enough-length', NFS_SERVER: '10.0.0.2', NFS_PREFIX: '/exports/moop/' };

@@ -4,14 +4,14 @@
 // `pvc-<id>-...`, `job-<id>-...`) and it carries no owner marks; anything else is left alone and listed.
 import type { KubernetesObject, V1PersistentVolume } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
-import type { NfsSettings } from '../app/settings.ts';
+import type { NfsSettings } from '../config/settings.ts';
 import { claimKind, jobKind, type Kind, objectLabel, podKind, refOfKind, volumeKind } from '../kube/objects.ts';
 import type { ResourceClient } from '../kube/resources.ts';
+import { adoptionMarks, managedByLabel, markedTenant } from '../ownership/ownership.ts';
 import { templateObject } from '../templates/template.ts';
 import type { TemplateName, Tenant } from '../tenants/tenant.ts';
 import { tenantNamespace } from '../tenants/tenant.ts';
 import { normalise } from '../volumes/safety.ts';
-import { adoptionMarks, managedByLabel, markedTenant } from './ownership.ts';
 
 export interface AdoptionReport {
   tenant: string;
