@@ -106,6 +106,13 @@ module.exports = {
     },
     only('http-below-wiring', 'http/', ['errors\\.ts', 'validation\\.ts', 'config/', 'contract/', 'aws/', `${concepts}/`]),
     {
+      name: 'concepts-on-the-interface',
+      comment: 'The domain works through ResourceClient, so its rules run against an in-memory cluster too; only the wiring makes Resources.',
+      severity: 'error',
+      from: { path: `^lib/(${concepts.slice(1, -1)}|ownership|tenants|templates)/` },
+      to: { path: '^lib/kube/(resources|client)\\.ts$' },
+    },
+    {
       name: 'wiring-on-top',
       comment: 'lib/app/ wires everything together; only handlers, scripts, tools and benchmarks may import it.',
       severity: 'error',

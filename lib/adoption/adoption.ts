@@ -6,7 +6,7 @@ import type { KubernetesObject, V1PersistentVolume } from '@kubernetes/client-no
 import pLimit from 'p-limit';
 import type { NfsSettings } from '../config/settings.ts';
 import { claimKind, jobKind, type Kind, objectLabel, podKind, refOfKind, volumeKind } from '../kube/objects.ts';
-import type { ResourceClient } from '../kube/resources.ts';
+import type { ResourceClient } from '../kube/resource-client.ts';
 import { adoptionMarks, managedByLabel, markedTenant } from '../ownership/ownership.ts';
 import { templateObject } from '../templates/template.ts';
 import type { TemplateName, Tenant } from '../tenants/tenant.ts';

@@ -3,7 +3,7 @@
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { ConflictError } from '../errors.ts';
 import { podFinished } from '../kube/objects.ts';
-import type { ResourceClient } from '../kube/resources.ts';
+import type { ResourceClient } from '../kube/resource-client.ts';
 import { createOwned, type Deleted, deleteOwned, getOwned } from '../ownership/ownership.ts';
 import type { TenantScope } from '../tenants/scope.ts';
 import { claimRefs, type VolumeKey, volumeOwner } from '../volumes/key.ts';

@@ -2,7 +2,8 @@
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { NotFoundError } from '../errors.ts';
 import { eventTime, latestEvent, type Reason } from '../kube/events.ts';
-import type { ObjectRef, ResourceClient } from '../kube/resources.ts';
+import type { ObjectRef } from '../kube/objects.ts';
+import type { ResourceClient } from '../kube/resource-client.ts';
 import type { RenderScope } from '../tenants/scope.ts';
 import { type VolumeKey, volumeRefs } from '../volumes/key.ts';
 

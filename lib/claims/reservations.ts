@@ -2,7 +2,8 @@
 // another owner's (whose data a claim of that name would be bound to, so it is never made).
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { ConflictError } from '../errors.ts';
-import type { ObjectRef, ResourceClient } from '../kube/resources.ts';
+import type { ObjectRef } from '../kube/objects.ts';
+import type { ResourceClient } from '../kube/resource-client.ts';
 import { describeOwner, isOwnedBy } from '../ownership/ownership.ts';
 import type { TenantScope } from '../tenants/scope.ts';
 import { type VolumeKey, volumeOwner, volumeRefs } from '../volumes/key.ts';

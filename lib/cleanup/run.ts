@@ -8,7 +8,7 @@ import type { CleanupSettings } from '../config/settings.ts';
 import { finishedAt } from '../copies/status.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { claimKind, jobKind, type Kind, podKind, refOfKind, volumeKind } from '../kube/objects.ts';
-import type { ResourceClient } from '../kube/resources.ts';
+import type { ResourceClient } from '../kube/resource-client.ts';
 import { belongsToTenant, managedSelector, markedTenant, ownerSelector, tenantLabel } from '../ownership/ownership.ts';
 import type { TenantDirectory } from '../tenants/directory.ts';
 import { type CleanupAction, CleanupReport, type CleanupSummary } from './report.ts';

@@ -4,7 +4,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import { type ResourceClient, refOf } from '../kube/resources.ts';
+import { refOf } from '../kube/objects.ts';
+import type { ResourceClient } from '../kube/resource-client.ts';
 import { createOwned, type Deleted, deleteOwned, getOwned, isOwnedBy, markedTenant } from '../ownership/ownership.ts';
 import type { TenantScope } from '../tenants/scope.ts';
 import { type CopyObject, idempotencyAnnotation, idempotencyHash, idempotentRequestAnnotation, podRefs, renderPod, requestHash } from './render.ts';

@@ -6,8 +6,8 @@ import type { V1Container, V1Job, V1Pod, V1PodSpec, V1PodTemplateSpec, V1Volume,
 import type { CopySettings } from '../config/settings.ts';
 import { TemplateError } from '../errors.ts';
 import { objectName, shortHash } from '../kube/names.ts';
+import type { ObjectRef } from '../kube/objects.ts';
 import { jobKind, podKind } from '../kube/objects.ts';
-import type { ObjectRef } from '../kube/resources.ts';
 import { markOwned, ownerLabels } from '../ownership/ownership.ts';
 import { fillHoles } from '../templates/fill.ts';
 import { refuseUnsafe, unsafeMetadata, unsafeName } from '../templates/safety.ts';

@@ -4,7 +4,7 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { eventTime, latestEvent, type Reason } from '../kube/events.ts';
 import { podFinished } from '../kube/objects.ts';
-import type { ResourceClient } from '../kube/resources.ts';
+import type { ResourceClient } from '../kube/resource-client.ts';
 import type { CopyObject } from './render.ts';
 
 /** Why a copy is stuck or failed: the shape of a claim's pendingReason. */

@@ -1,6 +1,6 @@
 // The latest event about an object: what the cluster's controllers and kubelets say about it in their own words.
 import type { CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
-import type { ResourceClient } from './resources.ts';
+import type { ResourceClient } from './resource-client.ts';
 
 /**
  * Why an object is not progressing, or failed, in the cluster's own words: a claim's pendingReason, a copy's

@@ -1,7 +1,19 @@
 // Facts of Kubernetes objects that several concepts share: the kinds the service handles, how one is named in a
 // message, and when a pod has finished.
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
-import type { ObjectRef } from './resources.ts';
+
+/** Names one object: apiVersion and kind as the API server spells them, or as a template does. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+/** The reference of an object as the API server gave it, or as it was rendered (namespace from its metadata). */
+export function refOf(obj: KubernetesObject): ObjectRef {
+  return { apiVersion: obj.apiVersion!, kind: obj.kind!, name: obj.metadata!.name!, namespace: obj.metadata?.namespace };
+}
 
 /** A kind as the API server spells it, with its API version. */
 export interface Kind {

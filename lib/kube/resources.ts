@@ -2,72 +2,14 @@
 import type { KubernetesObject, V1APIResourceList } from '@kubernetes/client-node';
 import { TemplateError, UpstreamError } from '../errors.ts';
 import type { KubeClient } from './client.ts';
-
-/** What discovery says about one kind. */
-export interface ResourceInfo {
-  apiVersion: string;
-  /** The kind as the API server spells it, e.g. Job for a template's "job". */
-  kind: string;
-  plural: string;
-  namespaced: boolean;
-}
-
-/** Names one object: apiVersion and kind as the API server spells them, or as a template does. */
-export interface ObjectRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace?: string;
-}
-
-/** The reference of an object as the API server gave it, or as it was rendered (namespace from its metadata). */
-export function refOf(obj: KubernetesObject): ObjectRef {
-  return { apiVersion: obj.apiVersion!, kind: obj.kind!, name: obj.metadata!.name!, namespace: obj.metadata?.namespace };
-}
-
-export interface ListOptions {
-  namespace?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
-  limit?: number;
-  continue?: string;
-  /** "0": any recent state, served from the API server's watch cache without waiting for it to catch up with etcd. */
-  resourceVersion?: '0';
-}
-
-export interface ListPage<T> {
-  items: T[];
-  continue?: string;
-}
-
-export interface DeleteOptions {
-  /** Delete only if the object still has this uid: what was checked is what goes. */
-  uid?: string;
-  /** Delete only if the object is unchanged since it was read: of racing deletes, one wins. */
-  resourceVersion?: string;
-  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
-}
+import { type ObjectRef, refOf } from './objects.ts';
+import type { DeleteOptions, ListOptions, ListPage, ResourceClient, ResourceInfo } from './resource-client.ts';
 
 /** obj as `kubectl get -o json` shows it: without metadata.managedFields, which is bookkeeping of the API server. */
 function shown<T extends KubernetesObject>(obj: T): T {
   if (!obj?.metadata?.managedFields) return obj;
   const { managedFields: _managedFields, ...metadata } = obj.metadata;
   return { ...obj, metadata };
-}
-
-/**
- * Generic verbs over objects of any kind: what the domain works with, so that its rules can be tried against an
- * in-memory cluster in unit tests (test/support/fake-resources.ts) and against the API server (Resources) alike.
- */
-export interface ResourceClient {
-  resolve(apiVersion: string, kind: string): Promise<ResourceInfo>;
-  create<T extends KubernetesObject>(obj: T): Promise<T>;
-  get<T extends KubernetesObject>(ref: ObjectRef, options?: { resourceVersion?: '0' }): Promise<T>;
-  delete(ref: ObjectRef, options?: DeleteOptions): Promise<void>;
-  list<T extends KubernetesObject>(apiVersion: string, kind: string, options?: ListOptions): Promise<ListPage<T>>;
-  pages<T extends KubernetesObject>(apiVersion: string, kind: string, options?: Omit<ListOptions, 'continue'>): AsyncGenerator<T[]>;
-  mergePatch<T extends KubernetesObject>(ref: ObjectRef, patch: unknown): Promise<T>;
-  apply<T extends KubernetesObject>(obj: T, fieldManager?: string): Promise<T>;
 }
 
 /** Kubernetes objects of any kind, as `kubectl get -o json` shows them; discovery answers are kept for the life of the container. */

@@ -7,8 +7,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { labelValue } from '../kube/names.ts';
-import { objectLabel } from '../kube/objects.ts';
-import { type ObjectRef, type ResourceClient, refOf } from '../kube/resources.ts';
+import { type ObjectRef, objectLabel, refOf } from '../kube/objects.ts';
+import type { ResourceClient } from '../kube/resource-client.ts';
 
 export const managedByLabel = 'app.kubernetes.io/managed-by';
 export const serviceName = 'moop-resource-service';

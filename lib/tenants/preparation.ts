@@ -5,7 +5,7 @@
 // Idempotent: a rerun changes nothing, and server-side apply puts back what was changed by hand.
 import type { KubernetesObject, RbacV1Subject, V1Namespace } from '@kubernetes/client-node';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import type { ResourceClient } from '../kube/resources.ts';
+import type { ResourceClient } from '../kube/resource-client.ts';
 import { tenantLabel } from '../ownership/ownership.ts';
 import { type Tenant, tenantNamespace } from './tenant.ts';
 

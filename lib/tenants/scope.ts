@@ -1,7 +1,7 @@
 // What a route's domain operation works in: one tenant, its namespace, the cluster, and the settings that shape objects.
 
 import type { ClaimSettings, CopySettings, NfsSettings, Settings } from '../config/settings.ts';
-import type { ResourceClient } from '../kube/resources.ts';
+import type { ResourceClient } from '../kube/resource-client.ts';
 import { type Tenant, tenantNamespace } from './tenant.ts';
 
 export interface TenantScope {

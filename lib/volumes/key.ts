@@ -3,7 +3,7 @@
 // leaf that volumes, claims, cleanup and the routes all read.
 import { TemplateError } from '../errors.ts';
 import { objectName } from '../kube/names.ts';
-import type { ObjectRef } from '../kube/resources.ts';
+import type { ObjectRef } from '../kube/objects.ts';
 import type { Owner } from '../ownership/ownership.ts';
 import { fillHoles } from '../templates/fill.ts';
 import { expectKind, type TemplateObject, templateObject } from '../templates/template.ts';

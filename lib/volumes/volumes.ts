@@ -2,7 +2,7 @@
 // Deleting one leaves its NFS data in place.
 import type { KubernetesObject, V1PersistentVolume } from '@kubernetes/client-node';
 import { ConflictError } from '../errors.ts';
-import type { ObjectRef } from '../kube/resources.ts';
+import type { ObjectRef } from '../kube/objects.ts';
 import { createOwned, type Deleted, deleteOwned, describeOwner, getOwned, isOwnedBy } from '../ownership/ownership.ts';
 import type { TenantScope } from '../tenants/scope.ts';
 import { reservationRefs, type VolumeKey, volumeOwner, volumeRefs } from './key.ts';

@@ -3,7 +3,8 @@
 // The integration tests prove the same rules against the real API server.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { ConflictError, NotFoundError } from '../../lib/errors.ts';
-import type { DeleteOptions, ListOptions, ListPage, ObjectRef, ResourceClient, ResourceInfo } from '../../lib/kube/resources.ts';
+import type { ObjectRef } from '../../lib/kube/objects.ts';
+import type { DeleteOptions, ListOptions, ListPage, ResourceClient, ResourceInfo } from '../../lib/kube/resource-client.ts';
 
 const kinds: ResourceInfo[] = [
   { apiVersion: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false },
