@@ -6,6 +6,7 @@ import pLimit from 'p-limit';
 import { KubeClient } from '../lib/kube/client.ts';
 import { loadKubeconfig } from '../lib/kube/kubeconfig.ts';
 import type { Bundle } from './bundles.ts';
+import { lastLine } from './stats.ts';
 
 export interface CleanupScaleResult {
   tenants: number;
@@ -32,7 +33,7 @@ function runChild(bundle: string, event: unknown, env: NodeJS.ProcessEnv): Promi
     child.stderr.on('data', (c: Buffer) => (err += c));
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`cleanup exited ${code}: ${err.slice(-2000)}`));
-      resolve({ wallMs: Math.round(performance.now() - started), ...(JSON.parse(out) as Omit<CleanupScaleResult['run'], 'wallMs'>) });
+      resolve({ wallMs: Math.round(performance.now() - started), ...(lastLine(out) as Omit<CleanupScaleResult['run'], 'wallMs'>) });
     });
   });
 }

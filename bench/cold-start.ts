@@ -5,7 +5,7 @@ import { KubeClient } from '../lib/kube/client.ts';
 import { loadKubeconfig } from '../lib/kube/kubeconfig.ts';
 import { httpEvent } from '../tools/lambda.ts';
 import type { Bundle } from './bundles.ts';
-import { time } from './stats.ts';
+import { lastLine, time } from './stats.ts';
 
 export interface ColdStart {
   name: string;
@@ -44,7 +44,7 @@ export async function coldStarts(
   const childEnv = { ...env, PATH: process.env.PATH, POWERTOOLS_LOG_LEVEL: 'SILENT' };
   const [nodeStartupMs] = await spawnTimed(['-e', '0'], childEnv);
   const fresh = new KubeClient(loadKubeconfig({ file: kubeconfig }), { timeoutMs: 5000 });
-  const [apiFirstCallMs] = await time(() => fresh.request({ method: 'GET', path: '/readyz' }));
+  const [apiFirstCallMs] = await time(() => fresh.request({ method: 'GET', path: '/readyz', answer: 'text' }));
   await fresh.close();
 
   let job = '';
@@ -54,7 +54,7 @@ export async function coldStarts(
     const bundle = bundles.find((b) => b.name === name);
     if (!bundle) throw new Error(`no bundle for ${name}`);
     const [ms, out] = await spawnTimed([join(import.meta.dirname, 'cold-child.ts'), bundle.file, JSON.stringify(events[name]!())], childEnv);
-    const result = JSON.parse(out) as { statusCode?: number; body?: string };
+    const result = lastLine(out) as { statusCode?: number; body?: string };
     if (name === 'copyCreate') job = (JSON.parse(result.body!) as { metadata: { name: string } }).metadata.name;
     functions.push({ name, bundleKiB: Math.round(bundle.bytes / 1024), firstAnswerMs: Math.round(ms), status: result.statusCode ?? 'ok' });
   }

@@ -1,4 +1,4 @@
-// Percentiles of samples, in milliseconds.
+// Percentiles of samples, in milliseconds; timing work; reading what a child process answered.
 export interface Summary {
   n: number;
   median: number;
@@ -19,3 +19,6 @@ export async function time<T>(work: () => Promise<T>): Promise<[number, T]> {
   const value = await work();
   return [performance.now() - started, value];
 }
+
+/** The last line a benchmark's child printed, its answer, parsed (the handler's own output, e.g. its metrics, comes before). */
+export const lastLine = (out: string): unknown => JSON.parse(out.trimEnd().split('\n').at(-1)!);
