@@ -74,7 +74,7 @@ export async function stopWithGrace(child: ChildProcess, graceMs: number, option
   clearTimeout(timer);
 }
 
-/** Runs handler, synchronously, when this process exits (however it ends but SIGKILL). Returns what cancels it. */
+/** Runs handler synchronously when this process exits (process.exit, or nothing left to do; not when a signal kills it). Returns what cancels it. */
 export function onExit(handler: () => void): () => void {
   process.on('exit', handler);
   return () => process.off('exit', handler);
