@@ -3,10 +3,9 @@
 // request, while callers need the API server's own JSON and one kept-alive connection across Lambda invocations.
 import { readFileSync, statSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { UpstreamError } from '../errors.ts';
 import { type Answer, sendKeptAlive } from '../kept-alive.ts';
 import { type EksTokenOptions, eksTokens } from './eks-token.ts';
-import { cut, kubeFailure, kubeNetworkFailure } from './failures.ts';
+import { invalidAnswer, kubeFailure, kubeNetworkFailure } from './failures.ts';
 import type { ClusterAccess } from './kubeconfig.ts';
 
 /** How long a kept-alive connection may idle before the client closes it. */
@@ -105,9 +104,7 @@ export class KubeClient {
     if (answer.status >= 200 && answer.status < 300) {
       if (req.answer === 'text') return answer.text as T;
       if (data !== null && typeof data === 'object') return data as T;
-      throw new UpstreamError(`The Kubernetes API server answered ${req.method} ${req.path} with something that is not JSON: "${cut(answer.text, 120)}".`, {
-        code: 'KUBERNETES_INVALID_ANSWER',
-      });
+      throw invalidAnswer({ method: req.method, path: req.path, text: answer.text });
     }
     const eks = answer.status === 401 && token && this.eksTokens ? this.access.eks!.cluster : undefined;
     // A refused EKS token is not reused: the next request mints a new one (after a clock skew, a role just mapped).

@@ -137,12 +137,21 @@ function invalid(a: Answered, method: KubeAnswer['method']): ServiceError | unde
   });
 }
 
+/** A kind the API server does not serve: its group version is unknown (a 404), or its discovery list lacks the kind. */
+export function unknownKind(apiVersion: string, kind: string): TemplateError {
+  return new TemplateError(`The Kubernetes API server serves no kind "${kind}" in ${apiVersion}.`, { code: 'TEMPLATE_UNKNOWN_KIND' });
+}
+
+/** A 2xx answer whose body is not the JSON object every API answer is (a proxy's page, a truncated body). */
+export function invalidAnswer(answer: { method: string; path: string; text: string }): UpstreamError {
+  return new UpstreamError(`The Kubernetes API server answered ${answer.method} ${answer.path} with something that is not JSON: "${cut(answer.text, 120)}".`, {
+    code: 'KUBERNETES_INVALID_ANSWER',
+  });
+}
+
 /** A 404: a kind the server does not serve (discovery), a create in a namespace that does not exist, or no such object. */
 function notFound(a: Answered, answer: KubeAnswer, context: AnswerContext): ServiceError {
-  if (answer.method === 'GET' && discovery.test(answer.path)) {
-    const apiVersion = answer.path.replace(/^\/apis?\//, '');
-    return new TemplateError(`The Kubernetes API server serves no kind "${context.kind ?? '?'}" in ${apiVersion}.`, { code: 'TEMPLATE_UNKNOWN_KIND' });
-  }
+  if (answer.method === 'GET' && discovery.test(answer.path)) return unknownKind(answer.path.replace(/^\/apis?\//, ''), context.kind ?? '?');
   // The Status names what was not found: for a create, only its namespace can be.
   if (answer.method === 'POST' && a.status.details?.kind === 'namespaces') {
     return new NotFoundError(`Namespace ${a.status.details.name} does not exist; the tenant's namespace must be created first.`, {

@@ -1,7 +1,8 @@
 // Generic object verbs over the API, for any kind the API server serves, found through its discovery documents.
 import type { KubernetesObject, V1APIResourceList } from '@kubernetes/client-node';
-import { TemplateError, UpstreamError } from '../errors.ts';
+import { UpstreamError } from '../errors.ts';
 import type { KubeClient } from './client.ts';
+import { unknownKind } from './failures.ts';
 import { type ObjectRef, refOf } from './objects.ts';
 import type { DeleteOptions, ListOptions, ListPage, ResourceClient, ResourceInfo } from './resource-client.ts';
 
@@ -32,9 +33,7 @@ export class Resources implements ResourceClient {
     }
     const wanted = kind.toLowerCase();
     const found = (await list).resources.find((r) => !r.name.includes('/') && r.kind.toLowerCase() === wanted);
-    if (!found) {
-      throw new TemplateError(`The Kubernetes API server serves no kind "${kind}" in ${apiVersion}.`, { code: 'TEMPLATE_UNKNOWN_KIND' });
-    }
+    if (!found) throw unknownKind(apiVersion, kind);
     return { apiVersion, kind: found.kind, plural: found.name, namespaced: found.namespaced };
   }
 
