@@ -13,7 +13,9 @@ export interface Bundle {
 }
 
 export async function buildBundles(outDir: string): Promise<Bundle[]> {
-  const yml = load(readFileSync(join(projectRoot, 'serverless.yml'), 'utf8')) as { functions: Record<string, { handler: string }> };
+  const yml = load(readFileSync(join(projectRoot, 'serverless.yml'), 'utf8')) as {
+    functions: Record<string, { handler: string }>;
+  };
   mkdirSync(outDir, { recursive: true });
   const bundles: Bundle[] = [];
   for (const [name, fn] of Object.entries(yml.functions)) {
@@ -28,7 +30,9 @@ export async function buildBundles(outDir: string): Promise<Bundle[]> {
       target: 'node24',
       format: 'esm',
       external: ['@aws-sdk/*'],
-      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      },
       metafile: true,
       logLevel: 'error',
     });

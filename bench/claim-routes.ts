@@ -36,7 +36,8 @@ function cycle(deps: Deps, moopkey: string, tenant: string, namespace: string, r
     const [create, c] = await time(() => invokeHttp(handlers.create, httpEvent('POST', path, moopkey, { body })));
     const [get, g] = await time(() => invokeHttp(handlers.get, httpEvent('GET', path, moopkey, { query: q })));
     const [del, d] = await time(() => invokeHttp(handlers.delete, httpEvent('DELETE', path, moopkey, { query: q })));
-    if (c.status !== 201 || g.status !== 200 || d.status !== 200) throw new Error(`benchmark cycle of ${route} failed: ${c.status}/${g.status}/${d.status}`);
+    if (c.status !== 201 || g.status !== 200 || d.status !== 200)
+      throw new Error(`benchmark cycle of ${route} failed: ${c.status}/${g.status}/${d.status}`);
     return { create, get, delete: del };
   };
 }
@@ -63,7 +64,9 @@ export async function claimRoutes(
       samples.claim.push(c);
     }
   }
-  log(`[bench] claim routes: ${cycles} cycles each of volumes and claims measured; making ${events} events in ${setup.namespace}`);
+  log(
+    `[bench] claim routes: ${cycles} cycles each of volumes and claims measured; making ${events} events in ${setup.namespace}`,
+  );
   const kc = new KubeConfig();
   kc.loadFromFile(setup.adminKubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
@@ -94,13 +97,19 @@ async function makeEvents(core: CoreV1Api, namespace: string, count: number): Pr
     message: 'an event that is not about any claim',
     type: 'Normal',
   });
-  await Promise.all(Array.from({ length: count }, (_, i) => limit(() => core.createNamespacedEvent({ namespace, body: event(i) }))));
+  await Promise.all(
+    Array.from({ length: count }, (_, i) => limit(() => core.createNamespacedEvent({ namespace, body: event(i) }))),
+  );
 }
 
 /** The printed table: medians, ratios and whether each goal is met. */
 export function printClaimRoutes(r: ClaimRoutesResult): string[] {
-  const out = ['', `6. Claim routes against volume routes, ${r.cycles} in-process cycles each (median/p95 ms); then claims again over ${r.events} events`];
-  const pad = (cells: (string | number)[]): string => cells.map((c, i) => String(c).padEnd([8, 16, 16, 10, 24, 12][i]!)).join('  ');
+  const out = [
+    '',
+    `6. Claim routes against volume routes, ${r.cycles} in-process cycles each (median/p95 ms); then claims again over ${r.events} events`,
+  ];
+  const pad = (cells: (string | number)[]): string =>
+    cells.map((c, i) => String(c).padEnd([8, 16, 16, 10, 24, 12][i]!)).join('  ');
   out.push(pad(['op', 'volume', 'claim', 'ratio', `claim, ${r.events} events`, 'ratio']));
   for (const op of ops) {
     const ratio = round(r.claim[op].median / r.volume[op].median);

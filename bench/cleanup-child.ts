@@ -4,7 +4,11 @@ const { handler } = (await import(bundle)) as {
   handler: (e: unknown, c: unknown) => Promise<{ actions: Record<string, { count: number }>; failures: unknown[] }>;
 };
 const started = performance.now();
-const summary = await handler(JSON.parse(event), { functionName: 'cleanup', awsRequestId: 'bench', getRemainingTimeInMillis: () => 300_000 });
+const summary = await handler(JSON.parse(event), {
+  functionName: 'cleanup',
+  awsRequestId: 'bench',
+  getRemainingTimeInMillis: () => 300_000,
+});
 const counts = Object.fromEntries(Object.entries(summary.actions).map(([k, v]) => [k, v.count]));
 process.stdout.write(
   `${JSON.stringify({ runMs: Math.round(performance.now() - started), counts, failures: summary.failures.length, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,

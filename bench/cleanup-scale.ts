@@ -23,17 +23,24 @@ const benchLabel = 'moop.io/bench';
 function runChild(bundle: string, event: unknown, env: NodeJS.ProcessEnv): Promise<CleanupScaleResult['run']> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'cleanup-child.ts'), bundle, JSON.stringify(event)], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, 'cleanup-child.ts'), bundle, JSON.stringify(event)],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c));
     child.stderr.on('data', (c: Buffer) => (err += c));
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`cleanup exited ${code}: ${err.slice(-2000)}`));
-      resolve({ wallMs: Math.round(performance.now() - started), ...(lastLine(out) as Omit<CleanupScaleResult['run'], 'wallMs'>) });
+      resolve({
+        wallMs: Math.round(performance.now() - started),
+        ...(lastLine(out) as Omit<CleanupScaleResult['run'], 'wallMs'>),
+      });
     });
   });
 }
@@ -46,7 +53,10 @@ const jobs = tenants * jobsPerTenant;
 const releasedVolumes = tenants * Math.ceil(volumesPerTenant / 2);
 const benchSelector = { labelSelector: `${benchLabel}=true` };
 
-/** Makes 10,000 managed objects, waits until the cluster has settled them, then runs cleanup twice, each in a fresh process. */
+/**
+ * Makes 10,000 managed objects, waits until the cluster has settled them, then runs cleanup twice, each in a fresh
+ * process.
+ */
 export async function cleanupAtScale(
   bundles: Bundle[],
   env: Record<string, string>,
@@ -61,16 +71,24 @@ export async function cleanupAtScale(
     await waitForJobs(admin, namespace);
     await waitForVolumePhases(admin, log);
     const setupSeconds = Math.round((performance.now() - started) / 1000);
-    log(`[bench] cleanup at scale: ${tenants * (volumesPerTenant + jobsPerTenant)} objects ready in ${setupSeconds}s; running cleanup`);
+    log(
+      `[bench] cleanup at scale: ${tenants * (volumesPerTenant + jobsPerTenant)} objects ready in ${setupSeconds}s; running cleanup`,
+    );
     const bundle = bundles.find((b) => b.name === 'cleanup')!.file;
     const childEnv = { ...env, PATH: process.env.PATH, POWERTOOLS_LOG_LEVEL: 'WARN' };
     const run = await runChild(bundle, { action: 'scheduled', retentionSeconds: 0, pvPolicy: 'recycle' }, childEnv);
     const rerun = await runChild(bundle, { action: 'scheduled', retentionSeconds: 0, pvPolicy: 'recycle' }, childEnv);
     return { tenants, volumes: tenants * volumesPerTenant, releasedVolumes, jobs, setupSeconds, run, rerun };
   } finally {
-    await admin.request({ method: 'DELETE', path: '/api/v1/persistentvolumes', query: benchSelector }).catch(() => undefined);
     await admin
-      .request({ method: 'DELETE', path: `/apis/batch/v1/namespaces/${namespace}/jobs`, query: { ...benchSelector, propagationPolicy: 'Background' } })
+      .request({ method: 'DELETE', path: '/api/v1/persistentvolumes', query: benchSelector })
+      .catch(() => undefined);
+    await admin
+      .request({
+        method: 'DELETE',
+        path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
+        query: { ...benchSelector, propagationPolicy: 'Background' },
+      })
       .catch(() => undefined);
     await admin.close();
   }
@@ -78,7 +96,11 @@ export async function cleanupAtScale(
 
 const meta = (t: number, name: string) => ({
   name,
-  labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': `bench-tenant-${t}`, [benchLabel]: 'true' },
+  labels: {
+    'app.kubernetes.io/managed-by': 'moop-resource-service',
+    'moop.io/tenant': `bench-tenant-${t}`,
+    [benchLabel]: 'true',
+  },
   annotations: { 'moop.io/tenant': `bench-tenant-${t}` },
 });
 
@@ -141,7 +163,8 @@ async function makeJob(admin: KubeClient, t: number, j: number, namespace: strin
 function giveUpAfter(what: string, seconds: number): (state: string) => void {
   const deadline = Date.now() + seconds * 1000;
   return (state) => {
-    if (Date.now() > deadline) throw new Error(`cleanup at scale: gave up after ${seconds} s waiting for ${what}; last seen ${state}`);
+    if (Date.now() > deadline)
+      throw new Error(`cleanup at scale: gave up after ${seconds} s waiting for ${what}; last seen ${state}`);
   };
 }
 
@@ -162,10 +185,14 @@ async function waitForJobs(admin: KubeClient, namespace: string): Promise<void> 
 
 /** Waits until the PV controller has caught up with every volume: Released ones stay Released, the rest Available. */
 async function waitForVolumePhases(admin: KubeClient, log: (l: string) => void): Promise<void> {
-  const giveUp = giveUpAfter(`the PV controller to mark ${releasedVolumes} volumes Released and the rest Available`, 600);
+  const giveUp = giveUpAfter(
+    `the PV controller to mark ${releasedVolumes} volumes Released and the rest Available`,
+    600,
+  );
   for (let polls = 0; ; polls++) {
     const phases = await volumePhases(admin);
-    if (phases.Released === releasedVolumes && phases.Available === tenants * volumesPerTenant - releasedVolumes) return;
+    if (phases.Released === releasedVolumes && phases.Available === tenants * volumesPerTenant - releasedVolumes)
+      return;
     giveUp(JSON.stringify(phases));
     if (polls % 10 === 0) log(`[bench] cleanup at scale: waiting for the PV controller: ${JSON.stringify(phases)}`);
     await new Promise((r) => setTimeout(r, 1000));

@@ -28,7 +28,9 @@ function spawnTimed(args: string[], env: NodeJS.ProcessEnv): Promise<[number, st
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c));
     child.stderr.on('data', (c: Buffer) => (err += c));
-    child.on('close', (code) => (code === 0 ? resolve([performance.now() - started, out]) : reject(new Error(`exit ${code}: ${err.slice(-2000)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve([performance.now() - started, out]) : reject(new Error(`exit ${code}: ${err.slice(-2000)}`)),
+    );
   });
 }
 
@@ -53,21 +55,35 @@ export async function coldStarts(
   for (const name of Object.keys(events)) {
     const bundle = bundles.find((b) => b.name === name);
     if (!bundle) throw new Error(`no bundle for ${name}`);
-    const [ms, out] = await spawnTimed([join(import.meta.dirname, 'cold-child.ts'), bundle.file, JSON.stringify(events[name]!())], childEnv);
+    const [ms, out] = await spawnTimed(
+      [join(import.meta.dirname, 'cold-child.ts'), bundle.file, JSON.stringify(events[name]!())],
+      childEnv,
+    );
     const result = lastLine(out) as { statusCode?: number; body?: string };
     if (name === 'copyCreate') job = (JSON.parse(result.body!) as { metadata: { name: string } }).metadata.name;
-    functions.push({ name, bundleKiB: Math.round(bundle.bytes / 1024), firstAnswerMs: Math.round(ms), status: result.statusCode ?? 'ok' });
+    functions.push({
+      name,
+      bundleKiB: Math.round(bundle.bytes / 1024),
+      firstAnswerMs: Math.round(ms),
+      status: result.statusCode ?? 'ok',
+    });
   }
   return { nodeStartupMs: Math.round(nodeStartupMs), apiFirstCallMs: Math.round(apiFirstCallMs), functions };
 }
 
 /** Each function's invocation, by its name in serverless.yml; the copy's reads and delete name the copy made before. */
-function invocations(moopkey: string, tenant: string, namespace: string, job: () => string): Record<string, () => unknown> {
+function invocations(
+  moopkey: string,
+  tenant: string,
+  namespace: string,
+  job: () => string,
+): Record<string, () => unknown> {
   const user = { tenant, username: `cold-${Date.now()}` };
   return {
     health: () => httpEvent('GET', '/service/v1/health', moopkey),
     openapi: () => httpEvent('GET', '/service/v1/openapi.json', moopkey),
-    volumePvCreate: () => httpEvent('POST', '/service/v1/volumes/pvs', moopkey, { body: { ...user, path: `${namespace}/cold` } }),
+    volumePvCreate: () =>
+      httpEvent('POST', '/service/v1/volumes/pvs', moopkey, { body: { ...user, path: `${namespace}/cold` } }),
     volumePvGet: () => httpEvent('GET', '/service/v1/volumes/pvs', moopkey, { query: user }),
     volumePvDelete: () => httpEvent('DELETE', '/service/v1/volumes/pvs', moopkey, { query: user }),
     volumePvcCreate: () => httpEvent('POST', '/service/v1/volumes/pvcs', moopkey, { body: user }),

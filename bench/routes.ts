@@ -69,14 +69,22 @@ function rawClient(kubeconfig: string) {
     new Promise((resolve, reject) => {
       calls++;
       const data = body === undefined ? undefined : JSON.stringify(body);
-      const headers: Record<string, string> = { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
-      if (data) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(data)) });
+      const headers: Record<string, string> = {
+        accept: 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      };
+      if (data)
+        Object.assign(headers, {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(data)),
+        });
       const req = request(`${access.server}${path}`, { method, agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          if ((res.statusCode ?? 0) >= 300) reject(new Error(`raw ${method} ${path}: HTTP ${res.statusCode} ${text.slice(0, 200)}`));
+          if ((res.statusCode ?? 0) >= 300)
+            reject(new Error(`raw ${method} ${path}: HTTP ${res.statusCode} ${text.slice(0, 200)}`));
           else resolve((text.startsWith('{') ? JSON.parse(text) : text) as T);
         });
       });
@@ -92,7 +100,12 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-const paths = { volume: '/service/v1/volumes/pvs', claim: '/service/v1/volumes/pvcs', copy: '/service/v1/pods', health: '/service/v1/health' } as const;
+const paths = {
+  volume: '/service/v1/volumes/pvs',
+  claim: '/service/v1/volumes/pvcs',
+  copy: '/service/v1/pods',
+  health: '/service/v1/health',
+} as const;
 
 /** The routes of a family as Lambda calls them, counting the Kubernetes calls each made. */
 function routeCycle(setup: RoutesSetup, family: Family, counted: { calls: number }) {
@@ -111,7 +124,10 @@ function routeCycle(setup: RoutesSetup, family: Family, counted: { calls: number
     const step = async (op: Op, event: ReturnType<typeof httpEvent>, status: number): Promise<void> => {
       const before = counted.calls;
       const [ms, answer] = await time(() => invokeHttp(handlers[op]!, event));
-      if (answer.status !== status) throw new Error(`benchmark ${family} ${op} answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`);
+      if (answer.status !== status)
+        throw new Error(
+          `benchmark ${family} ${op} answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`,
+        );
       if (op === 'create' && family === 'copy') name = (answer.body as { metadata: { name: string } }).metadata.name;
       result[op] = { ms, calls: counted.calls - before };
     };
@@ -119,7 +135,12 @@ function routeCycle(setup: RoutesSetup, family: Family, counted: { calls: number
       await step('get', httpEvent('GET', path, setup.moopkey), 200);
       return result;
     }
-    const body = family === 'volume' ? { ...q, path: `${setup.namespace}/bench/${user}` } : family === 'copy' ? { tenant: setup.tenant.id, cmd: 'true' } : q;
+    const body =
+      family === 'volume'
+        ? { ...q, path: `${setup.namespace}/bench/${user}` }
+        : family === 'copy'
+          ? { tenant: setup.tenant.id, cmd: 'true' }
+          : q;
     await step('create', httpEvent('POST', path, setup.moopkey, { body }), 201);
     const query = family === 'copy' ? { tenant: setup.tenant.id, name } : q;
     await step('get', httpEvent('GET', path, setup.moopkey, { query }), 200);
@@ -130,7 +151,11 @@ function routeCycle(setup: RoutesSetup, family: Family, counted: { calls: number
 
 /** The same routes over HTTP, through serverless-offline. */
 function httpCycle(setup: RoutesSetup, family: Family) {
-  const send = async (method: string, query: Record<string, string>, body?: unknown): Promise<{ status: number; body: any }> => {
+  const send = async (
+    method: string,
+    query: Record<string, string>,
+    body?: unknown,
+  ): Promise<{ status: number; body: any }> => {
     const url = new URL(setup.apiUrl + paths[family]);
     if (!body) for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const response = await fetch(url, {
@@ -143,19 +168,27 @@ function httpCycle(setup: RoutesSetup, family: Family) {
   return async (user: string): Promise<Partial<Record<Op, number>>> => {
     if (family === 'health') return { get: (await time(() => send('GET', {})))[0] };
     const q = { tenant: setup.tenant.id, username: user };
-    const body = family === 'volume' ? { ...q, path: `${setup.namespace}/bench/${user}` } : family === 'copy' ? { tenant: setup.tenant.id, cmd: 'true' } : q;
+    const body =
+      family === 'volume'
+        ? { ...q, path: `${setup.namespace}/bench/${user}` }
+        : family === 'copy'
+          ? { tenant: setup.tenant.id, cmd: 'true' }
+          : q;
     const [create, c] = await time(() => send('POST', {}, body));
     const query = family === 'copy' ? { tenant: setup.tenant.id, name: c.body.metadata?.name } : q;
     const [get, g] = await time(() => send('GET', query));
     const [del, x] = await time(() => send('DELETE', query));
-    if (c.status !== 201 || g.status !== 200 || x.status !== 200) throw new Error(`benchmark HTTP ${family} cycle failed: ${c.status}/${g.status}/${x.status}`);
+    if (c.status !== 201 || g.status !== 200 || x.status !== 200)
+      throw new Error(`benchmark HTTP ${family} cycle failed: ${c.status}/${g.status}/${x.status}`);
     return { create, get, delete: del };
   };
 }
 
 type Timings = Partial<Record<Op, { ms: number; calls: number }>>;
 
-/** What one raw cycle works with: the client, a step that times an operation and counts its calls, and the user's key. */
+/**
+ * What one raw cycle works with: the client, a step that times an operation and counts its calls, and the user's key.
+ */
 interface RawRun {
   raw: ReturnType<typeof rawClient>;
   step: (op: Op, work: () => Promise<unknown>) => Promise<void>;
@@ -164,8 +197,11 @@ interface RawRun {
   key: VolumeKey & { tenant: string };
 }
 
-/** The Kubernetes calls each route needs, made raw: what no implementation of the route can do without (deletes with a
- * uid precondition only; the routes' resourceVersion precondition, and their re-read when it fails, are their own care). */
+/**
+ * The Kubernetes calls each route needs, made raw: what no implementation of the route can do without (deletes with a
+ * uid precondition only; the routes' resourceVersion precondition, and their re-read when it fails, are their own
+ * care).
+ */
 function rawCycle(setup: RoutesSetup, family: Family, raw: ReturnType<typeof rawClient>) {
   const cycles = { volume: rawVolumeCycle, claim: rawClaimCycle, copy: rawCopyCycle, health: rawHealthCycle }[family];
   let scope: RenderScope | undefined;
@@ -177,7 +213,13 @@ function rawCycle(setup: RoutesSetup, family: Family, raw: ReturnType<typeof raw
       const [ms] = await time(work);
       result[op] = { ms, calls: raw.calls() - before };
     };
-    await cycles({ raw, step, scope, ns: setup.namespace, key: { tenant: setup.tenant.id, username: user, tag: 'default' } });
+    await cycles({
+      raw,
+      step,
+      scope,
+      ns: setup.namespace,
+      key: { tenant: setup.tenant.id, username: user, tag: 'default' },
+    });
     return result;
   };
 }
@@ -188,11 +230,17 @@ async function rawHealthCycle({ raw, step }: RawRun): Promise<void> {
 
 async function rawVolumeCycle({ raw, step, scope, ns, key }: RawRun): Promise<void> {
   const claimName = reservationRefs(scope, key)[0]!.name;
-  const pv = renderVolume(scope, { ...key, path: `${ns}/bench/${key.username}` }, { name: volumeRefs(scope, key)[0]!.name, claimName });
+  const pv = renderVolume(
+    scope,
+    { ...key, path: `${ns}/bench/${key.username}` },
+    { name: volumeRefs(scope, key)[0]!.name, claimName },
+  );
   const at = `/api/v1/persistentvolumes/${pv.metadata!.name}`;
   // A volume is never reserved for another owner's claim: one read of the claim it is reserved for first.
   await step('create', async () => {
-    await raw.call('GET', `/api/v1/namespaces/${ns}/persistentvolumeclaims/${claimName}?resourceVersion=0`).catch(() => undefined);
+    await raw
+      .call('GET', `/api/v1/namespaces/${ns}/persistentvolumeclaims/${claimName}?resourceVersion=0`)
+      .catch(() => undefined);
     await raw.call('POST', '/api/v1/persistentvolumes', pv);
   });
   await step('get', () => raw.call('GET', at));
@@ -215,7 +263,9 @@ async function rawClaimCycle({ raw, step, scope, ns, key }: RawRun): Promise<voi
   await step('get', async () => {
     const [claim, storageClass] = await Promise.all([
       raw.call('GET', at),
-      raw.call('GET', `/apis/storage.k8s.io/v1/storageclasses/${pvc.spec!.storageClassName}?resourceVersion=0`).catch(() => undefined),
+      raw
+        .call('GET', `/apis/storage.k8s.io/v1/storageclasses/${pvc.spec!.storageClassName}?resourceVersion=0`)
+        .catch(() => undefined),
     ]);
     if (!storageClass) return;
     const selector = `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${claim.metadata.name},involvedObject.uid=${claim.metadata.uid}`;
@@ -223,7 +273,10 @@ async function rawClaimCycle({ raw, step, scope, ns, key }: RawRun): Promise<voi
   });
   // Deleted unless pods mount it: the claim and the namespace's pods (from the watch cache) at once.
   await step('delete', async () => {
-    const [claim] = await Promise.all([raw.call('GET', at), raw.call('GET', `/api/v1/namespaces/${ns}/pods?limit=500&resourceVersion=0`)]);
+    const [claim] = await Promise.all([
+      raw.call('GET', at),
+      raw.call('GET', `/api/v1/namespaces/${ns}/pods?limit=500&resourceVersion=0`),
+    ]);
     await raw.call('DELETE', at, { preconditions: { uid: claim.metadata.uid } });
   });
 }
@@ -252,11 +305,17 @@ async function rawReadCopy(raw: ReturnType<typeof rawClient>, ns: string, at: st
   for (const pod of pods.items) {
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Running') continue;
     const about = `involvedObject.kind=Pod,involvedObject.name=${pod.metadata.name},involvedObject.uid=${pod.metadata.uid},type=Warning`;
-    await raw.call('GET', `/api/v1/namespaces/${ns}/events?resourceVersion=0&fieldSelector=${encodeURIComponent(about)}`);
+    await raw.call(
+      'GET',
+      `/api/v1/namespaces/${ns}/events?resourceVersion=0&fieldSelector=${encodeURIComponent(about)}`,
+    );
   }
   if (pods.items.length > 0) return;
   const events = `involvedObject.kind=Job,involvedObject.name=${current.metadata.name},involvedObject.uid=${current.metadata.uid},type=Warning`;
-  await raw.call('GET', `/api/v1/namespaces/${ns}/events?resourceVersion=0&fieldSelector=${encodeURIComponent(events)}`);
+  await raw.call(
+    'GET',
+    `/api/v1/namespaces/${ns}/events?resourceVersion=0&fieldSelector=${encodeURIComponent(events)}`,
+  );
 }
 
 const meanCalls = (calls: number[]): number => round(calls.reduce((a, b) => a + b, 0) / calls.length);
@@ -269,7 +328,11 @@ const routeNames: Record<Family, Partial<Record<Op, string>>> = {
 };
 
 /** Measures every route; `cycles` measured cycles of each family after 10 of warm-up. */
-export async function routesAgainstRaw(setup: RoutesSetup, cycles: number, log: (l: string) => void): Promise<RoutesResult> {
+export async function routesAgainstRaw(
+  setup: RoutesSetup,
+  cycles: number,
+  log: (l: string) => void,
+): Promise<RoutesResult> {
   const counted = { calls: 0 };
   const kube = await setup.deps.kube();
   const request = kube.request.bind(kube);
@@ -283,8 +346,16 @@ export async function routesAgainstRaw(setup: RoutesSetup, cycles: number, log: 
   try {
     for (const family of ['volume', 'claim', 'copy', 'health'] as Family[]) {
       const inProc = routeCycle(setup, family, counted);
-      const samples = await sampleCycles(family, cycles, inProc, httpCycle(setup, family), rawCycle(setup, family, raw));
-      apiServerCpuPerCycle[family] = await apiServerCpu(setup.apiServerPid, cycles, (i) => inProc(`bench-r-${family}-c${i}`));
+      const samples = await sampleCycles(
+        family,
+        cycles,
+        inProc,
+        httpCycle(setup, family),
+        rawCycle(setup, family, raw),
+      );
+      apiServerCpuPerCycle[family] = await apiServerCpu(setup.apiServerPid, cycles, (i) =>
+        inProc(`bench-r-${family}-c${i}`),
+      );
       routes.push(...figuresOf(family, samples));
       log(`[bench] routes: ${family} measured (${cycles} cycles each way)`);
     }
@@ -311,7 +382,11 @@ async function sampleCycles(
 ): Promise<Samples> {
   const samples: Samples = { inProcess: [], http: [], raw: [] };
   for (let i = 0; i < cycles + 10; i++) {
-    const [a, b, c] = [await inProc(`bench-r-${family}-i${i}`), await viaHttp(`bench-r-${family}-h${i}`), await rawCalls(`bench-r-${family}-r${i}`)];
+    const [a, b, c] = [
+      await inProc(`bench-r-${family}-i${i}`),
+      await viaHttp(`bench-r-${family}-h${i}`),
+      await rawCalls(`bench-r-${family}-r${i}`),
+    ];
     if (i >= 10) {
       samples.inProcess.push(a);
       samples.http.push(b);
@@ -355,7 +430,8 @@ function figuresOf(family: Family, samples: Samples): RouteFigures[] {
 
 /** The table, with the goals beside the figures. */
 export function printRoutes(r: RoutesResult): string[] {
-  const pad = (cells: (string | number)[], widths: number[]): string => cells.map((c, i) => String(c).padEnd(widths[i]!)).join('  ');
+  const pad = (cells: (string | number)[], widths: number[]): string =>
+    cells.map((c, i) => String(c).padEnd(widths[i]!)).join('  ');
   const w = [12, 16, 16, 16, 16, 10];
   const out = [
     '',
@@ -382,7 +458,9 @@ export function printRoutes(r: RoutesResult): string[] {
   out.push('', 'Claim routes against volume routes (in-process median; goal: within 1.5x)');
   for (const op of ['POST', 'GET', 'DELETE']) {
     const ratio = round(median(`${op} pvcs`) / median(`${op} pvs`));
-    out.push(`  ${op.padEnd(7)} ${median(`${op} pvcs`)} vs ${median(`${op} pvs`)}  = ${ratio}x ${ratio <= 1.5 ? 'ok' : 'OVER'}`);
+    out.push(
+      `  ${op.padEnd(7)} ${median(`${op} pvcs`)} vs ${median(`${op} pvs`)}  = ${ratio}x ${ratio <= 1.5 ? 'ok' : 'OVER'}`,
+    );
   }
   const cpu = r.apiServerCpuPerCycle;
   const cpuRatio = cpu.volume > 0 ? round(cpu.claim / cpu.volume) : Number.NaN;

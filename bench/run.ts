@@ -79,14 +79,26 @@ try {
       log(`[bench] routes: ${cycles} cycles of every route, in-process, over HTTP and as raw calls`);
       const apiServerPid = cluster.processes.find((p) => p.name === 'kube-apiserver')!.pid!;
       results.routes = await routesAgainstRaw(
-        { deps, moopkey, tenant, namespace, serviceKubeconfig: cluster.serviceKubeconfig, apiUrl: offline.url, apiServerPid },
+        {
+          deps,
+          moopkey,
+          tenant,
+          namespace,
+          serviceKubeconfig: cluster.serviceKubeconfig,
+          apiUrl: offline.url,
+          apiServerPid,
+        },
         cycles,
         log,
       );
     }
     if (runs('claims')) {
       log(`[bench] claim routes: ${cycles} cycles each of volumes and claims, then claims over 5,000 events`);
-      results.claims = await claimRoutes({ deps, moopkey, tenant: tenant.id, namespace, adminKubeconfig: cluster.adminKubeconfig }, cycles, log);
+      results.claims = await claimRoutes(
+        { deps, moopkey, tenant: tenant.id, namespace, adminKubeconfig: cluster.adminKubeconfig },
+        cycles,
+        log,
+      );
     }
     if (runs('lookups')) {
       log('[bench] tenant lookups: 100 concurrent requests for one tenant');
@@ -117,7 +129,8 @@ try {
 }
 
 function print(r: BenchResults): void {
-  const line = (cells: (string | number)[], widths: number[]): string => cells.map((c, i) => String(c).padEnd(widths[i]!)).join('  ');
+  const line = (cells: (string | number)[], widths: number[]): string =>
+    cells.map((c, i) => String(c).padEnd(widths[i]!)).join('  ');
   const out: string[] = [];
   if (r.routes) out.push(...printRoutes(r.routes));
   if (r.lookups)
@@ -137,13 +150,29 @@ type Line = (cells: (string | number)[], widths: number[]) => string;
 function printCold(cold: ColdStartResult, line: Line): string[] {
   const r = { cold };
   const out: string[] = [];
-  out.push('', `4. Cold start (fresh Node process to first answer; Node alone ${r.cold.nodeStartupMs} ms, API server first call ${r.cold.apiFirstCallMs} ms)`);
+  out.push(
+    '',
+    `4. Cold start (fresh Node process to first answer; Node alone ${r.cold.nodeStartupMs} ms, API server first call ${r.cold.apiFirstCallMs} ms)`,
+  );
   const w4 = [18, 12, 16, 8, 10];
   out.push(line(['function', 'bundle KiB', 'first answer ms', 'status', 'goal met'], w4));
   for (const f of r.cold.functions) {
-    out.push(line([f.name, f.bundleKiB, f.firstAnswerMs, f.status, f.bundleKiB <= 1536 && f.firstAnswerMs <= 250 + r.cold.apiFirstCallMs ? 'yes' : 'NO'], w4));
+    out.push(
+      line(
+        [
+          f.name,
+          f.bundleKiB,
+          f.firstAnswerMs,
+          f.status,
+          f.bundleKiB <= 1536 && f.firstAnswerMs <= 250 + r.cold.apiFirstCallMs ? 'yes' : 'NO',
+        ],
+        w4,
+      ),
+    );
   }
-  out.push(`   goals: bundle <= 1536 KiB; first answer <= 250 ms + API server round trip (${250 + r.cold.apiFirstCallMs} ms)`);
+  out.push(
+    `   goals: bundle <= 1536 KiB; first answer <= 250 ms + API server round trip (${250 + r.cold.apiFirstCallMs} ms)`,
+  );
   return out;
 }
 
@@ -156,7 +185,9 @@ function printCleanup(c: CleanupScaleResult): string[] {
   out.push(
     `   run:   ${(c.run.wallMs / 1000).toFixed(1)} s wall (${(c.run.runMs / 1000).toFixed(1)} s in the handler), peak ${c.run.maxRssMiB} MiB, actions ${JSON.stringify(c.run.counts)}, failures ${c.run.failures}`,
   );
-  out.push(`   rerun: ${(c.rerun.wallMs / 1000).toFixed(1)} s wall, peak ${c.rerun.maxRssMiB} MiB, actions ${JSON.stringify(c.rerun.counts)}`);
+  out.push(
+    `   rerun: ${(c.rerun.wallMs / 1000).toFixed(1)} s wall, peak ${c.rerun.maxRssMiB} MiB, actions ${JSON.stringify(c.rerun.counts)}`,
+  );
   out.push('   goals: under 60 s and under 256 MiB');
   return out;
 }

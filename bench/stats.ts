@@ -20,5 +20,8 @@ export async function time<T>(work: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - started, value];
 }
 
-/** The last line a benchmark's child printed, its answer, parsed (the handler's own output, e.g. its metrics, comes before). */
+/**
+ * The last line a benchmark's child printed, its answer, parsed (the handler's own output, e.g. its metrics, comes
+ * before).
+ */
 export const lastLine = (out: string): unknown => JSON.parse(out.trimEnd().split('\n').at(-1)!);

@@ -14,14 +14,23 @@ export interface TenantLookupResult {
   wallMs: number;
 }
 
-export async function tenantLookups(tenant: Tenant, env: Record<string, string>, moopkey: string, requests = 100): Promise<TenantLookupResult> {
+export async function tenantLookups(
+  tenant: Tenant,
+  env: Record<string, string>,
+  moopkey: string,
+  requests = 100,
+): Promise<TenantLookupResult> {
   // The gateway's mode: the key travels with every lookup, as it does deployed.
   const service = await startFakeTenantService([tenant], { mode: 'gateway', moopkey });
   try {
     const deps = depsFrom(() => loadConfig({ ...env, TENANT_SERVICE_URL: service.url }));
     const handler = getClaim(deps);
-    const event = httpEvent('GET', '/service/v1/volumes/pvcs', moopkey, { query: { tenant: tenant.id, username: 'nobody-here' } });
-    const [wallMs, answers] = await time(() => Promise.all(Array.from({ length: requests }, () => invokeHttp(handler, event))));
+    const event = httpEvent('GET', '/service/v1/volumes/pvcs', moopkey, {
+      query: { tenant: tenant.id, username: 'nobody-here' },
+    });
+    const [wallMs, answers] = await time(() =>
+      Promise.all(Array.from({ length: requests }, () => invokeHttp(handler, event))),
+    );
     const statuses: Record<number, number> = {};
     for (const a of answers) statuses[a.status] = (statuses[a.status] ?? 0) + 1;
     return { requests, tenantServiceCalls: service.requests(tenant.id), statuses, wallMs: Math.round(wallMs) };

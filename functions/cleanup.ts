@@ -18,7 +18,13 @@ export function createHandler(deps: Deps = productionDeps) {
       const request = readCleanupEvent(event, deps.logger);
       if ('dropped' in request) return request;
       return runCleanup(
-        { resources: await deps.resources(), tenants: deps.tenants(), logger: deps.logger, metrics, settings: deps.settings().cleanup },
+        {
+          resources: await deps.resources(),
+          tenants: deps.tenants(),
+          logger: deps.logger,
+          metrics,
+          settings: deps.settings().cleanup,
+        },
         request,
       );
     });

@@ -116,7 +116,8 @@ export class NotFoundError extends ServiceError {
 /** The object exists already, belongs to another tenant, user or tag, or is still in use. */
 export class ConflictError extends ServiceError {
   static override readonly status = 409;
-  static override readonly description = 'The object exists, belongs to another owner, or is in use; or a quota of the namespace is used up';
+  static override readonly description =
+    'The object exists, belongs to another owner, or is in use; or a quota of the namespace is used up';
 }
 
 /** The tenant's template is missing or renders into something the API server rejects. */
@@ -135,13 +136,15 @@ export class PolicyError extends ServiceError {
 /** The tenant service or the API server answered with a failure. */
 export class UpstreamError extends ServiceError {
   static override readonly status = 502;
-  static override readonly description = 'The tenant service or the API server answered with a failure, or refused the service';
+  static override readonly description =
+    'The tenant service or the API server answered with a failure, or refused the service';
 }
 
 /** The tenant service or the API server cannot be reached, or the service cannot work with its settings. */
 export class UnavailableError extends ServiceError {
   static override readonly status = 503;
-  static override readonly description = 'The API server or the tenant service cannot be reached, or the service is misconfigured';
+  static override readonly description =
+    'The API server or the tenant service cannot be reached, or the service is misconfigured';
 }
 
 /** An upstream call ran past its time limit. */
@@ -150,7 +153,9 @@ export class UpstreamTimeoutError extends ServiceError {
   static override readonly description = 'An upstream call ran past its time limit';
 }
 
-/** The service's settings describe no usable configuration: thrown at start-up, answered as 503 SERVICE_MISCONFIGURED. */
+/**
+ * The service's settings describe no usable configuration: thrown at start-up, answered as 503 SERVICE_MISCONFIGURED.
+ */
 export class ConfigError extends UnavailableError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { code: 'SERVICE_MISCONFIGURED', cause: options.cause });

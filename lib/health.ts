@@ -10,6 +10,9 @@ export async function checkHealth(kube: KubeClient): Promise<{ status: 'ok' }> {
   } catch (err) {
     // Any failure means "not healthy" here, timeouts included: a health check answers 503, never 504 or 502.
     const why = err instanceof ServiceError ? err.message : String(err);
-    throw new UnavailableError(`Kubernetes API server is not available: ${why}`, { code: 'KUBERNETES_UNAVAILABLE', cause: err });
+    throw new UnavailableError(`Kubernetes API server is not available: ${why}`, {
+      code: 'KUBERNETES_UNAVAILABLE',
+      cause: err,
+    });
   }
 }

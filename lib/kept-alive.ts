@@ -22,7 +22,8 @@ function send(url: URL | string, options: RequestOptions, body: string | undefin
     });
     req.on('error', (err: NodeJS.ErrnoException) => {
       // Node's own advice: a reset on a reused socket means the request never reached a live connection.
-      if (req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) reject(new StaleSocketError(err.message, { cause: err }));
+      if (req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE'))
+        reject(new StaleSocketError(err.message, { cause: err }));
       else reject(err);
     });
     req.end(body);

@@ -1,6 +1,7 @@
 // `npm run adopt -- --tenant <id> [--dry-run]`: marks what the old Python services made for a tenant as this service's,
 // with the operator's kubeconfig (KUBECONFIG, or the local cluster's .local/kubeconfig), and prints a JSON report.
-// Tenants are looked up as the service looks them up: TENANT_SERVICE_URL (with MOOPKEY for a gateway), else TENANTS_FILE.
+// Tenants are looked up as the service looks them up: TENANT_SERVICE_URL (with MOOPKEY for a gateway), else
+// TENANTS_FILE.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +20,10 @@ const fail = (message: string, code = 2): never => {
   process.exit(code);
 };
 
-const { values } = parseArgs({ options: { tenant: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } }, strict: true });
+const { values } = parseArgs({
+  options: { tenant: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+  strict: true,
+});
 const id = TenantId.safeParse(values.tenant);
 if (!id.success) fail(`--tenant ${id.error.issues[0]!.message}\n${usage}`);
 
@@ -29,11 +33,13 @@ const env = (name: string): string | undefined => process.env[name] || undefined
 
 // Only volumes on the service's NFS server, in the tenant's folder, are adopted: the service would make no other.
 const [server, prefix] = [env('NFS_SERVER'), env('NFS_PREFIX')];
-if (!server || !prefix) fail('NFS_SERVER and NFS_PREFIX must be set (as the service has them): only volumes there are adopted');
+if (!server || !prefix)
+  fail('NFS_SERVER and NFS_PREFIX must be set (as the service has them): only volumes there are adopted');
 const nfs = { server: server!, prefix: prefix!, tenantScope: env('NFS_TENANT_SCOPE') !== 'false' };
 
 const kubeconfig = env('KUBECONFIG') ?? join(projectRoot, '.local/kubeconfig');
-if (!existsSync(kubeconfig)) fail(`no kubeconfig at ${kubeconfig}: set KUBECONFIG to the operator's kubeconfig (or start the local cluster)`);
+if (!existsSync(kubeconfig))
+  fail(`no kubeconfig at ${kubeconfig}: set KUBECONFIG to the operator's kubeconfig (or start the local cluster)`);
 const resources = new Resources(new KubeClient(loadKubeconfig({ file: kubeconfig }), { timeoutMs: 30_000 }));
 const tenantServiceUrl = env('TENANT_SERVICE_URL');
 const source = tenantServiceUrl

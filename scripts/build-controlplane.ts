@@ -5,7 +5,8 @@ import { ensureBinaries } from '../tools/cluster/binaries.ts';
 import { ensureNodeArtifacts } from '../tools/cluster/node-artifacts.ts';
 import { stopOnSignals } from '../tools/lifecycle.ts';
 
-// The go builds it runs are killed by the exit that follows (tools/cluster/binaries.ts); a partial build leaves no binary.
+// The go builds it runs are killed by the exit that follows (tools/cluster/binaries.ts); a partial build leaves no
+// binary.
 stopOnSignals(async () => {});
 
 let started = Date.now();

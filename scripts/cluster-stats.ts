@@ -36,7 +36,9 @@ try {
   };
   let total = 0;
   let node = 0;
-  console.log(`cluster start (warm cache): ${startSeconds.toFixed(1)} s${nodeSeconds ? `, of which the real node until Ready: ${nodeSeconds} s` : ''}`);
+  console.log(
+    `cluster start (warm cache): ${startSeconds.toFixed(1)} s${nodeSeconds ? `, of which the real node until Ready: ${nodeSeconds} s` : ''}`,
+  );
   console.log(`memory at rest after ${settleSeconds} s (RSS):`);
   for (const p of cluster.processes) {
     const mib = rssMiB(p.pid);
@@ -78,7 +80,9 @@ async function copyTimes(c: LocalCluster, runs: number): Promise<number[]> {
       const t = Date.now();
       const answer = await invokeHttp(
         handler,
-        httpEvent('POST', '/service/v1/pods', moopkey, { body: { tenant: tenant.id, cmd: 'mkdir -p /tmp/a && cp -r /bin/busybox /tmp/a/', wait: 20 } }),
+        httpEvent('POST', '/service/v1/pods', moopkey, {
+          body: { tenant: tenant.id, cmd: 'mkdir -p /tmp/a && cp -r /bin/busybox /tmp/a/', wait: 20 },
+        }),
       );
       const copy = answer.body as { status?: { phase?: string }; statusReason?: unknown };
       if (answer.status !== 201 || copy.status?.phase !== 'Succeeded')
@@ -93,13 +97,26 @@ async function copyTimes(c: LocalCluster, runs: number): Promise<number[]> {
 
 /** The local demo tenant, in a namespace of its own, whose copies are bare Pods that run on the real node. */
 function realNodeTenant() {
-  const demo = (JSON.parse(readFileSync(join(projectRoot, 'tenants.local.json'), 'utf8')) as { tenants: { resources: { templates: Record<string, any> } }[] })
-    .tenants[0]!;
+  const demo = (
+    JSON.parse(readFileSync(join(projectRoot, 'tenants.local.json'), 'utf8')) as {
+      tenants: { resources: { templates: Record<string, any> } }[];
+    }
+  ).tenants[0]!;
   const job = demo.resources.templates.pod;
   const onNode = {
     nodeSelector: { 'moop.io/real-node': 'true' },
     tolerations: [{ key: 'moop.io/real-node', operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
   };
-  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'job-{}-{}' }, spec: { ...job.spec.template.spec, ...onNode } };
-  return { ...demo, id: '5c88a9ec5b6c2e3c4a3b2dfe', namespace: 'stats-real', resources: { templates: { ...demo.resources.templates, pod } } };
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'job-{}-{}' },
+    spec: { ...job.spec.template.spec, ...onNode },
+  };
+  return {
+    ...demo,
+    id: '5c88a9ec5b6c2e3c4a3b2dfe',
+    namespace: 'stats-real',
+    resources: { templates: { ...demo.resources.templates, pod } },
+  };
 }

@@ -11,7 +11,17 @@ const steps: [what: string, args: string[]][] = [
   ['type check', [bin('typescript/bin/tsc'), '--noEmit', '-p', projectRoot]],
   [
     'import rules',
-    [bin('dependency-cruiser/bin/dependency-cruiser.mjs'), '--config', '.dependency-cruiser.cjs', 'lib', 'functions', 'tools', 'scripts', 'bench', 'test'],
+    [
+      bin('dependency-cruiser/bin/dependency-cruiser.mjs'),
+      '--config',
+      '.dependency-cruiser.cjs',
+      'lib',
+      'functions',
+      'tools',
+      'scripts',
+      'bench',
+      'test',
+    ],
   ],
 ];
 

@@ -30,7 +30,8 @@ if (existsSync(envFile)) process.loadEnvFile(envFile);
 const env = (name: string): string | undefined => process.env[name] || undefined;
 
 const kubeconfig = env('KUBECONFIG') ?? join(projectRoot, '.local/kubeconfig');
-if (!existsSync(kubeconfig)) fail(`no kubeconfig at ${kubeconfig}: set KUBECONFIG to the operator's kubeconfig (or start the local cluster)`);
+if (!existsSync(kubeconfig))
+  fail(`no kubeconfig at ${kubeconfig}: set KUBECONFIG to the operator's kubeconfig (or start the local cluster)`);
 const client = new KubeClient(loadKubeconfig({ file: kubeconfig }), { timeoutMs: 30_000 });
 const tenantServiceUrl = env('TENANT_SERVICE_URL');
 const source = tenantServiceUrl
@@ -40,7 +41,9 @@ const source = tenantServiceUrl
 try {
   const report = await prepareTenant(new Resources(client), await source(id.data!), serviceSubjects());
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  process.stderr.write(`[prepare-tenant] namespace ${report.namespace} is tenant ${report.tenant}'s${report.namespaceCreated ? ' (made now)' : ''}\n`);
+  process.stderr.write(
+    `[prepare-tenant] namespace ${report.namespace} is tenant ${report.tenant}'s${report.namespaceCreated ? ' (made now)' : ''}\n`,
+  );
   await client.close();
 } catch (err) {
   fail((err as Error).message, 1);

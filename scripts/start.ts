@@ -50,7 +50,8 @@ try {
   } else {
     log(`[start] using the cluster of KUBECONFIG=${kubeconfig}`);
   }
-  if (!config.TENANT_SERVICE_URL) await prepareTenants(adminKubeconfig!, tenantsOfFile(join(projectRoot, config.TENANTS_FILE)), log);
+  if (!config.TENANT_SERVICE_URL)
+    await prepareTenants(adminKubeconfig!, tenantsOfFile(join(projectRoot, config.TENANTS_FILE)), log);
 
   offline = await startOffline({
     port,

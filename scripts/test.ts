@@ -42,7 +42,17 @@ await ensureBinaries();
 const only = process.argv.slice(2);
 // The whole suite measures coverage, and fails below the thresholds of jest.config.js; a chosen subset measures none.
 const coverage = only.length === 0 ? ['--coverage'] : [];
-await run('jest', ['--experimental-vm-modules', join(projectRoot, 'node_modules/jest/bin/jest.js'), '--runInBand', ...coverage, ...only], {
-  ...process.env,
-  NODE_NO_WARNINGS: '1',
-});
+await run(
+  'jest',
+  [
+    '--experimental-vm-modules',
+    join(projectRoot, 'node_modules/jest/bin/jest.js'),
+    '--runInBand',
+    ...coverage,
+    ...only,
+  ],
+  {
+    ...process.env,
+    NODE_NO_WARNINGS: '1',
+  },
+);

@@ -1,7 +1,8 @@
-// A serverless plugin that keeps development settings out of what `osls package` and `osls deploy` build, whatever
-// the stage: the keys must come from MOOPKEY_SECRET_ID and NAME_KEY_SECRET_ID (never plain, from the environment or .env), the
-// kubeconfig from KUBECONFIG_SECRET_ID (or, on EKS, nothing stored: EKS_CLUSTER_NAME), tenants from TENANT_SERVICE_URL; local paths and the plain key are dropped
-// from the functions' environment. serverless-offline (npm start, npm test) is untouched. CommonJS: osls require()s it.
+// A serverless plugin that keeps development settings out of what `osls package` and `osls deploy` build, whatever the
+// stage: the keys must come from MOOPKEY_SECRET_ID and NAME_KEY_SECRET_ID (never plain, from the environment or .env),
+// the kubeconfig from KUBECONFIG_SECRET_ID (or, on EKS, nothing stored: EKS_CLUSTER_NAME), tenants from
+// TENANT_SERVICE_URL; local paths and the plain key are dropped from the functions' environment. serverless-offline
+// (npm start, npm test) is untouched. CommonJS: osls require()s it.
 'use strict';
 
 /** Settings a deployment must have, and why. */
@@ -40,7 +41,9 @@ class DeployGuard {
     const missing = required.filter(([name, , instead]) => !environment[name] && !(instead && environment[instead]));
     if (missing.length > 0) {
       const lines = missing.map(([name, why]) => `- ${name} is not set: ${why}`);
-      throw new this.serverless.classes.Error(`Refusing to package a deployment with development settings:\n${lines.join('\n')}\nSee README, "Deploying".`);
+      throw new this.serverless.classes.Error(
+        `Refusing to package a deployment with development settings:\n${lines.join('\n')}\nSee README, "Deploying".`,
+      );
     }
     for (const name of local) delete environment[name];
   }

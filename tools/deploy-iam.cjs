@@ -4,13 +4,31 @@
 'use strict';
 
 const arn = (service, resource) => ({
-  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${resource}`]],
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      `:${service}:`,
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      `:${resource}`,
+    ],
+  ],
 });
 
 module.exports.statements = () => {
   const prefix = process.env.SECRETS_PREFIX || 'moop/resource-service/';
-  const statements = [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [arn('secretsmanager', `secret:${prefix}*`)] }];
+  const statements = [
+    {
+      Effect: 'Allow',
+      Action: ['secretsmanager:GetSecretValue'],
+      Resource: [arn('secretsmanager', `secret:${prefix}*`)],
+    },
+  ];
   const cluster = process.env.EKS_CLUSTER_NAME;
-  if (cluster) statements.push({ Effect: 'Allow', Action: ['eks:DescribeCluster'], Resource: [arn('eks', `cluster/${cluster}`)] });
+  if (cluster)
+    statements.push({ Effect: 'Allow', Action: ['eks:DescribeCluster'], Resource: [arn('eks', `cluster/${cluster}`)] });
   return statements;
 };

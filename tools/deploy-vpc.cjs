@@ -13,10 +13,15 @@ module.exports.vpc = () => {
   const securityGroupIds = list(process.env.VPC_SECURITY_GROUP_IDS);
   if (subnetIds.length === 0 && securityGroupIds.length === 0) return null;
   const problems = [];
-  if (subnetIds.length === 0) problems.push('VPC_SUBNET_IDS is empty while VPC_SECURITY_GROUP_IDS is set: give both, or neither');
-  if (securityGroupIds.length === 0) problems.push('VPC_SECURITY_GROUP_IDS is empty while VPC_SUBNET_IDS is set: give both, or neither');
-  for (const id of subnetIds) if (!/^subnet-[0-9a-f]{8,17}$/.test(id)) problems.push(`VPC_SUBNET_IDS: "${id}" is not a subnet id (subnet-...)`);
-  for (const id of securityGroupIds) if (!/^sg-[0-9a-f]{8,17}$/.test(id)) problems.push(`VPC_SECURITY_GROUP_IDS: "${id}" is not a security group id (sg-...)`);
+  if (subnetIds.length === 0)
+    problems.push('VPC_SUBNET_IDS is empty while VPC_SECURITY_GROUP_IDS is set: give both, or neither');
+  if (securityGroupIds.length === 0)
+    problems.push('VPC_SECURITY_GROUP_IDS is empty while VPC_SUBNET_IDS is set: give both, or neither');
+  for (const id of subnetIds)
+    if (!/^subnet-[0-9a-f]{8,17}$/.test(id)) problems.push(`VPC_SUBNET_IDS: "${id}" is not a subnet id (subnet-...)`);
+  for (const id of securityGroupIds)
+    if (!/^sg-[0-9a-f]{8,17}$/.test(id))
+      problems.push(`VPC_SECURITY_GROUP_IDS: "${id}" is not a security group id (sg-...)`);
   if (problems.length > 0) throw new Error(`Invalid network settings:\n- ${problems.join('\n- ')}`);
   return { subnetIds, securityGroupIds };
 };

@@ -10,7 +10,10 @@ const repeatWindowMs = 2000;
  * On the first of those signals, runs stop (once) and exits with the signal's conventional status; a signal repeated
  * later while stopping exits at once. Process 'exit' handlers (the cluster's last-resort kill) still run either way.
  */
-export function stopOnSignals(stop: () => Promise<void>, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): void {
+export function stopOnSignals(
+  stop: () => Promise<void>,
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): void {
   let stoppingSince: number | undefined;
   for (const signal of signals) {
     process.on(signal, () => {

@@ -17,7 +17,10 @@ export interface OfflineOptions {
   workFolder?: string;
   /** Rebuild and reload handlers when their sources change (for `npm start`; never under tests). */
   watch?: boolean;
-  /** Let cleanup's schedule fire (for `npm start`, as a deployment does); tests and the benchmark run cleanup themselves. */
+  /**
+   * Let cleanup's schedule fire (for `npm start`, as a deployment does); tests and the benchmark run cleanup
+   * themselves.
+   */
   schedule?: boolean;
   /** Receives every output line of serverless-offline, function logs included. */
   onLine?: (line: string) => void;
@@ -43,7 +46,13 @@ export async function startOffline(options: OfflineOptions): Promise<Offline> {
     if (workFolder !== '.esbuild') rmSync(join(projectRoot, workFolder), { recursive: true, force: true });
   };
   await untilServing(child, options, stop);
-  return { url: `http://127.0.0.1:${options.port}`, lambdaUrl: `http://127.0.0.1:${options.lambdaPort}`, pid: child.pid!, workFolder, stop };
+  return {
+    url: `http://127.0.0.1:${options.port}`,
+    lambdaUrl: `http://127.0.0.1:${options.lambdaPort}`,
+    pid: child.pid!,
+    workFolder,
+    stop,
+  };
 }
 
 /** serverless-offline as the leader of its own process group, so that stopping it stops its workers too. */
@@ -66,14 +75,22 @@ function spawnOffline(options: OfflineOptions, workFolder: string): ChildProcess
   });
 }
 
-/** Resolves once serverless-offline says it serves; rejects, with its last output, if it exits first or takes too long. */
-function untilServing(child: ChildProcessByStdio<null, Readable, Readable>, options: OfflineOptions, stop: () => Promise<void>): Promise<void> {
+/**
+ * Resolves once serverless-offline says it serves; rejects, with its last output, if it exits first or takes too long.
+ */
+function untilServing(
+  child: ChildProcessByStdio<null, Readable, Readable>,
+  options: OfflineOptions,
+  stop: () => Promise<void>,
+): Promise<void> {
   const timeoutMs = options.readyTimeoutMs ?? 120_000;
   const output: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop();
-      reject(new Error(`serverless-offline did not start within ${timeoutMs / 1000}s:\n${output.slice(-30).join('\n')}`));
+      reject(
+        new Error(`serverless-offline did not start within ${timeoutMs / 1000}s:\n${output.slice(-30).join('\n')}`),
+      );
     }, timeoutMs);
     const onLine = (line: string): void => {
       output.push(line);

@@ -7,7 +7,10 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 
-/** Ids for which the stand-in fails as a network or a broken deployment can (the real service itself only says 400 or 500). */
+/**
+ * Ids for which the stand-in fails as a network or a broken deployment can (the real service itself only says 400 or
+ * 500).
+ */
 export const faultyTenantIds = {
   /** Answers after longer than the service's time limit. */
   slow: 'fa1100000000000000000001',
@@ -35,12 +38,19 @@ export const directPath = '/tenants';
 export const gatewayPath = '/services/v1/tenant/tenants';
 const objectId = /^[0-9a-fA-F]{24}$/;
 
-const text = (res: ServerResponse, status: number, body: string): void => void res.writeHead(status, { 'content-type': 'plain/text' }).end(body);
+const text = (res: ServerResponse, status: number, body: string): void =>
+  void res.writeHead(status, { 'content-type': 'plain/text' }).end(body);
 
 type Json = (status: number, body: unknown) => void;
 
 /** Test-only controls, outside the real service's paths: how often an id was asked for, and a tenant removed. */
-function control(req: IncomingMessage, url: URL, json: Json, byId: Map<string, unknown>, counts: Map<string, number>): boolean {
+function control(
+  req: IncomingMessage,
+  url: URL,
+  json: Json,
+  byId: Map<string, unknown>,
+  counts: Map<string, number>,
+): boolean {
   if (req.method === 'GET' && url.pathname.startsWith('/__requests/')) {
     json(200, { count: counts.get(decodeURIComponent(url.pathname.slice('/__requests/'.length))) ?? 0 });
     return true;
@@ -54,7 +64,14 @@ function control(req: IncomingMessage, url: URL, json: Json, byId: Map<string, u
 }
 
 /** The ways faultyTenantIds fail; false for any other id. */
-function fault(id: string, req: IncomingMessage, res: ServerResponse, json: Json, anyTenant: () => unknown, slowMs: number): boolean {
+function fault(
+  id: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  json: Json,
+  anyTenant: () => unknown,
+  slowMs: number,
+): boolean {
   switch (id) {
     case faultyTenantIds.slow:
       setTimeout(() => json(200, anyTenant()), slowMs);
@@ -88,7 +105,8 @@ export function startFakeTenantService(
   const base = mode.mode === 'gateway' ? gatewayPath : directPath;
   const listener: RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://stand-in');
-    const json: Json = (status, body) => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const json: Json = (status, body) =>
+      void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (control(req, url, json, byId, counts)) return;
     if (mode.mode === 'gateway' && req.headers.moopkey !== mode.moopkey) return json(401, { message: 'Unauthorized' });
     // Flask answers a wrong path with its 404 page; the service's error handler turns every failure into its 500.

@@ -16,7 +16,9 @@ const manifest = (file: string): unknown[] => loadAllYaml(readFileSync(join(depl
 
 /** Whom deploy/rbac.yaml binds the service's role to: its service account and the EKS group. */
 export function serviceSubjects(): RbacV1Subject[] {
-  const binding = manifest('rbac.yaml').find((o) => (o as { kind?: string }).kind === 'ClusterRoleBinding') as V1ClusterRoleBinding;
+  const binding = manifest('rbac.yaml').find(
+    (o) => (o as { kind?: string }).kind === 'ClusterRoleBinding',
+  ) as V1ClusterRoleBinding;
   return binding.subjects!;
 }
 
@@ -49,11 +51,16 @@ async function asOperator<T>(kubeconfig: string, work: (resources: Resources) =>
   }
 }
 
-/** Sets the policy's values (deploy/policy-params.yaml) to those of config, as an operator edits and applies the file. */
+/**
+ * Sets the policy's values (deploy/policy-params.yaml) to those of config, as an operator edits and applies the file.
+ */
 export async function applyPolicyParams(kubeconfig: string, config: Config): Promise<void> {
   const shipped = shippedPolicyParams();
   await asOperator(kubeconfig, (resources) =>
-    resources.apply({ ...shipped, apiVersion: 'v1', kind: 'ConfigMap', data: policyParamsOf(config) }, 'moop-local-operator'),
+    resources.apply(
+      { ...shipped, apiVersion: 'v1', kind: 'ConfigMap', data: policyParamsOf(config) },
+      'moop-local-operator',
+    ),
   );
 }
 
@@ -64,7 +71,11 @@ export function tenantsOfFile(tenantsFile: string): Tenant[] {
 }
 
 /** Prepares each tenant's namespace; a failure is reported, not thrown, since the cluster may not be ours. */
-export async function prepareTenants(kubeconfig: string, tenants: Tenant[], log: (line: string) => void): Promise<void> {
+export async function prepareTenants(
+  kubeconfig: string,
+  tenants: Tenant[],
+  log: (line: string) => void,
+): Promise<void> {
   const subjects = serviceSubjects();
   await asOperator(kubeconfig, async (resources) => {
     for (const tenant of tenants) {
@@ -72,7 +83,9 @@ export async function prepareTenants(kubeconfig: string, tenants: Tenant[], log:
         const report = await prepareTenant(resources, tenant, subjects);
         if (report.namespaceCreated) log(`[tenants] prepared namespace ${report.namespace} for tenant ${tenant.id}`);
       } catch (err) {
-        log(`[tenants] could not prepare the namespace of tenant ${tenant.id} (${(err as Error).message}); npm run prepare-tenant -- --tenant ${tenant.id}`);
+        log(
+          `[tenants] could not prepare the namespace of tenant ${tenant.id} (${(err as Error).message}); npm run prepare-tenant -- --tenant ${tenant.id}`,
+        );
       }
     }
   });

@@ -1,4 +1,5 @@
-// DELETE /service/v1/pods?tenant&name: deletes the tenant's Pod, or its Job (the garbage collector removes the Job's pods).
+// DELETE /service/v1/pods?tenant&name: deletes the tenant's Pod, or its Job (the garbage collector removes the Job's
+// pods).
 import { type Deps, productionDeps } from '../../lib/app/deps.ts';
 import { deleteCopy } from '../../lib/copies/copies.ts';
 import { routeHandler } from '../../lib/http/handler.ts';

@@ -8,8 +8,14 @@ import { routes } from '../../lib/http/routes.ts';
 export function createHandler(deps: Deps = productionDeps) {
   return routeHandler(deps, routes.createCopy, async ({ input, inputHeaders }, context) => {
     // The wait ends early enough for the answer to leave before the invocation's own limit.
-    const waitMs = Math.min((input.wait ?? 0) * 1000, (context.getRemainingTimeInMillis?.() ?? Infinity) - 2 * answerMarginMs);
-    return createCopy(await deps.scope(input.tenant), input, { idempotencyKey: inputHeaders['idempotency-key'], waitMs });
+    const waitMs = Math.min(
+      (input.wait ?? 0) * 1000,
+      (context.getRemainingTimeInMillis?.() ?? Infinity) - 2 * answerMarginMs,
+    );
+    return createCopy(await deps.scope(input.tenant), input, {
+      idempotencyKey: inputHeaders['idempotency-key'],
+      waitMs,
+    });
   });
 }
 

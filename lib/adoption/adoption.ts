@@ -41,7 +41,11 @@ export function templateNamePattern(tenant: Tenant, template: TemplateName): Reg
   return new RegExp(`^${parts.map((p, i) => escapeRegExp(p) + (holes[i] ?? '')).join('')}$`);
 }
 
-async function listAll<T extends KubernetesObject>(resources: ResourceClient, kind: Kind, namespace?: string): Promise<T[]> {
+async function listAll<T extends KubernetesObject>(
+  resources: ResourceClient,
+  kind: Kind,
+  namespace?: string,
+): Promise<T[]> {
   const all: T[] = [];
   for await (const page of resources.pages<T>(kind.apiVersion, kind.kind, { namespace, limit: 500 })) all.push(...page);
   return all;
@@ -103,11 +107,22 @@ export async function adoptTenant(
   options: { dryRun: boolean; nfs: NfsSettings; now?: Date },
 ): Promise<AdoptionReport> {
   const namespace = tenantNamespace(tenant);
-  const report: AdoptionReport = { tenant: tenant.id, namespace, dryRun: options.dryRun, adopted: [], alreadyManaged: [], leftAlone: [], failures: [] };
+  const report: AdoptionReport = {
+    tenant: tenant.id,
+    namespace,
+    dryRun: options.dryRun,
+    adopted: [],
+    alreadyManaged: [],
+    leftAlone: [],
+    failures: [],
+  };
   const candidates: Candidate[] = [];
   const sort = sorter(tenant, report, candidates);
-  const leaveAlone = (volume: V1PersistentVolume, reason: string) => report.leftAlone.push({ object: describe(kinds.volume, volume), reason });
-  await considerVolumes(resources, tenant, { sort, leaveAlone }, (volume) => volumeElsewhere(volume, namespace, options.nfs));
+  const leaveAlone = (volume: V1PersistentVolume, reason: string) =>
+    report.leftAlone.push({ object: describe(kinds.volume, volume), reason });
+  await considerVolumes(resources, tenant, { sort, leaveAlone }, (volume) =>
+    volumeElsewhere(volume, namespace, options.nfs),
+  );
   await considerInNamespace(resources, tenant, namespace, sort);
   await markAdopted(resources, candidates, adoptionMarks(tenant.id, options.now ?? new Date()), report, options.dryRun);
   for (const list of [report.adopted, report.alreadyManaged]) list.sort();
@@ -131,7 +146,8 @@ function sorter(tenant: Tenant, report: AdoptionReport, candidates: Candidate[])
       if (whyNot && marked === undefined) report.leftAlone.push({ object: what, reason: whyNot });
       return;
     }
-    if (marked !== undefined) return void report.leftAlone.push({ object: what, reason: `marked for tenant ${marked}` });
+    if (marked !== undefined)
+      return void report.leftAlone.push({ object: what, reason: `marked for tenant ${marked}` });
     if (manager !== undefined) return void report.leftAlone.push({ object: what, reason: `managed by ${manager}` });
     if (whyNot) return void report.leftAlone.push({ object: what, reason: whyNot });
     candidates.push({ kind, obj });
@@ -155,7 +171,9 @@ async function considerVolumes(
 }
 
 async function considerInNamespace(resources: ResourceClient, tenant: Tenant, namespace: string, sort: Sort) {
-  const claims = [templateNamePattern(tenant, 'pvc'), templateNamePattern(tenant, 'match_pvc')].filter((p) => p !== undefined);
+  const claims = [templateNamePattern(tenant, 'pvc'), templateNamePattern(tenant, 'match_pvc')].filter(
+    (p) => p !== undefined,
+  );
   for (const claim of await listAll(resources, kinds.claim, namespace)) {
     const named = claims.some((p) => p.test(claim.metadata?.name ?? ''));
     sort(kinds.claim, claim, named, named ? undefined : "not named by the tenant's claim templates");

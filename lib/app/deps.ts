@@ -53,7 +53,9 @@ function pemOrFile(value: string): string {
   try {
     return readFileSync(value, 'utf8');
   } catch (err) {
-    throw new ConfigError(`TENANT_SERVICE_CA is neither a PEM nor a readable file (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}): ${value}`);
+    throw new ConfigError(
+      `TENANT_SERVICE_CA is neither a PEM nor a readable file (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}): ${value}`,
+    );
   }
 }
 
@@ -65,7 +67,10 @@ function once<T>(make: () => T): () => T {
 type SettingsOf = () => Settings;
 type Secrets = () => SecretReader;
 
-/** The callers' keys: the setting's one key or named keys, or the secret's current and, during a rotation, previous ones. */
+/**
+ * The callers' keys: the setting's one key or named keys, or the secret's current and, during a rotation, previous
+ * ones.
+ */
 function callerKeysFrom(settings: SettingsOf, secrets: Secrets): () => Promise<CallerKey[]> {
   return async () => {
     const keys = settings().keys;
@@ -84,7 +89,10 @@ interface Connection {
   resources: Resources;
 }
 
-/** The cluster's client: one per kubeconfig text, so that a rotated kubeconfig secret gives a new one, an unchanged one the same. */
+/**
+ * The cluster's client: one per kubeconfig text, so that a rotated kubeconfig secret gives a new one, an unchanged one
+ * the same.
+ */
 function connectionFrom(settings: SettingsOf, secrets: Secrets): () => Promise<Connection> {
   let current: Connection | undefined;
   return async () => {
@@ -102,7 +110,11 @@ function connectionFrom(settings: SettingsOf, secrets: Secrets): () => Promise<C
       'eksCluster' in cluster
         ? await eksClusterAccess(cluster.eksCluster)
         : loadKubeconfig(
-            'kubeconfigSecret' in cluster ? { yaml: source } : 'kubeconfigFile' in cluster ? { file: cluster.kubeconfigFile } : { inCluster: true },
+            'kubeconfigSecret' in cluster
+              ? { yaml: source }
+              : 'kubeconfigFile' in cluster
+                ? { file: cluster.kubeconfigFile }
+                : { inCluster: true },
           );
     const client = new KubeClient(access, {
       timeoutMs: kubeTimeoutMs,
@@ -114,7 +126,9 @@ function connectionFrom(settings: SettingsOf, secrets: Secrets): () => Promise<C
   };
 }
 
-/** The tenant directory: the MOOP tenant service (warned about when it would see the key in clear), or the local file. */
+/**
+ * The tenant directory: the MOOP tenant service (warned about when it would see the key in clear), or the local file.
+ */
 function tenantsFrom(settings: SettingsOf, secrets: Secrets, moopkey: () => Promise<string>): TenantDirectory {
   const from = settings().tenants;
   if (!('url' in from)) return cachedTenants(fileTenantSource(resolve(from.file)), from.cacheTtlMs);
@@ -130,7 +144,8 @@ function tenantsFrom(settings: SettingsOf, secrets: Secrets, moopkey: () => Prom
     moopkey,
     timeoutMs: from.timeoutMs,
     observe: (ms) => metrics.addMetric('TenantServiceLatency', MetricUnit.Milliseconds, ms),
-    ca: async () => (ca === undefined ? undefined : ca.secretId !== undefined ? secrets().get(ca.secretId) : pemOrFile(ca.value)),
+    ca: async () =>
+      ca === undefined ? undefined : ca.secretId !== undefined ? secrets().get(ca.secretId) : pemOrFile(ca.value),
   });
   return cachedTenants(source, from.cacheTtlMs);
 }

@@ -12,7 +12,8 @@ export interface SecretReader {
   previous(id: string): Promise<string | undefined>;
 }
 
-const reasonOf = (err: unknown): string | undefined => (err as { cause?: { name?: string } }).cause?.name ?? (err as Error).name;
+const reasonOf = (err: unknown): string | undefined =>
+  (err as { cause?: { name?: string } }).cause?.name ?? (err as Error).name;
 
 /** A SecretReader over Secrets Manager; the SDK finds region, credentials and endpoint in the environment. */
 export function secretsManager(maxAgeSeconds: number, client?: SecretsManagerClient): SecretReader {
@@ -27,7 +28,10 @@ export function secretsManager(maxAgeSeconds: number, client?: SecretsManagerCli
       try {
         value = await current.get(id, { maxAge: maxAgeSeconds });
       } catch (err) {
-        throw new UnavailableError(`Secret ${id} cannot be read from Secrets Manager (${reasonOf(err)}).`, { code: 'SECRET_UNAVAILABLE', cause: err });
+        throw new UnavailableError(`Secret ${id} cannot be read from Secrets Manager (${reasonOf(err)}).`, {
+          code: 'SECRET_UNAVAILABLE',
+          cause: err,
+        });
       }
       if (typeof value !== 'string' || value.trim() === '') {
         throw new UnavailableError(`Secret ${id} holds no text value.`, { code: 'SECRET_UNAVAILABLE' });

@@ -16,10 +16,14 @@ import { rebindOwnVolume, refuseSecondClaim, reservations } from './reservations
  * the tenant's pvc template names is looked up alongside the claim, so that explaining a Pending plain claim adds no
  * round trip (for a Bound one, that cached read is simply not used); a Pending match claim's volume is read after.
  */
-export async function readClaim(scope: TenantScope, key: VolumeKey): Promise<V1PersistentVolumeClaim & { pendingReason?: PendingReason }> {
+export async function readClaim(
+  scope: TenantScope,
+  key: VolumeKey,
+): Promise<V1PersistentVolumeClaim & { pendingReason?: PendingReason }> {
   const { resources, tenant } = scope;
   const absence = new Absence(resources);
-  const templateClass = (tenant.resources?.templates?.pvc?.spec as { storageClassName?: unknown } | undefined)?.storageClassName;
+  const templateClass = (tenant.resources?.templates?.pvc?.spec as { storageClassName?: unknown } | undefined)
+    ?.storageClassName;
   if (typeof templateClass === 'string' && templateClass) void absence.of(storageClassRef(templateClass));
   const claim = await getOwned<V1PersistentVolumeClaim>(resources, claimRefs(scope, key), volumeOwner(scope, key));
   const pending = await pendingReason(resources, scope, key, claim, absence);
@@ -33,12 +37,17 @@ export async function readClaim(scope: TenantScope, key: VolumeKey): Promise<V1P
  * still keeps its volume, since the cluster's kubernetes.io/pvc-protection finalizer defers a claim's deletion while
  * any pod uses it.
  */
-export async function podsUsing(resources: ResourceClient, namespace: string, claimNames: string[]): Promise<Map<string, string[]>> {
+export async function podsUsing(
+  resources: ResourceClient,
+  namespace: string,
+  claimNames: string[],
+): Promise<Map<string, string[]>> {
   const users = new Map(claimNames.map((n) => [n, [] as string[]]));
   for await (const page of resources.pages<V1Pod>('v1', 'Pod', { namespace, limit: 500, resourceVersion: '0' })) {
     for (const pod of page) {
       if (podFinished(pod)) continue;
-      for (const v of pod.spec?.volumes ?? []) users.get(v.persistentVolumeClaim?.claimName ?? '')?.push(pod.metadata!.name!);
+      for (const v of pod.spec?.volumes ?? [])
+        users.get(v.persistentVolumeClaim?.claimName ?? '')?.push(pod.metadata!.name!);
     }
   }
   return users;
@@ -63,10 +72,13 @@ export async function deleteClaim(scope: TenantScope, key: VolumeKey & { force: 
   ]);
   const pods = users?.get(claim.metadata!.name!) ?? [];
   if (pods.length > 0) {
-    throw new ConflictError(`Claim ${claim.metadata?.name} is still mounted by pod(s) ${pods.join(', ')}; delete them first or pass force=true.`, {
-      code: 'CLAIM_IN_USE',
-      details: { pods },
-    });
+    throw new ConflictError(
+      `Claim ${claim.metadata?.name} is still mounted by pod(s) ${pods.join(', ')}; delete them first or pass force=true.`,
+      {
+        code: 'CLAIM_IN_USE',
+        details: { pods },
+      },
+    );
   }
   return { deleted: await deleteOwned(resources, claim) };
 }
@@ -79,7 +91,10 @@ export async function deleteClaim(scope: TenantScope, key: VolumeKey & { force: 
  * class asks. (A volume made after a still-unbound plain claim is not guarded against.) A claim made again rebinds the
  * user's Released volume at once.
  */
-export async function createClaim(scope: TenantScope, key: VolumeKey & { match: boolean }): Promise<V1PersistentVolumeClaim> {
+export async function createClaim(
+  scope: TenantScope,
+  key: VolumeKey & { match: boolean },
+): Promise<V1PersistentVolumeClaim> {
   const { resources } = scope;
   const [current, ...older] = claimRefs(scope, key, key.match);
   renderClaim(scope, key, current!.name); // a template the service would refuse is refused before anything is read
@@ -87,10 +102,13 @@ export async function createClaim(scope: TenantScope, key: VolumeKey & { match: 
   const { own, theirs } = await reservations(scope, key, names);
   if (theirs) {
     const name = theirs.spec!.claimRef!.name!;
-    throw new ConflictError(`The name ${name} is reserved by volume ${theirs.metadata?.name} for another tenant, user or tag; nothing was made.`, {
-      code: 'NAME_TAKEN',
-      details: { name, volume: theirs.metadata?.name },
-    });
+    throw new ConflictError(
+      `The name ${name} is reserved by volume ${theirs.metadata?.name} for another tenant, user or tag; nothing was made.`,
+      {
+        code: 'NAME_TAKEN',
+        details: { name, volume: theirs.metadata?.name },
+      },
+    );
   }
   const name = own?.spec?.claimRef?.name ?? current!.name;
   await refuseSecondClaim(

@@ -33,7 +33,11 @@ export class Absence {
   }
 }
 
-export const storageClassRef = (name: string): ObjectRef => ({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name });
+export const storageClassRef = (name: string): ObjectRef => ({
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'StorageClass',
+  name,
+});
 
 /**
  * Why the claim of key is not Bound; undefined when it is. The usual reasons first, each from one read the API server

@@ -17,7 +17,11 @@ function ownVolumeSelector(scope: RenderScope, value: string, key: VolumeKey): R
 }
 
 /** Renders the tenant's pvc (or, with match, match_pvc) template for key in the tenant's namespace, named `name`. */
-export function renderClaim(scope: RenderScope, key: VolumeKey & { match: boolean }, name: string): V1PersistentVolumeClaim {
+export function renderClaim(
+  scope: RenderScope,
+  key: VolumeKey & { match: boolean },
+  name: string,
+): V1PersistentVolumeClaim {
   const { tenant, namespace } = scope;
   const t = claimTemplate(tenant, key.match);
   const template = key.match ? 'match_pvc' : 'pvc';
@@ -27,15 +31,24 @@ export function renderClaim(scope: RenderScope, key: VolumeKey & { match: boolea
     ...unsafeClaimFields(at(t, 'spec') as Record<string, unknown> | undefined, key.match, scope.claims),
   ];
   refuseUnsafe(tenant, template, problems);
-  const claim: V1PersistentVolumeClaim = { ...t, metadata: { ...t.metadata, namespace, name } } as V1PersistentVolumeClaim;
+  const claim: V1PersistentVolumeClaim = {
+    ...t,
+    metadata: { ...t.metadata, namespace, name },
+  } as V1PersistentVolumeClaim;
   if (key.match) {
     const selector = at(t, 'spec', 'selector', 'matchLabels', 'pv');
     if (selector === undefined) {
-      throw new TemplateError(`Tenant ${tenant.id}'s "match_pvc" template has no spec.selector.matchLabels.pv.`, { code: 'TEMPLATE_INVALID' });
+      throw new TemplateError(`Tenant ${tenant.id}'s "match_pvc" template has no spec.selector.matchLabels.pv.`, {
+        code: 'TEMPLATE_INVALID',
+      });
     }
     const spec = claim.spec!;
     // The same label rule as the volume's own pv label, so that the two always agree.
-    const own = ownVolumeSelector(scope, fillHoles(selector, triple(scope, key), 'match_pvc spec.selector.matchLabels.pv'), key);
+    const own = ownVolumeSelector(
+      scope,
+      fillHoles(selector, triple(scope, key), 'match_pvc spec.selector.matchLabels.pv'),
+      key,
+    );
     claim.spec = { ...spec, selector: { ...spec.selector, matchLabels: { ...spec.selector?.matchLabels, ...own } } };
   }
   return markOwned(claim, volumeOwner(scope, key));

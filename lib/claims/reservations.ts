@@ -15,7 +15,11 @@ import { type VolumeKey, volumeOwner, volumeRefs } from '../volumes/key.ts';
  * claim, is touched, and only as it was read (resourceVersion); if anything fails, cleanup's recycle remains, so the
  * created claim's answer never depends on this.
  */
-export async function rebindOwnVolume(resources: ResourceClient, volume: V1PersistentVolume | undefined, claim: V1PersistentVolumeClaim): Promise<boolean> {
+export async function rebindOwnVolume(
+  resources: ResourceClient,
+  volume: V1PersistentVolume | undefined,
+  claim: V1PersistentVolumeClaim,
+): Promise<boolean> {
   let pv = volume;
   for (let attempt = 0; attempt < 3 && pv; attempt++) {
     const ref = pv.spec?.claimRef;
@@ -23,7 +27,10 @@ export async function rebindOwnVolume(resources: ResourceClient, volume: V1Persi
     if (ref?.uid === undefined || ref.uid === claim.metadata?.uid) return false;
     const target = { apiVersion: 'v1', kind: 'PersistentVolume', name: pv.metadata!.name! };
     const patched = await resources
-      .mergePatch(target, { metadata: { resourceVersion: pv.metadata?.resourceVersion }, spec: { claimRef: { uid: null, resourceVersion: null } } })
+      .mergePatch(target, {
+        metadata: { resourceVersion: pv.metadata?.resourceVersion },
+        spec: { claimRef: { uid: null, resourceVersion: null } },
+      })
       .then(
         () => true,
         (err: unknown) => (err instanceof ConflictError ? undefined : false),
@@ -48,9 +55,11 @@ export interface Reservations {
  */
 export async function reservations(scope: TenantScope, key: VolumeKey, names: string[]): Promise<Reservations> {
   if (!scope.tenant.resources?.templates?.pv) return {};
-  const read = (ref: ObjectRef) => scope.resources.get<V1PersistentVolume>(ref, { resourceVersion: '0' }).catch(() => undefined);
+  const read = (ref: ObjectRef) =>
+    scope.resources.get<V1PersistentVolume>(ref, { resourceVersion: '0' }).catch(() => undefined);
   const volumes = (await Promise.all(volumeRefs(scope, key).map(read))).filter((v) => v !== undefined);
-  const reservedHere = (v: V1PersistentVolume): boolean => v.spec?.claimRef?.namespace === scope.namespace && names.includes(v.spec?.claimRef?.name ?? '');
+  const reservedHere = (v: V1PersistentVolume): boolean =>
+    v.spec?.claimRef?.namespace === scope.namespace && names.includes(v.spec?.claimRef?.name ?? '');
   return {
     own: volumes.find((v) => isOwnedBy(v, volumeOwner(scope, key)) && reservedHere(v)),
     theirs: volumes.find((v) => !isOwnedBy(v, volumeOwner(scope, key)) && reservedHere(v)),
@@ -59,12 +68,17 @@ export async function reservations(scope: TenantScope, key: VolumeKey, names: st
 
 /** 409 ALREADY_EXISTS when the user's claim exists under one of names (e.g. made before NAME_KEY). */
 export async function refuseSecondClaim(scope: TenantScope, key: VolumeKey, names: ObjectRef[]): Promise<void> {
-  const existing = await Promise.all(names.map((r) => scope.resources.get(r, { resourceVersion: '0' }).catch(() => undefined)));
+  const existing = await Promise.all(
+    names.map((r) => scope.resources.get(r, { resourceVersion: '0' }).catch(() => undefined)),
+  );
   const mine = existing.find((c) => c && isOwnedBy(c, volumeOwner(scope, key)));
   if (mine) {
-    throw new ConflictError(`PersistentVolumeClaim ${scope.namespace}/${mine.metadata?.name} already exists for ${describeOwner(volumeOwner(scope, key))}.`, {
-      code: 'ALREADY_EXISTS',
-      details: { name: mine.metadata?.name },
-    });
+    throw new ConflictError(
+      `PersistentVolumeClaim ${scope.namespace}/${mine.metadata?.name} already exists for ${describeOwner(volumeOwner(scope, key))}.`,
+      {
+        code: 'ALREADY_EXISTS',
+        details: { name: mine.metadata?.name },
+      },
+    );
   }
 }

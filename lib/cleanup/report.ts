@@ -8,7 +8,15 @@ import type { KubernetesObject } from '@kubernetes/client-node';
  * reportOrphan: an object of a tenant the tenant service no longer knows, left in place (CLEANUP_ORPHANS=report);
  * list: only ever a failure, a tenant namespace whose objects could not be listed (the rest of the run goes on).
  */
-export type CleanupAction = 'deleteJob' | 'deletePod' | 'deleteClaim' | 'deleteVolume' | 'recycleVolume' | 'keepVolume' | 'reportOrphan' | 'list';
+export type CleanupAction =
+  | 'deleteJob'
+  | 'deletePod'
+  | 'deleteClaim'
+  | 'deleteVolume'
+  | 'recycleVolume'
+  | 'keepVolume'
+  | 'reportOrphan'
+  | 'list';
 
 export interface CleanupSummary {
   mode: 'scheduled' | 'tenant-removed';
@@ -21,7 +29,8 @@ export interface CleanupSummary {
 }
 
 /** "namespace/name", or "name" for cluster-scoped objects. */
-export const objectKey = (o: KubernetesObject): string => (o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : `${o.metadata?.name}`);
+export const objectKey = (o: KubernetesObject): string =>
+  o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : `${o.metadata?.name}`;
 
 /** Collects a run's actions; names are sorted so that a dry run and a real run compare equal. */
 export class CleanupReport {
@@ -52,9 +61,15 @@ export class CleanupReport {
 
   summary(): CleanupSummary {
     const actions: CleanupSummary['actions'] = {};
-    for (const [action, names] of [...this.done].sort(([a], [b]) => a.localeCompare(b))) actions[action] = { count: names.size, names: [...names].sort() };
+    for (const [action, names] of [...this.done].sort(([a], [b]) => a.localeCompare(b)))
+      actions[action] = { count: names.size, names: [...names].sort() };
     const orphanTenants = this.head.mode === 'scheduled' ? { orphanTenants: [...this.orphans].sort() } : {};
-    return { ...this.head, actions, ...orphanTenants, failures: [...this.failed].sort((a, b) => a.name.localeCompare(b.name)) };
+    return {
+      ...this.head,
+      actions,
+      ...orphanTenants,
+      failures: [...this.failed].sort((a, b) => a.name.localeCompare(b.name)),
+    };
   }
 
   /** The run's counts as metrics: CleanupActions per action (a dimension), and CleanupFailures. */
@@ -71,7 +86,8 @@ export class CleanupReport {
   /** One log line per action and per failure, and one for the totals. */
   log(logger: Logger): CleanupSummary {
     const summary = this.summary();
-    for (const [action, { count, names }] of Object.entries(summary.actions)) logger.info('cleanup action', { ...this.head, action, count, names });
+    for (const [action, { count, names }] of Object.entries(summary.actions))
+      logger.info('cleanup action', { ...this.head, action, count, names });
     for (const failure of summary.failures) logger.warn('cleanup failure', { ...this.head, ...failure });
     const counts = Object.fromEntries(Object.entries(summary.actions).map(([a, v]) => [a, v.count]));
     logger.info('cleanup finished', { ...this.head, counts, failures: summary.failures.length });

@@ -40,13 +40,20 @@ export function parseCleanupEvent(event: unknown): CleanupRequest {
     if (type === 'Scheduled Event') payload = { action: 'scheduled' };
     // An event names only which tenant left: its type alone decides the action, and only a direct invocation (an
     // operator's) may force a removal or change the run's policy.
-    else if (type === 'TenantRemoved') payload = { action: 'tenant-removed', tenant: (bridged.data.detail as { tenant?: unknown } | undefined)?.tenant };
-    else throw new BadRequestError(`Cleanup does not handle EventBridge events of type "${type}".`, { code: 'INVALID_EVENT' });
+    else if (type === 'TenantRemoved')
+      payload = { action: 'tenant-removed', tenant: (bridged.data.detail as { tenant?: unknown } | undefined)?.tenant };
+    else
+      throw new BadRequestError(`Cleanup does not handle EventBridge events of type "${type}".`, {
+        code: 'INVALID_EVENT',
+      });
   }
   const parsed = CleanupRequest.safeParse(payload ?? {});
   if (!parsed.success) {
     const details = fieldProblems(parsed.error, 'event');
-    throw new BadRequestError(`Invalid cleanup event: ${describeProblems(details)}.`, { code: 'INVALID_EVENT', details });
+    throw new BadRequestError(`Invalid cleanup event: ${describeProblems(details)}.`, {
+      code: 'INVALID_EVENT',
+      details,
+    });
   }
   return parsed.data;
 }

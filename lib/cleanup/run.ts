@@ -1,5 +1,6 @@
-// A cleanup run: finished Pods and Jobs past retention and Released volumes on a schedule; everything of a removed tenant
-// on request. It touches only objects carrying the service's labels, pages through lists, and reports each action.
+// A cleanup run: finished Pods and Jobs past retention and Released volumes on a schedule; everything of a removed
+// tenant on request. It touches only objects carrying the service's labels, pages through lists, and reports each
+// action.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { KubernetesObject, V1Job, V1PersistentVolume, V1Pod } from '@kubernetes/client-node';
@@ -103,8 +104,16 @@ class Run {
   }
 }
 
-async function scheduled(ctx: CleanupContext, request: Extract<CleanupRequest, { action: 'scheduled' }>): Promise<CleanupReport> {
-  const run = new Run(ctx, new CleanupReport({ mode: 'scheduled', dryRun: request.dryRun }), request.dryRun, await tenantNamespaces(ctx.resources));
+async function scheduled(
+  ctx: CleanupContext,
+  request: Extract<CleanupRequest, { action: 'scheduled' }>,
+): Promise<CleanupReport> {
+  const run = new Run(
+    ctx,
+    new CleanupReport({ mode: 'scheduled', dryRun: request.dryRun }),
+    request.dryRun,
+    await tenantNamespaces(ctx.resources),
+  );
   const cutoff = (ctx.now ?? Date.now)() - (request.retentionSeconds ?? ctx.settings.retentionSeconds) * 1000;
   const policy = request.pvPolicy ?? ctx.settings.policy;
 
@@ -167,7 +176,10 @@ async function orphans(ctx: CleanupContext, run: Run): Promise<void> {
   }
 }
 
-async function tenantRemoved(ctx: CleanupContext, request: Extract<CleanupRequest, { action: 'tenant-removed' }>): Promise<CleanupReport> {
+async function tenantRemoved(
+  ctx: CleanupContext,
+  request: Extract<CleanupRequest, { action: 'tenant-removed' }>,
+): Promise<CleanupReport> {
   const { tenant } = request;
   if (!request.force) {
     // A mistaken event must not wipe a live tenant: go on only once the tenant service says it is gone.
@@ -179,13 +191,21 @@ async function tenantRemoved(ctx: CleanupContext, request: Extract<CleanupReques
       },
     );
     if (stillThere) {
-      throw new ConflictError(`Tenant ${tenant} still exists in the tenant service; nothing was deleted (send force: true to clean up anyway).`, {
-        code: 'TENANT_STILL_EXISTS',
-      });
+      throw new ConflictError(
+        `Tenant ${tenant} still exists in the tenant service; nothing was deleted (send force: true to clean up anyway).`,
+        {
+          code: 'TENANT_STILL_EXISTS',
+        },
+      );
     }
   }
   const namespaces = await tenantNamespaces(ctx.resources, tenant);
-  const run = new Run(ctx, new CleanupReport({ mode: 'tenant-removed', dryRun: request.dryRun, tenant }), request.dryRun, namespaces);
+  const run = new Run(
+    ctx,
+    new CleanupReport({ mode: 'tenant-removed', dryRun: request.dryRun, tenant }),
+    request.dryRun,
+    namespaces,
+  );
   const selector = ownerSelector({ tenant });
   for (const [kind, action] of removalOrder) {
     await run.each(kind, selector, async (o) => {

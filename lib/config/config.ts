@@ -1,9 +1,11 @@
-// The service's configuration: parsed once from the environment by one zod schema, failing fast with every problem named.
+// The service's configuration: parsed once from the environment by one zod schema, failing fast with every problem
+// named.
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { fieldProblems } from '../validation.ts';
 
-const milliseconds = (fallback: number, what: string) => z.coerce.number().int().min(1).max(60_000).default(fallback).describe(what);
+const milliseconds = (fallback: number, what: string) =>
+  z.coerce.number().int().min(1).max(60_000).default(fallback).describe(what);
 
 const toleration = {
   pattern: /^[A-Za-z0-9][-A-Za-z0-9_./]*=[-A-Za-z0-9_.]*:(NoSchedule|PreferNoSchedule|NoExecute)$/,
@@ -36,8 +38,18 @@ export const ConfigFields = z.object({
     .describe(
       "Secrets Manager secret holding the key, or a JSON object of named callers' keys (deployed); its AWSPREVIOUS version keeps working during a rotation; wins over MOOPKEY",
     ),
-  KUBECONFIG_SECRET_ID: z.string().min(1).optional().describe('Secrets Manager secret holding the kubeconfig (deployed); wins over KUBECONFIG'),
-  SECRETS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300).describe('How long a secret is kept before it is fetched again, in seconds'),
+  KUBECONFIG_SECRET_ID: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Secrets Manager secret holding the kubeconfig (deployed); wins over KUBECONFIG'),
+  SECRETS_REFRESH_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(86_400)
+    .default(300)
+    .describe('How long a secret is kept before it is fetched again, in seconds'),
   TENANT_SERVICE_URL: z
     .url({ protocol: /^https?$/, error: 'TENANT_SERVICE_URL must be an http(s) URL of the tenants collection' })
     .optional()
@@ -47,10 +59,23 @@ export const ConfigFields = z.object({
   TENANT_SERVICE_CA: z
     .string()
     .optional()
-    .describe("PEM of the private CA that signed an https TENANT_SERVICE_URL's certificate, or the path of a PEM file; trusted beside the public roots"),
-  TENANT_SERVICE_CA_SECRET_ID: z.string().min(1).optional().describe('Secrets Manager secret holding that PEM (deployed); wins over TENANT_SERVICE_CA'),
-  TENANTS_FILE: z.string().min(1).default('tenants.local.json').describe('Local tenants file, used when TENANT_SERVICE_URL is unset'),
-  NFS_SERVER: z.string({ error: 'NFS_SERVER is required: the NFS server of the volumes' }).min(1).describe('NFS server the PersistentVolumes point at'),
+    .describe(
+      "PEM of the private CA that signed an https TENANT_SERVICE_URL's certificate, or the path of a PEM file; trusted beside the public roots",
+    ),
+  TENANT_SERVICE_CA_SECRET_ID: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Secrets Manager secret holding that PEM (deployed); wins over TENANT_SERVICE_CA'),
+  TENANTS_FILE: z
+    .string()
+    .min(1)
+    .default('tenants.local.json')
+    .describe('Local tenants file, used when TENANT_SERVICE_URL is unset'),
+  NFS_SERVER: z
+    .string({ error: 'NFS_SERVER is required: the NFS server of the volumes' })
+    .min(1)
+    .describe('NFS server the PersistentVolumes point at'),
   NFS_PREFIX: z
     .string({ error: 'NFS_PREFIX is required: the NFS export path every volume lives under' })
     .regex(/^\//, 'NFS_PREFIX must be an absolute path such as /exports/moop/')
@@ -67,16 +92,32 @@ export const ConfigFields = z.object({
     .describe(
       "Secret key of the hash that ends an escaped name, so that nobody can choose a name equal to another user's; never change it; or NAME_KEY_SECRET_ID",
     ),
-  NAME_KEY_SECRET_ID: z.string().min(1).optional().describe('Secrets Manager secret holding NAME_KEY (deployed); wins over NAME_KEY'),
+  NAME_KEY_SECRET_ID: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Secrets Manager secret holding NAME_KEY (deployed); wins over NAME_KEY'),
   CLAIM_STORAGE_CLASSES: entries()
     .prefault('standard')
-    .describe('Storage classes a claim may ask for by name (comma-separated); a claim without one selects its own volume'),
+    .describe(
+      'Storage classes a claim may ask for by name (comma-separated); a claim without one selects its own volume',
+    ),
   COPY_IMAGES: entries()
     .prefault('registry.mooplab.com:8443/,docker.io/library/busybox')
-    .describe('Images a copy may run (comma-separated): a prefix ending in "/" (a registry or a folder of one), or one repository'),
-  COPY_TOLERATIONS: entries(toleration).optional().describe('Taints a copy may tolerate (comma-separated key=value:Effect); unset: none'),
-  COPY_PRIORITY_CLASSES: entries().optional().describe('Priority classes a copy may name (comma-separated); unset: none'),
-  KUBECONFIG: z.string().min(1).optional().describe('Kubeconfig file of the cluster; unset: in-cluster service account'),
+    .describe(
+      'Images a copy may run (comma-separated): a prefix ending in "/" (a registry or a folder of one), or one repository',
+    ),
+  COPY_TOLERATIONS: entries(toleration)
+    .optional()
+    .describe('Taints a copy may tolerate (comma-separated key=value:Effect); unset: none'),
+  COPY_PRIORITY_CLASSES: entries()
+    .optional()
+    .describe('Priority classes a copy may name (comma-separated); unset: none'),
+  KUBECONFIG: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Kubeconfig file of the cluster; unset: in-cluster service account'),
   EKS_CLUSTER_NAME: z
     .string()
     .regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, 'EKS_CLUSTER_NAME must be an EKS cluster name')
@@ -104,8 +145,16 @@ export const ConfigFields = z.object({
     .int()
     .min(1)
     .default(86_400)
-    .describe("The longest a copy may run, in seconds: a template asking for more is refused (the cluster's policy holds the same)"),
-  JOB_BACKOFF_LIMIT: z.coerce.number().int().min(0).max(6).default(2).describe("A Job's retries, where the template sets none (at most 6)"),
+    .describe(
+      "The longest a copy may run, in seconds: a template asking for more is refused (the cluster's policy holds the same)",
+    ),
+  JOB_BACKOFF_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(6)
+    .default(2)
+    .describe("A Job's retries, where the template sets none (at most 6)"),
   JOB_RETENTION_SECONDS: z.coerce
     .number()
     .int()
@@ -115,12 +164,22 @@ export const ConfigFields = z.object({
   CLEANUP_PV_POLICY: z
     .enum(['recycle', 'delete', 'keep'], { error: 'CLEANUP_PV_POLICY must be recycle, delete or keep' })
     .default('recycle')
-    .describe("What cleanup does with the service's Released volumes: recycle (rebind for the same user), delete, keep"),
+    .describe(
+      "What cleanup does with the service's Released volumes: recycle (rebind for the same user), delete, keep",
+    ),
   CLEANUP_ORPHANS: z
     .enum(['report', 'delete'], { error: 'CLEANUP_ORPHANS must be report or delete' })
     .default('report')
-    .describe("What scheduled cleanup does with the service's objects of tenants the tenant service no longer knows: report them, or delete them"),
-  CLEANUP_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(500).describe('Objects cleanup lists per API call'),
+    .describe(
+      "What scheduled cleanup does with the service's objects of tenants the tenant service no longer knows: report them, or delete them",
+    ),
+  CLEANUP_PAGE_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5000)
+    .default(500)
+    .describe('Objects cleanup lists per API call'),
   CLEANUP_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16).describe('Changes cleanup makes at once'),
 });
 
@@ -132,7 +191,8 @@ export const ConfigSchema = ConfigFields.refine((c) => c.MOOPKEY !== undefined |
 })
   .refine((c) => c.NAME_KEY !== undefined || c.NAME_KEY_SECRET_ID !== undefined, {
     path: ['NAME_KEY'],
-    message: 'NAME_KEY is required: the secret key of escaped names, at least 16 characters, never changed (or NAME_KEY_SECRET_ID, deployed)',
+    message:
+      'NAME_KEY is required: the secret key of escaped names, at least 16 characters, never changed (or NAME_KEY_SECRET_ID, deployed)',
     when: () => true,
   })
   .refine((c) => c.JOB_ACTIVE_DEADLINE_SECONDS <= c.JOB_MAX_ACTIVE_DEADLINE_SECONDS, {
@@ -145,7 +205,13 @@ export type Config = z.infer<typeof ConfigSchema>;
 /** Settings read outside the functions: by `npm start`, and by serverless.yml when it packages or deploys. */
 export const ToolSettingsSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65_535).default(3000).describe('Port of the local API (npm start)'),
-  LAMBDA_PORT: z.coerce.number().int().min(1).max(65_535).optional().describe("Port of serverless-offline's Lambda invoke endpoint; unset: PORT + 2"),
+  LAMBDA_PORT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(65_535)
+    .optional()
+    .describe("Port of serverless-offline's Lambda invoke endpoint; unset: PORT + 2"),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO').describe('Level of the JSON logs'),
   CLEANUP_SCHEDULE: z
     .string()
@@ -156,14 +222,28 @@ export const ToolSettingsSchema = z.object({
     .enum(['true', 'false'], { error: 'CLEANUP_SCHEDULE_ENABLED must be true or false' })
     .default('true')
     .describe('Whether the schedule runs cleanup (npm test and npm run bench turn it off and run cleanup themselves)'),
-  SECRETS_PREFIX: z.string().min(1).default('moop/resource-service/').describe('Name prefix of the secrets the functions may read (IAM)'),
+  SECRETS_PREFIX: z
+    .string()
+    .min(1)
+    .default('moop/resource-service/')
+    .describe('Name prefix of the secrets the functions may read (IAM)'),
   VPC_SUBNET_IDS: z
     .string()
     .optional()
-    .describe('Subnets (comma-separated) every function runs in, with VPC_SECURITY_GROUP_IDS; unset: outside any VPC (tools/deploy-vpc.cjs)'),
-  VPC_SECURITY_GROUP_IDS: z.string().optional().describe("Security groups (comma-separated) of the functions' network interfaces, with VPC_SUBNET_IDS"),
+    .describe(
+      'Subnets (comma-separated) every function runs in, with VPC_SECURITY_GROUP_IDS; unset: outside any VPC (tools/deploy-vpc.cjs)',
+    ),
+  VPC_SECURITY_GROUP_IDS: z
+    .string()
+    .optional()
+    .describe("Security groups (comma-separated) of the functions' network interfaces, with VPC_SUBNET_IDS"),
   API_THROTTLE_BURST: z.coerce.number().int().min(1).default(200).describe('API Gateway burst limit, requests'),
-  API_THROTTLE_RATE: z.coerce.number().int().min(1).default(100).describe('API Gateway steady rate limit, requests per second'),
+  API_THROTTLE_RATE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(100)
+    .describe('API Gateway steady rate limit, requests per second'),
 });
 
 export type ToolSettings = z.infer<typeof ToolSettingsSchema>;

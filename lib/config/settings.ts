@@ -5,10 +5,19 @@ import type { Config } from './config.ts';
 /** A value given in the settings, or the Secrets Manager secret that holds it (deployed). */
 export type ValueOrSecret = { value: string; secretId?: never } | { secretId: string; value?: never };
 
-/** Where the cluster is reached from: an EKS cluster by name, a kubeconfig (a secret's or a file's), or the pod's account. */
-export type ClusterSource = { eksCluster: string } | { kubeconfigSecret: string } | { kubeconfigFile: string } | { inCluster: true };
+/**
+ * Where the cluster is reached from: an EKS cluster by name, a kubeconfig (a secret's or a file's), or the pod's
+ * account.
+ */
+export type ClusterSource =
+  | { eksCluster: string }
+  | { kubeconfigSecret: string }
+  | { kubeconfigFile: string }
+  | { inCluster: true };
 
-/** Where tenants are looked up: the MOOP tenant service (with the CA of its certificate, if private) or a local file. */
+/**
+ * Where tenants are looked up: the MOOP tenant service (with the CA of its certificate, if private) or a local file.
+ */
 export type TenantSource = { url: string; ca?: ValueOrSecret; timeoutMs: number } | { file: string };
 
 /** Where volumes live: the NFS server, the prefix, and whether each tenant is held to its own folder below it. */
@@ -73,7 +82,11 @@ const valueOrSecret = (value: string | undefined, secretId: string | undefined):
 
 /** Groups the parsed configuration by what uses it. */
 export function settingsFrom(c: Config): Settings {
-  const ca = c.TENANT_SERVICE_CA_SECRET_ID ? { secretId: c.TENANT_SERVICE_CA_SECRET_ID } : c.TENANT_SERVICE_CA ? { value: c.TENANT_SERVICE_CA } : undefined;
+  const ca = c.TENANT_SERVICE_CA_SECRET_ID
+    ? { secretId: c.TENANT_SERVICE_CA_SECRET_ID }
+    : c.TENANT_SERVICE_CA
+      ? { value: c.TENANT_SERVICE_CA }
+      : undefined;
   return {
     keys: valueOrSecret(c.MOOPKEY, c.MOOPKEY_SECRET_ID),
     nameKey: valueOrSecret(c.NAME_KEY, c.NAME_KEY_SECRET_ID),
@@ -86,7 +99,9 @@ export function settingsFrom(c: Config): Settings {
           : { inCluster: true },
     kubeTimeoutMs: c.KUBE_TIMEOUT_MS,
     tenants: {
-      ...(c.TENANT_SERVICE_URL ? { url: c.TENANT_SERVICE_URL, ca, timeoutMs: c.TENANT_TIMEOUT_MS } : { file: c.TENANTS_FILE }),
+      ...(c.TENANT_SERVICE_URL
+        ? { url: c.TENANT_SERVICE_URL, ca, timeoutMs: c.TENANT_TIMEOUT_MS }
+        : { file: c.TENANTS_FILE }),
       cacheTtlMs: c.TENANT_CACHE_TTL_MS,
     },
     secretsRefreshSeconds: c.SECRETS_REFRESH_SECONDS,

@@ -39,7 +39,8 @@ export const VolumePath = z
   .refine((s) => !s.split('/').includes('..'), 'must not contain ".." segments')
   .refine((s) => s.split('/').some((seg) => seg !== '' && seg !== '.'), 'must name a folder below the prefix')
   .meta({
-    description: "Path of the volume below NFS_PREFIX: the tenant's namespace or below it, unless NFS_TENANT_SCOPE=false",
+    description:
+      "Path of the volume below NFS_PREFIX: the tenant's namespace or below it, unless NFS_TENANT_SCOPE=false",
     examples: ['demo-university/ds101'],
   });
 
@@ -55,10 +56,15 @@ export const ObjectName = z
   .max(253, 'must be at most 253 characters')
   .regex(dnsSubdomain, 'must be a Kubernetes object name: lower-case letters, digits, "-" and "."');
 
-/** A Pod or Job name: any DNS-1123 subdomain, so the old pod-service's 65-character `job-<tenant>-<uuid4>` names pass. */
+/**
+ * A Pod or Job name: any DNS-1123 subdomain, so the old pod-service's 65-character `job-<tenant>-<uuid4>` names pass.
+ */
 export const PodName = ObjectName.meta({
   description: 'Name of a Pod or Job this service made (or adopted)',
-  examples: ['job-5c88a9ec5b6c2e3c4a3b2d1f-abcdefgh', 'job-5c88a9ec5b6c2e3c4a3b2d1f-0b9a4a36-2f0c-4c8e-9a59-3f1f7c1d2e4b'],
+  examples: [
+    'job-5c88a9ec5b6c2e3c4a3b2d1f-abcdefgh',
+    'job-5c88a9ec5b6c2e3c4a3b2d1f-0b9a4a36-2f0c-4c8e-9a59-3f1f7c1d2e4b',
+  ],
 });
 
 const pathRules = (absolute: boolean): [(s: string) => boolean, string][] => [

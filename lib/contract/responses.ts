@@ -12,7 +12,12 @@ export const KubeObject = z
   .meta({ id: 'KubernetesObject' });
 
 /** Why an object is not progressing or failed (kube/events.ts's Reason). */
-export const Reason = z.strictObject({ phase: z.string(), reason: z.string(), message: z.string(), lastSeen: z.string().optional() });
+export const Reason = z.strictObject({
+  phase: z.string(),
+  reason: z.string(),
+  message: z.string(),
+  lastSeen: z.string().optional(),
+});
 
 export const Deleted = z.strictObject({ deleted: z.string().describe('Name of the deleted object') });
 

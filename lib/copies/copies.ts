@@ -8,7 +8,15 @@ import { refOf } from '../kube/objects.ts';
 import type { ResourceClient } from '../kube/resource-client.ts';
 import { createOwned, type Deleted, deleteOwned, getOwned, isOwnedBy, markedTenant } from '../ownership/ownership.ts';
 import type { TenantScope } from '../tenants/scope.ts';
-import { type CopyObject, idempotencyAnnotation, idempotencyHash, idempotentRequestAnnotation, podRefs, renderPod, requestHash } from './render.ts';
+import {
+  type CopyObject,
+  idempotencyAnnotation,
+  idempotencyHash,
+  idempotentRequestAnnotation,
+  podRefs,
+  renderPod,
+  requestHash,
+} from './render.ts';
 import type { CopyVolume } from './schemas.ts';
 import { finishedAt, isStuck, type StatusReason, statusReason } from './status.ts';
 
@@ -17,7 +25,12 @@ import { finishedAt, isStuck, type StatusReason, statusReason } from './status.t
  * service made (or adopted) for the tenant, never JupyterHub's own (hub-db-dir: its tokens and cookie secret), a
  * student's KubeSpawner claim or another school's. Nothing is made before this passes.
  */
-export async function assertClaimsExist(resources: ResourceClient, namespace: string, vols: CopyVolume[], tenant: string): Promise<void> {
+export async function assertClaimsExist(
+  resources: ResourceClient,
+  namespace: string,
+  vols: CopyVolume[],
+  tenant: string,
+): Promise<void> {
   const claims = [...new Set(vols.map((v) => v.pvc))];
   const missing = await Promise.all(
     claims.map((name) =>
@@ -33,7 +46,10 @@ export async function assertClaimsExist(resources: ResourceClient, namespace: st
   );
   const absent = missing.filter((n): n is string => n !== undefined);
   if (absent.length > 0) {
-    throw new NotFoundError(`Claim(s) ${absent.join(', ')} do not exist in namespace ${namespace}.`, { code: 'CLAIM_NOT_FOUND', details: { claims: absent } });
+    throw new NotFoundError(`Claim(s) ${absent.join(', ')} do not exist in namespace ${namespace}.`, {
+      code: 'CLAIM_NOT_FOUND',
+      details: { claims: absent },
+    });
   }
 }
 
@@ -50,7 +66,12 @@ const withReason = async (resources: ResourceClient, copy: CopyObject): Promise<
  * pulled, a mount that fails, a pod the Job cannot create), or `ms` pass, and returns it as it then stands. It was
  * made: a read that fails meanwhile ends the wait with what is known, never turns the answer into a failure.
  */
-export async function waitUntilFinished<T extends CopyObject>(resources: ResourceClient, obj: T, ms: number, pollMs = 250): Promise<T> {
+export async function waitUntilFinished<T extends CopyObject>(
+  resources: ResourceClient,
+  obj: T,
+  ms: number,
+  pollMs = 250,
+): Promise<T> {
   const deadline = Date.now() + ms;
   const ref = refOf(obj);
   let current = obj;
@@ -84,12 +105,19 @@ export async function createCopy(
     const ref = refOf(copy);
     const first = await resources.get<CopyObject>(ref);
     const annotations = first.metadata?.annotations ?? {};
-    if (!isOwnedBy(first, owner) || annotations[idempotencyAnnotation] !== idempotencyHash(tenant.id, options.idempotencyKey)) throw err;
+    if (
+      !isOwnedBy(first, owner) ||
+      annotations[idempotencyAnnotation] !== idempotencyHash(tenant.id, options.idempotencyKey)
+    )
+      throw err;
     if (annotations[idempotentRequestAnnotation] !== requestHash(input)) {
-      throw new ConflictError(`The Idempotency-Key was first used for a different copy (${first.metadata?.name}); send a new key for a new copy.`, {
-        code: 'IDEMPOTENCY_KEY_REUSED',
-        details: { name: first.metadata?.name },
-      });
+      throw new ConflictError(
+        `The Idempotency-Key was first used for a different copy (${first.metadata?.name}); send a new key for a new copy.`,
+        {
+          code: 'IDEMPOTENCY_KEY_REUSED',
+          details: { name: first.metadata?.name },
+        },
+      );
     }
     return first;
   });
@@ -99,7 +127,10 @@ export async function createCopy(
 
 /** The tenant's copy of that name, with why it is stuck or failed. */
 export async function readCopy(scope: TenantScope, { name }: { name: string }): Promise<CopyAnswer> {
-  return withReason(scope.resources, await getOwned<CopyObject>(scope.resources, podRefs(scope, name), { tenant: scope.tenant.id }));
+  return withReason(
+    scope.resources,
+    await getOwned<CopyObject>(scope.resources, podRefs(scope, name), { tenant: scope.tenant.id }),
+  );
 }
 
 /** Deletes the tenant's copy of that name (a Job's pods go with it); its name. */

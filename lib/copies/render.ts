@@ -2,7 +2,15 @@
 // the command, the claims mounted, limits and retention set.
 
 import { randomBytes } from 'node:crypto';
-import type { V1Container, V1Job, V1Pod, V1PodSpec, V1PodTemplateSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type {
+  V1Container,
+  V1Job,
+  V1Pod,
+  V1PodSpec,
+  V1PodTemplateSpec,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
 import type { CopySettings } from '../config/settings.ts';
 import { TemplateError } from '../errors.ts';
 import { objectName, shortHash } from '../kube/names.ts';
@@ -55,7 +63,9 @@ export function podRefs({ tenant, namespace }: Pick<RenderScope, 'tenant' | 'nam
 function firstContainer(tenant: Tenant, spec: Partial<V1PodSpec> | undefined, where: string): V1Container {
   const containers = spec?.containers;
   if (!Array.isArray(containers) || containers.length === 0 || typeof containers[0] !== 'object') {
-    throw new TemplateError(`Tenant ${tenant.id}'s "pod" template has no ${where}.containers[0].`, { code: 'TEMPLATE_INVALID' });
+    throw new TemplateError(`Tenant ${tenant.id}'s "pod" template has no ${where}.containers[0].`, {
+      code: 'TEMPLATE_INVALID',
+    });
   }
   return containers[0];
 }
@@ -67,14 +77,26 @@ const confined = (c: V1Container): V1Container => ({
 });
 
 /** The template's pod spec with cmd in its first container and vols mounted; the template's own mounts stay. */
-function copySpec(tenant: Tenant, template: Partial<V1PodSpec> | undefined, input: { cmd: string; vols: CopyVolume[] }, where: string): V1PodSpec {
+function copySpec(
+  tenant: Tenant,
+  template: Partial<V1PodSpec> | undefined,
+  input: { cmd: string; vols: CopyVolume[] },
+  where: string,
+): V1PodSpec {
   const spec = { ...template } as V1PodSpec;
   const first = firstContainer(tenant, spec, where);
   // One volume per distinct claim; a claim may be mounted at several paths (with different subpaths).
   const claims = [...new Set(input.vols.map((v) => v.pvc))];
   const volumeName = (claim: string): string => `moop-vol-${claims.indexOf(claim)}`;
-  const volumes: V1Volume[] = claims.map((claimName) => ({ name: volumeName(claimName), persistentVolumeClaim: { claimName } }));
-  const mounts: V1VolumeMount[] = input.vols.map((v) => ({ name: volumeName(v.pvc), mountPath: v.mount, ...(v.subpath ? { subPath: v.subpath } : {}) }));
+  const volumes: V1Volume[] = claims.map((claimName) => ({
+    name: volumeName(claimName),
+    persistentVolumeClaim: { claimName },
+  }));
+  const mounts: V1VolumeMount[] = input.vols.map((v) => ({
+    name: volumeName(v.pvc),
+    mountPath: v.mount,
+    ...(v.subpath ? { subPath: v.subpath } : {}),
+  }));
   const args =
     Array.isArray(first.args) && first.args.length >= 3 && first.args[2]!.includes('{}')
       ? first.args.map((a, i) => (i === 2 ? fillHoles(a, [input.cmd], 'pod container args[2]') : a))
@@ -85,7 +107,10 @@ function copySpec(tenant: Tenant, template: Partial<V1PodSpec> | undefined, inpu
     restartPolicy: spec.restartPolicy ?? 'Never',
     // A copy never talks to the API server: no token in a pod that runs a tenant's command.
     automountServiceAccountToken: false,
-    containers: [{ ...first, args, volumeMounts: [...(first.volumeMounts ?? []), ...mounts] }, ...spec.containers.slice(1)].map(confined),
+    containers: [
+      { ...first, args, volumeMounts: [...(first.volumeMounts ?? []), ...mounts] },
+      ...spec.containers.slice(1),
+    ].map(confined),
     ...(spec.initContainers ? { initContainers: spec.initContainers.map(confined) } : {}),
     volumes: [...(spec.volumes ?? []), ...volumes],
   };
@@ -107,17 +132,29 @@ function templateProblems(t: TemplateObject & { isJob: boolean }, settings: Copy
 }
 
 /**
- * Renders the pod template for cmd and vols in the scope's namespace; the name is job-<tenant>-<8 characters>, at most 63: random,
- * or, with an idempotency key, derived from it, so that a retried POST names the same object and cannot make a second.
+ * Renders the pod template for cmd and vols in the scope's namespace; the name is job-<tenant>-<8 characters>, at most
+ * 63: random, or, with an idempotency key, derived from it, so that a retried POST names the same object and cannot
+ * make a second.
  */
-export function renderPod(scope: RenderScope, input: { cmd: string; vols: CopyVolume[] }, idempotencyKey?: string): CopyObject {
+export function renderPod(
+  scope: RenderScope,
+  input: { cmd: string; vols: CopyVolume[] },
+  idempotencyKey?: string,
+): CopyObject {
   const { tenant, namespace, copies: settings } = scope;
   const { isJob, ...template } = podTemplate(tenant);
   refuseUnsafe(tenant, 'pod', templateProblems({ ...template, isJob }, settings));
-  const random = idempotencyKey ? idempotencyHash(tenant.id, idempotencyKey).slice(0, 8) : shortHash([randomBytes(16).toString('hex')], 8);
+  const random = idempotencyKey
+    ? idempotencyHash(tenant.id, idempotencyKey).slice(0, 8)
+    : shortHash([randomBytes(16).toString('hex')], 8);
   // A Job's name becomes its pods' job-name label, so it must be a DNS label; a Pod's may be any subdomain.
   const values = [tenant.id, random];
-  const name = objectName(fillHoles(template.metadata.name, values, 'pod metadata.name'), values, isJob ? 'label' : 'subdomain', scope.nameKey);
+  const name = objectName(
+    fillHoles(template.metadata.name, values, 'pod metadata.name'),
+    values,
+    isJob ? 'label' : 'subdomain',
+    scope.nameKey,
+  );
   refuseUnsafe(tenant, 'pod', unsafeName(name, tenant, 'metadata.name'));
   const annotations = idempotencyKey
     ? {
@@ -126,21 +163,35 @@ export function renderPod(scope: RenderScope, input: { cmd: string; vols: CopyVo
         [idempotentRequestAnnotation]: requestHash(input),
       }
     : template.metadata.annotations;
-  const filled = { ...template, metadata: { ...template.metadata, name, namespace, ...(annotations ? { annotations } : {}) } };
+  const filled = {
+    ...template,
+    metadata: { ...template.metadata, name, namespace, ...(annotations ? { annotations } : {}) },
+  };
   const object = isJob ? renderJob(scope, filled, input) : renderBarePod(scope, filled, input);
   return markOwned(object, { tenant: tenant.id });
 }
 
 /** A bare Pod from the tenant's pod template, its deadline defaulted from the settings. */
-function renderBarePod(scope: RenderScope, template: TemplateObject, input: { cmd: string; vols: CopyVolume[] }): V1Pod {
+function renderBarePod(
+  scope: RenderScope,
+  template: TemplateObject,
+  input: { cmd: string; vols: CopyVolume[] },
+): V1Pod {
   // Real tenant records carry the Job field ttlSecondsAfterFinished on their Pod: the old pod-service's API server
   // dropped it, and a strict one refuses it, so it goes; cleanup retires finished Pods after the retention instead.
-  const { ttlSecondsAfterFinished: _ttl, ...podSpec } = (template.spec ?? {}) as Partial<V1PodSpec> & { ttlSecondsAfterFinished?: number };
+  const { ttlSecondsAfterFinished: _ttl, ...podSpec } = (template.spec ?? {}) as Partial<V1PodSpec> & {
+    ttlSecondsAfterFinished?: number;
+  };
   const spec = copySpec(scope.tenant, podSpec, input, 'spec');
-  return { ...template, spec: { ...spec, activeDeadlineSeconds: spec.activeDeadlineSeconds ?? scope.copies.activeDeadlineSeconds } };
+  return {
+    ...template,
+    spec: { ...spec, activeDeadlineSeconds: spec.activeDeadlineSeconds ?? scope.copies.activeDeadlineSeconds },
+  };
 }
 
-/** A Job from the tenant's Job template: deadline, retries and retention defaulted; its pods labelled and bounded too. */
+/**
+ * A Job from the tenant's Job template: deadline, retries and retention defaulted; its pods labelled and bounded too.
+ */
 function renderJob(scope: RenderScope, template: TemplateObject, input: { cmd: string; vols: CopyVolume[] }): V1Job {
   const settings = scope.copies;
   const jobSpec = (template.spec ?? {}) as unknown as NonNullable<V1Job['spec']>;
@@ -154,10 +205,16 @@ function renderJob(scope: RenderScope, template: TemplateObject, input: { cmd: s
       activeDeadlineSeconds: deadline,
       backoffLimit: jobSpec.backoffLimit ?? settings.backoffLimit,
       // The seed's 0 deleted the Job before anyone could read how it ended; cleanup removes it after retention.
-      ttlSecondsAfterFinished: Math.max(jobSpec.ttlSecondsAfterFinished ?? settings.retentionSeconds, settings.retentionSeconds),
+      ttlSecondsAfterFinished: Math.max(
+        jobSpec.ttlSecondsAfterFinished ?? settings.retentionSeconds,
+        settings.retentionSeconds,
+      ),
       template: {
         ...podTemplateSpec,
-        metadata: { ...podTemplateSpec.metadata, labels: { ...podTemplateSpec.metadata?.labels, ...ownerLabels({ tenant: scope.tenant.id }) } },
+        metadata: {
+          ...podTemplateSpec.metadata,
+          labels: { ...podTemplateSpec.metadata?.labels, ...ownerLabels({ tenant: scope.tenant.id }) },
+        },
         // The pod's own deadline too: a pod left behind by its Job (orphaned) still ends.
         spec: { ...podSpec, activeDeadlineSeconds: Math.min(podSpec.activeDeadlineSeconds ?? deadline, deadline) },
       },

@@ -1,4 +1,5 @@
-// Inputs of the copy routes (/service/v1/pods): a copy is the Pod or Job the tenant's template makes. Unknown fields are refused.
+// Inputs of the copy routes (/service/v1/pods): a copy is the Pod or Job the tenant's template makes. Unknown fields
+// are refused.
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { MountPath, ObjectName, PodName, SubPath, TenantId } from '../contract/fields.ts';
@@ -20,14 +21,20 @@ export const CreateCopyBody = z.strictObject({
     .string()
     .max(8192, 'must be at most 8192 characters')
     .refine((s) => s.trim() !== '', 'must not be empty')
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is what this rule is for.
-    .refine((s) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s), 'must not contain control characters other than tab and newline')
+    .refine(
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is what this rule is for.
+      (s) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s),
+      'must not contain control characters other than tab and newline',
+    )
     .meta({ description: 'Shell command, run as /bin/sh -c <cmd>', examples: ['cp -r /src/* /dest/'] }),
   vols: z
     .array(CopyVolume)
     .max(maxCopyVolumes, `must hold at most ${maxCopyVolumes} volumes`)
     .default([])
-    .refine((vols) => new Set(vols.map((v) => posix.normalize(v.mount).replace(/\/+$/, ''))).size === vols.length, 'mount paths must be distinct'),
+    .refine(
+      (vols) => new Set(vols.map((v) => posix.normalize(v.mount).replace(/\/+$/, ''))).size === vols.length,
+      'mount paths must be distinct',
+    ),
   wait: z
     .number()
     .int('must be a whole number of seconds')
@@ -49,11 +56,15 @@ export const CopyHeaders = z.looseObject({
     .max(255, 'must be at most 255 characters')
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
     .optional()
-    .describe('A retried POST with the same key, from the same tenant, returns the copy the first one made instead of a second copy'),
+    .describe(
+      'A retried POST with the same key, from the same tenant, returns the copy the first one made instead of a second copy',
+    ),
 });
 export type CopyHeaders = z.infer<typeof CopyHeaders>;
 
 /** A copy Pod or Job, with why it is stuck or failed when it is. */
 export const CopyAnswer = KubeObject.extend({
-  statusReason: Reason.optional().describe("Present only when the copy failed or is stuck: from its pods' statuses and events"),
+  statusReason: Reason.optional().describe(
+    "Present only when the copy failed or is stuck: from its pods' statuses and events",
+  ),
 });

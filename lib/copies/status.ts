@@ -31,9 +31,13 @@ function fromPodStatus(pod: V1Pod): StatusReason | undefined {
     const message = `container ${failed.name} exited with code ${t.exitCode}${t.message ? `: ${t.message}` : ''}`;
     return { phase, reason: t.reason ?? 'Error', message, ...(t.finishedAt ? { lastSeen: String(t.finishedAt) } : {}) };
   }
-  if (phase === 'Failed') return { phase, reason: pod.status?.reason ?? 'Failed', message: pod.status?.message ?? 'the pod failed' };
-  const waiting = pod.status?.containerStatuses?.find((c) => c.state?.waiting?.reason && stuckWaiting.has(c.state.waiting.reason));
-  if (waiting) return { phase, reason: waiting.state!.waiting!.reason!, message: waiting.state!.waiting!.message ?? '' };
+  if (phase === 'Failed')
+    return { phase, reason: pod.status?.reason ?? 'Failed', message: pod.status?.message ?? 'the pod failed' };
+  const waiting = pod.status?.containerStatuses?.find(
+    (c) => c.state?.waiting?.reason && stuckWaiting.has(c.state.waiting.reason),
+  );
+  if (waiting)
+    return { phase, reason: waiting.state!.waiting!.reason!, message: waiting.state!.waiting!.message ?? '' };
   const unscheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
   if (unscheduled) return conditionReason(phase, unscheduled, 'Unschedulable');
   return undefined;
@@ -41,7 +45,8 @@ function fromPodStatus(pod: V1Pod): StatusReason | undefined {
 
 /**
  * kubelet's mount failures run over several lines (the mount command, its arguments, its output) and name the node's
- * own folders: one line is kept, what failed and the mount command's error, e.g. "... : unknown filesystem type 'nfs'.".
+ * own folders: one line is kept, what failed and the mount command's error, e.g. "... : unknown filesystem type
+ * 'nfs'.".
  */
 export function condenseMountMessage(message: string): string {
   const lines = message.split('\n');
@@ -52,12 +57,23 @@ export function condenseMountMessage(message: string): string {
 }
 
 /** A condition of a Pod or Job as the reason the routes give, seen when it last changed. */
-function conditionReason(phase: string, condition: { reason?: string; message?: string; lastTransitionTime?: Date | string }, fallback: string): StatusReason {
+function conditionReason(
+  phase: string,
+  condition: { reason?: string; message?: string; lastTransitionTime?: Date | string },
+  fallback: string,
+): StatusReason {
   const { reason, message, lastTransitionTime } = condition;
-  return { phase, reason: reason ?? fallback, message: message ?? '', ...(lastTransitionTime ? { lastSeen: String(lastTransitionTime) } : {}) };
+  return {
+    phase,
+    reason: reason ?? fallback,
+    message: message ?? '',
+    ...(lastTransitionTime ? { lastSeen: String(lastTransitionTime) } : {}),
+  };
 }
 
-/** Why pod is stuck or failed: its status, else its latest warning event; undefined while it runs or once it succeeded. */
+/**
+ * Why pod is stuck or failed: its status, else its latest warning event; undefined while it runs or once it succeeded.
+ */
 async function podReason(resources: ResourceClient, pod: V1Pod): Promise<StatusReason | undefined> {
   if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Running') return undefined;
   const status = fromPodStatus(pod);
@@ -90,7 +106,9 @@ export async function statusReason(resources: ResourceClient, copy: CopyObject):
   if (failed) return conditionReason(phase, failed, 'Failed');
   if (pods.length > 0) return undefined;
   const event = await latestEvent(resources, job, 'Job', { warningsOnly: true });
-  return event ? { phase, reason: event.reason ?? 'Warning', message: event.message ?? '', lastSeen: eventTime(event) } : undefined;
+  return event
+    ? { phase, reason: event.reason ?? 'Warning', message: event.message ?? '', lastSeen: eventTime(event) }
+    : undefined;
 }
 
 /** True when reason is one that waiting longer will not get past. */
@@ -104,12 +122,18 @@ export function finishedAt(obj: CopyObject): number | undefined {
     const pod = obj as V1Pod;
     if (!podFinished(pod) || !pod.status) return undefined;
     // The last container to stop; a Pod failed before any container ran (deadline, eviction) has none: its start.
-    const stops = (pod.status.containerStatuses ?? []).map((c) => c.state?.terminated?.finishedAt).filter((t) => t !== undefined);
-    const times = (stops.length > 0 ? stops : [pod.status.startTime ?? pod.metadata?.creationTimestamp]).map((t) => new Date(t as unknown as string).getTime());
+    const stops = (pod.status.containerStatuses ?? [])
+      .map((c) => c.state?.terminated?.finishedAt)
+      .filter((t) => t !== undefined);
+    const times = (stops.length > 0 ? stops : [pod.status.startTime ?? pod.metadata?.creationTimestamp]).map((t) =>
+      new Date(t as unknown as string).getTime(),
+    );
     return Math.max(...times.filter((t) => !Number.isNaN(t)), 0);
   }
   const job = obj as V1Job;
-  const done = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+  const done = job.status?.conditions?.find(
+    (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+  );
   if (!done) return undefined;
   const when = done.lastTransitionTime ?? job.status?.completionTime;
   return when ? new Date(when as unknown as string).getTime() : 0;

@@ -8,7 +8,9 @@ import { type CallerKey, findCaller } from './keys.ts';
 /** Who a request came from, for the logs: a caller's name, or that no key matched. */
 export type Caller = Pick<CallerKey, 'caller' | 'previous'> | { caller: 'unauthenticated'; previous?: never };
 
-/** middy before: 401 unless the moopkey header holds one of keys(); identified(caller) is told who called either way. */
+/**
+ * middy before: 401 unless the moopkey header holds one of keys(); identified(caller) is told who called either way.
+ */
 export function authenticate(
   keys: () => readonly CallerKey[] | Promise<readonly CallerKey[]>,
   identified: (caller: Caller) => void = () => undefined,

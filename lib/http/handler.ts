@@ -35,9 +35,12 @@ export const answerMarginMs = 1000;
 export const routeTiming = {
   timeoutEarlyInMillis: answerMarginMs,
   timeoutEarlyResponse: (): never => {
-    throw new UpstreamTimeoutError('The request ran out of its time limit before the cluster or the tenant service answered; retry it.', {
-      code: 'DEADLINE_EXCEEDED',
-    });
+    throw new UpstreamTimeoutError(
+      'The request ran out of its time limit before the cluster or the tenant service answered; retry it.',
+      {
+        code: 'DEADLINE_EXCEEDED',
+      },
+    );
   },
 };
 
@@ -103,7 +106,9 @@ export function httpStack<R extends Route>(deps: HttpDeps, route: R): Stack<R>[]
   return stack;
 }
 
-/** A route's Lambda handler: the shared stack, then operation, whose answer goes out with the route's success status. */
+/**
+ * A route's Lambda handler: the shared stack, then operation, whose answer goes out with the route's success status.
+ */
 export function routeHandler<R extends Route>(
   deps: HttpDeps,
   route: R,

@@ -23,7 +23,11 @@ const NamedKeys = z
   .refine((o) => Object.keys(o).length > 0, 'holds no key')
   .superRefine((o, ctx) => {
     for (const name of Object.keys(o).filter((n) => !callerName.test(n))) {
-      ctx.addIssue({ code: 'custom', path: [name], message: 'caller names are 1 to 64 letters, digits, ".", "_" or "-"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'caller names are 1 to 64 letters, digits, ".", "_" or "-"',
+      });
     }
   });
 
@@ -31,7 +35,8 @@ const NamedKeys = z
 export function parseKeys(text: string, source: string): CallerKey[] {
   const trimmed = text.trim();
   if (!trimmed.startsWith('{')) {
-    if (trimmed.length < minLength) throw new ConfigError(`${source} must hold a key of at least ${minLength} characters`);
+    if (trimmed.length < minLength)
+      throw new ConfigError(`${source} must hold a key of at least ${minLength} characters`);
     return [{ caller: defaultCaller, key: trimmed }];
   }
   let json: unknown;
@@ -43,7 +48,9 @@ export function parseKeys(text: string, source: string): CallerKey[] {
   }
   const parsed = NamedKeys.safeParse(json);
   if (!parsed.success) {
-    throw new ConfigError(`${source} must be a JSON object of caller names to keys: ${describeProblems(fieldProblems(parsed.error, 'object'))}`);
+    throw new ConfigError(
+      `${source} must be a JSON object of caller names to keys: ${describeProblems(fieldProblems(parsed.error, 'object'))}`,
+    );
   }
   return Object.entries(parsed.data).map(([caller, key]) => ({ caller, key }));
 }

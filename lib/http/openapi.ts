@@ -13,12 +13,19 @@ function operation(route: Route) {
     summary: route.summary,
     security: [{ moopkey: [] }],
     ...(route.query || route.headers
-      ? { requestParams: { ...(route.query ? { query: route.query } : {}), ...(route.headers ? { header: route.headers } : {}) } }
+      ? {
+          requestParams: {
+            ...(route.query ? { query: route.query } : {}),
+            ...(route.headers ? { header: route.headers } : {}),
+          },
+        }
       : {}),
     ...(route.body ? { requestBody: { required: true, ...json(route.body) } } : {}),
     responses: {
       [route.success.status]: { description: 'Success', ...json(route.success.schema) },
-      ...Object.fromEntries(Object.entries(errors).map(([status, description]) => [status, { description, ...json(ErrorBody) }])),
+      ...Object.fromEntries(
+        Object.entries(errors).map(([status, description]) => [status, { description, ...json(ErrorBody) }]),
+      ),
     },
   };
 }
@@ -31,7 +38,11 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
   }
   return createDocument({
     openapi: '3.1.0',
-    info: { title: 'MOOP resource service', version: '1.0.0', description: 'Volumes, claims and copy Jobs for MOOP tenants.' },
+    info: {
+      title: 'MOOP resource service',
+      version: '1.0.0',
+      description: 'Volumes, claims and copy Jobs for MOOP tenants.',
+    },
     components: { securitySchemes: { moopkey: { type: 'apiKey', in: 'header', name: 'moopkey' } } },
     paths,
   });

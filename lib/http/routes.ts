@@ -17,8 +17,18 @@ export interface Route {
 }
 
 export const routes = {
-  health: { method: 'get', path: '/service/v1/health', summary: 'Whether the Kubernetes API server is ready', success: { status: 200, schema: Health } },
-  openapi: { method: 'get', path: '/service/v1/openapi.json', summary: 'This document', success: { status: 200, schema: KubeObject.partial().passthrough() } },
+  health: {
+    method: 'get',
+    path: '/service/v1/health',
+    summary: 'Whether the Kubernetes API server is ready',
+    success: { status: 200, schema: Health },
+  },
+  openapi: {
+    method: 'get',
+    path: '/service/v1/openapi.json',
+    summary: 'This document',
+    success: { status: 200, schema: KubeObject.partial().passthrough() },
+  },
   createVolume: {
     method: 'post',
     path: '/service/v1/volumes/pvs',

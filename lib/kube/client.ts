@@ -93,8 +93,8 @@ export class KubeClient {
     const started = performance.now();
     let answer: Answer;
     try {
-      // Every request this service sends is safe to repeat on a fresh connection (reads; creates, whose repeat is a 409;
-      // deletes and patches guarded by preconditions).
+      // Every request this service sends is safe to repeat on a fresh connection (reads; creates, whose repeat is a
+      // 409; deletes and patches guarded by preconditions).
       answer = await sendKeptAlive(url, { method: req.method, headers, agent: this.agent, signal }, body);
     } catch (err) {
       throw kubeNetworkFailure(signal.aborted ? signal.reason : err, this.server);
@@ -111,8 +111,15 @@ export class KubeClient {
     if (eks) this.eksTokens!.refused(token!);
     // A starting API server serves requests before its authorizer has synced, refusing them with 403 (or 500): asked
     // only then, and never about /readyz itself.
-    const ready = (answer.status === 403 || answer.status === 500) && req.path !== '/readyz' ? await this.ready() : undefined;
-    const context = { kind: req.kind, eksCluster: eks, tokenExpiry: answer.status === 401 ? tokenExpiry(token) : undefined, ready, server: this.server };
+    const ready =
+      (answer.status === 403 || answer.status === 500) && req.path !== '/readyz' ? await this.ready() : undefined;
+    const context = {
+      kind: req.kind,
+      eksCluster: eks,
+      tokenExpiry: answer.status === 401 ? tokenExpiry(token) : undefined,
+      ready,
+      server: this.server,
+    };
     throw kubeFailure({ method: req.method, path: req.path, status: answer.status, body: data }, context);
   }
 
@@ -140,7 +147,9 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** When a bearer token that is a JWT (a service-account token) expires, from its exp claim; undefined for other tokens. */
+/**
+ * When a bearer token that is a JWT (a service-account token) expires, from its exp claim; undefined for other tokens.
+ */
 export function tokenExpiry(token: string | undefined): Date | undefined {
   const payload = token?.split('.')[1];
   if (!payload || token!.split('.').length !== 3) return undefined;

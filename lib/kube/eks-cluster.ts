@@ -4,7 +4,10 @@ import { type Cluster, DescribeClusterCommand, EKSClient } from '@aws-sdk/client
 import { ConfigError, UnavailableError } from '../errors.ts';
 import type { ClusterAccess } from './kubeconfig.ts';
 
-/** Reads the cluster's endpoint and CA; throws ConfigError when there is no such cluster, UnavailableError when EKS cannot be asked. */
+/**
+ * Reads the cluster's endpoint and CA; throws ConfigError when there is no such cluster, UnavailableError when EKS
+ * cannot be asked.
+ */
 export async function eksClusterAccess(name: string, client: EKSClient = new EKSClient({})): Promise<ClusterAccess> {
   let cluster: Cluster | undefined;
   try {
@@ -12,14 +15,26 @@ export async function eksClusterAccess(name: string, client: EKSClient = new EKS
   } catch (err) {
     const reason = (err as Error).name;
     if (reason === 'ResourceNotFoundException')
-      throw new ConfigError(`EKS_CLUSTER_NAME names the cluster "${name}", which EKS does not know in this account and region.`);
-    throw new UnavailableError(`EKS cannot describe the cluster "${name}" (${reason}): the functions' role needs eks:DescribeCluster on it.`, {
-      code: 'KUBERNETES_UNAVAILABLE',
-      cause: err,
-    });
+      throw new ConfigError(
+        `EKS_CLUSTER_NAME names the cluster "${name}", which EKS does not know in this account and region.`,
+      );
+    throw new UnavailableError(
+      `EKS cannot describe the cluster "${name}" (${reason}): the functions' role needs eks:DescribeCluster on it.`,
+      {
+        code: 'KUBERNETES_UNAVAILABLE',
+        cause: err,
+      },
+    );
   }
   if (!cluster?.endpoint || !cluster.certificateAuthority?.data) {
-    throw new UnavailableError(`The EKS cluster "${name}" has no endpoint yet (status ${cluster?.status ?? 'unknown'}).`, { code: 'KUBERNETES_UNAVAILABLE' });
+    throw new UnavailableError(
+      `The EKS cluster "${name}" has no endpoint yet (status ${cluster?.status ?? 'unknown'}).`,
+      { code: 'KUBERNETES_UNAVAILABLE' },
+    );
   }
-  return { server: cluster.endpoint.replace(/\/+$/, ''), ca: Buffer.from(cluster.certificateAuthority.data, 'base64'), eks: { cluster: name } };
+  return {
+    server: cluster.endpoint.replace(/\/+$/, ''),
+    ca: Buffer.from(cluster.certificateAuthority.data, 'base64'),
+    eks: { cluster: name },
+  };
 }

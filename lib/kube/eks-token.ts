@@ -32,9 +32,19 @@ const prefix = 'k8s-aws-v1.';
 /** Mints one EKS token: "k8s-aws-v1." and the presigned GetCallerIdentity URL in unpadded base64url. */
 export async function mintEksToken(target: EksCluster, options: EksTokenOptions = {}): Promise<string> {
   const region = target.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  if (!region) throw new UnavailableError('No AWS region is known to sign the EKS token: set AWS_REGION.', { code: 'KUBERNETES_TOKEN_UNAVAILABLE' });
-  const endpoint = new URL(options.endpoint ?? process.env.AWS_ENDPOINT_URL_STS ?? `https://sts.${region}.amazonaws.com`);
-  const signer = new SignatureV4({ service: 'sts', region, credentials: options.credentials ?? roleCredentials(), sha256: Sha256 });
+  if (!region)
+    throw new UnavailableError('No AWS region is known to sign the EKS token: set AWS_REGION.', {
+      code: 'KUBERNETES_TOKEN_UNAVAILABLE',
+    });
+  const endpoint = new URL(
+    options.endpoint ?? process.env.AWS_ENDPOINT_URL_STS ?? `https://sts.${region}.amazonaws.com`,
+  );
+  const signer = new SignatureV4({
+    service: 'sts',
+    region,
+    credentials: options.credentials ?? roleCredentials(),
+    sha256: Sha256,
+  });
   let signed: HttpRequest;
   try {
     signed = await signer.presign(
@@ -62,7 +72,10 @@ export async function mintEksToken(target: EksCluster, options: EksTokenOptions 
 }
 
 /** A token source that mints on first use and again once a token is eksTokenReuseMs old, or was refused. */
-export function eksTokens(target: EksCluster, options: EksTokenOptions = {}): { get(): Promise<string>; refused(token: string): void } {
+export function eksTokens(
+  target: EksCluster,
+  options: EksTokenOptions = {},
+): { get(): Promise<string>; refused(token: string): void } {
   const now = options.now ?? (() => new Date());
   let current: { token: Promise<string>; mintedAt: number } | undefined;
   return {

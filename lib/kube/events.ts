@@ -14,7 +14,8 @@ export interface Reason {
 }
 
 /** When an event was last seen. */
-export const eventTime = (e: CoreV1Event): string => String(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? '');
+export const eventTime = (e: CoreV1Event): string =>
+  String(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? '');
 
 /**
  * The most recent event about obj (of that kind, matched by name and uid), optionally only warnings. Events have no

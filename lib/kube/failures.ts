@@ -62,7 +62,9 @@ export interface AnswerContext {
   eksCluster?: string;
   /** When the bearer token presented expires, if it is a JWT. */
   tokenExpiry?: Date;
-  /** Whether /readyz answered 200, asked after a 403 or a 500 (a starting server refuses before its authorizer syncs). */
+  /**
+   * Whether /readyz answered 200, asked after a 403 or a 500 (a starting server refuses before its authorizer syncs).
+   */
   ready?: boolean;
   /** The API server's address, for messages. */
   server?: string;
@@ -79,7 +81,9 @@ interface Answered {
 
 const discovery = /^\/(api\/[^/]+|apis\/[^/]+\/[^/]+)$/;
 
-/** A refusal of the credentials (401): an EKS token the cluster did not accept, a token past its expiry, or any other. */
+/**
+ * A refusal of the credentials (401): an EKS token the cluster did not accept, a token past its expiry, or any other.
+ */
 function credentialsRefused(a: Answered, context: AnswerContext): ServiceError {
   if (context.eksCluster) {
     return new UpstreamError(
@@ -110,20 +114,32 @@ function forbidden(a: Answered): ServiceError {
   }
   const refusedBy = refusal(a.status);
   if (refusedBy === 'namespaceTerminating') {
-    return new ConflictError(`The tenant's namespace is being deleted: ${a.message}`, { code: 'NAMESPACE_TERMINATING', cause: a.cause });
+    return new ConflictError(`The tenant's namespace is being deleted: ${a.message}`, {
+      code: 'NAMESPACE_TERMINATING',
+      cause: a.cause,
+    });
   }
-  const rbac = new UpstreamError(`The Kubernetes API server refused the service's account: ${a.message}`, { code: 'KUBERNETES_FORBIDDEN', cause: a.cause });
+  const rbac = new UpstreamError(`The Kubernetes API server refused the service's account: ${a.message}`, {
+    code: 'KUBERNETES_FORBIDDEN',
+    cause: a.cause,
+  });
   // Admission never judges a read: a refused read is RBAC's.
   if (!a.write) return rbac;
   if (refusedBy === 'admissionPolicy') return policyRefusal(a);
   if (quotaRefusal.test(a.message))
-    return new ConflictError(`The tenant's namespace has used up a quota: ${a.message}`, { code: 'QUOTA_EXCEEDED', cause: a.cause });
+    return new ConflictError(`The tenant's namespace has used up a quota: ${a.message}`, {
+      code: 'QUOTA_EXCEEDED',
+      cause: a.cause,
+    });
   // Left: Pod Security and webhooks (a policy), or RBAC.
   return rbacRefusal.test(a.message) ? rbac : policyRefusal(a);
 }
 
 const policyRefusal = (a: Answered): ServiceError =>
-  new PolicyError(`A policy of the cluster refused the request: ${a.message}`, { code: 'REFUSED_BY_POLICY', cause: a.cause });
+  new PolicyError(`A policy of the cluster refused the request: ${a.message}`, {
+    code: 'REFUSED_BY_POLICY',
+    cause: a.cause,
+  });
 
 /** A 400 or 422: a policy's refusal of a write, else the API server's validation of what a create sent (a template). */
 function invalid(a: Answered, method: KubeAnswer['method']): ServiceError | undefined {
@@ -139,40 +155,63 @@ function invalid(a: Answered, method: KubeAnswer['method']): ServiceError | unde
 
 /** A kind the API server does not serve: its group version is unknown (a 404), or its discovery list lacks the kind. */
 export function unknownKind(apiVersion: string, kind: string): TemplateError {
-  return new TemplateError(`The Kubernetes API server serves no kind "${kind}" in ${apiVersion}.`, { code: 'TEMPLATE_UNKNOWN_KIND' });
+  return new TemplateError(`The Kubernetes API server serves no kind "${kind}" in ${apiVersion}.`, {
+    code: 'TEMPLATE_UNKNOWN_KIND',
+  });
 }
 
 /** A 2xx answer whose body is not the JSON object every API answer is (a proxy's page, a truncated body). */
 export function invalidAnswer(answer: { method: string; path: string; text: string }): UpstreamError {
-  return new UpstreamError(`The Kubernetes API server answered ${answer.method} ${answer.path} with something that is not JSON: "${cut(answer.text, 120)}".`, {
-    code: 'KUBERNETES_INVALID_ANSWER',
-  });
+  return new UpstreamError(
+    `The Kubernetes API server answered ${answer.method} ${answer.path} with something that is not JSON: "${cut(answer.text, 120)}".`,
+    {
+      code: 'KUBERNETES_INVALID_ANSWER',
+    },
+  );
 }
 
-/** A 404: a kind the server does not serve (discovery), a create in a namespace that does not exist, or no such object. */
+/**
+ * A 404: a kind the server does not serve (discovery), a create in a namespace that does not exist, or no such object.
+ */
 function notFound(a: Answered, answer: KubeAnswer, context: AnswerContext): ServiceError {
-  if (answer.method === 'GET' && discovery.test(answer.path)) return unknownKind(answer.path.replace(/^\/apis?\//, ''), context.kind ?? '?');
+  if (answer.method === 'GET' && discovery.test(answer.path))
+    return unknownKind(answer.path.replace(/^\/apis?\//, ''), context.kind ?? '?');
   // The Status names what was not found: for a create, only its namespace can be.
   if (answer.method === 'POST' && a.status.details?.kind === 'namespaces') {
-    return new NotFoundError(`Namespace ${a.status.details.name} does not exist; the tenant's namespace must be created first.`, {
-      code: 'NAMESPACE_NOT_FOUND',
-      cause: a.cause,
-    });
+    return new NotFoundError(
+      `Namespace ${a.status.details.name} does not exist; the tenant's namespace must be created first.`,
+      {
+        code: 'NAMESPACE_NOT_FOUND',
+        cause: a.cause,
+      },
+    );
   }
   return new NotFoundError(`Not found: ${a.message}`, { code: 'NOT_FOUND', cause: a.cause });
 }
 
 /** Maps an API server's non-2xx answer, and what the client knows around it, to a domain error: the one switch. */
 export function kubeFailure(answer: KubeAnswer, context: AnswerContext = {}): ServiceError {
-  const status: KubeStatus = answer.body && typeof answer.body === 'object' ? (answer.body as KubeStatus) : { message: String(answer.body ?? '') };
+  const status: KubeStatus =
+    answer.body && typeof answer.body === 'object'
+      ? (answer.body as KubeStatus)
+      : { message: String(answer.body ?? '') };
   const what = `${answer.method} ${answer.path}`;
   const message = cut(status.message || `HTTP ${answer.status}`);
-  const a: Answered = { status, message, cause: { httpStatus: answer.status, status }, write: answer.method !== 'GET', what };
+  const a: Answered = {
+    status,
+    message,
+    cause: { httpStatus: answer.status, status },
+    write: answer.method !== 'GET',
+    what,
+  };
   if ((answer.status === 403 || answer.status === 500) && context.ready === false) {
-    return new UnavailableError(`The Kubernetes API server at ${context.server} is starting and not ready yet; retry shortly.`, {
-      code: 'KUBERNETES_UNAVAILABLE',
-      cause: a.cause,
-    });
+    return new UnavailableError(
+      `The Kubernetes API server at ${context.server} is starting and not ready yet; retry shortly.`,
+      {
+        code: 'KUBERNETES_UNAVAILABLE',
+        cause: a.cause,
+      },
+    );
   }
   switch (answer.status) {
     case 400:
@@ -185,10 +224,16 @@ export function kubeFailure(answer: KubeAnswer, context: AnswerContext = {}): Se
     case 404:
       return notFound(a, answer, context);
     case 409:
-      return new ConflictError(`Conflict: ${message}`, { code: status.reason === 'AlreadyExists' ? 'ALREADY_EXISTS' : 'CONFLICT', cause: a.cause });
+      return new ConflictError(`Conflict: ${message}`, {
+        code: status.reason === 'AlreadyExists' ? 'ALREADY_EXISTS' : 'CONFLICT',
+        cause: a.cause,
+      });
     case 410:
       // A paged list whose continue token outlived the API server's history: the caller starts the list again.
-      return new UpstreamError(`The Kubernetes API server expired the list being paged: ${message}`, { code: 'LIST_EXPIRED', cause: a.cause });
+      return new UpstreamError(`The Kubernetes API server expired the list being paged: ${message}`, {
+        code: 'LIST_EXPIRED',
+        cause: a.cause,
+      });
     case 429:
     case 503:
       return new UnavailableError(`The Kubernetes API server is not ready or overloaded; retry shortly: ${message}`, {
@@ -196,13 +241,19 @@ export function kubeFailure(answer: KubeAnswer, context: AnswerContext = {}): Se
         cause: a.cause,
       });
     case 504:
-      return new UpstreamTimeoutError(`The Kubernetes API server timed out: ${message}`, { code: 'KUBERNETES_TIMEOUT', cause: a.cause });
+      return new UpstreamTimeoutError(`The Kubernetes API server timed out: ${message}`, {
+        code: 'KUBERNETES_TIMEOUT',
+        cause: a.cause,
+      });
   }
   return failed(a, answer.status);
 }
 
 const failed = (a: Answered, httpStatus: number): ServiceError =>
-  new UpstreamError(`The Kubernetes API server failed ${a.what} (HTTP ${httpStatus}): ${a.message}`, { code: 'KUBERNETES_FAILED', cause: a.cause });
+  new UpstreamError(`The Kubernetes API server failed ${a.what} (HTTP ${httpStatus}): ${a.message}`, {
+    code: 'KUBERNETES_FAILED',
+    cause: a.cause,
+  });
 
 // Node's codes for a server certificate that does not verify against the kubeconfig's CA and server name.
 const tlsCodes = new Set([
@@ -217,7 +268,12 @@ const tlsCodes = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-const timeoutCodes = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const timeoutCodes = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
 
 /** Maps a failure to reach the API server (refused, reset, TLS, time limit) to 503 or 504. */
 export function kubeNetworkFailure(err: unknown, server: string): ServiceError {
@@ -230,10 +286,16 @@ export function kubeNetworkFailure(err: unknown, server: string): ServiceError {
     );
   }
   if (e.name === 'TimeoutError' || (code && timeoutCodes.has(code))) {
-    return new UpstreamTimeoutError(`The Kubernetes API server at ${server} did not answer in time`, { code: 'KUBERNETES_TIMEOUT', cause: err });
+    return new UpstreamTimeoutError(`The Kubernetes API server at ${server} did not answer in time`, {
+      code: 'KUBERNETES_TIMEOUT',
+      cause: err,
+    });
   }
-  return new UnavailableError(`The Kubernetes API server at ${server} cannot be reached (${code ?? e.message ?? 'network error'})`, {
-    code: 'KUBERNETES_UNAVAILABLE',
-    cause: err,
-  });
+  return new UnavailableError(
+    `The Kubernetes API server at ${server} cannot be reached (${code ?? e.message ?? 'network error'})`,
+    {
+      code: 'KUBERNETES_UNAVAILABLE',
+      cause: err,
+    },
+  );
 }

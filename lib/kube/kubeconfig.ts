@@ -10,8 +10,14 @@ import { ConfigError } from '../errors.ts';
 import { describeProblems, fieldProblems } from '../validation.ts';
 import type { EksCluster } from './eks-token.ts';
 
-/** Where the cluster's credentials come from: a file, a kubeconfig document (e.g. from a secret), or the pod's service account. */
-export type KubeconfigSource = { file: string; yaml?: never } | { yaml: string; file?: never } | { inCluster: true; file?: never; yaml?: never };
+/**
+ * Where the cluster's credentials come from: a file, a kubeconfig document (e.g. from a secret), or the pod's service
+ * account.
+ */
+export type KubeconfigSource =
+  | { file: string; yaml?: never }
+  | { yaml: string; file?: never }
+  | { inCluster: true; file?: never; yaml?: never };
 
 /** How to reach one API server: its URL, TLS material and credentials. */
 export interface ClusterAccess {
@@ -61,7 +67,9 @@ const KubeconfigSchema = z.looseObject({
       }),
     )
     .default([]),
-  contexts: z.array(z.looseObject({ name: z.string(), context: z.looseObject({ cluster: z.string(), user: z.string() }) })).default([]),
+  contexts: z
+    .array(z.looseObject({ name: z.string(), context: z.looseObject({ cluster: z.string(), user: z.string() }) }))
+    .default([]),
 });
 
 const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -70,7 +78,9 @@ type Kubeconfig = z.infer<typeof KubeconfigSchema>;
 type KubeCluster = Kubeconfig['clusters'][number]['cluster'];
 type KubeUser = Kubeconfig['users'][number]['user'];
 
-/** Reads a kubeconfig's current context into ClusterAccess; throws ConfigError saying what is missing or unsupported. */
+/**
+ * Reads a kubeconfig's current context into ClusterAccess; throws ConfigError saying what is missing or unsupported.
+ */
 export function loadKubeconfig(source: KubeconfigSource): ClusterAccess {
   if ('inCluster' in source && source.inCluster) return inCluster();
   const text = source.file !== undefined ? read(source.file, 'KUBECONFIG') : source.yaml!;
@@ -99,7 +109,8 @@ function parseKubeconfig(text: string): Kubeconfig {
   }
   const result = KubeconfigSchema.safeParse(document);
   // zod's messages name fields and expected types, never values.
-  if (!result.success) throw new ConfigError(`The kubeconfig is not usable: ${describeProblems(fieldProblems(result.error))}`);
+  if (!result.success)
+    throw new ConfigError(`The kubeconfig is not usable: ${describeProblems(fieldProblems(result.error))}`);
   return result.data;
 }
 
@@ -116,10 +127,20 @@ function currentContext(parsed: Kubeconfig): { cluster: KubeCluster; user: KubeU
 }
 
 /** Certificates and keys inline or in files (relative to the kubeconfig's folder), a token, or an EKS login. */
-function clusterAccess(cluster: KubeCluster, user: KubeUser, userName: string, baseDir: string | undefined): ClusterAccess {
-  const file = (path: string | undefined): string | undefined => (path === undefined || isAbsolute(path) || !baseDir ? path : join(baseDir, path));
+function clusterAccess(
+  cluster: KubeCluster,
+  user: KubeUser,
+  userName: string,
+  baseDir: string | undefined,
+): ClusterAccess {
+  const file = (path: string | undefined): string | undefined =>
+    path === undefined || isAbsolute(path) || !baseDir ? path : join(baseDir, path);
   const material = (data: string | undefined, path: string | undefined, what: string): Buffer | undefined =>
-    data !== undefined ? Buffer.from(data, 'base64') : path !== undefined ? Buffer.from(read(file(path)!, what)) : undefined;
+    data !== undefined
+      ? Buffer.from(data, 'base64')
+      : path !== undefined
+        ? Buffer.from(read(file(path)!, what))
+        : undefined;
   return {
     server: cluster.server.replace(/\/+$/, ''),
     ca: material(cluster['certificate-authority-data'], cluster['certificate-authority'], 'certificate-authority'),
@@ -163,7 +184,8 @@ function eksLogin(exec: { command: string; args?: string[] | null }, userName: s
     );
   }
   const cluster = awsCli ? option('--cluster-name', '--cluster-id') : option('--cluster-id', '-i');
-  if (!cluster) throw new ConfigError(`The kubeconfig's user "${userName}" runs ${command} without naming the EKS cluster`);
+  if (!cluster)
+    throw new ConfigError(`The kubeconfig's user "${userName}" runs ${command} without naming the EKS cluster`);
   return { cluster, region: option('--region') };
 }
 
@@ -184,6 +206,8 @@ function read(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`Cannot read ${what} at ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ConfigError(
+      `Cannot read ${what} at ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }

@@ -33,7 +33,9 @@ export type NameRule = 'subdomain' | 'label';
 
 /** Lower-case base32 (RFC 4648 alphabet) of the SHA-256 of the values, joined unambiguously (HMAC-SHA-256 with key). */
 export function shortHash(values: readonly string[], length = hashLength, key?: string): string {
-  const digest = (key === undefined ? createHash('sha256') : createHmac('sha256', key)).update(JSON.stringify(values)).digest();
+  const digest = (key === undefined ? createHash('sha256') : createHmac('sha256', key))
+    .update(JSON.stringify(values))
+    .digest();
   const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
   let bits = 0;
   let acc = 0;
@@ -67,7 +69,12 @@ export const isValidName = (rendered: string, rule: NameRule = 'subdomain'): boo
  * The rendered name if it is valid under rule, otherwise its escaped form ending in a hash of the raw values it came
  * from: keyed with `key` (the operator's NAME_KEY), or, with `legacy`, the plain hash of names made before the key.
  */
-export function objectName(rendered: string, values: readonly string[], rule: NameRule, key: string | { legacy: true }): string {
+export function objectName(
+  rendered: string,
+  values: readonly string[],
+  rule: NameRule,
+  key: string | { legacy: true },
+): string {
   if (isValidName(rendered, rule)) return rendered;
   const head = slug(rendered)
     .slice(0, maxNameLength - hashLength - 1)
@@ -75,7 +82,10 @@ export function objectName(rendered: string, values: readonly string[], rule: Na
   return `${head || 'x'}-${shortHash(values, hashLength, typeof key === 'string' ? key : undefined)}`;
 }
 
-/** value itself if it is a valid label value, otherwise its escaped form keyed by values (labels select; annotations keep raw values). */
+/**
+ * value itself if it is a valid label value, otherwise its escaped form keyed by values (labels select; annotations
+ * keep raw values).
+ */
 export function labelValue(value: string, values: readonly string[] = [value]): string {
   if (value.length <= maxNameLength && labelValuePattern.test(value)) return value;
   // Label values select (annotations decide who owns what), so they keep the plain hash: no name depends on them.

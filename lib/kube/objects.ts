@@ -12,7 +12,12 @@ export interface ObjectRef {
 
 /** The reference of an object as the API server gave it, or as it was rendered (namespace from its metadata). */
 export function refOf(obj: KubernetesObject): ObjectRef {
-  return { apiVersion: obj.apiVersion!, kind: obj.kind!, name: obj.metadata!.name!, namespace: obj.metadata?.namespace };
+  return {
+    apiVersion: obj.apiVersion!,
+    kind: obj.kind!,
+    name: obj.metadata!.name!,
+    namespace: obj.metadata?.namespace,
+  };
 }
 
 /** A kind as the API server spells it, with its API version. */
@@ -27,7 +32,11 @@ export const podKind = { apiVersion: 'v1', kind: 'Pod' } as const satisfies Kind
 export const jobKind = { apiVersion: 'batch/v1', kind: 'Job' } as const satisfies Kind;
 
 /** The reference of obj, listed as kind (its name and namespace from its metadata). */
-export const refOfKind = (kind: Kind, obj: KubernetesObject): ObjectRef => ({ ...kind, name: obj.metadata!.name!, namespace: obj.metadata?.namespace });
+export const refOfKind = (kind: Kind, obj: KubernetesObject): ObjectRef => ({
+  ...kind,
+  name: obj.metadata!.name!,
+  namespace: obj.metadata?.namespace,
+});
 
 /** "Kind name", or "Kind namespace/name", for messages and reports. */
 export const objectLabel = (ref: { kind?: string; name?: string; namespace?: string }): string =>

@@ -42,7 +42,11 @@ export interface ResourceClient {
   get<T extends KubernetesObject>(ref: ObjectRef, options?: { resourceVersion?: '0' }): Promise<T>;
   delete(ref: ObjectRef, options?: DeleteOptions): Promise<void>;
   list<T extends KubernetesObject>(apiVersion: string, kind: string, options?: ListOptions): Promise<ListPage<T>>;
-  pages<T extends KubernetesObject>(apiVersion: string, kind: string, options?: Omit<ListOptions, 'continue'>): AsyncGenerator<T[]>;
+  pages<T extends KubernetesObject>(
+    apiVersion: string,
+    kind: string,
+    options?: Omit<ListOptions, 'continue'>,
+  ): AsyncGenerator<T[]>;
   mergePatch<T extends KubernetesObject>(ref: ObjectRef, patch: unknown): Promise<T>;
   apply<T extends KubernetesObject>(obj: T, fieldManager?: string): Promise<T>;
 }

@@ -13,7 +13,10 @@ function shown<T extends KubernetesObject>(obj: T): T {
   return { ...obj, metadata };
 }
 
-/** Kubernetes objects of any kind, as `kubectl get -o json` shows them; discovery answers are kept for the life of the container. */
+/**
+ * Kubernetes objects of any kind, as `kubectl get -o json` shows them; discovery answers are kept for the life of the
+ * container.
+ */
 export class Resources implements ResourceClient {
   private readonly kube: KubeClient;
   private readonly discovery = new Map<string, Promise<V1APIResourceList>>();
@@ -47,14 +50,22 @@ export class Resources implements ResourceClient {
 
   /** Creates obj (kind spelled any way) and returns the API server's answer. */
   async create<T extends KubernetesObject>(obj: T): Promise<T> {
-    const { info, path } = await this.path({ apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind ?? '', namespace: obj.metadata?.namespace });
+    const { info, path } = await this.path({
+      apiVersion: obj.apiVersion ?? 'v1',
+      kind: obj.kind ?? '',
+      namespace: obj.metadata?.namespace,
+    });
     return shown(await this.kube.request<T>({ method: 'POST', path, body: { ...obj, kind: info.kind } }));
   }
 
-  /** Reads one object; NotFoundError if it is not there. resourceVersion "0" reads the watch cache (may lag by moments). */
+  /**
+   * Reads one object; NotFoundError if it is not there. resourceVersion "0" reads the watch cache (may lag by moments).
+   */
   async get<T extends KubernetesObject>(ref: ObjectRef, options: { resourceVersion?: '0' } = {}): Promise<T> {
     const { path } = await this.path(ref);
-    return shown(await this.kube.request<T>({ method: 'GET', path, query: { resourceVersion: options.resourceVersion } }));
+    return shown(
+      await this.kube.request<T>({ method: 'GET', path, query: { resourceVersion: options.resourceVersion } }),
+    );
   }
 
   /** Deletes one object; NotFoundError if it is not there, ConflictError if its uid changed. */
@@ -63,14 +74,20 @@ export class Resources implements ResourceClient {
     const body = {
       apiVersion: 'v1',
       kind: 'DeleteOptions',
-      ...(options.uid || options.resourceVersion ? { preconditions: { uid: options.uid, resourceVersion: options.resourceVersion } } : {}),
+      ...(options.uid || options.resourceVersion
+        ? { preconditions: { uid: options.uid, resourceVersion: options.resourceVersion } }
+        : {}),
       ...(options.propagationPolicy ? { propagationPolicy: options.propagationPolicy } : {}),
     };
     await this.kube.request({ method: 'DELETE', path, body });
   }
 
   /** Lists one page of objects of a kind. */
-  async list<T extends KubernetesObject>(apiVersion: string, kind: string, options: ListOptions = {}): Promise<ListPage<T>> {
+  async list<T extends KubernetesObject>(
+    apiVersion: string,
+    kind: string,
+    options: ListOptions = {},
+  ): Promise<ListPage<T>> {
     const { path } = await this.path({ apiVersion, kind, namespace: options.namespace });
     const answer = await this.kube.request<{ items: T[]; metadata?: { continue?: string } }>({
       method: 'GET',
@@ -83,7 +100,10 @@ export class Resources implements ResourceClient {
         resourceVersion: options.resourceVersion,
       },
     });
-    return { items: answer.items.map(shown), ...(answer.metadata?.continue ? { continue: answer.metadata.continue } : {}) };
+    return {
+      items: answer.items.map(shown),
+      ...(answer.metadata?.continue ? { continue: answer.metadata.continue } : {}),
+    };
   }
 
   /**
@@ -91,13 +111,21 @@ export class Resources implements ResourceClient {
    * expired (410, a list paged for longer than its history) starts the list again from the top, up to three times:
    * callers see some objects twice, never miss one.
    */
-  async *pages<T extends KubernetesObject>(apiVersion: string, kind: string, options: Omit<ListOptions, 'continue'> = {}): AsyncGenerator<T[]> {
+  async *pages<T extends KubernetesObject>(
+    apiVersion: string,
+    kind: string,
+    options: Omit<ListOptions, 'continue'> = {},
+  ): AsyncGenerator<T[]> {
     for (let restarts = 0; ; restarts++) {
       let token: string | undefined;
       try {
         do {
           // Only a first page may come from the watch cache: continue tokens carry their own revision.
-          const page = await this.list<T>(apiVersion, kind, { ...options, continue: token, resourceVersion: token ? undefined : options.resourceVersion });
+          const page = await this.list<T>(apiVersion, kind, {
+            ...options,
+            continue: token,
+            resourceVersion: token ? undefined : options.resourceVersion,
+          });
           yield page.items;
           token = page.continue;
         } while (token);
@@ -108,7 +136,10 @@ export class Resources implements ResourceClient {
     }
   }
 
-  /** Server-side apply (force): creates obj, or makes the fields fieldManager owns what obj says; the operator's tools use it. */
+  /**
+   * Server-side apply (force): creates obj, or makes the fields fieldManager owns what obj says; the operator's tools
+   * use it.
+   */
   async apply<T extends KubernetesObject>(obj: T, fieldManager = 'moop-resource-service'): Promise<T> {
     const { info, path } = await this.path(refOf(obj));
     return shown(
@@ -126,6 +157,8 @@ export class Resources implements ResourceClient {
   /** Applies a JSON merge patch to one object and returns it. */
   async mergePatch<T extends KubernetesObject>(ref: ObjectRef, patch: unknown): Promise<T> {
     const { path } = await this.path(ref);
-    return shown(await this.kube.request<T>({ method: 'PATCH', path, body: patch, contentType: 'application/merge-patch+json' }));
+    return shown(
+      await this.kube.request<T>({ method: 'PATCH', path, body: patch, contentType: 'application/merge-patch+json' }),
+    );
   }
 }

@@ -3,7 +3,8 @@
 //
 // Who an object belongs to: labels to select by, annotations with the raw values to decide by. Objects the old Python
 // services made carry no user or tag once adopted (their names cannot be split back into them): they are marked
-// `moop.io/adopted` and belong to the tenant's (user, tag) whose rendered name they bear, which callers look them up by.
+// `moop.io/adopted` and belong to the tenant's (user, tag) whose rendered name they bear, which callers look them up
+// by.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { labelValue } from '../kube/names.ts';
@@ -26,7 +27,9 @@ export interface Owner {
 }
 
 const entries = (owner: Owner): [string, string][] =>
-  (Object.keys(keys) as (keyof typeof keys)[]).flatMap((k) => (owner[k] === undefined ? [] : [[keys[k], owner[k]!] as [string, string]]));
+  (Object.keys(keys) as (keyof typeof keys)[]).flatMap((k) =>
+    owner[k] === undefined ? [] : [[keys[k], owner[k]!] as [string, string]],
+  );
 
 /** Labels that mark an object as the service's and record its owner in label-safe form. */
 export function ownerLabels(owner: Owner): Record<string, string> {
@@ -60,12 +63,22 @@ export function isOwnedBy(obj: KubernetesObject, owner: Owner): boolean {
 /** True for an object of the old services that an operator adopted. */
 export function isAdopted(obj: KubernetesObject): boolean {
   const annotations = obj.metadata?.annotations ?? {};
-  return annotations[adoptedAnnotation] !== undefined && annotations[keys.user] === undefined && annotations[keys.tag] === undefined;
+  return (
+    annotations[adoptedAnnotation] !== undefined &&
+    annotations[keys.user] === undefined &&
+    annotations[keys.tag] === undefined
+  );
 }
 
 /** The marks adoption adds to an object of the old services: the service's and the tenant's, and when. */
-export function adoptionMarks(tenant: string, at: Date): { labels: Record<string, string>; annotations: Record<string, string> } {
-  return { labels: ownerLabels({ tenant }), annotations: { ...ownerAnnotations({ tenant }), [adoptedAnnotation]: at.toISOString() } };
+export function adoptionMarks(
+  tenant: string,
+  at: Date,
+): { labels: Record<string, string>; annotations: Record<string, string> } {
+  return {
+    labels: ownerLabels({ tenant }),
+    annotations: { ...ownerAnnotations({ tenant }), [adoptedAnnotation]: at.toISOString() },
+  };
 }
 
 /** The tenant an object carries this service's marks for, if it carries them at all. */
@@ -89,7 +102,13 @@ export function markOwned<T extends KubernetesObject>(obj: T, owner: Owner): T {
 
 /** "tenant t, user u, tag g", for messages. */
 export function describeOwner(owner: Owner): string {
-  return [`tenant ${owner.tenant}`, owner.user !== undefined && `user ${owner.user}`, owner.tag !== undefined && `tag ${owner.tag}`].filter(Boolean).join(', ');
+  return [
+    `tenant ${owner.tenant}`,
+    owner.user !== undefined && `user ${owner.user}`,
+    owner.tag !== undefined && `tag ${owner.tag}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 /** True for any object this service made (or adopted) for tenant, whatever its user and tag. */
@@ -100,8 +119,14 @@ export function belongsToTenant(obj: KubernetesObject, tenant: string): boolean 
 /** Label selector of everything the service made. */
 export const managedSelector = `${managedByLabel}=${serviceName}`;
 
-/** Creates obj; if its name exists, 409 saying whether it is the owner's own object or another's. Nothing is changed. */
-export async function createOwned<T extends KubernetesObject>(resources: ResourceClient, obj: T, owner: Owner): Promise<T> {
+/**
+ * Creates obj; if its name exists, 409 saying whether it is the owner's own object or another's. Nothing is changed.
+ */
+export async function createOwned<T extends KubernetesObject>(
+  resources: ResourceClient,
+  obj: T,
+  owner: Owner,
+): Promise<T> {
   try {
     return await resources.create(obj);
   } catch (err) {
@@ -110,18 +135,29 @@ export async function createOwned<T extends KubernetesObject>(resources: Resourc
     const existing = await resources.get(ref).catch(() => undefined);
     const what = objectLabel({ ...ref, kind: existing?.kind ?? ref.kind });
     if (existing && isOwnedBy(existing, owner)) {
-      throw new ConflictError(`${what} already exists for ${describeOwner(owner)}.`, { code: 'ALREADY_EXISTS', details: { name: ref.name }, cause: err });
+      throw new ConflictError(`${what} already exists for ${describeOwner(owner)}.`, {
+        code: 'ALREADY_EXISTS',
+        details: { name: ref.name },
+        cause: err,
+      });
     }
-    throw new ConflictError(`The name ${ref.name} is already used by an object of another tenant, user or tag; nothing was changed.`, {
-      code: 'NAME_TAKEN',
-      details: { name: ref.name },
-      cause: err,
-    });
+    throw new ConflictError(
+      `The name ${ref.name} is already used by an object of another tenant, user or tag; nothing was changed.`,
+      {
+        code: 'NAME_TAKEN',
+        details: { name: ref.name },
+        cause: err,
+      },
+    );
   }
 }
 
 /** The first of refs that exists and belongs to owner; 404 if none does. */
-export async function getOwned<T extends KubernetesObject>(resources: ResourceClient, refs: ObjectRef | ObjectRef[], owner: Owner): Promise<T> {
+export async function getOwned<T extends KubernetesObject>(
+  resources: ResourceClient,
+  refs: ObjectRef | ObjectRef[],
+  owner: Owner,
+): Promise<T> {
   const candidates = Array.isArray(refs) ? refs : [refs];
   for (const ref of candidates) {
     const found = await resources.get<T>(ref).catch((err: unknown) => {
@@ -160,7 +196,11 @@ export async function deleteOwned(
       throw new NotFoundError(`${objectLabel(ref)} is already being deleted.`, { code: 'OBJECT_NOT_FOUND' });
     }
     try {
-      await resources.delete(ref, { uid: obj.metadata?.uid, resourceVersion: current.metadata?.resourceVersion, ...options });
+      await resources.delete(ref, {
+        uid: obj.metadata?.uid,
+        resourceVersion: current.metadata?.resourceVersion,
+        ...options,
+      });
       return ref.name;
     } catch (err) {
       if (err instanceof NotFoundError) throw gone(err);

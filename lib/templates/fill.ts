@@ -9,7 +9,9 @@ export function fillHoles(template: unknown, values: readonly string[], field: s
   let next = 0;
   const filled = template.replace(/\{\}/g, () => {
     if (next >= values.length) {
-      throw new TemplateError(`The template's ${field} has more {} holes than the ${values.length} values it takes.`, { code: 'TEMPLATE_INVALID' });
+      throw new TemplateError(`The template's ${field} has more {} holes than the ${values.length} values it takes.`, {
+        code: 'TEMPLATE_INVALID',
+      });
     }
     return values[next++]!;
   });

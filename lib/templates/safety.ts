@@ -24,7 +24,8 @@ export function unsafeMetadata(metadata: Record<string, unknown> | undefined, at
     .filter((key) => !key.startsWith('moop.io/'))
     .map((key) => ({ field: `${at}.annotations.${key}`, rule: 'only annotations of the service (moop.io/*)' }));
   for (const field of ['ownerReferences', 'finalizers', 'generateName']) {
-    if (isSet(metadata?.[field])) problems.push({ field: `${at}.${field}`, rule: 'nothing another controller acts on' });
+    if (isSet(metadata?.[field]))
+      problems.push({ field: `${at}.${field}`, rule: 'nothing another controller acts on' });
   }
   return problems;
 }

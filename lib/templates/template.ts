@@ -23,10 +23,13 @@ export function templateObject(tenant: Tenant, name: TemplateName): TemplateObje
   const parsed = TemplateObjectSchema.safeParse(structuredClone(tenantTemplate(tenant, name)));
   if (!parsed.success) {
     const details = fieldProblems(parsed.error);
-    throw new TemplateError(`Tenant ${tenant.id}'s "${name}" template is not a Kubernetes object skeleton: ${describeProblems(details)}.`, {
-      code: 'TEMPLATE_INVALID',
-      details,
-    });
+    throw new TemplateError(
+      `Tenant ${tenant.id}'s "${name}" template is not a Kubernetes object skeleton: ${describeProblems(details)}.`,
+      {
+        code: 'TEMPLATE_INVALID',
+        details,
+      },
+    );
   }
   return parsed.data;
 }
@@ -44,8 +47,11 @@ export function at(obj: unknown, ...path: (string | number)[]): unknown {
 /** Checks, without regard to case, that the template's kind is one this route makes; 422 otherwise. */
 export function expectKind(tenant: Tenant, template: TemplateName, kind: string, allowed: readonly string[]): void {
   if (!allowed.some((k) => k.toLowerCase() === kind.toLowerCase())) {
-    throw new TemplateError(`Tenant ${tenant.id}'s "${template}" template makes a ${kind}; this route makes ${allowed.join(' or ')}.`, {
-      code: 'TEMPLATE_WRONG_KIND',
-    });
+    throw new TemplateError(
+      `Tenant ${tenant.id}'s "${template}" template makes a ${kind}; this route makes ${allowed.join(' or ')}.`,
+      {
+        code: 'TEMPLATE_WRONG_KIND',
+      },
+    );
   }
 }

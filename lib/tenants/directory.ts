@@ -13,8 +13,14 @@ export interface Clock {
   now(): number;
 }
 
-/** Wraps source in a cache of up to `max` tenants for ttlMs each (0: every lookup asks, concurrent ones still share). */
-export function cachedTenants(source: TenantSource, ttlMs: number, options: { max?: number; clock?: Clock } = {}): TenantDirectory {
+/**
+ * Wraps source in a cache of up to `max` tenants for ttlMs each (0: every lookup asks, concurrent ones still share).
+ */
+export function cachedTenants(
+  source: TenantSource,
+  ttlMs: number,
+  options: { max?: number; clock?: Clock } = {},
+): TenantDirectory {
   // lru-cache's fetch() shares in-flight requests per key and does not keep rejections.
   const cache = new LRUCache<string, Tenant>({
     max: options.max ?? 1000,

@@ -18,19 +18,31 @@ const untrustedCertificate = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/;
 export type TenantSource = (id: string) => Promise<Tenant>;
 
 export interface HttpTenantSourceOptions {
-  /** The tenants collection: http://<node>:31778/tenants, or the gateway's http://<gateway>:32280/services/v1/tenant/tenants. */
+  /**
+   * The tenants collection: http://<node>:31778/tenants, or the gateway's
+   * http://<gateway>:32280/services/v1/tenant/tenants.
+   */
   url: string;
   /** The key to send; asked per lookup, since a rotated key must be picked up. */
   moopkey: () => Promise<string>;
   timeoutMs: number;
   /** Told how long each lookup that got an answer took, in ms (the functions' upstream-latency metric). */
   observe?: (ms: number) => void;
-  /** PEM of a private CA that signed the service's certificate, trusted beside the public roots (TENANT_SERVICE_CA); read once. */
+  /**
+   * PEM of a private CA that signed the service's certificate, trusted beside the public roots (TENANT_SERVICE_CA);
+   * read once.
+   */
   ca?: () => Promise<string | undefined>;
 }
 
 /** A TenantSource backed by the MOOP tenant service. */
-export function httpTenantSource({ url, moopkey, timeoutMs, observe = () => undefined, ca }: HttpTenantSourceOptions): TenantSource {
+export function httpTenantSource({
+  url,
+  moopkey,
+  timeoutMs,
+  observe = () => undefined,
+  ca,
+}: HttpTenantSourceOptions): TenantSource {
   const base = url.replace(/\/+$/, '');
   let agent: Promise<HttpAgent> | undefined;
   const makeAgent = async (): Promise<HttpAgent> => {
@@ -58,14 +70,20 @@ export function httpTenantSource({ url, moopkey, timeoutMs, observe = () => unde
       observe(performance.now() - started);
     } catch (err) {
       if (signal.aborted) {
-        throw new UpstreamTimeoutError(`The tenant service did not answer within ${timeoutMs} ms.`, { code: 'TENANT_SERVICE_TIMEOUT', cause: err });
+        throw new UpstreamTimeoutError(`The tenant service did not answer within ${timeoutMs} ms.`, {
+          code: 'TENANT_SERVICE_TIMEOUT',
+          cause: err,
+        });
       }
       const code = (err as NodeJS.ErrnoException).code;
       const reason =
         code && untrustedCertificate.test(code)
           ? `its certificate is not trusted: ${code}; set TENANT_SERVICE_CA to the CA that signed it`
           : (code ?? (err as Error).message);
-      throw new UnavailableError(`The tenant service cannot be reached (${reason}).`, { code: 'TENANT_SERVICE_UNAVAILABLE', cause: err });
+      throw new UnavailableError(`The tenant service cannot be reached (${reason}).`, {
+        code: 'TENANT_SERVICE_UNAVAILABLE',
+        cause: err,
+      });
     }
     return tenantOf(id, status, text);
   };
@@ -76,18 +94,26 @@ function tenantOf(id: string, status: number, text: string): Tenant {
   // 400 is the tenant service's own "无效的租户id" (invalid tenant id): the id is well-formed (checked before), so unknown.
   if (status === 400 || status === 404) throw new NotFoundError(`No tenant ${id}.`, { code: 'TENANT_NOT_FOUND' });
   if (status === 401 || status === 403) {
-    throw new UpstreamError(`The tenant service (or the gateway in front of it) refused this service's moopkey with HTTP ${status}; check MOOPKEY.`, {
-      code: 'TENANT_SERVICE_KEY_REFUSED',
-    });
+    throw new UpstreamError(
+      `The tenant service (or the gateway in front of it) refused this service's moopkey with HTTP ${status}; check MOOPKEY.`,
+      {
+        code: 'TENANT_SERVICE_KEY_REFUSED',
+      },
+    );
   }
   if (status < 200 || status > 299) {
-    throw new UpstreamError(`The tenant service failed with HTTP ${status} for tenant ${id}${said(text)}.`, { code: 'TENANT_SERVICE_FAILED' });
+    throw new UpstreamError(`The tenant service failed with HTTP ${status} for tenant ${id}${said(text)}.`, {
+      code: 'TENANT_SERVICE_FAILED',
+    });
   }
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (err) {
-    throw new UpstreamError(`The tenant service answered tenant ${id} with something that is not JSON.`, { code: 'TENANT_SERVICE_INVALID', cause: err });
+    throw new UpstreamError(`The tenant service answered tenant ${id} with something that is not JSON.`, {
+      code: 'TENANT_SERVICE_INVALID',
+      cause: err,
+    });
   }
   const parsed = TenantSchema.safeParse(body);
   if (!parsed.success || parsed.data.id !== id) {
@@ -111,13 +137,21 @@ export function sendsKeyInClear(url: string): boolean {
   const ipv4 = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(host);
   if (ipv4) {
     const [a, b] = [Number(ipv4[1]), Number(ipv4[2])];
-    return !(a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254));
+    return !(
+      a === 10 ||
+      a === 127 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254)
+    );
   }
   if (host.includes(':')) return !(host === '::1' || /^f[cd]/i.test(host) || /^fe80/i.test(host));
   return !(!host.includes('.') || /(^localhost|\.local|\.internal|\.svc|\.cluster\.local|\.lan)$/i.test(host));
 }
 
-/** What a failing service said, shortened, for the message (its bodies are short texts such as "TENANT-SERVICE 未知错误"). */
+/**
+ * What a failing service said, shortened, for the message (its bodies are short texts such as "TENANT-SERVICE 未知错误").
+ */
 function said(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();
   if (!line) return '';

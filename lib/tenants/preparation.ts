@@ -59,7 +59,11 @@ export function preparedObjects(tenant: string, namespace: string, subjects: Rba
  * Makes (or labels) the tenant's namespace and grants the service its verbs there for this tenant only. Refused, with
  * nothing changed, when the namespace is already another tenant's: one namespace, one school.
  */
-export async function prepareTenant(resources: ResourceClient, tenant: Tenant, subjects: RbacV1Subject[]): Promise<PreparationReport> {
+export async function prepareTenant(
+  resources: ResourceClient,
+  tenant: Tenant,
+  subjects: RbacV1Subject[],
+): Promise<PreparationReport> {
   const namespace = tenantNamespace(tenant);
   const ref = { apiVersion: 'v1', kind: 'Namespace', name: namespace };
   const existing = await resources.get<V1Namespace>(ref).catch((err: unknown) => {
@@ -69,9 +73,12 @@ export async function prepareTenant(resources: ResourceClient, tenant: Tenant, s
   const owner = existing?.metadata?.labels?.[tenantLabel];
   // "true" marked a tenant namespace before one belonged to one tenant: it becomes this tenant's.
   if (owner !== undefined && owner !== 'true' && owner !== tenant.id) {
-    throw new ConflictError(`Namespace ${namespace} belongs to tenant ${owner}; a namespace holds one tenant. Give tenant ${tenant.id} its own.`, {
-      code: 'NAMESPACE_OF_ANOTHER_TENANT',
-    });
+    throw new ConflictError(
+      `Namespace ${namespace} belongs to tenant ${owner}; a namespace holds one tenant. Give tenant ${tenant.id} its own.`,
+      {
+        code: 'NAMESPACE_OF_ANOTHER_TENANT',
+      },
+    );
   }
   // Pod Security is the namespace's own business (JupyterHub runs there too): baseline where none is set, else the
   // level set stays (applied as it is, so that a rerun changes nothing). The service's admission policy holds its

@@ -1,4 +1,5 @@
-// What a route's domain operation works in: one tenant, its namespace, the cluster, and the settings that shape objects.
+// What a route's domain operation works in: one tenant, its namespace, the cluster, and the settings that shape
+// objects.
 
 import type { ClaimSettings, CopySettings, NfsSettings, Settings } from '../config/settings.ts';
 import type { ResourceClient } from '../kube/resource-client.ts';
@@ -19,6 +20,19 @@ export interface TenantScope {
 export type RenderScope = Omit<TenantScope, 'resources'>;
 
 /** The scope of tenant. */
-export function scopeOf(tenant: Tenant, resources: ResourceClient, settings: Pick<Settings, 'nfs' | 'claims' | 'copies'>, nameKey: string): TenantScope {
-  return { tenant, namespace: tenantNamespace(tenant), resources, nfs: settings.nfs, claims: settings.claims, copies: settings.copies, nameKey };
+export function scopeOf(
+  tenant: Tenant,
+  resources: ResourceClient,
+  settings: Pick<Settings, 'nfs' | 'claims' | 'copies'>,
+  nameKey: string,
+): TenantScope {
+  return {
+    tenant,
+    namespace: tenantNamespace(tenant),
+    resources,
+    nfs: settings.nfs,
+    claims: settings.claims,
+    copies: settings.copies,
+    nameKey,
+  };
 }

@@ -21,7 +21,12 @@ export const TenantSchema = z.looseObject({
   id: z.string().min(1),
   name: z.string().nullish(),
   namespace: z.string().nullish(),
-  resources: z.union([z.array(z.unknown()).transform((): { templates?: null } => ({})), z.looseObject({ templates: Templates.nullish() })]).nullish(),
+  resources: z
+    .union([
+      z.array(z.unknown()).transform((): { templates?: null } => ({})),
+      z.looseObject({ templates: Templates.nullish() }),
+    ])
+    .nullish(),
 });
 
 export type Tenant = z.infer<typeof TenantSchema>;
@@ -34,12 +39,17 @@ const reservedNamespace = /^(kube-.*|default|moop-system)$/;
 export function tenantNamespace(tenant: Tenant): string {
   const namespace = tenant.namespace || tenant.id;
   if (!isDnsLabel(namespace)) {
-    throw new TemplateError(`Tenant ${tenant.id} names namespace "${namespace}", which is not a valid Kubernetes namespace name.`, {
-      code: 'TENANT_NAMESPACE_INVALID',
-    });
+    throw new TemplateError(
+      `Tenant ${tenant.id} names namespace "${namespace}", which is not a valid Kubernetes namespace name.`,
+      {
+        code: 'TENANT_NAMESPACE_INVALID',
+      },
+    );
   }
   if (reservedNamespace.test(namespace)) {
-    throw new TemplateError(`Tenant ${tenant.id} names namespace "${namespace}", which is reserved for the cluster.`, { code: 'TENANT_NAMESPACE_RESERVED' });
+    throw new TemplateError(`Tenant ${tenant.id} names namespace "${namespace}", which is reserved for the cluster.`, {
+      code: 'TENANT_NAMESPACE_RESERVED',
+    });
   }
   return namespace;
 }
@@ -48,7 +58,9 @@ export function tenantNamespace(tenant: Tenant): string {
 export function tenantTemplate(tenant: Tenant, name: TemplateName): Record<string, unknown> {
   const template = tenant.resources?.templates?.[name];
   if (!template) {
-    throw new TemplateError(`Tenant ${tenant.id} has no "${name}" template in resources.templates.`, { code: 'TEMPLATE_MISSING' });
+    throw new TemplateError(`Tenant ${tenant.id} has no "${name}" template in resources.templates.`, {
+      code: 'TEMPLATE_MISSING',
+    });
   }
   return template;
 }

@@ -13,7 +13,10 @@ import type { RenderScope } from '../tenants/scope.ts';
 import { pvTemplate, triple, type VolumeKey, volumeOwner } from './key.ts';
 import { type NfsLocation, normalise, unsafeVolumeFields } from './safety.ts';
 
-/** 400 unless path (normalised) is the tenant's folder, its namespace, or lies below it: MOOP's own tools lay them out so. */
+/**
+ * 400 unless path (normalised) is the tenant's folder, its namespace, or lies below it: MOOP's own tools lay them out
+ * so.
+ */
 function assertInTenantFolder(path: string, namespace: string): void {
   if (path === namespace || path.startsWith(`${namespace}/`)) return;
   throw new BadRequestError(
@@ -36,7 +39,11 @@ export function nfsLocation(nfs: NfsSettings, path: string): NfsLocation & { pre
  * Renders the tenant's pv template for key: on NFS_SERVER at NFS_PREFIX joined with the path, kept when its claim goes,
  * reserved for the claim `claimName` of the same tenant, user and tag, owned by key, named `name` (one of volumeRefs).
  */
-export function renderVolume(scope: RenderScope, key: VolumeKey & { path: string }, names: { name: string; claimName: string }): V1PersistentVolume {
+export function renderVolume(
+  scope: RenderScope,
+  key: VolumeKey & { path: string },
+  names: { name: string; claimName: string },
+): V1PersistentVolume {
   const { tenant, nfs, namespace } = scope;
   const t = pvTemplate(tenant);
   const location = nfsLocation(nfs, key.path);
@@ -53,7 +60,8 @@ export function renderVolume(scope: RenderScope, key: VolumeKey & { path: string
     throw new TemplateError(`Tenant ${tenant.id}'s "pv" template has no spec.nfs.`, { code: 'TEMPLATE_INVALID' });
   }
   const labels = { ...t.metadata.labels };
-  if (labels.pv !== undefined) labels.pv = labelValue(fillHoles(labels.pv, triple(scope, key), 'pv metadata.labels.pv'), triple(scope, key));
+  if (labels.pv !== undefined)
+    labels.pv = labelValue(fillHoles(labels.pv, triple(scope, key), 'pv metadata.labels.pv'), triple(scope, key));
   const { namespace: _clusterScoped, ...metadata } = t.metadata;
   const volume: V1PersistentVolume = {
     ...t,

@@ -23,26 +23,37 @@ async function reservedClaimName(scope: TenantScope, key: VolumeKey): Promise<st
   const mine = claims.find((c) => c && isOwnedBy(c, volumeOwner(scope, key)));
   if (mine) return mine.metadata!.name!;
   if (claims[0]) {
-    throw new ConflictError(`The claim ${first.name} this volume would be reserved for is another tenant's, user's or tag's; nothing was made.`, {
-      code: 'NAME_TAKEN',
-      details: { name: first.name },
-    });
+    throw new ConflictError(
+      `The claim ${first.name} this volume would be reserved for is another tenant's, user's or tag's; nothing was made.`,
+      {
+        code: 'NAME_TAKEN',
+        details: { name: first.name },
+      },
+    );
   }
   return first.name;
 }
 
 /** Creates the user's volume at path under the NFS prefix, reserved for the user's claim. */
-export async function createVolume(scope: TenantScope, input: VolumeKey & { path: string }): Promise<V1PersistentVolume> {
+export async function createVolume(
+  scope: TenantScope,
+  input: VolumeKey & { path: string },
+): Promise<V1PersistentVolume> {
   const [current, ...older] = volumeRefs(scope, input);
   // Rendered first: a path or template the service refuses is refused before anything is read.
   const volume = renderVolume(scope, input, { name: current!.name, claimName: reservationRefs(scope, input)[0]!.name });
   // The user's volume made before NAME_KEY keeps its name: a second one is never made beside it.
-  const before = (await Promise.all(older.map((r) => readCached(scope, r)))).find((v) => v && isOwnedBy(v, volumeOwner(scope, input)));
+  const before = (await Promise.all(older.map((r) => readCached(scope, r)))).find(
+    (v) => v && isOwnedBy(v, volumeOwner(scope, input)),
+  );
   if (before) {
-    throw new ConflictError(`PersistentVolume ${before.metadata?.name} already exists for ${describeOwner(volumeOwner(scope, input))}.`, {
-      code: 'ALREADY_EXISTS',
-      details: { name: before.metadata?.name },
-    });
+    throw new ConflictError(
+      `PersistentVolume ${before.metadata?.name} already exists for ${describeOwner(volumeOwner(scope, input))}.`,
+      {
+        code: 'ALREADY_EXISTS',
+        details: { name: before.metadata?.name },
+      },
+    );
   }
   const claimName = await reservedClaimName(scope, input);
   const reserved = { ...volume, spec: { ...volume.spec, claimRef: { ...volume.spec!.claimRef, name: claimName } } };

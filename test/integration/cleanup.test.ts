@@ -26,24 +26,34 @@ const unmanaged = {
 afterAll(async () => {
   await sweep((o: KubernetesObject) => byUserPrefix(prefix)(o) || jobs.has(o.metadata?.name ?? ''));
   await core.deletePersistentVolume({ name: unmanaged.pv }).catch(() => undefined);
-  await batch.deleteNamespacedJob({ name: unmanaged.job, namespace: 'tenant-a', propagationPolicy: 'Background' }).catch(() => undefined);
-  await core.deleteNamespacedPod({ name: unmanaged.pod, namespace: 'tenant-a', gracePeriodSeconds: 0 }).catch(() => undefined);
+  await batch
+    .deleteNamespacedJob({ name: unmanaged.job, namespace: 'tenant-a', propagationPolicy: 'Background' })
+    .catch(() => undefined);
+  await core
+    .deleteNamespacedPod({ name: unmanaged.pod, namespace: 'tenant-a', gracePeriodSeconds: 0 })
+    .catch(() => undefined);
 });
 
 /** A PV and matching claim for user of tenant, bound, then the claim deleted: the PV ends Released. */
 async function releasedVolume(tenant: string, user: string): Promise<string> {
-  const pv = await call<VolumeAnswer>('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: tenantFolder(tenant, user) } });
+  const pv = await call<VolumeAnswer>('POST', '/service/v1/volumes/pvs', {
+    body: { tenant, username: user, path: tenantFolder(tenant, user) },
+  });
   await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user, match: true } });
   const name = pv.body.metadata.name;
   await until(`${name} to bind`, async () => (await core.readPersistentVolume({ name })).status?.phase === 'Bound');
   await call('DELETE', '/service/v1/volumes/pvcs', { query: { tenant, username: user } });
-  await until(`${name} to be Released`, async () => (await core.readPersistentVolume({ name })).status?.phase === 'Released');
+  await until(
+    `${name} to be Released`,
+    async () => (await core.readPersistentVolume({ name })).status?.phase === 'Released',
+  );
   return name;
 }
 
 /** A finished copy of tenant, made by its pod template: a Pod (real records) or a Job (the seeds); "namespace/name". */
 async function finishedCopy(tenant: string): Promise<string> {
-  const created = (await call<CopyAnswer>('POST', '/service/v1/pods', { body: { tenant, cmd: 'true', wait: 20 } })).body;
+  const created = (await call<CopyAnswer>('POST', '/service/v1/pods', { body: { tenant, cmd: 'true', wait: 20 } }))
+    .body;
   expect(isPod(created) ? created.status?.phase : created.status?.succeeded).toBe(isPod(created) ? 'Succeeded' : 1);
   jobs.add(created.metadata.name);
   return `${created.metadata.namespace}/${created.metadata.name}`;
@@ -54,7 +64,11 @@ async function unmanagedObjects(): Promise<void> {
   await core.createPersistentVolume({
     body: {
       metadata: { name: unmanaged.pv, labels: { pv: unmanaged.pv } },
-      spec: { accessModes: ['ReadWriteMany'], capacity: { storage: '1Mi' }, nfs: { server: '10.0.0.2', path: '/other' } },
+      spec: {
+        accessModes: ['ReadWriteMany'],
+        capacity: { storage: '1Mi' },
+        nfs: { server: '10.0.0.2', path: '/other' },
+      },
     },
   });
   await core.createNamespacedPersistentVolumeClaim({
@@ -69,18 +83,26 @@ async function unmanagedObjects(): Promise<void> {
       },
     },
   });
-  await until('the unmanaged PV to bind', async () => (await core.readPersistentVolume({ name: unmanaged.pv })).status?.phase === 'Bound');
+  await until(
+    'the unmanaged PV to bind',
+    async () => (await core.readPersistentVolume({ name: unmanaged.pv })).status?.phase === 'Bound',
+  );
   await core.deleteNamespacedPersistentVolumeClaim({ name: unmanaged.claim, namespace: 'tenant-a' });
   await batch.createNamespacedJob({
     namespace: 'tenant-a',
     body: {
       metadata: { name: unmanaged.job },
-      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', args: ['true'] }] } } },
+      spec: {
+        template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', args: ['true'] }] } },
+      },
     },
   });
   await core.createNamespacedPod({
     namespace: 'tenant-a',
-    body: { metadata: { name: unmanaged.pod }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', args: ['true'] }] } },
+    body: {
+      metadata: { name: unmanaged.pod },
+      spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', args: ['true'] }] },
+    },
   });
   await until('the unmanaged PV to be Released and its Job and Pod to finish', async () => {
     const pv = await core.readPersistentVolume({ name: unmanaged.pv });
@@ -90,12 +112,16 @@ async function unmanagedObjects(): Promise<void> {
   });
 }
 
-const phase = async (name: string): Promise<string | undefined> => (await core.readPersistentVolume({ name })).status?.phase;
+const phase = async (name: string): Promise<string | undefined> =>
+  (await core.readPersistentVolume({ name })).status?.phase;
 
 describe('the cleanup function', () => {
   it('on a schedule, reports in a dry run exactly what the real run then does, touching only managed objects', async () => {
     await unmanagedObjects();
-    const volumes = [await releasedVolume(tenants.a.id, `${prefix}alice`), await releasedVolume(tenants.b.id, `${prefix}bob`)];
+    const volumes = [
+      await releasedVolume(tenants.a.id, `${prefix}alice`),
+      await releasedVolume(tenants.b.id, `${prefix}bob`),
+    ];
     // Tenant a's record makes a Pod, tenant b's (the seeds) a Job.
     const [finishedPod, finishedJob] = [await finishedCopy(tenants.a.id), await finishedCopy(tenants.b.id)];
     const event = { action: 'scheduled', retentionSeconds: 0, pvPolicy: 'recycle' };
@@ -130,18 +156,36 @@ describe('the cleanup function', () => {
 
     expect(real.payload).toEqual({ ...dry.payload, dryRun: false });
     // At once, before the controllers have caught up, a rerun already finds nothing to do.
-    expect((await invoke('cleanup', event)).payload).toEqual({ mode: 'scheduled', dryRun: false, actions: {}, orphanTenants: [], failures: [] });
+    expect((await invoke('cleanup', event)).payload).toEqual({
+      mode: 'scheduled',
+      dryRun: false,
+      actions: {},
+      orphanTenants: [],
+      failures: [],
+    });
     for (const v of volumes) await until(`${v} to be Available again`, async () => (await phase(v)) === 'Available');
     await until(`${finishedJob} and its pods to be gone`, async () => {
       const pods = await core.listNamespacedPod({ namespace: jobNamespace, labelSelector: `job-name=${jobName}` });
-      return (await statusOfCall(batch.readNamespacedJob({ name: jobName, namespace: jobNamespace }))) === 404 && pods.items.length === 0;
+      return (
+        (await statusOfCall(batch.readNamespacedJob({ name: jobName, namespace: jobNamespace }))) === 404 &&
+        pods.items.length === 0
+      );
     });
-    await until(`${finishedPod} to be gone`, async () => (await statusOfCall(core.readNamespacedPod({ name: podName, namespace: podNamespace }))) === 404);
+    await until(
+      `${finishedPod} to be gone`,
+      async () => (await statusOfCall(core.readNamespacedPod({ name: podName, namespace: podNamespace }))) === 404,
+    );
     expect(await phase(unmanaged.pv)).toBe('Released');
     expect(await statusOfCall(batch.readNamespacedJob({ name: unmanaged.job, namespace: 'tenant-a' }))).toBe('ok');
     expect(await statusOfCall(core.readNamespacedPod({ name: unmanaged.pod, namespace: 'tenant-a' }))).toBe('ok');
 
-    expect((await invoke('cleanup', event)).payload).toEqual({ mode: 'scheduled', dryRun: false, actions: {}, orphanTenants: [], failures: [] });
+    expect((await invoke('cleanup', event)).payload).toEqual({
+      mode: 'scheduled',
+      dryRun: false,
+      actions: {},
+      orphanTenants: [],
+      failures: [],
+    });
   });
 
   it("under recycle, lets the same user's new claim bind the volume again, data path kept", async () => {
@@ -152,7 +196,9 @@ describe('the cleanup function', () => {
     await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenants.a.id, username: user, match: true } });
 
     const bound = await eventually('the new claim to bind the recycled volume', async () => {
-      const answer = await call<ClaimAnswer>('GET', '/service/v1/volumes/pvcs', { query: { tenant: tenants.a.id, username: user } });
+      const answer = await call<ClaimAnswer>('GET', '/service/v1/volumes/pvcs', {
+        query: { tenant: tenants.a.id, username: user },
+      });
       return answer.body.status?.phase === 'Bound' ? answer.body : undefined;
     });
     expect(bound.spec?.volumeName).toBe(volume);
@@ -160,7 +206,10 @@ describe('the cleanup function', () => {
   });
 
   it('under delete, deletes Released managed volumes, reports one that cannot be deleted, and goes on', async () => {
-    const [deletable, guarded] = [await releasedVolume(tenants.a.id, `${prefix}dave`), await releasedVolume(tenants.a.id, `${prefix}erin`)];
+    const [deletable, guarded] = [
+      await releasedVolume(tenants.a.id, `${prefix}dave`),
+      await releasedVolume(tenants.a.id, `${prefix}erin`),
+    ];
     await guardAgainstDeletion(guarded);
     try {
       const logBefore = readFileSync(process.env.MOOP_TEST_OFFLINE_LOG!, 'utf8').length;
@@ -168,7 +217,9 @@ describe('the cleanup function', () => {
 
       expect(result.payload.actions.deleteVolume?.names).toContain(deletable);
       expect(result.payload.actions.deleteVolume?.names).not.toContain(guarded);
-      expect(result.payload.failures).toEqual([{ action: 'deleteVolume', name: guarded, error: expect.stringMatching(/cleanup-test-guard/) }]);
+      expect(result.payload.failures).toEqual([
+        { action: 'deleteVolume', name: guarded, error: expect.stringMatching(/cleanup-test-guard/) },
+      ]);
       // The run's counts as CloudWatch embedded metrics, which the template's cleanup alarm reads.
       const emf = await eventually("the run's metrics in the log", async () => {
         const lines = readFileSync(process.env.MOOP_TEST_OFFLINE_LOG!, 'utf8')
@@ -181,13 +232,20 @@ describe('the cleanup function', () => {
         // Beside the run's upstream latencies (KubernetesApiLatency, TenantServiceLatency).
         _aws: {
           CloudWatchMetrics: [
-            { Namespace: 'MOOP/ResourceService', Dimensions: [['service']], Metrics: expect.arrayContaining([{ Name: 'CleanupFailures', Unit: 'Count' }]) },
+            {
+              Namespace: 'MOOP/ResourceService',
+              Dimensions: [['service']],
+              Metrics: expect.arrayContaining([{ Name: 'CleanupFailures', Unit: 'Count' }]),
+            },
           ],
         },
         service: 'moop-resource-service',
         CleanupFailures: 1,
       });
-      await until(`${deletable} to be gone`, async () => (await statusOfCall(core.readPersistentVolume({ name: deletable }))) === 404);
+      await until(
+        `${deletable} to be gone`,
+        async () => (await statusOfCall(core.readPersistentVolume({ name: deletable }))) === 404,
+      );
       expect(await phase(guarded)).toBe('Released');
       expect(await phase(unmanaged.pv)).toBe('Released');
     } finally {
@@ -202,13 +260,17 @@ describe('the cleanup function', () => {
     await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: leaving, username: user, match: true } });
     await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: leaving, username: user, tag: 'plain' } });
     const pod = await finishedCopy(leaving);
-    const stays = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenants.a.id, username: user } });
+    const stays = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', {
+      body: { tenant: tenants.a.id, username: user },
+    });
 
     const refused = await invoke('cleanup', { action: 'tenant-removed', tenant: leaving });
     expect(refused).toEqual({
       error: 'Unhandled',
       payload: expect.objectContaining({
-        errorMessage: expect.stringMatching(/^Tenant 5c88a9ec5b6c2e3c4a3b2d1c still exists in the tenant service; nothing was deleted/),
+        errorMessage: expect.stringMatching(
+          /^Tenant 5c88a9ec5b6c2e3c4a3b2d1c still exists in the tenant service; nothing was deleted/,
+        ),
       }),
     });
 
@@ -219,7 +281,10 @@ describe('the cleanup function', () => {
       dryRun: true,
       tenant: leaving,
       actions: {
-        deleteClaim: { count: 2, names: [`tenant-c/pvc-${leaving}-${user}-default`, `tenant-c/pvc-${leaving}-${user}-plain`] },
+        deleteClaim: {
+          count: 2,
+          names: [`tenant-c/pvc-${leaving}-${user}-default`, `tenant-c/pvc-${leaving}-${user}-plain`],
+        },
         deletePod: { count: 1, names: [pod] },
         deleteVolume: { count: 1, names: [`pv-${leaving}-${user}-default`] },
       },
@@ -237,29 +302,53 @@ describe('the cleanup function', () => {
       ]);
       return pvs.items.length + pvcs.items.length + pods.items.length === 0;
     });
-    expect(await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name: stays.body.metadata.name, namespace: 'tenant-a' }))).toBe('ok');
-    expect((await invoke<CleanupAnswer>('cleanup', { action: 'tenant-removed', tenant: leaving })).payload.actions).toEqual({});
+    expect(
+      await statusOfCall(
+        core.readNamespacedPersistentVolumeClaim({ name: stays.body.metadata.name, namespace: 'tenant-a' }),
+      ),
+    ).toBe('ok');
+    expect(
+      (await invoke<CleanupAnswer>('cleanup', { action: 'tenant-removed', tenant: leaving })).payload.actions,
+    ).toEqual({});
   });
 
   it('drops an event it does not understand, changing nothing and answering without an error, so that it is not retried', async () => {
     const before = await managedNames();
 
     expect(await invoke('cleanup', { action: 'everything' })).toEqual({
-      payload: { dropped: true, code: 'INVALID_EVENT', error: expect.stringMatching(/^Invalid cleanup event: action: /) },
+      payload: {
+        dropped: true,
+        code: 'INVALID_EVENT',
+        error: expect.stringMatching(/^Invalid cleanup event: action: /),
+      },
     });
     expect(await invoke('cleanup', { 'detail-type': 'Object Created', detail: {} })).toEqual({
-      payload: { dropped: true, code: 'INVALID_EVENT', error: 'Cleanup does not handle EventBridge events of type "Object Created".' },
+      payload: {
+        dropped: true,
+        code: 'INVALID_EVENT',
+        error: 'Cleanup does not handle EventBridge events of type "Object Created".',
+      },
     });
     expect(await managedNames()).toEqual(before);
-    await until('the drop to be logged', async () => readFileSync(process.env.MOOP_TEST_OFFLINE_LOG!, 'utf8').includes('"message":"cleanup event dropped"'));
+    await until('the drop to be logged', async () =>
+      readFileSync(process.env.MOOP_TEST_OFFLINE_LOG!, 'utf8').includes('"message":"cleanup event dropped"'),
+    );
   });
 });
 
 // The API server itself refuses to delete one PV (a ValidatingAdmissionPolicy).
 const policyName = `cleanup-test-guard-${suffix}`;
 async function guardAgainstDeletion(pv: string): Promise<void> {
-  await installRefusal({ name: policyName, operation: 'DELETE', resource: 'persistentvolumes', allowWhen: `oldObject.metadata.name != '${pv}'` });
-  await until('the admission policy to take effect', async () => (await statusOfCall(core.deletePersistentVolume({ name: pv, dryRun: 'All' }))) !== 'ok');
+  await installRefusal({
+    name: policyName,
+    operation: 'DELETE',
+    resource: 'persistentvolumes',
+    allowWhen: `oldObject.metadata.name != '${pv}'`,
+  });
+  await until(
+    'the admission policy to take effect',
+    async () => (await statusOfCall(core.deletePersistentVolume({ name: pv, dryRun: 'All' }))) !== 'ok',
+  );
 }
 
 const unguard = (): Promise<void> => removeRefusal(policyName);

@@ -25,7 +25,11 @@ describe('the local cluster', () => {
     await core.createPersistentVolume({
       body: {
         metadata: { name: `pv-${suffix}`, labels: { pv: `pv-${suffix}` } },
-        spec: { accessModes: ['ReadWriteMany'], capacity: { storage: '100Mi' }, nfs: { server: '10.0.0.2', path: '/exports/x' } },
+        spec: {
+          accessModes: ['ReadWriteMany'],
+          capacity: { storage: '100Mi' },
+          nfs: { server: '10.0.0.2', path: '/exports/x' },
+        },
       },
     });
     await core.createNamespacedPersistentVolumeClaim({
@@ -83,7 +87,12 @@ describe('the local cluster', () => {
         metadata: { name },
         spec: {
           ttlSecondsAfterFinished: 0,
-          template: { spec: { restartPolicy: 'Never', containers: [{ name: 'copy', image: 'busybox:1.28.4', args: ['/bin/sh', '-c', 'true'] }] } },
+          template: {
+            spec: {
+              restartPolicy: 'Never',
+              containers: [{ name: 'copy', image: 'busybox:1.28.4', args: ['/bin/sh', '-c', 'true'] }],
+            },
+          },
         },
       },
     });
@@ -104,7 +113,10 @@ describe('the local cluster', () => {
 
     await core.deleteNamespace({ name: doomed });
 
-    await until('the namespace to disappear', async () => (await statusOfCall(core.readNamespace({ name: doomed }))) === 404);
+    await until(
+      'the namespace to disappear',
+      async () => (await statusOfCall(core.readNamespace({ name: doomed }))) === 404,
+    );
   });
 });
 
@@ -125,17 +137,34 @@ describe("the service's least-privilege account", () => {
     }
     const claim = {
       metadata: { name: `sa-claim-${tenants.a.id}-${suffix}`, labels: managed },
-      spec: { accessModes: ['ReadWriteMany'], storageClassName: 'standard', resources: { requests: { storage: '1Mi' } } },
+      spec: {
+        accessModes: ['ReadWriteMany'],
+        storageClassName: 'standard',
+        resources: { requests: { storage: '1Mi' } },
+      },
     };
-    expect(await statusOfCall(sa.core.createNamespacedPersistentVolumeClaim({ namespace: tenantNamespace, body: claim }))).toBe('ok');
-    expect(await statusOfCall(sa.core.deleteNamespacedPersistentVolumeClaim({ namespace: tenantNamespace, name: `sa-claim-${tenants.a.id}-${suffix}` }))).toBe(
-      'ok',
-    );
+    expect(
+      await statusOfCall(sa.core.createNamespacedPersistentVolumeClaim({ namespace: tenantNamespace, body: claim })),
+    ).toBe('ok');
+    expect(
+      await statusOfCall(
+        sa.core.deleteNamespacedPersistentVolumeClaim({
+          namespace: tenantNamespace,
+          name: `sa-claim-${tenants.a.id}-${suffix}`,
+        }),
+      ),
+    ).toBe('ok');
     // Real MOOP tenant records copy with bare Pods.
     const pod = { metadata: { name: `sa-pod-${tenants.a.id}-${suffix}`, labels: managed }, spec: safeSpec() };
     expect(await statusOfCall(sa.core.createNamespacedPod({ namespace: tenantNamespace, body: pod }))).toBe('ok');
     expect(
-      await statusOfCall(sa.core.deleteNamespacedPod({ namespace: tenantNamespace, name: `sa-pod-${tenants.a.id}-${suffix}`, gracePeriodSeconds: 0 })),
+      await statusOfCall(
+        sa.core.deleteNamespacedPod({
+          namespace: tenantNamespace,
+          name: `sa-pod-${tenants.a.id}-${suffix}`,
+          gracePeriodSeconds: 0,
+        }),
+      ),
     ).toBe('ok');
   });
 
@@ -160,7 +189,10 @@ describe("the service's least-privilege account", () => {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'd', namespace },
-      spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+      spec: {
+        selector: { matchLabels: { a: 'b' } },
+        template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+      },
     };
     expect(await statusOfCall(objects.create(deployment))).toBe(403);
     const binding = {

@@ -1,4 +1,5 @@
-// GET /service/v1/health through serverless-offline: the frame works end to end, and says so when the API server does not.
+// GET /service/v1/health through serverless-offline: the frame works end to end, and says so when the API server does
+// not.
 import { call } from '../support/api.ts';
 import { startApiServer, stopApiServer } from '../support/cluster.ts';
 

@@ -9,7 +9,9 @@ const log = (): string => readFileSync(process.env.MOOP_TEST_OFFLINE_LOG!, 'utf8
 
 /** A line in CloudWatch's embedded metric format: what it declares, its dimensions' values and the metrics' values. */
 interface MetricsLine {
-  _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+  _aws: {
+    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+  };
   route?: string;
   statusClass?: string;
   KubernetesApiLatency?: number | number[];
@@ -30,7 +32,9 @@ async function metricsLine(offset: number, route: string, statusClass: string): 
 
 it('counts a request by route and status class, with the latency of its calls to the API server', async () => {
   const offset = log().length;
-  const answer = await call('GET', '/service/v1/volumes/pvs', { query: { tenant: tenants.a.id, username: 'metrics-nobody' } });
+  const answer = await call('GET', '/service/v1/volumes/pvs', {
+    query: { tenant: tenants.a.id, username: 'metrics-nobody' },
+  });
   expect(answer.status).toBe(404);
 
   const line = await metricsLine(offset, 'GET /service/v1/volumes/pvs', '4xx');
@@ -52,7 +56,9 @@ it('counts a request by route and status class, with the latency of its calls to
 
 it('counts a refused request too, with no upstream call', async () => {
   const offset = log().length;
-  expect((await call('GET', '/service/v1/volumes/pvcs', { key: 'wrong-key-of-some-length', query: {} })).status).toBe(401);
+  expect((await call('GET', '/service/v1/volumes/pvcs', { key: 'wrong-key-of-some-length', query: {} })).status).toBe(
+    401,
+  );
 
   const line = await metricsLine(offset, 'GET /service/v1/volumes/pvcs', '4xx');
   expect(line._aws.CloudWatchMetrics[0]?.Metrics).toEqual([{ Name: 'Requests', Unit: 'Count' }]);

@@ -1,5 +1,6 @@
 // `npm run prepare-tenant`: the operator's one command that makes a tenant's namespace what the service needs, as it
-// runs on a real cluster (the operator's kubeconfig, tenants from the tenant service), idempotent, one tenant a namespace.
+// runs on a real cluster (the operator's kubeconfig, tenants from the tenant service), idempotent, one tenant a
+// namespace.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
@@ -24,7 +25,11 @@ const prepare = async (id: string): Promise<{ code: number; report?: unknown; st
     TENANTS_FILE: '',
   };
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['scripts/prepare-tenant.ts', '--tenant', id], { cwd: projectRoot, env });
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['scripts/prepare-tenant.ts', '--tenant', id],
+      { cwd: projectRoot, env },
+    );
     return { code: 0, report: JSON.parse(stdout), stderr };
   } catch (err) {
     const e = err as { code: number; stderr: string };
@@ -46,9 +51,13 @@ describe('npm run prepare-tenant', () => {
   ];
 
   it("makes a tenant's namespace usable by the service, and only for that tenant", async () => {
-    expect((await call<ErrorAnswer>('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenant.id, username: `${prefix}alice` } })).body.code).toBe(
-      'NAMESPACE_NOT_PREPARED',
-    );
+    expect(
+      (
+        await call<ErrorAnswer>('POST', '/service/v1/volumes/pvcs', {
+          body: { tenant: tenant.id, username: `${prefix}alice` },
+        })
+      ).body.code,
+    ).toBe('NAMESPACE_NOT_PREPARED');
 
     expect(await prepare(tenant.id)).toEqual({
       code: 0,
@@ -57,9 +66,14 @@ describe('npm run prepare-tenant', () => {
     });
 
     const ns = await core.readNamespace({ name: namespace });
-    expect(ns.metadata?.labels).toMatchObject({ 'moop.io/tenant': tenant.id, 'pod-security.kubernetes.io/enforce': 'baseline' });
+    expect(ns.metadata?.labels).toMatchObject({
+      'moop.io/tenant': tenant.id,
+      'pod-security.kubernetes.io/enforce': 'baseline',
+    });
     const made = await eventually('the new RoleBindings to reach the authorizer', async () => {
-      const answer = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenant.id, username: `${prefix}alice` } });
+      const answer = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', {
+        body: { tenant: tenant.id, username: `${prefix}alice` },
+      });
       return answer.status === 201 ? answer : undefined;
     });
     expect(made.body.metadata.namespace).toBe(namespace);
@@ -72,7 +86,9 @@ describe('npm run prepare-tenant', () => {
 
     expect(await prepare(tenant.id)).toMatchObject({ code: 0, report: { namespaceCreated: false, applied } });
     expect((await core.readNamespace({ name: namespace })).metadata?.resourceVersion).toBe(before);
-    expect((await rbac.readNamespacedRoleBinding({ name: 'moop-resource-service-tenant', namespace })).roleRef.name).toBe('moop-resource-service-tenant');
+    expect(
+      (await rbac.readNamespacedRoleBinding({ name: 'moop-resource-service-tenant', namespace })).roleRef.name,
+    ).toBe('moop-resource-service-tenant');
   });
 
   it("refuses a second tenant in a namespace that is another's, changing nothing", async () => {
@@ -86,7 +102,12 @@ describe('npm run prepare-tenant', () => {
   it('takes over a namespace an earlier version marked moop.io/tenant=true, keeping its Pod Security level', async () => {
     const old = tenants.markedTrue;
     await core.createNamespace({
-      body: { metadata: { name: old.namespace!, labels: { 'moop.io/tenant': 'true', 'pod-security.kubernetes.io/enforce': 'restricted' } } },
+      body: {
+        metadata: {
+          name: old.namespace!,
+          labels: { 'moop.io/tenant': 'true', 'pod-security.kubernetes.io/enforce': 'restricted' },
+        },
+      },
     });
     try {
       expect(await prepare(old.id)).toMatchObject({ code: 0, report: { namespaceCreated: false } });

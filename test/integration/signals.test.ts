@@ -66,12 +66,22 @@ async function startThenSignal(
   target: 'group' | 'npm' | RegExp,
   env: Record<string, string> = {},
 ): Promise<{ snapshot: Snapshot; output: string }> {
-  const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MOOP_TEST_') && !k.startsWith('JEST')));
-  const child = spawn('npm', args, { cwd: projectRoot, env: { ...cleanEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const cleanEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('MOOP_TEST_') && !k.startsWith('JEST')),
+  );
+  const child = spawn('npm', args, {
+    cwd: projectRoot,
+    env: { ...cleanEnv, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let output = '';
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm ${args.join(' ')} was not ready within 240 s:\n${output.slice(-3000)}`)), 240_000);
+    const timer = setTimeout(
+      () => reject(new Error(`npm ${args.join(' ')} was not ready within 240 s:\n${output.slice(-3000)}`)),
+      240_000,
+    );
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       if (ready.test(output)) {
@@ -81,14 +91,24 @@ async function startThenSignal(
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    void exited.then(() => reject(new Error(`npm ${args.join(' ')} exited before it was ready:\n${output.slice(-3000)}`)));
+    void exited.then(() =>
+      reject(new Error(`npm ${args.join(' ')} exited before it was ready:\n${output.slice(-3000)}`)),
+    );
   });
   const pids = tree(child.pid!);
   const clusterDir = /\(logs in (\/\S+)\/logs\)/.exec(output)?.[1];
   const owner = clusterDir
-    ? (JSON.parse(readFileSync(join(clusterDir, 'owner.json'), 'utf8')) as { pids: number[]; groups?: number[]; folders?: string[] })
+    ? (JSON.parse(readFileSync(join(clusterDir, 'owner.json'), 'utf8')) as {
+        pids: number[];
+        groups?: number[];
+        folders?: string[];
+      })
     : undefined;
-  const snapshot: Snapshot = { pids: [...new Set([...pids, ...(owner?.pids ?? []), ...(owner?.groups ?? [])])], clusterDir, folders: owner?.folders ?? [] };
+  const snapshot: Snapshot = {
+    pids: [...new Set([...pids, ...(owner?.pids ?? []), ...(owner?.groups ?? [])])],
+    clusterDir,
+    folders: owner?.folders ?? [],
+  };
 
   if (target === 'group') process.kill(-child.pid!, signal);
   else if (target === 'npm') process.kill(child.pid!, signal);
@@ -99,7 +119,9 @@ async function startThenSignal(
   }
   await Promise.race([
     exited,
-    new Promise((_, reject) => setTimeout(() => reject(new Error(`npm ${args.join(' ')} did not stop within 60 s after ${signal}`)), 60_000)),
+    new Promise((_, reject) =>
+      setTimeout(() => reject(new Error(`npm ${args.join(' ')} did not stop within 60 s after ${signal}`)), 60_000),
+    ),
   ]);
   return { snapshot, output };
 }
@@ -135,9 +157,17 @@ function expectNoRealNodeLeft(clusterDir: string): void {
     .filter((p) => /^\d+$/.test(p))
     .filter((p) => cmdline(Number(p)).includes(fp.containerdSocket));
   const logLinks = existsSync('/var/log/containers')
-    ? readdirSync('/var/log/containers').filter((f) => readlinkSync(join('/var/log/containers', f)).startsWith(clusterDir))
+    ? readdirSync('/var/log/containers').filter((f) =>
+        readlinkSync(join('/var/log/containers', f)).startsWith(clusterDir),
+      )
     : [];
-  expect({ mounts, cgroups, bridge, shims, logLinks }).toEqual({ mounts: [], cgroups: [], bridge: false, shims: [], logLinks: [] });
+  expect({ mounts, cgroups, bridge, shims, logLinks }).toEqual({
+    mounts: [],
+    cgroups: [],
+    bridge: false,
+    shims: [],
+    logLinks: [],
+  });
 }
 
 describe('stopping on a signal leaves nothing behind', () => {
@@ -153,15 +183,30 @@ describe('stopping on a signal leaves nothing behind', () => {
   }, 320_000);
 
   it('npm test, on SIGTERM to npm', async () => {
-    await expectNothingLeft(await startThenSignal(['test', '--', 'test/integration/health.test.ts'], /\[offline\] serving at/, 'SIGTERM', 'npm'));
+    await expectNothingLeft(
+      await startThenSignal(
+        ['test', '--', 'test/integration/health.test.ts'],
+        /\[offline\] serving at/,
+        'SIGTERM',
+        'npm',
+      ),
+    );
   }, 320_000);
 
   it('npm run bench, on SIGINT to its node process alone', async () => {
-    await expectNothingLeft(await startThenSignal(['run', 'bench', '--', 'claims'], /\[bench\] claim routes:/, 'SIGINT', /bench\/run\.ts/));
+    await expectNothingLeft(
+      await startThenSignal(['run', 'bench', '--', 'claims'], /\[bench\] claim routes:/, 'SIGINT', /bench\/run\.ts/),
+    );
   }, 320_000);
 
   it('npm run cluster:stats, killed outright (SIGKILL): the next start removes its cluster and undoes its real node', async () => {
-    const { snapshot } = await startThenSignal(['run', 'cluster:stats'], /\[cluster\] ready at/, 'SIGKILL', /cluster-stats\.ts/, { SETTLE_SECONDS: '120' });
+    const { snapshot } = await startThenSignal(
+      ['run', 'cluster:stats'],
+      /\[cluster\] ready at/,
+      'SIGKILL',
+      /cluster-stats\.ts/,
+      { SETTLE_SECONDS: '120' },
+    );
     expect(existsSync(snapshot.clusterDir!)).toBe(true);
 
     reapStaleClusters(() => undefined);
@@ -174,6 +219,10 @@ describe('stopping on a signal leaves nothing behind', () => {
   }, 320_000);
 
   it('npm run cluster:stats, on SIGTERM to its node process alone', async () => {
-    await expectNothingLeft(await startThenSignal(['run', 'cluster:stats'], /\[cluster\] ready at/, 'SIGTERM', /cluster-stats\.ts/, { SETTLE_SECONDS: '120' }));
+    await expectNothingLeft(
+      await startThenSignal(['run', 'cluster:stats'], /\[cluster\] ready at/, 'SIGTERM', /cluster-stats\.ts/, {
+        SETTLE_SECONDS: '120',
+      }),
+    );
   }, 320_000);
 });

@@ -25,8 +25,16 @@ export async function installRefusal(r: Refusal): Promise<void> {
     metadata: { name: r.name },
     spec: {
       failurePolicy: 'Fail',
-      matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: [r.operation], resources: [r.resource] }] },
-      validations: [{ expression: r.allowWhen, message: `${r.name} refuses this request`, ...(r.reason ? { reason: r.reason } : {}) }],
+      matchConstraints: {
+        resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: [r.operation], resources: [r.resource] }],
+      },
+      validations: [
+        {
+          expression: r.allowWhen,
+          message: `${r.name} refuses this request`,
+          ...(r.reason ? { reason: r.reason } : {}),
+        },
+      ],
     },
   } as KubernetesObject);
   await objects.create({

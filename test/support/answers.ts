@@ -1,6 +1,13 @@
 // The routes' answers as tests read them: the API server's own objects (client-node's types) with what the service
 // adds, and the error body. call<T>, invoke<T> and invokeHttp<T> take one of these where a test reads into the answer.
-import type { KubernetesObject, V1Job, V1ObjectMeta, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1Job,
+  V1ObjectMeta,
+  V1PersistentVolume,
+  V1PersistentVolumeClaim,
+  V1Pod,
+} from '@kubernetes/client-node';
 
 /** An object as a route answers it: the API server's JSON, which always has its kind and its name. */
 export type Answered<O extends KubernetesObject> = O & {
@@ -9,7 +16,9 @@ export type Answered<O extends KubernetesObject> = O & {
   metadata: V1ObjectMeta & { name: string };
 };
 
-/** Why an object is not progressing or failed, in the cluster's words: a claim's pendingReason, a copy's statusReason. */
+/**
+ * Why an object is not progressing or failed, in the cluster's words: a claim's pendingReason, a copy's statusReason.
+ */
 export interface Reason {
   phase: string;
   reason: string;

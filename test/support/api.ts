@@ -18,12 +18,17 @@ export const moopkey = (): string => required('MOOP_TEST_MOOPKEY');
 
 function required(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run integration tests through jest's integration project (npm test)`);
+  if (!value)
+    throw new Error(`${name} is not set: run integration tests through jest's integration project (npm test)`);
   return value;
 }
 
 /** Sends one request to the API; returns its status and JSON body, as the answer T a test expects (answers.ts). */
-export async function call<T = unknown>(method: string, path: string, options: CallOptions = {}): Promise<ApiAnswer<T>> {
+export async function call<T = unknown>(
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<ApiAnswer<T>> {
   const url = new URL(apiUrl() + path);
   for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
   const headers: Record<string, string> = { ...options.headers };
@@ -46,9 +51,16 @@ export async function call<T = unknown>(method: string, path: string, options: C
 }
 
 /** Invokes a function through serverless-offline's Lambda endpoint, as `aws lambda invoke` would; T is its payload. */
-export async function invoke<T = unknown>(functionName: string, event: unknown): Promise<{ error?: string; payload: T }> {
+export async function invoke<T = unknown>(
+  functionName: string,
+  event: unknown,
+): Promise<{ error?: string; payload: T }> {
   const url = `${required('MOOP_TEST_LAMBDA_URL')}/2015-03-31/functions/moop-resource-service-dev-${functionName}/invocations`;
-  const response = await fetch(url, { method: 'POST', body: JSON.stringify(event), headers: { 'content-type': 'application/json' } });
+  const response = await fetch(url, {
+    method: 'POST',
+    body: JSON.stringify(event),
+    headers: { 'content-type': 'application/json' },
+  });
   const payload = (await response.json()) as T;
   const error = response.headers.get('x-amz-function-error') ?? undefined;
   return error ? { error, payload } : { payload };
@@ -56,5 +68,7 @@ export async function invoke<T = unknown>(functionName: string, event: unknown):
 
 /** Asks the fake tenant service to forget a tenant, as if the school had left MOOP. */
 export async function removeTenant(id: string): Promise<void> {
-  await fetch(`${new URL(required('MOOP_TEST_TENANT_SERVICE_URL')).origin}/__tenants/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  await fetch(`${new URL(required('MOOP_TEST_TENANT_SERVICE_URL')).origin}/__tenants/${encodeURIComponent(id)}`, {
+    method: 'DELETE',
+  });
 }

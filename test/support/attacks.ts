@@ -49,12 +49,22 @@ export const layers = {
 export const schoolId = (): string => `5c88a9ec${randomBytes(8).toString('hex')}`;
 
 /** The service's marks of a school's objects. */
-export const marks = (tenant: string): Record<string, string> => ({ 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant });
+export const marks = (tenant: string): Record<string, string> => ({
+  'app.kubernetes.io/managed-by': 'moop-resource-service',
+  'moop.io/tenant': tenant,
+});
 
 /** Prepares namespace for tenant as an operator does (npm run prepare-tenant), with extra namespace labels first. */
-export async function prepareNamespace(tenant: string, namespace: string, labels: Record<string, string> = {}): Promise<void> {
-  if (Object.keys(labels).length > 0) await admin().core.createNamespace({ body: { metadata: { name: namespace, labels } } });
-  const client = new KubeClient(loadKubeconfig({ file: process.env.MOOP_TEST_ADMIN_KUBECONFIG! }), { timeoutMs: 10_000 });
+export async function prepareNamespace(
+  tenant: string,
+  namespace: string,
+  labels: Record<string, string> = {},
+): Promise<void> {
+  if (Object.keys(labels).length > 0)
+    await admin().core.createNamespace({ body: { metadata: { name: namespace, labels } } });
+  const client = new KubeClient(loadKubeconfig({ file: process.env.MOOP_TEST_ADMIN_KUBECONFIG! }), {
+    timeoutMs: 10_000,
+  });
   try {
     await prepareTenant(new Resources(client), TenantSchema.parse(record(tenant, namespace, {})), serviceSubjects());
   } finally {
@@ -75,7 +85,12 @@ const unique = (kind: string, labels: Record<string, string> = {}): string =>
   `${kind}-${labels['moop.io/tenant'] ?? 'none'}-${randomBytes(3).toString('hex')}-${counter++}`;
 
 /** A bare copy Pod. */
-export const pod = (namespace: string, spec: V1PodSpec, labels: Record<string, string>, annotations?: Record<string, string>) =>
+export const pod = (
+  namespace: string,
+  spec: V1PodSpec,
+  labels: Record<string, string>,
+  annotations?: Record<string, string>,
+) =>
   ({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -84,7 +99,12 @@ export const pod = (namespace: string, spec: V1PodSpec, labels: Record<string, s
   }) as KubernetesObject & { spec: V1PodSpec };
 
 /** A copy Job as the service makes one (deadline, few retries), with spec's pod; `job` changes the Job's own spec. */
-export const job = (namespace: string, spec: V1PodSpec, labels: Record<string, string>, change: Record<string, unknown> = {}) =>
+export const job = (
+  namespace: string,
+  spec: V1PodSpec,
+  labels: Record<string, string>,
+  change: Record<string, unknown> = {},
+) =>
   ({
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -93,7 +113,12 @@ export const job = (namespace: string, spec: V1PodSpec, labels: Record<string, s
   }) as KubernetesObject;
 
 /** An NFS volume as the service makes one, reserved for a claim in namespace; change overrides its spec. */
-export const nfsVolume = (namespace: string, path: string, labels: Record<string, string>, change: Record<string, unknown> = {}) =>
+export const nfsVolume = (
+  namespace: string,
+  path: string,
+  labels: Record<string, string>,
+  change: Record<string, unknown> = {},
+) =>
   ({
     apiVersion: 'v1',
     kind: 'PersistentVolume',

@@ -6,7 +6,8 @@ import { BatchV1Api, CoreV1Api, KubeConfig, StorageV1Api } from '@kubernetes/cli
 
 function kubeconfig(variable: string): KubeConfig {
   const file = process.env[variable];
-  if (!file) throw new Error(`${variable} is not set: run integration tests through jest's integration project (npm test)`);
+  if (!file)
+    throw new Error(`${variable} is not set: run integration tests through jest's integration project (npm test)`);
   const kc = new KubeConfig();
   kc.loadFromFile(file);
   return kc;
@@ -15,7 +16,12 @@ function kubeconfig(variable: string): KubeConfig {
 /** Cluster-admin clients (system:masters). */
 export function admin(): { kc: KubeConfig; core: CoreV1Api; batch: BatchV1Api; storage: StorageV1Api } {
   const kc = kubeconfig('MOOP_TEST_ADMIN_KUBECONFIG');
-  return { kc, core: kc.makeApiClient(CoreV1Api), batch: kc.makeApiClient(BatchV1Api), storage: kc.makeApiClient(StorageV1Api) };
+  return {
+    kc,
+    core: kc.makeApiClient(CoreV1Api),
+    batch: kc.makeApiClient(BatchV1Api),
+    storage: kc.makeApiClient(StorageV1Api),
+  };
 }
 
 /** Clients with the service's own least-privilege account. */
@@ -36,7 +42,9 @@ export async function until(what: string, check: () => Promise<boolean>, timeout
     }
     await sleep(200);
   }
-  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `; last error: ${String(last)}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `; last error: ${String(last)}` : ''}`,
+  );
 }
 
 /** Polls read until it returns a value other than undefined, and returns that value; fails as until does. */

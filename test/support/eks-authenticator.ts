@@ -39,7 +39,10 @@ export async function startEksAuthenticator(o: {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const review = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { apiVersion: string; spec: { token: string } };
+      const review = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        apiVersion: string;
+        spec: { token: string };
+      };
       void authenticate(review.spec.token, o).then((status) => {
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify({ apiVersion: review.apiVersion, kind: 'TokenReview', status }));
@@ -47,12 +50,20 @@ export async function startEksAuthenticator(o: {
     });
   });
   await new Promise<void>((resolve) => server.listen(o.port, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${o.port}/authenticate`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${o.port}/authenticate`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
-type ReviewStatus = { authenticated: true; user: { username: string; uid: string; groups: string[] } } | { authenticated: false; error?: string };
+type ReviewStatus =
+  | { authenticated: true; user: { username: string; uid: string; groups: string[] } }
+  | { authenticated: false; error?: string };
 
-async function authenticate(token: string, o: { clusterId: string; sts: { port: number }; accessEntries: AccessEntry[] }): Promise<ReviewStatus> {
+async function authenticate(
+  token: string,
+  o: { clusterId: string; sts: { port: number }; accessEntries: AccessEntry[] },
+): Promise<ReviewStatus> {
   const refuse = (error: string): ReviewStatus => ({ authenticated: false, error });
   // Not an EKS token (a service account's, a client's): not ours to judge.
   if (!token.startsWith(prefix)) return { authenticated: false };
@@ -63,7 +74,8 @@ async function authenticate(token: string, o: { clusterId: string; sts: { port: 
   } catch {
     return refuse('input token was not properly formatted');
   }
-  if (url.protocol !== 'https:' || !/^sts(\.[a-z0-9-]+)?\.amazonaws\.com$/.test(url.host)) return refuse(`unexpected hostname ${url.host} in pre-signed URL`);
+  if (url.protocol !== 'https:' || !/^sts(\.[a-z0-9-]+)?\.amazonaws\.com$/.test(url.host))
+    return refuse(`unexpected hostname ${url.host} in pre-signed URL`);
   if (url.pathname !== '/') return refuse('unexpected path in pre-signed URL');
   const params = new Map<string, string>();
   for (const key of new Set(url.searchParams.keys())) {
@@ -72,9 +84,11 @@ async function authenticate(token: string, o: { clusterId: string; sts: { port: 
     params.set(key.toLowerCase(), url.searchParams.get(key)!);
   }
   if (params.get('action') !== 'GetCallerIdentity') return refuse('unexpected action parameter in pre-signed URL');
-  if (!(params.get('x-amz-signedheaders') ?? '').split(';').includes('x-k8s-aws-id')) return refuse('client did not sign the x-k8s-aws-id header');
+  if (!(params.get('x-amz-signedheaders') ?? '').split(';').includes('x-k8s-aws-id'))
+    return refuse('client did not sign the x-k8s-aws-id header');
   const expires = Number(params.get('x-amz-expires'));
-  if (!Number.isInteger(expires) || expires < 0 || expires > 900) return refuse('invalid X-Amz-Expires parameter in pre-signed URL');
+  if (!Number.isInteger(expires) || expires < 0 || expires > 900)
+    return refuse('invalid X-Amz-Expires parameter in pre-signed URL');
   const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(params.get('x-amz-date') ?? '');
   if (!date) return refuse('X-Amz-Date parameter must be present in pre-signed URL');
   const signedAt = Date.UTC(+date[1]!, +date[2]! - 1, +date[3]!, +date[4]!, +date[5]!, +date[6]!);
@@ -97,7 +111,8 @@ async function authenticate(token: string, o: { clusterId: string; sts: { port: 
       .on('error', (err) => resolve({ status: 0, body: err.message }))
       .end();
   });
-  if (answer.status !== 200) return refuse(`sts getCallerIdentity failed: error from AWS (expected 200, got ${answer.status})`);
+  if (answer.status !== 200)
+    return refuse(`sts getCallerIdentity failed: error from AWS (expected 200, got ${answer.status})`);
   // moto answers STS in XML whatever the Accept header; AWS answers JSON. Only the two fields are read.
   const field = (name: string): string => new RegExp(`<${name}>([^<]*)</${name}>`).exec(answer.body)?.[1] ?? '';
   const arn = field('Arn');
@@ -107,5 +122,12 @@ async function authenticate(token: string, o: { clusterId: string; sts: { port: 
   const entry = o.accessEntries.find((e) => e.principalArn === canonical);
   if (!entry) return refuse(`ARN is not mapped: ${canonical}`);
   // EKS's default username for a role's access entry: the session's ARN.
-  return { authenticated: true, user: { username: arn, uid: `aws-iam-authenticator:${role[2]}:${field('UserId').split(':')[0]}`, groups: entry.groups } };
+  return {
+    authenticated: true,
+    user: {
+      username: arn,
+      uid: `aws-iam-authenticator:${role[2]}:${field('UserId').split(':')[0]}`,
+      groups: entry.groups,
+    },
+  };
 }

@@ -4,7 +4,13 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { ConflictError, NotFoundError } from '../../lib/errors.ts';
 import type { ObjectRef } from '../../lib/kube/objects.ts';
-import type { DeleteOptions, ListOptions, ListPage, ResourceClient, ResourceInfo } from '../../lib/kube/resource-client.ts';
+import type {
+  DeleteOptions,
+  ListOptions,
+  ListPage,
+  ResourceClient,
+  ResourceInfo,
+} from '../../lib/kube/resource-client.ts';
 
 const kinds: ResourceInfo[] = [
   { apiVersion: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false },
@@ -21,7 +27,8 @@ type Stored = KubernetesObject & Record<string, unknown>;
 /** A JSON merge patch (RFC 7386): null removes a field. */
 function merge(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as object) } : {};
+  const out: Record<string, unknown> =
+    target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as object) } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else out[k] = merge(out[k], v);
@@ -87,13 +94,20 @@ export class FakeResources implements ResourceClient {
     const key = await this.key(ref);
     const found = this.objects.get(key);
     if (!found) throw new NotFoundError(`Not found: ${ref.name}`, { code: 'NOT_FOUND' });
-    if ((options.uid && options.uid !== found.metadata?.uid) || (options.resourceVersion && options.resourceVersion !== found.metadata?.resourceVersion)) {
+    if (
+      (options.uid && options.uid !== found.metadata?.uid) ||
+      (options.resourceVersion && options.resourceVersion !== found.metadata?.resourceVersion)
+    ) {
       throw new ConflictError('Conflict: precondition failed', { code: 'CONFLICT' });
     }
     this.objects.delete(key);
   }
 
-  async list<T extends KubernetesObject>(apiVersion: string, kind: string, options: ListOptions = {}): Promise<ListPage<T>> {
+  async list<T extends KubernetesObject>(
+    apiVersion: string,
+    kind: string,
+    options: ListOptions = {},
+  ): Promise<ListPage<T>> {
     this.calls.push(`list ${kind} ${options.namespace ?? ''}`);
     const info = await this.resolve(apiVersion, kind);
     const items = [...this.objects.values()].filter(
@@ -105,7 +119,11 @@ export class FakeResources implements ResourceClient {
     return { items: structuredClone(items) as T[] };
   }
 
-  async *pages<T extends KubernetesObject>(apiVersion: string, kind: string, options: Omit<ListOptions, 'continue'> = {}): AsyncGenerator<T[]> {
+  async *pages<T extends KubernetesObject>(
+    apiVersion: string,
+    kind: string,
+    options: Omit<ListOptions, 'continue'> = {},
+  ): AsyncGenerator<T[]> {
     yield (await this.list<T>(apiVersion, kind, options)).items;
   }
 
@@ -115,7 +133,8 @@ export class FakeResources implements ResourceClient {
     const found = this.objects.get(key);
     if (!found) throw new NotFoundError(`Not found: ${ref.name}`, { code: 'NOT_FOUND' });
     const wanted = (patch as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
-    if (wanted && wanted !== found.metadata?.resourceVersion) throw new ConflictError('Conflict: the object has been modified', { code: 'CONFLICT' });
+    if (wanted && wanted !== found.metadata?.resourceVersion)
+      throw new ConflictError('Conflict: the object has been modified', { code: 'CONFLICT' });
     const patched = merge(found, patch) as Stored;
     patched.metadata = { ...patched.metadata, resourceVersion: String(this.version++) };
     this.objects.set(key, patched);
@@ -131,5 +150,10 @@ export class FakeResources implements ResourceClient {
 }
 
 function refOfObject(obj: KubernetesObject): ObjectRef {
-  return { apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind ?? '', name: obj.metadata?.name ?? '', namespace: obj.metadata?.namespace };
+  return {
+    apiVersion: obj.apiVersion ?? 'v1',
+    kind: obj.kind ?? '',
+    name: obj.metadata?.name ?? '',
+    namespace: obj.metadata?.namespace,
+  };
 }

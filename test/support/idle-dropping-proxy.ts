@@ -12,7 +12,10 @@ export interface IdleDroppingProxy {
 }
 
 /** Proxies 127.0.0.1:<port> to target, resetting any connection that sends again after idleMs without traffic. */
-export function startIdleDroppingProxy(target: { host: string; port: number }, idleMs: number): Promise<IdleDroppingProxy> {
+export function startIdleDroppingProxy(
+  target: { host: string; port: number },
+  idleMs: number,
+): Promise<IdleDroppingProxy> {
   let resets = 0;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {

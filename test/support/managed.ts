@@ -44,12 +44,16 @@ export async function sweep(filter: (o: KubernetesObject) => boolean, timeoutMs 
     for (const o of doomed) {
       const name = o.metadata!.name!;
       const namespace = o.metadata!.namespace!;
-      if (o.kind === 'PersistentVolumeClaim') await core.deleteNamespacedPersistentVolumeClaim({ name, namespace }).catch(() => undefined);
-      if (o.kind === 'Job') await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }).catch(() => undefined);
-      if (o.kind === 'Pod') await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+      if (o.kind === 'PersistentVolumeClaim')
+        await core.deleteNamespacedPersistentVolumeClaim({ name, namespace }).catch(() => undefined);
+      if (o.kind === 'Job')
+        await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }).catch(() => undefined);
+      if (o.kind === 'Pod')
+        await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
     }
     for (const o of doomed) {
-      if (o.kind === 'PersistentVolume') await core.deletePersistentVolume({ name: o.metadata!.name! }).catch(() => undefined);
+      if (o.kind === 'PersistentVolume')
+        await core.deletePersistentVolume({ name: o.metadata!.name! }).catch(() => undefined);
     }
     await new Promise((r) => setTimeout(r, 500));
     return false;

@@ -17,9 +17,13 @@ export async function startStsStandIn(): Promise<StsStandIn> {
   const port = (await freePort())!;
   const python = join(projectRoot, '.local/venv/bin/python');
   // Its own process group, so that the cluster's clean-up can take it even after a SIGKILL of the run.
-  const child = spawn(python, [join(import.meta.dirname, 'sts-stand-in.py'), String(port)], { stdio: 'ignore', detached: true });
+  const child = spawn(python, [join(import.meta.dirname, 'sts-stand-in.py'), String(port)], {
+    stdio: 'ignore',
+    detached: true,
+  });
   const url = `http://127.0.0.1:${port}`;
-  const answering = async (): Promise<boolean> => child.exitCode !== null || (await probe(`${url}/?Action=GetCallerIdentity&Version=2011-06-15`)) !== undefined;
+  const answering = async (): Promise<boolean> =>
+    child.exitCode !== null || (await probe(`${url}/?Action=GetCallerIdentity&Version=2011-06-15`)) !== undefined;
   // A stand-in that exits or never answers is reported below, with what to do about it.
   await until('the STS stand-in to answer', answering, 15_000).catch(() => undefined);
   if ((await probe(`${url}/?Action=GetCallerIdentity&Version=2011-06-15`)) !== 200) {

@@ -10,7 +10,10 @@ const envExample = readFileSync(join(root, '.env.example'), 'utf8');
 const shapes = { ...ConfigFields.shape, ...ToolSettingsSchema.shape } as Record<string, z.ZodType>;
 
 const table = new Map(
-  [...readme.slice(readme.indexOf('## Configuration')).matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| ([^|]+) \|/gm)].map((m) => [m[1]!, m[2]!.trim()]),
+  [...readme.slice(readme.indexOf('## Configuration')).matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| ([^|]+) \|/gm)].map((m) => [
+    m[1]!,
+    m[2]!.trim(),
+  ]),
 );
 const exampleNames = [...envExample.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!);
 

@@ -26,7 +26,9 @@ describe('the route table', () => {
     for (const [name, fn] of Object.entries(serverless.functions)) {
       const event = fn.events?.find((e) => e.httpApi)?.httpApi;
       if (!event) continue;
-      const key = Object.entries(routes).find(([, r]) => r.method === event.method.toLowerCase() && r.path === event.path)![0];
+      const key = Object.entries(routes).find(
+        ([, r]) => r.method === event.method.toLowerCase() && r.path === event.path,
+      )![0];
       const source = readFileSync(join(root, `${fn.handler.replace(/\.handler$/, '')}.ts`), 'utf8');
       expect([name, [...source.matchAll(/\broutes\.(?!ts')(\w+)/g)].map((m) => m[1])]).toEqual([name, [key]]);
     }
@@ -35,8 +37,12 @@ describe('the route table', () => {
   it('keeps the handlers thin: no Kubernetes module or type, no environment variable, no schema of their own', () => {
     for (const fn of Object.values(serverless.functions)) {
       const file = `${fn.handler.replace(/\.handler$/, '')}.ts`;
-      const imports = [...readFileSync(join(root, file), 'utf8').matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]!);
-      const forbidden = imports.filter((i) => /lib\/kube\/|@kubernetes\/|\/schemas\.ts$|lib\/http\/fields|lib\/app\/config/.test(i));
+      const imports = [...readFileSync(join(root, file), 'utf8').matchAll(/^import .* from '([^']+)';$/gm)].map(
+        (m) => m[1]!,
+      );
+      const forbidden = imports.filter((i) =>
+        /lib\/kube\/|@kubernetes\/|\/schemas\.ts$|lib\/http\/fields|lib\/app\/config/.test(i),
+      );
       expect([file, forbidden]).toEqual([file, []]);
       expect([file, /process\.env|\.config\(\)/.test(readFileSync(join(root, file), 'utf8'))]).toEqual([file, false]);
     }

@@ -36,7 +36,12 @@ function requiredVersion(goMod: string, module: string, dir: string): string {
 }
 
 /** The Go module in dir (tools/controlplane/<name> unless absolute) that builds packages, named by source's version. */
-export function goModule(name: string, source: string, packages: GoModule['packages'], ldflags: (v: string) => string): GoModule {
+export function goModule(
+  name: string,
+  source: string,
+  packages: GoModule['packages'],
+  ldflags: (v: string) => string,
+): GoModule {
   const dir = resolve(modulesDir, name);
   const version = source === '' ? 'local' : requiredVersion(readFileSync(join(dir, 'go.mod'), 'utf8'), source, dir);
   return { dir, source, version, packages, ldflags: ldflags(version) };
@@ -64,15 +69,22 @@ export function goModules(): GoModule[] {
 export function kubeVersionFlags(v: string): string {
   const [major, minor] = v.slice(1).split('.');
   const pkg = 'k8s.io/component-base/version';
-  return [`-X ${pkg}.gitVersion=${v}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`, `-X k8s.io/client-go/pkg/version.gitVersion=${v}`].join(
-    ' ',
-  );
+  return [
+    `-X ${pkg}.gitVersion=${v}`,
+    `-X ${pkg}.gitMajor=${major}`,
+    `-X ${pkg}.gitMinor=${minor}`,
+    `-X k8s.io/client-go/pkg/version.gitVersion=${v}`,
+  ].join(' ');
 }
 
-/** Cache folder for this exact set of modules; a change to any of their files (go.mod, go.sum, sources) gives a new one. */
+/**
+ * Cache folder for this exact set of modules; a change to any of their files (go.mod, go.sum, sources) gives a new one.
+ */
 export function cacheDirOf(mods: GoModule[], root: string, extra: string[] = []): string {
   const hash = createHash('sha256');
-  for (const m of mods) for (const f of ['go.mod', 'go.sum', 'main.go']) if (existsSync(join(m.dir, f))) hash.update(readFileSync(join(m.dir, f)));
+  for (const m of mods)
+    for (const f of ['go.mod', 'go.sum', 'main.go'])
+      if (existsSync(join(m.dir, f))) hash.update(readFileSync(join(m.dir, f)));
   for (const e of extra) hash.update(e);
   const label = mods.map((m) => `${m.dir.split('/').pop()}-${m.version}`).join('_');
   return join(root, `${label}_${hash.digest('hex').slice(0, 10)}`);
@@ -92,14 +104,18 @@ function firstExisting(name: BinaryName, dirs: string[]): string | undefined {
 
 /** Where ready-made binaries may already be: an explicit folder, envtest's KUBEBUILDER_ASSETS, then the cache. */
 function searchDirs(): string[] {
-  return [process.env.MOOP_CONTROLPLANE_BIN, process.env.KUBEBUILDER_ASSETS, cacheDir()].filter((d): d is string => !!d);
+  return [process.env.MOOP_CONTROLPLANE_BIN, process.env.KUBEBUILDER_ASSETS, cacheDir()].filter(
+    (d): d is string => !!d,
+  );
 }
 
 type Log = (line: string) => void;
 
 /** Returns all five binaries, building with Go only the modules whose binaries are found nowhere. */
 export async function ensureBinaries(log: Log = (l) => console.error(l)): Promise<Binaries> {
-  const missing = goModules().filter((m) => Object.keys(m.packages).some((name) => !firstExisting(name as BinaryName, searchDirs())));
+  const missing = goModules().filter((m) =>
+    Object.keys(m.packages).some((name) => !firstExisting(name as BinaryName, searchDirs())),
+  );
   if (missing.length > 0) {
     assertGo(missing);
     const out = cacheDir();
@@ -123,7 +139,9 @@ export async function buildMissing(mods: GoModule[], out: string, log: Log, tag:
   const missing = mods.filter((m) => Object.keys(m.packages).some((name) => !existsSync(join(out, name))));
   if (missing.length === 0) return;
   assertGo(missing);
-  log(`[${tag}] first run: building ${missing.map((m) => `${m.source || m.dir.split('/').pop()}@${m.version}`).join(', ')} into ${out}`);
+  log(
+    `[${tag}] first run: building ${missing.map((m) => `${m.source || m.dir.split('/').pop()}@${m.version}`).join(', ')} into ${out}`,
+  );
   log(`[${tag}] this takes a few minutes once; later runs reuse the cache`);
   for (const m of missing) await buildModule(m, out, log, tag);
 }
@@ -147,7 +165,9 @@ async function buildModule(m: GoModule, outDir: string, log: Log, tag = 'control
     for (const [name, pkg] of Object.entries(m.packages)) {
       const started = Date.now();
       log(`[${tag}] go build ${name} (${m.source || pkg}@${m.version})`);
-      await goBuild(m, pkg, join(staging, name), (n) => log(`[${tag}]   ${name}: ${n} packages compiled, ${Math.round((Date.now() - started) / 1000)}s`));
+      await goBuild(m, pkg, join(staging, name), (n) =>
+        log(`[${tag}]   ${name}: ${n} packages compiled, ${Math.round((Date.now() - started) / 1000)}s`),
+      );
       log(`[${tag}] built ${name} in ${Math.round((Date.now() - started) / 1000)}s`);
     }
     mkdirSync(outDir, { recursive: true });
@@ -161,7 +181,11 @@ async function buildModule(m: GoModule, outDir: string, log: Log, tag = 'control
 function goBuild(m: GoModule, pkg: string, out: string, progress: (packages: number) => void): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const args = ['build', '-v', '-trimpath', `-ldflags=-s -w ${m.ldflags}`, '-o', out, pkg];
-    const child = spawn('go', args, { cwd: m.dir, env: { ...process.env, CGO_ENABLED: '0' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('go', args, {
+      cwd: m.dir,
+      env: { ...process.env, CGO_ENABLED: '0' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     // A build stopped midway (Ctrl-C, SIGTERM) must not go on compiling in the background.
     const forget = killOnExit(() => [child.pid]);
     let compiled = 0;

@@ -3,11 +3,20 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig, type KubernetesObject, KubernetesObjectApi, loadAllYaml, type V1Node } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  loadAllYaml,
+  type V1Node,
+} from '@kubernetes/client-node';
 import { waitForPolicies } from './policy-probes.ts';
 
 /** deploy/'s manifests, in the order an operator applies them. */
-export const deployManifests = ['rbac.yaml', 'policy-params.yaml', 'admission-policy.yaml'].map((f) => join(import.meta.dirname, '../../deploy', f));
+export const deployManifests = ['rbac.yaml', 'policy-params.yaml', 'admission-policy.yaml'].map((f) =>
+  join(import.meta.dirname, '../../deploy', f),
+);
 export const serviceAccount = { namespace: 'moop-system', name: 'moop-resource-service' };
 
 type WaitUntil = (what: string, check: () => Promise<boolean>) => Promise<void>;
@@ -29,7 +38,12 @@ function fakeNode(name: string): V1Node {
     metadata: {
       name,
       annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
-      labels: { type: 'kwok', 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' },
+      labels: {
+        type: 'kwok',
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+      },
     },
     status: {
       allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
@@ -51,10 +65,16 @@ export async function bootstrap(adminKubeconfig: string, nodes: number, waitUnti
 
   await waitUntil('nodes Ready', async () => {
     const list = await core.listNode({ labelSelector: 'type=kwok' });
-    return list.items.length === nodes && list.items.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    return (
+      list.items.length === nodes &&
+      list.items.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+    );
   });
   // The service-account controller's default account is what admission gives Job pods.
-  await waitUntil('default service account', async () => !!(await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })));
+  await waitUntil(
+    'default service account',
+    async () => !!(await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })),
+  );
 
   const request = await core.createNamespacedServiceAccountToken({
     ...serviceAccount,

@@ -13,7 +13,14 @@ import { ensureNodeArtifacts, type NodeArtifacts } from './node-artifacts.ts';
 import { createPki, type Pki } from './pki.ts';
 import { freePort, ManagedProcess, probe } from './processes.ts';
 import { importImages, prepareRealNode, realNodeName, realNodeUnsupported } from './real-node.ts';
-import { type Companions, clusterDirPrefix, reapStaleClusters, recordOwner, removeClusterDir, removeClusterOnExit } from './reaper.ts';
+import {
+  type Companions,
+  clusterDirPrefix,
+  reapStaleClusters,
+  recordOwner,
+  removeClusterDir,
+  removeClusterOnExit,
+} from './reaper.ts';
 
 type Log = (line: string) => void;
 
@@ -75,8 +82,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
   try {
     const plane = await startControlPlane(run, bins, options.tokenWebhookUrl);
     const serviceKubeconfig = join(run.kubeconfigDir, 'kubeconfig-service');
-    const token = await bootstrap(plane.adminKubeconfig, options.nodes ?? 2, (what, check) => plane.components.kwok.proc.waitUntil(what, check));
-    writeKubeconfig(serviceKubeconfig, { server: plane.server, caFile: plane.pki.caCert, user: 'moop-resource-service', credentials: { token } });
+    const token = await bootstrap(plane.adminKubeconfig, options.nodes ?? 2, (what, check) =>
+      plane.components.kwok.proc.waitUntil(what, check),
+    );
+    writeKubeconfig(serviceKubeconfig, {
+      server: plane.server,
+      caFile: plane.pki.caCert,
+      user: 'moop-resource-service',
+      credentials: { token },
+    });
     if (nodeArtifacts) {
       const nodeStarted = Date.now();
       await startRealNode(run, plane, nodeArtifacts);
@@ -139,7 +153,8 @@ class ClusterRun {
   async stop(): Promise<void> {
     for (const p of [...this.processes].reverse()) await p.stop();
     this.forgetOnExit();
-    if (!removeClusterDir(this.dir)) this.log(`[cluster] something stays mounted below ${this.dir}: left in place, the next start removes it`);
+    if (!removeClusterDir(this.dir))
+      this.log(`[cluster] something stays mounted below ${this.dir}: left in place, the next start removes it`);
   }
 }
 
@@ -168,18 +183,36 @@ interface ControlPlane {
 }
 
 /** Starts etcd, the API server, the controller manager, the scheduler and kwok; resolves once each is healthy. */
-async function startControlPlane(run: ClusterRun, bins: Binaries, tokenWebhookUrl: string | undefined): Promise<ControlPlane> {
+async function startControlPlane(
+  run: ClusterRun,
+  bins: Binaries,
+  tokenWebhookUrl: string | undefined,
+): Promise<ControlPlane> {
   const pki = createPki(run.dir);
-  const [etcdPort, peerPort, apiPort, kcmPort, schedulerPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [etcdPort, peerPort, apiPort, kcmPort, schedulerPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const server = `https://127.0.0.1:${apiPort}`;
   const adminKubeconfig = join(run.kubeconfigDir, 'kubeconfig');
-  writeKubeconfig(adminKubeconfig, { server, caFile: pki.caCert, user: 'moop-local-admin', credentials: { certFile: pki.adminCert, keyFile: pki.adminKey } });
+  writeKubeconfig(adminKubeconfig, {
+    server,
+    caFile: pki.caCert,
+    user: 'moop-local-admin',
+    credentials: { certFile: pki.adminCert, keyFile: pki.adminKey },
+  });
 
   const etcd = run.process('etcd');
   run.launch(etcd, bins.etcd, etcdArgs(run.dir, etcdPort!, peerPort!));
   await etcd.waitUntil('health', async () => (await probe(`http://127.0.0.1:${etcdPort}/health`)) === 200);
 
-  const apiArgs = [...apiserverArgs(run.dir, pki, etcdPort!, apiPort!), ...(tokenWebhookUrl ? tokenWebhookArgs(run.dir, tokenWebhookUrl) : [])];
+  const apiArgs = [
+    ...apiserverArgs(run.dir, pki, etcdPort!, apiPort!),
+    ...(tokenWebhookUrl ? tokenWebhookArgs(run.dir, tokenWebhookUrl) : []),
+  ];
   const apiserver = apiServer(run, bins['kube-apiserver'], apiArgs, server, pki);
   await apiserver.start();
 
@@ -191,7 +224,13 @@ async function startControlPlane(run: ClusterRun, bins: Binaries, tokenWebhookUr
       controllerManagerArgs(adminKubeconfig, pki, kcmPort!),
       kcmPort,
     ),
-    scheduler: component(run, 'kube-scheduler', bins['kube-scheduler'], schedulerArgs(adminKubeconfig, schedulerPort!), schedulerPort),
+    scheduler: component(
+      run,
+      'kube-scheduler',
+      bins['kube-scheduler'],
+      schedulerArgs(adminKubeconfig, schedulerPort!),
+      schedulerPort,
+    ),
     kwok: component(run, 'kwok', bins.kwok, kwokArgs(adminKubeconfig)),
   };
   await startComponents(run, Object.values(components));
@@ -201,7 +240,8 @@ async function startControlPlane(run: ClusterRun, bins: Binaries, tokenWebhookUr
 function apiServer(run: ClusterRun, bin: string, args: string[], server: string, pki: Pki): ApiServer {
   const proc = run.process('kube-apiserver');
   const tls = { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) };
-  const ready = (): Promise<void> => proc.waitUntil('readyz', async () => (await probe(`${server}/readyz`, tls)) === 200, 90_000);
+  const ready = (): Promise<void> =>
+    proc.waitUntil('readyz', async () => (await probe(`${server}/readyz`, tls)) === 200, 90_000);
   return {
     proc,
     ready,
@@ -220,7 +260,11 @@ function component(run: ClusterRun, name: string, bin: string, args: string[], h
 async function startComponents(run: ClusterRun, components: Component[]): Promise<void> {
   for (const c of components) run.launch(c.proc, c.bin, c.args);
   for (const { proc, healthPort } of components) {
-    if (healthPort) await proc.waitUntil('healthz', async () => (await probe(`https://127.0.0.1:${healthPort}/healthz`, { insecure: true })) === 200);
+    if (healthPort)
+      await proc.waitUntil(
+        'healthz',
+        async () => (await probe(`https://127.0.0.1:${healthPort}/healthz`, { insecure: true })) === 200,
+      );
   }
 }
 
@@ -233,7 +277,12 @@ async function restartControllers(run: ClusterRun, { components }: ControlPlane)
   await startComponents(run, controllers);
 }
 
-function localCluster(run: ClusterRun, plane: ControlPlane, serviceKubeconfig: string, realNode: string | undefined): LocalCluster {
+function localCluster(
+  run: ClusterRun,
+  plane: ControlPlane,
+  serviceKubeconfig: string,
+  realNode: string | undefined,
+): LocalCluster {
   const { apiserver } = plane;
   return {
     server: plane.server,
@@ -333,12 +382,20 @@ function tokenWebhookArgs(dir: string, url: string): string[] {
   const file = join(dir, 'token-webhook.kubeconfig');
   writeKubeconfig(file, { server: url, user: 'apiserver' });
   // A short cache, so that a test that revokes a mapping sees it refused soon after.
-  return [`--authentication-token-webhook-config-file=${file}`, '--authentication-token-webhook-version=v1', '--authentication-token-webhook-cache-ttl=5s'];
+  return [
+    `--authentication-token-webhook-config-file=${file}`,
+    '--authentication-token-webhook-version=v1',
+    '--authentication-token-webhook-cache-ttl=5s',
+  ];
 }
 
-/** What the controller manager and the scheduler share: the admin kubeconfig for all three uses, and a loopback port. */
+/**
+ * What the controller manager and the scheduler share: the admin kubeconfig for all three uses, and a loopback port.
+ */
 function componentArgs(kubeconfig: string, port: number): string[] {
-  const uses = ['kubeconfig', 'authentication-kubeconfig', 'authorization-kubeconfig'].map((flag) => `--${flag}=${kubeconfig}`);
+  const uses = ['kubeconfig', 'authentication-kubeconfig', 'authorization-kubeconfig'].map(
+    (flag) => `--${flag}=${kubeconfig}`,
+  );
   return [...uses, '--bind-address=127.0.0.1', `--secure-port=${port}`, '--leader-elect=false', '--v=1'];
 }
 

@@ -24,7 +24,9 @@ export function writeKubeconfig(path: string, { server, caFile, user, credential
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'moop-local', cluster: { server, ...(caFile ? { 'certificate-authority-data': b64(caFile) } : {}) } }],
+    clusters: [
+      { name: 'moop-local', cluster: { server, ...(caFile ? { 'certificate-authority-data': b64(caFile) } : {}) } },
+    ],
     users: [{ name: user, user: userEntry }],
     contexts: [{ name: `${user}@moop-local`, context: { cluster: 'moop-local', user } }],
     'current-context': `${user}@moop-local`,

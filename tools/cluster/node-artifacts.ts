@@ -3,7 +3,18 @@
 // the node holds (no registry is ever reached): busybox:1.28.4, the seeds' image, and the sandbox image.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildMissing, cacheDirOf, type GoModule, goModule, kubeVersionFlags, userCache } from './binaries.ts';
@@ -30,7 +41,12 @@ const recipe = 'node-recipe-1';
 
 function nodeModules(): GoModule[] {
   return [
-    goModule(join(nodeModulesDir, 'kubelet'), 'k8s.io/kubernetes', { kubelet: 'k8s.io/kubernetes/cmd/kubelet' }, kubeVersionFlags),
+    goModule(
+      join(nodeModulesDir, 'kubelet'),
+      'k8s.io/kubernetes',
+      { kubelet: 'k8s.io/kubernetes/cmd/kubelet' },
+      kubeVersionFlags,
+    ),
     goModule(
       join(nodeModulesDir, 'containerd'),
       'github.com/containerd/containerd/v2',
@@ -57,7 +73,12 @@ function nodeModules(): GoModule[] {
 
 /** The cache folder of this exact node: its Go modules, the Debian packages and the image recipe. */
 export function nodeCacheDir(): string {
-  return cacheDirOf(nodeModules(), process.env.MOOP_NODE_CACHE ?? userCache('moop-node'), [...debianPackages, busyboxImage, sandboxImage, recipe]);
+  return cacheDirOf(nodeModules(), process.env.MOOP_NODE_CACHE ?? userCache('moop-node'), [
+    ...debianPackages,
+    busyboxImage,
+    sandboxImage,
+    recipe,
+  ]);
 }
 
 type Log = (line: string) => void;
@@ -69,12 +90,19 @@ export async function ensureNodeArtifacts(log: Log): Promise<NodeArtifacts> {
   const images = { [busyboxImage]: join(out, 'busybox.tar'), [sandboxImage]: join(out, 'pause.tar') };
   if (!existsSync(join(out, 'runc')) || Object.values(images).some((f) => !existsSync(f))) {
     const started = Date.now();
-    log(`[node] first run: fetching Debian's ${debianPackages.join(' and ')} and writing the node's images into ${out}`);
+    log(
+      `[node] first run: fetching Debian's ${debianPackages.join(' and ')} and writing the node's images into ${out}`,
+    );
     const work = mkdtempSync(join(tmpdir(), 'moop-node-build-'));
     try {
       const unpacked = debianFiles(work);
       copyFileSync(join(unpacked, 'usr/sbin/runc'), join(work, 'runc'));
-      writeImage(join(work, 'busybox.tar'), busyboxImage, busyboxLayer(join(unpacked, 'bin/busybox'), join(work, 'busybox-root')), { Cmd: ['sh'] });
+      writeImage(
+        join(work, 'busybox.tar'),
+        busyboxImage,
+        busyboxLayer(join(unpacked, 'bin/busybox'), join(work, 'busybox-root')),
+        { Cmd: ['sh'] },
+      );
       const pauseRoot = join(work, 'pause-root');
       mkdirSync(pauseRoot);
       copyFileSync(join(out, 'pause'), join(pauseRoot, 'pause'));
@@ -87,10 +115,19 @@ export async function ensureNodeArtifacts(log: Log): Promise<NodeArtifacts> {
     }
     log(`[node] runc and images ready in ${Math.round((Date.now() - started) / 1000)}s`);
   }
-  return { bin: out, kubelet: join(out, 'kubelet'), containerd: join(out, 'containerd'), ctr: join(out, 'ctr'), runc: join(out, 'runc'), images };
+  return {
+    bin: out,
+    kubelet: join(out, 'kubelet'),
+    containerd: join(out, 'containerd'),
+    ctr: join(out, 'ctr'),
+    runc: join(out, 'runc'),
+    images,
+  };
 }
 
-/** Downloads the Debian packages with apt (no install: nothing on the machine changes) and unpacks them into one tree. */
+/**
+ * Downloads the Debian packages with apt (no install: nothing on the machine changes) and unpacks them into one tree.
+ */
 function debianFiles(work: string): string {
   const debs = join(work, 'debs');
   const root = join(work, 'root');
@@ -99,7 +136,9 @@ function debianFiles(work: string): string {
   try {
     execFileSync('apt-get', ['download', ...debianPackages], { cwd: debs, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
-    throw new Error(`apt-get download ${debianPackages.join(' ')} failed: ${(err as { stderr?: Buffer }).stderr?.toString() ?? String(err)}`);
+    throw new Error(
+      `apt-get download ${debianPackages.join(' ')} failed: ${(err as { stderr?: Buffer }).stderr?.toString() ?? String(err)}`,
+    );
   }
   for (const deb of readdirSync(debs)) execFileSync('dpkg', ['-x', join(debs, deb), root]);
   return root;
@@ -121,7 +160,12 @@ function busyboxLayer(busybox: string, root: string): string {
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /** Writes an image archive in `docker save` layout (one layer, its config, manifest.json), which ctr imports. */
-function writeImage(out: string, reference: string, root: string, config: { Cmd?: string[]; Entrypoint?: string[] }): void {
+function writeImage(
+  out: string,
+  reference: string,
+  root: string,
+  config: { Cmd?: string[]; Entrypoint?: string[] },
+): void {
   const dir = mkdtempSync(join(tmpdir(), 'moop-image-'));
   try {
     const tarFlags = ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner'];
@@ -135,7 +179,10 @@ function writeImage(out: string, reference: string, root: string, config: { Cmd?
     writeFileSync(join(dir, 'config.json'), JSON.stringify(imageConfig));
     const configName = `${sha256(join(dir, 'config.json'))}.json`;
     renameSync(join(dir, 'config.json'), join(dir, configName));
-    writeFileSync(join(dir, 'manifest.json'), JSON.stringify([{ Config: configName, RepoTags: [reference], Layers: ['layer.tar'] }]));
+    writeFileSync(
+      join(dir, 'manifest.json'),
+      JSON.stringify([{ Config: configName, RepoTags: [reference], Layers: ['layer.tar'] }]),
+    );
     execFileSync('tar', ['-C', dir, '-cf', out, 'manifest.json', configName, 'layer.tar']);
   } finally {
     rmSync(dir, { recursive: true, force: true });

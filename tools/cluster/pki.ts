@@ -34,7 +34,9 @@ export interface KeyPair {
   cert: string;
 }
 
-/** Issues a fresh key and a certificate for subject, valid for a week: signed by ca, or self-signed (a CA) without one. */
+/**
+ * Issues a fresh key and a certificate for subject, valid for a week: signed by ca, or self-signed (a CA) without one.
+ */
 export function issueCertificate(out: KeyPair, subject: string, extensions: string[], ca?: KeyPair): void {
   openssl([
     ...['req', '-x509', ...keyArgs, '-keyout', out.key, '-out', out.cert, '-days', '7'],
@@ -57,7 +59,10 @@ export function createPki(dir: string): Pki {
     serviceAccountPub: f('sa.pub'),
   };
   const ca = { key: pki.caKey, cert: pki.caCert };
-  issueCertificate(ca, '/CN=moop-local-cluster-ca', ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign']);
+  issueCertificate(ca, '/CN=moop-local-cluster-ca', [
+    'basicConstraints=critical,CA:TRUE',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   const server = { key: pki.serverKey, cert: pki.serverCert };
   issueCertificate(
     server,
@@ -71,7 +76,12 @@ export function createPki(dir: string): Pki {
   );
   // system:masters is the admin group that RBAC's bootstrap policy trusts; the control-plane components use it too.
   const admin = { key: pki.adminKey, cert: pki.adminCert };
-  issueCertificate(admin, '/O=system:masters/CN=moop-local-admin', ['extendedKeyUsage=clientAuth', 'basicConstraints=critical,CA:FALSE'], ca);
+  issueCertificate(
+    admin,
+    '/O=system:masters/CN=moop-local-admin',
+    ['extendedKeyUsage=clientAuth', 'basicConstraints=critical,CA:FALSE'],
+    ca,
+  );
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   writeFileSync(pki.serviceAccountKey, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   writeFileSync(pki.serviceAccountPub, publicKey.export({ type: 'spki', format: 'pem' }));

@@ -47,12 +47,21 @@ function probes(core: CoreV1Api): Probe[] {
   const dryRun = 'All';
   const metadata = { name: `policy-probe-${tenant}`, labels };
   const claim = { accessModes: ['ReadWriteMany'], storageClassName: '', resources: { requests: { storage: '1Mi' } } };
-  const pod = { automountServiceAccountToken: false, restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1.28.4' }] };
+  const pod = {
+    automountServiceAccountToken: false,
+    restartPolicy: 'Never',
+    containers: [{ name: 'c', image: 'busybox:1.28.4' }],
+  };
   return [
-    { policy: 'scope', ask: () => core.createPersistentVolume({ body: volume('default'), dryRun }), refusal: /moop-resource-service-scope.*tenant namespaces/ },
+    {
+      policy: 'scope',
+      ask: () => core.createPersistentVolume({ body: volume('default'), dryRun }),
+      refusal: /moop-resource-service-scope.*tenant namespaces/,
+    },
     {
       policy: 'volumes',
-      ask: () => core.createPersistentVolume({ body: volume(namespace, { persistentVolumeReclaimPolicy: 'Recycle' }), dryRun }),
+      ask: () =>
+        core.createPersistentVolume({ body: volume(namespace, { persistentVolumeReclaimPolicy: 'Recycle' }), dryRun }),
       refusal: /moop-resource-service-volumes.*kept when its claim goes/,
     },
     {
@@ -60,7 +69,11 @@ function probes(core: CoreV1Api): Probe[] {
       ask: () => core.createNamespacedPersistentVolumeClaim({ namespace, dryRun, body: { metadata, spec: claim } }),
       refusal: /moop-resource-service-claims.*selects its own volume/,
     },
-    { policy: 'pods', ask: () => core.createNamespacedPod({ namespace, dryRun, body: { metadata, spec: pod } }), refusal: /moop-resource-service-pods/ },
+    {
+      policy: 'pods',
+      ask: () => core.createNamespacedPod({ namespace, dryRun, body: { metadata, spec: pod } }),
+      refusal: /moop-resource-service-pods/,
+    },
   ];
 }
 

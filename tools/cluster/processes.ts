@@ -17,19 +17,28 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
 /** HTTP status of GET url, or undefined when nothing answers. ca verifies the server; insecure skips verification. */
-export function probe(url: string, tls: { ca?: Buffer; cert?: Buffer; key?: Buffer; insecure?: boolean } = {}): Promise<number | undefined> {
+export function probe(
+  url: string,
+  tls: { ca?: Buffer; cert?: Buffer; key?: Buffer; insecure?: boolean } = {},
+): Promise<number | undefined> {
   return new Promise((resolve) => {
     const request = url.startsWith('https:') ? httpsRequest : httpRequest;
-    const req = request(url, { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: !tls.insecure, timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode);
-    });
+    const req = request(
+      url,
+      { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: !tls.insecure, timeout: 2000 },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
     req.end();
@@ -64,7 +73,11 @@ export function killQuietly(pid: number): void {
  * Stops child: SIGTERM (to its whole process group with group, the child leading one), then SIGKILL to the child
  * after graceMs; resolves once it has exited.
  */
-export async function stopWithGrace(child: ChildProcess, graceMs: number, options: { group?: boolean } = {}): Promise<void> {
+export async function stopWithGrace(
+  child: ChildProcess,
+  graceMs: number,
+  options: { group?: boolean } = {},
+): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   if (options.group) signalQuietly(-child.pid!, 'SIGTERM');
@@ -74,7 +87,10 @@ export async function stopWithGrace(child: ChildProcess, graceMs: number, option
   clearTimeout(timer);
 }
 
-/** Runs handler synchronously when this process exits (process.exit, or nothing left to do; not when a signal kills it). Returns what cancels it. */
+/**
+ * Runs handler synchronously when this process exits (process.exit, or nothing left to do; not when a signal kills it).
+ * Returns what cancels it.
+ */
 export function onExit(handler: () => void): () => void {
   process.on('exit', handler);
   return () => process.off('exit', handler);
@@ -146,12 +162,16 @@ export class ManagedProcess {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.exit) {
-        throw new Error(`${this.name} exited (${this.exit.code ?? this.exit.signal}) before ${what}. Log ${this.logFile}:\n${this.logTail()}`);
+        throw new Error(
+          `${this.name} exited (${this.exit.code ?? this.exit.signal}) before ${what}. Log ${this.logFile}:\n${this.logTail()}`,
+        );
       }
       if (await ready().catch(() => false)) return;
       await sleep(100);
     }
-    throw new Error(`${this.name} did not reach "${what}" within ${timeoutMs / 1000}s. Log ${this.logFile}:\n${this.logTail()}`);
+    throw new Error(
+      `${this.name} did not reach "${what}" within ${timeoutMs / 1000}s. Log ${this.logFile}:\n${this.logTail()}`,
+    );
   }
 
   /** Sends a signal, e.g. SIGSTOP and SIGCONT to freeze and thaw the program. */

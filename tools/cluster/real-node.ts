@@ -5,7 +5,17 @@
 // removed from disk while anything is still mounted below the node's folder.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { writeKubeconfig } from './kubeconfig.ts';
 import type { NodeArtifacts } from './node-artifacts.ts';
@@ -45,8 +55,10 @@ const sharedDirs = [
 /** Why this machine cannot run the real node, or undefined when it can. */
 export function realNodeUnsupported(): string | undefined {
   if (process.platform !== 'linux') return 'the real node needs Linux';
-  if (process.getuid?.() !== 0) return 'the real node needs root: kubelet and containerd mount volumes and make cgroups';
-  if (!existsSync(join(cgroupRoot, 'pids')) && !existsSync(join(cgroupRoot, 'cgroup.controllers'))) return `no cgroups are mounted at ${cgroupRoot}`;
+  if (process.getuid?.() !== 0)
+    return 'the real node needs root: kubelet and containerd mount volumes and make cgroups';
+  if (!existsSync(join(cgroupRoot, 'pids')) && !existsSync(join(cgroupRoot, 'cgroup.controllers')))
+    return `no cgroups are mounted at ${cgroupRoot}`;
   for (const [tool, args] of [
     ['ip', ['-V']],
     ['umount', ['-V']],
@@ -57,7 +69,10 @@ export function realNodeUnsupported(): string | undefined {
   return undefined;
 }
 
-/** The footprint of the node of the cluster in clusterDir: names derived from the folder, so that clusters never share one. */
+/**
+ * The footprint of the node of the cluster in clusterDir: names derived from the folder, so that clusters never share
+ * one.
+ */
 export function footprintOf(clusterDir: string): RealNodeFootprint & { ip: string; podSubnet: string } {
   const h = createHash('sha256').update(clusterDir).digest();
   const suffix = h.toString('hex').slice(0, 6);
@@ -80,7 +95,8 @@ function cgroupDirs(cgroup: string): string[] {
     .map((e) => join(cgroupRoot, e.name, cgroup));
 }
 
-const run = (cmd: string, args: string[]): void => void execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+const run = (cmd: string, args: string[]): void =>
+  void execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 const sleepSync = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 type Footprint = ReturnType<typeof footprintOf>;
@@ -94,9 +110,13 @@ export function prepareRealNode(
   server: string,
 ): { footprint: Footprint; containerdArgs: string[]; kubeletArgs: (ports: KubeletPorts) => string[] } {
   const fp = footprintOf(clusterDir);
-  for (const d of ['containerd', 'kubelet', 'cni/net.d', 'cni/ipam', 'runc', 'logs']) mkdirSync(join(fp.dir, d), { recursive: true });
+  for (const d of ['containerd', 'kubelet', 'cni/net.d', 'cni/ipam', 'runc', 'logs'])
+    mkdirSync(join(fp.dir, d), { recursive: true });
   const { dir, bridge, cgroup, containerdSocket, network } = fp;
-  writeFileSync(join(dir, footprintFile), JSON.stringify({ dir, bridge, cgroup, containerdSocket, network } satisfies RealNodeFootprint));
+  writeFileSync(
+    join(dir, footprintFile),
+    JSON.stringify({ dir, bridge, cgroup, containerdSocket, network } satisfies RealNodeFootprint),
+  );
   makeCgroupsAndBridge(fp);
   writeCniConfig(fp);
   writeContainerdConfig(fp, art);
@@ -127,7 +147,10 @@ function writeCniConfig(fp: Footprint): void {
     ipMasq: false,
     ipam: { type: 'host-local', ranges: [[{ subnet: fp.podSubnet }]], dataDir: join(fp.dir, 'cni/ipam') },
   };
-  writeFileSync(join(fp.dir, 'cni/net.d/10-moop.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: fp.network, plugins: [bridge, { type: 'loopback' }] }));
+  writeFileSync(
+    join(fp.dir, 'cni/net.d/10-moop.conflist'),
+    JSON.stringify({ cniVersion: '1.0.0', name: fp.network, plugins: [bridge, { type: 'loopback' }] }),
+  );
 }
 
 function writeContainerdConfig({ dir, containerdSocket }: Footprint, art: NodeArtifacts): void {
@@ -162,10 +185,17 @@ state = "${join(dir, 'containerd/state')}"
   );
 }
 
-/** The node's identity: a client certificate of the system:nodes group, also serving its own API, and its kubeconfig. */
+/**
+ * The node's identity: a client certificate of the system:nodes group, also serving its own API, and its kubeconfig.
+ */
 function issueNodeIdentity(fp: Footprint, ca: KeyPair, server: string): void {
   const identity = { key: join(fp.dir, 'kubelet.key'), cert: join(fp.dir, 'kubelet.crt') };
-  issueCertificate(identity, `/O=system:nodes/CN=system:node:${realNodeName}`, ['extendedKeyUsage=clientAuth,serverAuth', `subjectAltName=IP:${fp.ip}`], ca);
+  issueCertificate(
+    identity,
+    `/O=system:nodes/CN=system:node:${realNodeName}`,
+    ['extendedKeyUsage=clientAuth,serverAuth', `subjectAltName=IP:${fp.ip}`],
+    ca,
+  );
   writeKubeconfig(join(fp.dir, 'kubeconfig'), {
     server,
     caFile: ca.cert,
@@ -216,7 +246,8 @@ function kubeletArgs(fp: Footprint): string[] {
 
 /** Loads the node's images into containerd's Kubernetes namespace (the node never reaches a registry). */
 export function importImages(art: NodeArtifacts, socket: string): void {
-  for (const archive of Object.values(art.images)) run(art.ctr, ['-a', socket, '-n', 'k8s.io', 'images', 'import', archive]);
+  for (const archive of Object.values(art.images))
+    run(art.ctr, ['-a', socket, '-n', 'k8s.io', 'images', 'import', archive]);
 }
 
 /** The cgroup folder d and every folder below it, deepest first; none if d is gone. */
@@ -298,7 +329,9 @@ function removeQuietly(dir: string): void {
   }
 }
 
-/** Shared folders: only the node's own entries, and the folders themselves only once empty (another node may use them). */
+/**
+ * Shared folders: only the node's own entries, and the folders themselves only once empty (another node may use them).
+ */
 function removeSharedEntries(fp: RealNodeFootprint): void {
   for (const f of existsSync(containerLogLinks) ? readdirSync(containerLogLinks) : []) {
     try {

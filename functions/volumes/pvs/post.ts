@@ -5,7 +5,9 @@ import { routes } from '../../../lib/http/routes.ts';
 import { createVolume } from '../../../lib/volumes/volumes.ts';
 
 export function createHandler(deps: Deps = productionDeps) {
-  return routeHandler(deps, routes.createVolume, async ({ input }) => createVolume(await deps.scope(input.tenant), input));
+  return routeHandler(deps, routes.createVolume, async ({ input }) =>
+    createVolume(await deps.scope(input.tenant), input),
+  );
 }
 
 export const handler = createHandler();

@@ -22,7 +22,9 @@ beforeAll(async () => {
     ['DELETE', '/service/v1/volumes/pvcs'],
     ['DELETE', '/service/v1/volumes/pvs'],
   ] as const) {
-    const warm = await Promise.all(Array.from({ length: 50 }, () => call(method, path, method === 'POST' ? { body: {} } : { query: {} })));
+    const warm = await Promise.all(
+      Array.from({ length: 50 }, () => call(method, path, method === 'POST' ? { body: {} } : { query: {} })),
+    );
     expect(new Set(warm.map((a) => a.status))).toEqual(new Set([400]));
   }
 }, 120_000);
@@ -43,17 +45,23 @@ describe('50 simultaneous identical requests', () => {
   it('POST of one claim: one 201, 49 409s, one claim', async () => {
     const user = `${prefix}claim`;
 
-    const answers = await times(50, () => call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user } }));
+    const answers = await times(50, () =>
+      call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user } }),
+    );
 
     expect(tally(answers.map((a) => a.status))).toEqual({ 201: 1, 409: 49 });
-    expect(new Set(answers.filter((a) => a.status === 409).map((a) => (a.body as ErrorAnswer).code))).toEqual(new Set(['ALREADY_EXISTS']));
+    expect(new Set(answers.filter((a) => a.status === 409).map((a) => (a.body as ErrorAnswer).code))).toEqual(
+      new Set(['ALREADY_EXISTS']),
+    );
     expect(await mine(user)()).toEqual([`PersistentVolumeClaim tenant-a/pvc-${tenant}-${user}-default`]);
   });
 
   it('POST of one volume: one 201, 49 409s, one volume', async () => {
     const user = `${prefix}volume`;
 
-    const answers = await times(50, () => call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: 'tenant-a/race' } }));
+    const answers = await times(50, () =>
+      call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: 'tenant-a/race' } }),
+    );
 
     expect(tally(answers.map((a) => a.status))).toEqual({ 201: 1, 409: 49 });
     expect(await mine(user)()).toEqual([`PersistentVolume pv-${tenant}-${user}-default`]);
@@ -63,7 +71,9 @@ describe('50 simultaneous identical requests', () => {
     const user = `${prefix}claim-del`;
     await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user } });
 
-    const answers = await times(50, () => call('DELETE', '/service/v1/volumes/pvcs', { query: { tenant, username: user } }));
+    const answers = await times(50, () =>
+      call('DELETE', '/service/v1/volumes/pvcs', { query: { tenant, username: user } }),
+    );
 
     expect(tally(answers.map((a) => a.status))).toEqual({ 200: 1, 404: 49 });
     await until('the claim to be gone', async () => (await mine(user)()).length === 0);
@@ -73,14 +83,16 @@ describe('50 simultaneous identical requests', () => {
     const user = `${prefix}volume-del`;
     await call('POST', '/service/v1/volumes/pvs', { body: { tenant, username: user, path: 'tenant-a/race' } });
 
-    const answers = await times(50, () => call('DELETE', '/service/v1/volumes/pvs', { query: { tenant, username: user } }));
+    const answers = await times(50, () =>
+      call('DELETE', '/service/v1/volumes/pvs', { query: { tenant, username: user } }),
+    );
 
     expect(tally(answers.map((a) => a.status))).toEqual({ 200: 1, 404: 49 });
     await until('the volume to be gone', async () => (await mine(user)()).length === 0);
     expect(
-      (await core.listPersistentVolume({ labelSelector: 'app.kubernetes.io/managed-by=moop-resource-service' })).items.some(
-        (pv) => pv.metadata?.name === `pv-${tenant}-${user}-default`,
-      ),
+      (
+        await core.listPersistentVolume({ labelSelector: 'app.kubernetes.io/managed-by=moop-resource-service' })
+      ).items.some((pv) => pv.metadata?.name === `pv-${tenant}-${user}-default`),
     ).toBe(false);
   });
 });

@@ -41,7 +41,12 @@ beforeAll(async () => {
   await core.createPersistentVolume({
     body: {
       metadata: { name: operatorPv, labels: { pv: 'operator' } },
-      spec: { accessModes: ['ReadWriteMany'], capacity: { storage: '5Gi' }, hostPath: { path: '/var/lib' }, storageClassName: '' },
+      spec: {
+        accessModes: ['ReadWriteMany'],
+        capacity: { storage: '5Gi' },
+        hostPath: { path: '/var/lib' },
+        storageClassName: '',
+      },
     },
   });
 });
@@ -52,7 +57,8 @@ afterAll(async () => {
   await core.deletePersistentVolume({ name: operatorPv }).catch(() => undefined);
 });
 
-const mergePatch = (obj: object) => service.patch(obj as KubernetesObject, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
+const mergePatch = (obj: object) =>
+  service.patch(obj as KubernetesObject, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
 
 describe("a volume holds only MOOP's NFS, in its school's folder, and is kept when its claim goes", () => {
   it('a volume as the service makes one is made', async () => {
@@ -61,7 +67,10 @@ describe("a volume holds only MOOP's NFS, in its school's folder, and is kept wh
   });
 
   it.each([
-    ['Recycle: the controller manager would run `find /scrub -mindepth 1 -delete` on its path', { persistentVolumeReclaimPolicy: 'Recycle' }],
+    [
+      'Recycle: the controller manager would run `find /scrub -mindepth 1 -delete` on its path',
+      { persistentVolumeReclaimPolicy: 'Recycle' },
+    ],
     ['Delete: handed to a deleter when the claim goes', { persistentVolumeReclaimPolicy: 'Delete' }],
     ['the NFS root, every school at once', { nfs: { server: '10.0.0.2', path: '/exports/moop' } }],
     ['the root of all NFS', { nfs: { server: '10.0.0.2', path: '/' } }],
@@ -73,15 +82,33 @@ describe("a volume holds only MOOP's NFS, in its school's folder, and is kept wh
     ['a mount option naming another address', { mountOptions: ['addr=203.0.113.9'] }],
     [
       'a CSI volume with a secret of kube-system',
-      { nfs: undefined, csi: { driver: 'x.csi.k8s.io', volumeHandle: 'h', nodePublishSecretRef: { name: 'x', namespace: 'kube-system' } } },
+      {
+        nfs: undefined,
+        csi: {
+          driver: 'x.csi.k8s.io',
+          volumeHandle: 'h',
+          nodePublishSecretRef: { name: 'x', namespace: 'kube-system' },
+        },
+      },
     ],
-    ['an iSCSI volume', { nfs: undefined, iscsi: { targetPortal: '203.0.113.9:3260', iqn: 'iqn.2001-04.com.example:storage', lun: 0 } }],
-    ['a CephFS volume with a secret', { nfs: undefined, cephfs: { monitors: ['203.0.113.9:6789'], secretRef: { name: 'x', namespace: 'kube-system' } } }],
+    [
+      'an iSCSI volume',
+      { nfs: undefined, iscsi: { targetPortal: '203.0.113.9:3260', iqn: 'iqn.2001-04.com.example:storage', lun: 0 } },
+    ],
+    [
+      'a CephFS volume with a secret',
+      {
+        nfs: undefined,
+        cephfs: { monitors: ['203.0.113.9:6789'], secretRef: { name: 'x', namespace: 'kube-system' } },
+      },
+    ],
     ['an RBD volume', { nfs: undefined, rbd: { monitors: ['203.0.113.9:6789'], image: 'i' } }],
     ['a flexVolume driver', { nfs: undefined, flexVolume: { driver: 'attacker/driver' } }],
     ['a hostPath', { nfs: undefined, hostPath: { path: '/' } }],
   ])('a volume on %s is refused by the admission policy', async (_what, change) => {
-    expect(await attempt(service.create(nfsVolume(ns, `${folder}/alice`, mine, change)))).toEqual(refusedBy(layers.volumes));
+    expect(await attempt(service.create(nfsVolume(ns, `${folder}/alice`, mine, change)))).toEqual(
+      refusedBy(layers.volumes),
+    );
   });
 
   it.each([
@@ -89,7 +116,9 @@ describe("a volume holds only MOOP's NFS, in its school's folder, and is kept wh
     ['default', 'default'],
     ['moop-system', 'moop-system'],
   ])('a volume reserved for a claim in %s is refused', async (_what, namespace) => {
-    expect(await attempt(service.create(nfsVolume(namespace, `/exports/moop/${namespace}`, mine)))).toEqual(refusedBy(layers.scope));
+    expect(await attempt(service.create(nfsVolume(namespace, `/exports/moop/${namespace}`, mine)))).toEqual(
+      refusedBy(layers.scope),
+    );
   });
 
   it.each([
@@ -108,20 +137,32 @@ describe("a volume holds only MOOP's NFS, in its school's folder, and is kept wh
     ],
     [
       'an owner the garbage collector would delete it with',
-      { ownerReferences: [{ apiVersion: 'v1', kind: 'Namespace', name: ns, uid: '00000000-0000-0000-0000-000000000001' }] },
+      {
+        ownerReferences: [
+          { apiVersion: 'v1', kind: 'Namespace', name: ns, uid: '00000000-0000-0000-0000-000000000001' },
+        ],
+      },
     ],
   ])('a volume with %s is refused', async (_what, metadata) => {
     const volume = nfsVolume(ns, `${folder}/alice`, mine);
-    expect(await attempt(service.create({ ...volume, metadata: { ...volume.metadata, ...metadata } }))).toEqual(refusedBy(layers.scope));
+    expect(await attempt(service.create({ ...volume, metadata: { ...volume.metadata, ...metadata } }))).toEqual(
+      refusedBy(layers.scope),
+    );
   });
 
   it('a volume reserved for no claim (any claim that fits could bind it) is refused', async () => {
-    expect(await attempt(service.create(nfsVolume(ns, `${folder}/alice`, mine, { claimRef: undefined })))).toEqual(refusedByAny(layers.scope, layers.volumes));
+    expect(await attempt(service.create(nfsVolume(ns, `${folder}/alice`, mine, { claimRef: undefined })))).toEqual(
+      refusedByAny(layers.scope, layers.volumes),
+    );
   });
 
   it("a volume reserved in another school's namespace, or in one nobody prepared, is refused", async () => {
-    expect(await attempt(service.create(nfsVolume(otherNs, `/exports/moop/${otherNs}/bob`, mine)))).toEqual(refusedBy(layers.scope));
-    expect(await attempt(service.create(nfsVolume(plainNs, `/exports/moop/${plainNs}`, mine)))).toEqual(refusedBy(layers.scope));
+    expect(await attempt(service.create(nfsVolume(otherNs, `/exports/moop/${otherNs}/bob`, mine)))).toEqual(
+      refusedBy(layers.scope),
+    );
+    expect(await attempt(service.create(nfsVolume(plainNs, `/exports/moop/${plainNs}`, mine)))).toEqual(
+      refusedBy(layers.scope),
+    );
   });
 
   describe('changed after it was made', () => {
@@ -140,32 +181,60 @@ describe("a volume holds only MOOP's NFS, in its school's folder, and is kept wh
     it.each([
       ['to Recycle', { spec: { persistentVolumeReclaimPolicy: 'Recycle' } }, layers.volumes],
       ['to Delete', { spec: { persistentVolumeReclaimPolicy: 'Delete' } }, layers.volumes],
-      ['re-pointed at a claim of the same namespace', { spec: { claimRef: { name: 'someone-elses-claim' } } }, layers.volumes],
-      ["re-pointed at another school's namespace", { spec: { claimRef: { namespace: otherNs } } }, [layers.scope, layers.volumes]],
+      [
+        're-pointed at a claim of the same namespace',
+        { spec: { claimRef: { name: 'someone-elses-claim' } } },
+        layers.volumes,
+      ],
+      [
+        "re-pointed at another school's namespace",
+        { spec: { claimRef: { namespace: otherNs } } },
+        [layers.scope, layers.volumes],
+      ],
       ['unreserved', { spec: { claimRef: null } }, [layers.scope, layers.volumes]],
-      ['bound to a claim uid it never had', { spec: { claimRef: { uid: '00000000-0000-0000-0000-000000000000' } } }, layers.volumes],
-      ['given to another school (its tenant label)', { metadata: { labels: { 'moop.io/tenant': otherSchool } } }, [layers.scope, layers.volumes]],
-      ['given to another user (its annotations)', { metadata: { annotations: { 'moop.io/user': 'mallory' } } }, layers.volumes],
+      [
+        'bound to a claim uid it never had',
+        { spec: { claimRef: { uid: '00000000-0000-0000-0000-000000000000' } } },
+        layers.volumes,
+      ],
+      [
+        'given to another school (its tenant label)',
+        { metadata: { labels: { 'moop.io/tenant': otherSchool } } },
+        [layers.scope, layers.volumes],
+      ],
+      [
+        'given to another user (its annotations)',
+        { metadata: { annotations: { 'moop.io/user': 'mallory' } } },
+        layers.volumes,
+      ],
       ['given a pv label another claim selects', { metadata: { labels: { pv: 'pv-victim' } } }, layers.volumes],
       ['grown', { spec: { capacity: { storage: '100Gi' } } }, layers.volumes],
       [
         'given an owner the garbage collector deletes it with',
-        { metadata: { ownerReferences: [{ apiVersion: 'v1', kind: 'Namespace', name: ns, uid: '00000000-0000-0000-0000-000000000001' }] } },
+        {
+          metadata: {
+            ownerReferences: [
+              { apiVersion: 'v1', kind: 'Namespace', name: ns, uid: '00000000-0000-0000-0000-000000000001' },
+            ],
+          },
+        },
         layers.volumes,
       ],
       ['reserved for a field of its claim', { spec: { claimRef: { fieldPath: 'spec' } } }, layers.volumes],
     ])('a volume %s is refused', async (_what, change, layer) => {
-      expect(await attempt(mergePatch(named(change)))).toEqual(Array.isArray(layer) ? refusedByAny(...layer) : refusedBy(layer));
+      expect(await attempt(mergePatch(named(change)))).toEqual(
+        Array.isArray(layer) ? refusedByAny(...layer) : refusedBy(layer),
+      );
     });
 
     it('keeps what it was', async () => {
       const now = await core.readPersistentVolume({ name: made.metadata!.name! });
-      expect([now.spec?.persistentVolumeReclaimPolicy, now.spec?.nfs, now.spec?.claimRef?.namespace, now.metadata?.labels]).toEqual([
-        'Retain',
-        { server: '10.0.0.2', path: `${folder}/carol` },
-        ns,
-        mine,
-      ]);
+      expect([
+        now.spec?.persistentVolumeReclaimPolicy,
+        now.spec?.nfs,
+        now.spec?.claimRef?.namespace,
+        now.metadata?.labels,
+      ]).toEqual(['Retain', { server: '10.0.0.2', path: `${folder}/carol` }, ns, mine]);
     });
   });
 });
@@ -173,7 +242,9 @@ describe("a volume holds only MOOP's NFS, in its school's folder, and is kept wh
 describe('a claim binds only the volume reserved for it', () => {
   it('a match claim as the service makes one is made', async () => {
     const own = { pv: 'pv-own', ...mine };
-    expect(await attempt(service.create(claimFor(ns, mine, { storageClassName: '', selector: { matchLabels: own } })))).toEqual({ made: true });
+    expect(
+      await attempt(service.create(claimFor(ns, mine, { storageClassName: '', selector: { matchLabels: own } }))),
+    ).toEqual({ made: true });
     expect(await attempt(service.create(claimFor(ns, mine, { storageClassName: 'standard' })))).toEqual({ made: true });
   });
 
@@ -181,13 +252,34 @@ describe('a claim binds only the volume reserved for it', () => {
     ["naming an operator's volume", { storageClassName: 'standard', volumeName: operatorPv }],
     ['of no storage class and no selector: any volume that fits', { storageClassName: '' }],
     ['with no storage class at all', {}],
-    ["selecting by the pv label alone (an old service's volume, not yet adopted)", { storageClassName: '', selector: { matchLabels: { pv: 'operator' } } }],
+    [
+      "selecting by the pv label alone (an old service's volume, not yet adopted)",
+      { storageClassName: '', selector: { matchLabels: { pv: 'operator' } } },
+    ],
     [
       "selecting another school's volumes",
-      { storageClassName: '', selector: { matchLabels: { pv: 'x', 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': otherSchool } } },
+      {
+        storageClassName: '',
+        selector: {
+          matchLabels: {
+            pv: 'x',
+            'app.kubernetes.io/managed-by': 'moop-resource-service',
+            'moop.io/tenant': otherSchool,
+          },
+        },
+      },
     ],
-    ['filled from another claim (hub-db-dir)', { storageClassName: 'standard', dataSource: { kind: 'PersistentVolumeClaim', name: 'hub-db-dir' } }],
-    ['filled from a snapshot', { storageClassName: 'standard', dataSourceRef: { kind: 'VolumeSnapshot', name: 's', apiGroup: 'snapshot.storage.k8s.io' } }],
+    [
+      'filled from another claim (hub-db-dir)',
+      { storageClassName: 'standard', dataSource: { kind: 'PersistentVolumeClaim', name: 'hub-db-dir' } },
+    ],
+    [
+      'filled from a snapshot',
+      {
+        storageClassName: 'standard',
+        dataSourceRef: { kind: 'VolumeSnapshot', name: 's', apiGroup: 'snapshot.storage.k8s.io' },
+      },
+    ],
     ['of a storage class the operator does not allow', { storageClassName: 'node-local' }],
     ['given a volume attributes class', { storageClassName: 'standard', volumeAttributesClassName: 'fast' }],
   ])('a claim %s is refused by the admission policy', async (_what, spec) => {
@@ -199,7 +291,10 @@ describe('a claim binds only the volume reserved for it', () => {
     ['a class the operator does not allow, by that annotation', 'node-local'],
   ])('a claim asking for %s is refused', async (_what, storageClass) => {
     const claim = claimFor(ns, mine, { storageClassName: 'standard' });
-    const annotated = { ...claim, metadata: { ...claim.metadata, annotations: { 'volume.beta.kubernetes.io/storage-class': storageClass } } };
+    const annotated = {
+      ...claim,
+      metadata: { ...claim.metadata, annotations: { 'volume.beta.kubernetes.io/storage-class': storageClass } },
+    };
     expect(await attempt(service.create(annotated))).toEqual(refusedBy(layers.scope));
   });
 
@@ -212,12 +307,20 @@ describe('a claim binds only the volume reserved for it', () => {
     await core.createPersistentVolume({
       body: {
         metadata: { name: volume },
-        spec: { accessModes: ['ReadWriteMany'], capacity: { storage: '2Gi' }, hostPath: { path: '/var/lib' }, storageClassName: '' },
+        spec: {
+          accessModes: ['ReadWriteMany'],
+          capacity: { storage: '2Gi' },
+          hostPath: { path: '/var/lib' },
+          storageClassName: '',
+        },
       },
     });
     await core.createNamespacedPersistentVolumeClaim({
       namespace: plainNs,
-      body: { metadata: { name }, spec: { accessModes: ['ReadWriteMany'], storageClassName: '', resources: { requests: { storage: '2Gi' } } } },
+      body: {
+        metadata: { name },
+        spec: { accessModes: ['ReadWriteMany'], storageClassName: '', resources: { requests: { storage: '2Gi' } } },
+      },
     });
     const bound = await eventually('the unselective claim to bind', async () => {
       const c = await core.readNamespacedPersistentVolumeClaim({ name, namespace: plainNs });
@@ -261,7 +364,9 @@ describe("reads stay in tenants' namespaces", () => {
         spec: { containers: [{ name: 'app', image: 'billing:1', env: [{ name: 'DB_PASSWORD', value: 'hunter2' }] }] },
       },
     });
-    expect(await attempt(reader.core.readNamespacedPod({ name: 'billing', namespace: plainNs }))).toEqual(refusedBy(layers.rbac));
+    expect(await attempt(reader.core.readNamespacedPod({ name: 'billing', namespace: plainNs }))).toEqual(
+      refusedBy(layers.rbac),
+    );
     expect(await attempt(reader.core.listPodForAllNamespaces())).toEqual(refusedBy(layers.rbac));
   });
 

@@ -4,7 +4,15 @@ import { faultyTenantIds, tenants } from '../../fixtures/tenants.ts';
 import { installRefusal, removeRefusal } from '../../support/admission.ts';
 import type { ErrorAnswer } from '../../support/answers.ts';
 import { call } from '../../support/api.ts';
-import { admin, pauseApiServer, resumeApiServer, startApiServer, statusOfCall, stopApiServer, until } from '../../support/cluster.ts';
+import {
+  admin,
+  pauseApiServer,
+  resumeApiServer,
+  startApiServer,
+  statusOfCall,
+  stopApiServer,
+  until,
+} from '../../support/cluster.ts';
 import { byUserPrefix, managedNames, sweep } from '../../support/managed.ts';
 import { userPrefix } from '../../support/names.ts';
 
@@ -24,7 +32,8 @@ describe('when the API server goes away mid-run', () => {
   it('answers 503 within a few seconds while it is stopped, and recovers by itself when it returns', async () => {
     const user = `${prefix}alice`;
     await call('POST', pvs, { body: { tenant, username: user, path: 'tenant-a/a' } });
-    // Warm: a cold serverless-offline worker may take seconds to start on a loaded machine, which is not the point here.
+    // Warm: a cold serverless-offline worker may take seconds to start on a loaded machine, which is not the point
+    // here.
     expect((await call('GET', pvs, { query: { tenant, username: user } })).status).toBe(200);
     const statuses: number[] = [];
     let running = true;
@@ -64,11 +73,17 @@ describe('when the API server goes away mid-run', () => {
 
     expect(hung.value).toEqual({
       status: 504,
-      body: { error: expect.stringMatching(/^The Kubernetes API server at .* did not answer in time$/), code: 'KUBERNETES_TIMEOUT' },
+      body: {
+        error: expect.stringMatching(/^The Kubernetes API server at .* did not answer in time$/),
+        code: 'KUBERNETES_TIMEOUT',
+      },
     });
     expect(hung.ms).toBeGreaterThanOrEqual(3900);
     expect(hung.ms).toBeLessThan(6000);
-    await until('the service to answer again', async () => (await call('GET', pvs, { query: { tenant, username: user } })).status === 200);
+    await until(
+      'the service to answer again',
+      async () => (await call('GET', pvs, { query: { tenant, username: user } })).status === 200,
+    );
   });
 });
 
@@ -107,7 +122,10 @@ describe('when the API server refuses', () => {
     };
     await until(
       'the policy to take effect',
-      async () => (await statusOfCall(admin().core.createNamespacedPersistentVolumeClaim({ namespace: 'tenant-a', body: probe, dryRun: 'All' }))) === 403,
+      async () =>
+        (await statusOfCall(
+          admin().core.createNamespacedPersistentVolumeClaim({ namespace: 'tenant-a', body: probe, dryRun: 'All' }),
+        )) === 403,
     );
     const before = await managedNames();
 
@@ -116,7 +134,9 @@ describe('when the API server refuses', () => {
     expect(refused).toEqual({
       status: 422,
       body: {
-        error: expect.stringMatching(/^A policy of the cluster refused the request: .*ValidatingAdmissionPolicy .* denied request: .*refuses this request/),
+        error: expect.stringMatching(
+          /^A policy of the cluster refused the request: .*ValidatingAdmissionPolicy .* denied request: .*refuses this request/,
+        ),
         code: 'REFUSED_BY_POLICY',
       },
     });
@@ -124,7 +144,15 @@ describe('when the API server refuses', () => {
 
     const user = `${prefix}carol`;
     expect((await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user } })).status).toBe(201);
-    expect((await call<ErrorAnswer>('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user } })).body.code).toBe('ALREADY_EXISTS');
-    expect((await call('POST', pvs, { body: { tenant: tenants.rejectedTemplate.id, username: user, path: 'tenant-rejected/x' } })).status).toBe(422);
+    expect(
+      (await call<ErrorAnswer>('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user } })).body.code,
+    ).toBe('ALREADY_EXISTS');
+    expect(
+      (
+        await call('POST', pvs, {
+          body: { tenant: tenants.rejectedTemplate.id, username: user, path: 'tenant-rejected/x' },
+        })
+      ).status,
+    ).toBe(422);
   });
 });

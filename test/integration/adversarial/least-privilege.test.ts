@@ -46,20 +46,34 @@ beforeAll(async () => {
   await core.createNamespace({ body: { metadata: { name: otherNs } } });
   await core.createNamespace({ body: { metadata: { name: tenants.unmarkedNamespace.namespace! } } });
   for (const namespace of [tenantNs, bareTenantNs, otherNs, 'kube-system']) {
-    await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: otherServiceAccount } } }).catch(() => undefined);
+    await core
+      .createNamespacedServiceAccount({ namespace, body: { metadata: { name: otherServiceAccount } } })
+      .catch(() => undefined);
   }
-  await adminObjects.create({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: otherRuntime }, handler: 'runc' } as KubernetesObject);
+  await adminObjects.create({
+    apiVersion: 'node.k8s.io/v1',
+    kind: 'RuntimeClass',
+    metadata: { name: otherRuntime },
+    handler: 'runc',
+  } as KubernetesObject);
 });
 
 afterAll(async () => {
   // Gone before the next file counts the service's objects.
   await sweep(ofNamespaces(tenantNs, bareTenantNs));
-  for (const name of [tenantNs, bareTenantNs, otherNs, tenants.unmarkedNamespace.namespace!]) await core.deleteNamespace({ name }).catch(() => undefined);
-  await core.deleteNamespacedServiceAccount({ namespace: 'kube-system', name: otherServiceAccount }).catch(() => undefined);
+  for (const name of [tenantNs, bareTenantNs, otherNs, tenants.unmarkedNamespace.namespace!])
+    await core.deleteNamespace({ name }).catch(() => undefined);
+  await core
+    .deleteNamespacedServiceAccount({ namespace: 'kube-system', name: otherServiceAccount })
+    .catch(() => undefined);
   for (const name of [`lp-admin-pv-${suffix}`, `lp-host-pv-${suffix}`, `lp-local-pv-${suffix}`])
     await core.deletePersistentVolume({ name }).catch(() => undefined);
   await adminObjects
-    .delete({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: otherRuntime } } as KubernetesObject)
+    .delete({
+      apiVersion: 'node.k8s.io/v1',
+      kind: 'RuntimeClass',
+      metadata: { name: otherRuntime },
+    } as KubernetesObject)
     .catch(() => undefined);
 });
 
@@ -77,7 +91,8 @@ const claim = (namespace: string, name: string, labels?: Record<string, string>)
     metadata: { name, namespace, ...(labels ? { labels } : {}) },
     spec: { accessModes: ['ReadWriteMany'], storageClassName: 'standard', resources: { requests: { storage: '1Gi' } } },
   }) as KubernetesObject;
-const mergePatch = (obj: KubernetesObject, as = service) => as.patch(obj, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
+const mergePatch = (obj: KubernetesObject, as = service) =>
+  as.patch(obj, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
 
 describe('what the service is for still works with its own credential', () => {
   it('makes and deletes a safe copy Pod and Job, a claim and an NFS volume it marks as its own, in a tenant namespace', async () => {
@@ -89,44 +104,69 @@ describe('what the service is for still works with its own credential', () => {
     expect(await attempt(service.create(own))).toEqual({ made: true });
     // What a claim made again, and cleanup's recycle, do: clear the gone claim's uid.
     await mergePatch({ ...own, spec: { claimRef: { uid: 'gone-claim-uid' } } } as KubernetesObject, adminObjects);
-    expect(await attempt(mergePatch({ ...own, spec: { claimRef: { uid: null, resourceVersion: null } } } as KubernetesObject))).toEqual({ made: true });
+    expect(
+      await attempt(
+        mergePatch({ ...own, spec: { claimRef: { uid: null, resourceVersion: null } } } as KubernetesObject),
+      ),
+    ).toEqual({ made: true });
     expect(await attempt(service.delete(own))).toEqual({ made: true });
   });
 });
 
 describe('attacks on the host and the cluster through a copy pod', () => {
-  const cases = unsafeSpecs.flatMap((u) => [[u.attack, 'Pod', u.spec] as const, ...(u.podOnly ? [] : [[u.attack, 'Job', u.spec] as const])]);
+  const cases = unsafeSpecs.flatMap((u) => [
+    [u.attack, 'Pod', u.spec] as const,
+    ...(u.podOnly ? [] : [[u.attack, 'Job', u.spec] as const]),
+  ]);
 
-  it.each(cases)('a copy that %s (%s) is refused by the admission policy, with Pod Security off', async (_attack, kind, spec) => {
-    const object = kind === 'Pod' ? pod(bareTenantNs, spec, managedBare) : job(bareTenantNs, spec, managedBare);
-    expect(await attempt(service.create(object))).toEqual(refusedBy(layers.pods));
-  });
+  it.each(cases)(
+    'a copy that %s (%s) is refused by the admission policy, with Pod Security off',
+    async (_attack, kind, spec) => {
+      const object = kind === 'Pod' ? pod(bareTenantNs, spec, managedBare) : job(bareTenantNs, spec, managedBare);
+      expect(await attempt(service.create(object))).toEqual(refusedBy(layers.pods));
+    },
+  );
 
-  it.each(cases)('a copy that %s (%s) is refused in a tenant namespace as operators make them', async (_attack, kind, spec) => {
-    const object = kind === 'Pod' ? pod(tenantNs, spec, managed) : job(tenantNs, spec, managed);
-    expect(await attempt(service.create(object))).toEqual({
-      status: 403,
-      message: expect.stringMatching(/ValidatingAdmissionPolicy 'moop-resource-service-pods'|violates PodSecurity/),
-    });
-  });
+  it.each(cases)(
+    'a copy that %s (%s) is refused in a tenant namespace as operators make them',
+    async (_attack, kind, spec) => {
+      const object = kind === 'Pod' ? pod(tenantNs, spec, managed) : job(tenantNs, spec, managed);
+      expect(await attempt(service.create(object))).toEqual({
+        status: 403,
+        message: expect.stringMatching(/ValidatingAdmissionPolicy 'moop-resource-service-pods'|violates PodSecurity/),
+      });
+    },
+  );
 
   const { securityContext: _confined, ...unconfined } = safeSpec().containers[0]!;
   it.each([
-    ["carries the hub's labels: it would be an endpoint of the hub's Service", pod(bareTenantNs, safeSpec(), { ...managedBare, component: 'hub' })],
+    [
+      "carries the hub's labels: it would be an endpoint of the hub's Service",
+      pod(bareTenantNs, safeSpec(), { ...managedBare, component: 'hub' }),
+    ],
     [
       "carries the hub's labels on a Job's pods",
       {
         ...job(bareTenantNs, safeSpec(), managedBare),
-        spec: { activeDeadlineSeconds: 600, template: { metadata: { labels: { ...managedBare, app: 'jupyterhub' } }, spec: safeSpec() } },
+        spec: {
+          activeDeadlineSeconds: 600,
+          template: { metadata: { labels: { ...managedBare, app: 'jupyterhub' } }, spec: safeSpec() },
+        },
       },
     ],
-    ["keeps the runtime's capabilities (NET_RAW among them)", pod(bareTenantNs, { ...safeSpec(), containers: [unconfined] }, managedBare)],
+    [
+      "keeps the runtime's capabilities (NET_RAW among them)",
+      pod(bareTenantNs, { ...safeSpec(), containers: [unconfined] }, managedBare),
+    ],
     ['has no deadline', pod(bareTenantNs, { ...safeSpec(), activeDeadlineSeconds: undefined }, managedBare)],
     ['is a Job with no deadline', job(bareTenantNs, safeSpec(), managedBare, { activeDeadlineSeconds: undefined })],
     ['is a Job of five pods at once', job(bareTenantNs, safeSpec(), managedBare, { parallelism: 5 })],
     ['is a Job of five completions', job(bareTenantNs, safeSpec(), managedBare, { completions: 5 })],
     ['is a Job that retries fifty times', job(bareTenantNs, safeSpec(), managedBare, { backoffLimit: 50 })],
-    ['is a Job of indexed completions', job(bareTenantNs, safeSpec(), managedBare, { completionMode: 'Indexed', completions: 1 })],
+    [
+      'is a Job of indexed completions',
+      job(bareTenantNs, safeSpec(), managedBare, { completionMode: 'Indexed', completions: 1 }),
+    ],
     [
       'is a Job that ignores its failures (unlimited retries)',
       job(bareTenantNs, safeSpec(), managedBare, {
@@ -137,7 +177,9 @@ describe('attacks on the host and the cluster through a copy pod', () => {
     ['is a Job suspended for ever', job(bareTenantNs, safeSpec(), managedBare, { suspend: true })],
     [
       'is a Job whose pods carry a finalizer',
-      job(bareTenantNs, safeSpec(), managedBare, { template: { metadata: { labels: managedBare, finalizers: ['example.com/hold'] }, spec: safeSpec() } }),
+      job(bareTenantNs, safeSpec(), managedBare, {
+        template: { metadata: { labels: managedBare, finalizers: ['example.com/hold'] }, spec: safeSpec() },
+      }),
     ],
     [
       'is a Job whose pod has no deadline of its own (should the Job go, it would run on)',
@@ -145,25 +187,38 @@ describe('attacks on the host and the cluster through a copy pod', () => {
     ],
     [
       'has an Unconfined AppArmor annotation',
-      pod(bareTenantNs, safeSpec(), managedBare, { 'container.apparmor.security.beta.kubernetes.io/copy': 'unconfined' }),
+      pod(bareTenantNs, safeSpec(), managedBare, {
+        'container.apparmor.security.beta.kubernetes.io/copy': 'unconfined',
+      }),
     ],
   ] as const)('a copy that %s is refused by the admission policy', async (_attack, object) => {
     expect(await attempt(service.create(object as KubernetesObject))).toEqual(refusedByAny(layers.pods, layers.scope));
   });
 
   it("a copy named as JupyterHub's notebook pods are is refused: the service names what it makes with its tenant's id", async () => {
-    const named = { ...pod(bareTenantNs, safeSpec(), managedBare), metadata: { name: 'jupyter-alice', namespace: bareTenantNs, labels: managedBare } };
+    const named = {
+      ...pod(bareTenantNs, safeSpec(), managedBare),
+      metadata: { name: 'jupyter-alice', namespace: bareTenantNs, labels: managedBare },
+    };
     expect(await attempt(service.create(named))).toEqual(refusedBy(layers.scope));
   });
 
   it('a Job deleted without its pods (left running, owned by nobody) is refused; with them, it goes', async () => {
-    const made = job(tenantNs, { ...safeSpec(), containers: [{ ...safeSpec().containers[0]!, args: ['/bin/sh', '-c', 'sleep 3600'] }] }, managed);
+    const made = job(
+      tenantNs,
+      { ...safeSpec(), containers: [{ ...safeSpec().containers[0]!, args: ['/bin/sh', '-c', 'sleep 3600'] }] },
+      managed,
+    );
     await service.create(made);
     const [namespace, name] = [tenantNs, made.metadata!.name!];
     const batch = serviceAccount().batch;
-    expect(await attempt(batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Orphan' }))).toEqual(refusedBy(layers.scope));
+    expect(await attempt(batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Orphan' }))).toEqual(
+      refusedBy(layers.scope),
+    );
     expect(await attempt(batch.deleteNamespacedJob({ name, namespace }))).toEqual(refusedBy(layers.scope));
-    expect(await attempt(batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }))).toEqual({ made: true });
+    expect(await attempt(batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }))).toEqual({
+      made: true,
+    });
   });
 
   it('a Job in kube-system, even a safe one, is refused: not a tenant namespace', async () => {
@@ -183,9 +238,16 @@ describe('attacks on the host and the cluster through a copy pod', () => {
     const made = pod(tenantNs, safeSpec(), managed);
     await service.create(made);
     const api = serviceAccount().core;
-    expect(await attempt(api.connectGetNamespacedPodExec({ name: made.metadata!.name!, namespace: tenantNs, command: 'id', stdout: true }))).toEqual(
-      refusedBy(layers.rbac),
-    );
+    expect(
+      await attempt(
+        api.connectGetNamespacedPodExec({
+          name: made.metadata!.name!,
+          namespace: tenantNs,
+          command: 'id',
+          stdout: true,
+        }),
+      ),
+    ).toEqual(refusedBy(layers.rbac));
     expect(
       await attempt(
         api.patchNamespacedPodEphemeralcontainers({
@@ -211,11 +273,17 @@ describe('attacks on what the service did not make', () => {
     const theirs = volume(`lp-admin-pv-${suffix}`, { nfs: { server: '10.0.0.9', path: '/exports/other' } });
     await adminObjects.create(theirs);
     expect(await attempt(service.delete(theirs))).toEqual(refusedBy(layers.scope));
-    expect((await core.readPersistentVolume({ name: `lp-admin-pv-${suffix}` })).metadata?.deletionTimestamp).toBeUndefined();
+    expect(
+      (await core.readPersistentVolume({ name: `lp-admin-pv-${suffix}` })).metadata?.deletionTimestamp,
+    ).toBeUndefined();
   });
 
   it("claiming an operator's PV as the service's by patching the label on is refused", async () => {
-    const labelled = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `lp-admin-pv-${suffix}`, labels: managed } };
+    const labelled = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: `lp-admin-pv-${suffix}`, labels: managed },
+    };
     expect(await attempt(mergePatch(labelled))).toEqual(refusedByAny(layers.scope, layers.volumes));
   });
 
@@ -232,7 +300,13 @@ describe('attacks on what the service did not make', () => {
     const localPv = nfsVolume(tenantNs, '/', managed, {
       nfs: undefined,
       local: { path: '/' },
-      nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['kwok-node-0'] }] }] } },
+      nodeAffinity: {
+        required: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['kwok-node-0'] }] },
+          ],
+        },
+      },
     });
     expect(await attempt(service.create(hostPv))).toEqual(refusedBy(layers.volumes));
     expect(await attempt(service.create(localPv))).toEqual(refusedBy(layers.volumes));
@@ -241,8 +315,14 @@ describe('attacks on what the service did not make', () => {
   it('stripping its label from its own PV (to hide it from cleanup) is refused', async () => {
     const own = nfsVolume(tenantNs, `/exports/moop/${tenantNs}/y`, managed);
     await service.create(own);
-    const stripped = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: own.metadata!.name, labels: { 'app.kubernetes.io/managed-by': null } } };
-    expect(await attempt(mergePatch(stripped as unknown as KubernetesObject))).toEqual(refusedByAny(layers.scope, layers.volumes));
+    const stripped = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: own.metadata!.name, labels: { 'app.kubernetes.io/managed-by': null } },
+    };
+    expect(await attempt(mergePatch(stripped as unknown as KubernetesObject))).toEqual(
+      refusedByAny(layers.scope, layers.volumes),
+    );
   });
 });
 
@@ -261,7 +341,11 @@ describe('the cluster under the policy', () => {
 describe('through the routes', () => {
   it('answers 422 NAMESPACE_NOT_PREPARED, saying what to run, for a tenant whose namespace the operator never prepared', async () => {
     const before = await managedNames();
-    expect(await call('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenants.unmarkedNamespace.id, username: `lp-${suffix}` } })).toEqual({
+    expect(
+      await call('POST', '/service/v1/volumes/pvcs', {
+        body: { tenant: tenants.unmarkedNamespace.id, username: `lp-${suffix}` },
+      }),
+    ).toEqual({
       status: 422,
       body: {
         error:

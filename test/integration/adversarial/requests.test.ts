@@ -16,12 +16,14 @@ const strangers = ['hub-db-dir', `claim-${prefix}alice`];
 
 afterAll(async () => {
   await sweep(byUserPrefix(prefix));
-  for (const name of strangers) await core.deleteNamespacedPersistentVolumeClaim({ name, namespace }).catch(() => undefined);
+  for (const name of strangers)
+    await core.deleteNamespacedPersistentVolumeClaim({ name, namespace }).catch(() => undefined);
 });
 
 const pvs = '/service/v1/volumes/pvs';
 const pvcs = '/service/v1/volumes/pvcs';
-const claimOf = async (name: string) => core.readNamespacedPersistentVolumeClaim({ name, namespace }).catch(() => undefined);
+const claimOf = async (name: string) =>
+  core.readNamespacedPersistentVolumeClaim({ name, namespace }).catch(() => undefined);
 
 describe("a student who picks a username and tag that render another student's names", () => {
   // User "<p>a-b" with tag "c" and user "<p>a" with tag "b-c" both render pv-<id>-<p>a-b-c and pvc-<id>-<p>a-b-c.
@@ -79,7 +81,12 @@ describe('escaped names nobody can precompute', () => {
     async (raw) => {
       const victim = { tenant, username: `${prefix}${raw}`, tag: 'default' };
       // What anyone could compute before: the claim name escaped with the plain SHA-256 of the raw values.
-      const squatted = objectName(`pvc-${tenant}-${victim.username}-default`, [tenant, victim.username, 'default'], 'subdomain', { legacy: true });
+      const squatted = objectName(
+        `pvc-${tenant}-${victim.username}-default`,
+        [tenant, victim.username, 'default'],
+        'subdomain',
+        { legacy: true },
+      );
       const [, user, tag] = /^pvc-[0-9a-f]{24}-(.+)-([a-z2-7]{10})$/.exec(squatted)!;
       const squatter = { tenant, username: user!, tag: tag! };
       const made = await call<ClaimAnswer>('POST', pvcs, { body: { ...squatter, match: true } });
@@ -104,7 +111,14 @@ describe('a copy mounts only claims the service made for the calling school', ()
     for (const name of strangers) {
       await core.createNamespacedPersistentVolumeClaim({
         namespace,
-        body: { metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage: '1Gi' } } } },
+        body: {
+          metadata: { name },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: 'standard',
+            resources: { requests: { storage: '1Gi' } },
+          },
+        },
       });
     }
   });
@@ -114,9 +128,17 @@ describe('a copy mounts only claims the service made for the calling school', ()
     ["a student's KubeSpawner claim", `claim-${prefix}alice`],
   ])('refuses %s with 404, as if it did not exist, and makes nothing', async (_what, pvc) => {
     const before = await managedNames();
-    expect(await call('POST', '/service/v1/pods', { body: { tenant, cmd: 'cat /hub/jupyterhub.sqlite', vols: [{ pvc, mount: '/hub' }] } })).toEqual({
+    expect(
+      await call('POST', '/service/v1/pods', {
+        body: { tenant, cmd: 'cat /hub/jupyterhub.sqlite', vols: [{ pvc, mount: '/hub' }] },
+      }),
+    ).toEqual({
       status: 404,
-      body: { error: `Claim(s) ${pvc} do not exist in namespace ${namespace}.`, code: 'CLAIM_NOT_FOUND', details: { claims: [pvc] } },
+      body: {
+        error: `Claim(s) ${pvc} do not exist in namespace ${namespace}.`,
+        code: 'CLAIM_NOT_FOUND',
+        details: { claims: [pvc] },
+      },
     });
     expect(await managedNames()).toEqual(before);
   });

@@ -42,7 +42,8 @@ it('holds under 1,000+ generated requests: no server error, every answer as docu
       '20261121',
       '--max-examples',
       '60',
-      // POST /pods may wait up to 25 s, within the 28 s the route has: a shorter read limit would call a valid wait an error.
+      // POST /pods may wait up to 25 s, within the 28 s the route has: a shorter read limit would call a valid wait an
+      // error.
       '--request-timeout',
       '30',
       // One worker: with two, hypothesis' ast.parse in threads trips CPython 3.11's "AST constructor recursion depth
@@ -55,11 +56,17 @@ it('holds under 1,000+ generated requests: no server error, every answer as docu
       'true',
       '--no-color',
     ],
-    { encoding: 'utf8', timeout: 600_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false', NO_COLOR: '1' } },
+    {
+      encoding: 'utf8',
+      timeout: 600_000,
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false', NO_COLOR: '1' },
+    },
   ).then(
     (r) => ({ ...r, status: 0 }),
     (err: { code?: number | string; stdout?: string; stderr?: string; message: string }) => {
-      if (typeof err.code !== 'number') throw new Error(`could not run ${schemathesis} (npm test installs it): ${err.message}`);
+      if (typeof err.code !== 'number')
+        throw new Error(`could not run ${schemathesis} (npm test installs it): ${err.message}`);
       return { stdout: err.stdout ?? '', stderr: err.stderr ?? '', status: err.code };
     },
   );

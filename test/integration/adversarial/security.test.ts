@@ -22,28 +22,60 @@ describe('the moopkey', () => {
     ['the key and another value', () => ({ moopkey: `${moopkey()},${moopkey()}` })],
   ];
 
-  it.each(allRoutes.flatMap((r) => wrongKeys.map(([what, headers]) => [`${r.method.toUpperCase()} ${r.path}`, what, r, headers] as const)))(
-    '%s with %s answers 401, whatever else is wrong with the request',
-    async (_route, _what, route, headers) => {
-      const h = headers();
-      const answer = await call(route.method.toUpperCase(), route.path, {
-        key: null,
-        headers: h ?? {},
-        query: { tenant: '../../etc', username: 'x\u0000', moopkey: moopkey() },
-        ...(route.method === 'post' ? { body: '{"not json' } : {}),
-      });
-      expect(answer).toEqual(unauthorized);
-    },
-  );
+  it.each(
+    allRoutes.flatMap((r) =>
+      wrongKeys.map(([what, headers]) => [`${r.method.toUpperCase()} ${r.path}`, what, r, headers] as const),
+    ),
+  )('%s with %s answers 401, whatever else is wrong with the request', async (_route, _what, route, headers) => {
+    const h = headers();
+    const answer = await call(route.method.toUpperCase(), route.path, {
+      key: null,
+      headers: h ?? {},
+      query: { tenant: '../../etc', username: 'x\u0000', moopkey: moopkey() },
+      ...(route.method === 'post' ? { body: '{"not json' } : {}),
+    });
+    expect(answer).toEqual(unauthorized);
+  });
 });
 
 describe('dangerous names', () => {
-  const values = ['../x', 'x/../../y', 'a\u0000b', 'a\nb', 'a\rb', '$(id)', '`id`', 'a;b', 'a|b', 'a&b', 'a>b', "a'b", 'a"b', 'a\\b'];
-  const fields: [string, (v: string) => { method: string; path: string; body?: unknown; query?: Record<string, string> }][] = [
+  const values = [
+    '../x',
+    'x/../../y',
+    'a\u0000b',
+    'a\nb',
+    'a\rb',
+    '$(id)',
+    '`id`',
+    'a;b',
+    'a|b',
+    'a&b',
+    'a>b',
+    "a'b",
+    'a"b',
+    'a\\b',
+  ];
+  const fields: [
+    string,
+    (v: string) => { method: string; path: string; body?: unknown; query?: Record<string, string> },
+  ][] = [
     ['tenant', (v) => ({ method: 'POST', path: '/service/v1/volumes/pvcs', body: { tenant: v, username: 'alice' } })],
-    ['username', (v) => ({ method: 'POST', path: '/service/v1/volumes/pvs', body: { tenant: a, username: v, path: 'x' } })],
-    ['tag', (v) => ({ method: 'GET', path: '/service/v1/volumes/pvcs', query: { tenant: a, username: 'alice', tag: v } })],
-    ['a claim to mount', (v) => ({ method: 'POST', path: '/service/v1/pods', body: { tenant: a, cmd: 'ls', vols: [{ pvc: v, mount: '/data' }] } })],
+    [
+      'username',
+      (v) => ({ method: 'POST', path: '/service/v1/volumes/pvs', body: { tenant: a, username: v, path: 'x' } }),
+    ],
+    [
+      'tag',
+      (v) => ({ method: 'GET', path: '/service/v1/volumes/pvcs', query: { tenant: a, username: 'alice', tag: v } }),
+    ],
+    [
+      'a claim to mount',
+      (v) => ({
+        method: 'POST',
+        path: '/service/v1/pods',
+        body: { tenant: a, cmd: 'ls', vols: [{ pvc: v, mount: '/data' }] },
+      }),
+    ],
     ['a Job name', (v) => ({ method: 'DELETE', path: '/service/v1/pods', query: { tenant: a, name: v } })],
   ];
 
@@ -51,7 +83,10 @@ describe('dangerous names', () => {
     'refuses %s %s with 400 and makes nothing',
     async (_field, _value, request) => {
       const before = await managedNames();
-      const answer = await call<ErrorAnswer>(request.method, request.path, { body: request.body, query: request.query });
+      const answer = await call<ErrorAnswer>(request.method, request.path, {
+        body: request.body,
+        query: request.query,
+      });
       expect(answer.status).toBe(400);
       expect(answer.body.code).toBe('INVALID_REQUEST');
       expect(await managedNames()).toEqual(before);
@@ -71,14 +106,20 @@ describe('the logs', () => {
       'both requests to be logged',
       async () => {
         const written = readFileSync(logFile, 'utf8').slice(logBefore);
-        return written.split('"message":"request finished"').length > 2 && written.includes('"code":"TENANT_NOT_FOUND"');
+        return (
+          written.split('"message":"request finished"').length > 2 && written.includes('"code":"TENANT_NOT_FOUND"')
+        );
       },
       10_000,
     );
     const log = readFileSync(logFile, 'utf8');
-    const kubeconfig = JSON.parse(readFileSync(process.env.MOOP_TEST_SERVICE_KUBECONFIG!, 'utf8')) as { users: { user: { token: string } }[] };
+    const kubeconfig = JSON.parse(readFileSync(process.env.MOOP_TEST_SERVICE_KUBECONFIG!, 'utf8')) as {
+      users: { user: { token: string } }[];
+    };
     const token = kubeconfig.users[0]!.user.token;
-    const admin = JSON.parse(readFileSync(process.env.MOOP_TEST_ADMIN_KUBECONFIG!, 'utf8')) as { users: { user: Record<string, string> }[] };
+    const admin = JSON.parse(readFileSync(process.env.MOOP_TEST_ADMIN_KUBECONFIG!, 'utf8')) as {
+      users: { user: Record<string, string> }[];
+    };
 
     expect(log).toContain('"message":"request finished"');
     expect(log).toContain('"code":"TENANT_NOT_FOUND"');

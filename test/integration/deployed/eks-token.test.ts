@@ -34,8 +34,13 @@ let service: Credentials;
 let unmapped: Credentials;
 
 async function assume(roleArn: string): Promise<Credentials> {
-  const sts = new STSClient({ endpoint: process.env.MOOP_TEST_STS_URL, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-  const c = (await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'moop-resource-service-fn' }))).Credentials!;
+  const sts = new STSClient({
+    endpoint: process.env.MOOP_TEST_STS_URL,
+    region,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
+  const c = (await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'moop-resource-service-fn' })))
+    .Credentials!;
   return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
 }
 
@@ -68,7 +73,10 @@ function eksKubeconfig(cluster: string): string {
       contexts: [
         {
           name: cluster,
-          context: { cluster: `arn:aws:eks:${region}:123456789012:cluster/${cluster}`, user: `arn:aws:eks:${region}:123456789012:cluster/${cluster}` },
+          context: {
+            cluster: `arn:aws:eks:${region}:123456789012:cluster/${cluster}`,
+            user: `arn:aws:eks:${region}:123456789012:cluster/${cluster}`,
+          },
         },
       ],
       'current-context': cluster,
@@ -78,7 +86,10 @@ function eksKubeconfig(cluster: string): string {
 }
 
 const client = (cluster: string, credentials: Credentials): KubeClient =>
-  new KubeClient(loadKubeconfig({ file: eksKubeconfig(cluster) }), { timeoutMs: 5000, eks: { credentials: async () => credentials } });
+  new KubeClient(loadKubeconfig({ file: eksKubeconfig(cluster) }), {
+    timeoutMs: 5000,
+    eks: { credentials: async () => credentials },
+  });
 
 const whoAmI = (kube: KubeClient) =>
   kube.request<{ status: { userInfo: { username: string; groups: string[] } } }>({
@@ -101,11 +112,14 @@ describe('EKS tokens minted from the function role', () => {
     const at = new Date('2026-11-22T09:30:00Z');
     const ours = new URL(
       Buffer.from(
-        (await mintEksToken({ cluster: eksClusterId, region }, { credentials: async () => service, now: () => at })).slice('k8s-aws-v1.'.length),
+        (
+          await mintEksToken({ cluster: eksClusterId, region }, { credentials: async () => service, now: () => at })
+        ).slice('k8s-aws-v1.'.length),
         'base64url',
       ).toString(),
     );
-    // What awscli/customizations/eks/get_token.py does: a presigned GetCallerIdentity with the header added before signing.
+    // What awscli/customizations/eks/get_token.py does: a presigned GetCallerIdentity with the header added before
+    // signing.
     const script = `
 import base64, datetime, sys
 from unittest import mock
@@ -158,9 +172,14 @@ with mock.patch('botocore.auth.get_current_datetime', return_value=datetime.date
     });
     const deps = depsFrom(() => config);
     const body = { tenant: tenants.demo.id, username: 'eks-token' };
-    const created = await invokeHttp<ClaimAnswer>(createClaim(deps), httpEvent('POST', '/service/v1/volumes/pvcs', key, { body }));
+    const created = await invokeHttp<ClaimAnswer>(
+      createClaim(deps),
+      httpEvent('POST', '/service/v1/volumes/pvcs', key, { body }),
+    );
     expect(created.status).toBe(201);
-    expect(await invokeHttp(deleteClaim(deps), httpEvent('DELETE', '/service/v1/volumes/pvcs', key, { query: body }))).toEqual({
+    expect(
+      await invokeHttp(deleteClaim(deps), httpEvent('DELETE', '/service/v1/volumes/pvcs', key, { query: body })),
+    ).toEqual({
       status: 200,
       body: { deleted: created.body.metadata.name },
     });
@@ -173,7 +192,11 @@ with mock.patch('botocore.auth.get_current_datetime', return_value=datetime.date
         path: `/api/v1/namespaces/${namespace}/persistentvolumeclaims`,
         body: {
           metadata: { name: 'eks-outside', labels },
-          spec: { accessModes: ['ReadWriteMany'], storageClassName: 'standard', resources: { requests: { storage: '1Gi' } } },
+          spec: {
+            accessModes: ['ReadWriteMany'],
+            storageClassName: 'standard',
+            resources: { requests: { storage: '1Gi' } },
+          },
         },
       });
     const managed = { 'app.kubernetes.io/managed-by': 'moop-resource-service' };
@@ -204,14 +227,23 @@ describe('an EKS cluster named in the settings (EKS_CLUSTER_NAME)', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    moto = spawn(join(projectRoot, '.local/venv/bin/moto_server'), ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    moto = spawn(join(projectRoot, '.local/venv/bin/moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {
+      stdio: 'ignore',
+    });
     endpoint = `http://127.0.0.1:${port}`;
     await until('moto to answer', async () => (await probe(`${endpoint}/moto-api/`)) !== undefined, 20_000);
-    await eks().send(new CreateClusterCommand({ name: 'moop-prod', roleArn: 'arn:aws:iam::123456789012:role/eks', resourcesVpcConfig: {} }));
+    await eks().send(
+      new CreateClusterCommand({
+        name: 'moop-prod',
+        roleArn: 'arn:aws:iam::123456789012:role/eks',
+        resourcesVpcConfig: {},
+      }),
+    );
   });
   afterAll(() => void moto.kill());
 
-  const eks = (): EKSClient => new EKSClient({ endpoint, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const eks = (): EKSClient =>
+    new EKSClient({ endpoint, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
 
   it('is reached at the endpoint, with the CA, that EKS describes, and its tokens are minted for it by name', async () => {
     const described = (await eks().send(new DescribeClusterCommand({ name: 'moop-prod' }))).cluster!;
@@ -223,7 +255,12 @@ describe('an EKS cluster named in the settings (EKS_CLUSTER_NAME)', () => {
   });
 
   it('is found by the functions from the setting alone, with the SDK finding region and endpoint in the environment', async () => {
-    Object.assign(process.env, { AWS_ENDPOINT_URL_EKS: endpoint, AWS_REGION: region, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_EKS: endpoint,
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+    });
     delete process.env.AWS_SESSION_TOKEN;
     const config = loadConfig({
       MOOPKEY: 'eks-token-test-key-0001',

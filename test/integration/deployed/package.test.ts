@@ -9,7 +9,9 @@ import { load } from 'js-yaml';
 import { projectRoot } from '../../../tools/offline.ts';
 
 const run = promisify(execFile);
-const declaredFunctions = (load(readFileSync(join(projectRoot, 'serverless.yml'), 'utf8')) as { functions: Record<string, unknown> }).functions;
+const declaredFunctions = (
+  load(readFileSync(join(projectRoot, 'serverless.yml'), 'utf8')) as { functions: Record<string, unknown> }
+).functions;
 const out = mkdtempSync(join(tmpdir(), 'moop-package-'));
 const workFolder = `.esbuild-package-${process.pid}`;
 let template: { Resources: Record<string, { Type: string; Properties: any }> };
@@ -53,10 +55,14 @@ beforeAll(async () => {
     NFS_PREFIX: '/exports/moop/',
   };
   packageEnv = env;
-  await run(process.execPath, [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'prod', '--package', out], {
-    cwd: projectRoot,
-    env,
-  });
+  await run(
+    process.execPath,
+    [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'prod', '--package', out],
+    {
+      cwd: projectRoot,
+      env,
+    },
+  );
   template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
 }, 180_000);
 
@@ -70,7 +76,12 @@ const ofType = (type: string) => Object.entries(template.Resources).filter(([, r
 /** cfn-lint's verdict on the template packaged into dir. W3005: the framework writes a DependsOn that a Ref already
  * implies; harmless, and not ours to change. */
 const cfnLint = (dir: string): Promise<{ code: number; output: string }> =>
-  run(join(projectRoot, '.local/venv/bin/cfn-lint'), ['--ignore-checks', 'W3005', '--', join(dir, 'cloudformation-template-update-stack.json')]).then(
+  run(join(projectRoot, '.local/venv/bin/cfn-lint'), [
+    '--ignore-checks',
+    'W3005',
+    '--',
+    join(dir, 'cloudformation-template-update-stack.json'),
+  ]).then(
     () => ({ code: 0, output: '' }),
     (err: { code: number; stdout: string }) => ({ code: err.code, output: err.stdout }),
   );
@@ -81,8 +92,11 @@ it('passes cfn-lint', async () => {
 
 it('packages every function on its own, as an ESM bundle for nodejs24.x on arm64', () => {
   const functions = ofType('AWS::Lambda::Function');
-  // Every function serverless.yml declares, by the logical id osls gives it (its name capitalised, then LambdaFunction).
-  const declared = Object.keys(declaredFunctions).map((name) => `${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`);
+  // Every function serverless.yml declares, by the logical id osls gives it (its name capitalised, then
+  // LambdaFunction).
+  const declared = Object.keys(declaredFunctions).map(
+    (name) => `${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`,
+  );
   expect(declared).toContain('CopyCreateLambdaFunction');
   expect(functions.map(([name]) => name).sort()).toEqual(declared.sort());
   for (const [name, fn] of functions) {
@@ -97,7 +111,9 @@ it('packages every function on its own, as an ESM bundle for nodejs24.x on arm64
 it("lets the functions read only the service's secrets and send only to its on-failure queue, besides writing their logs", () => {
   const statements = roleStatements(template);
   expect(statements.flatMap((s: any) => s.Action).sort()).toEqual(plainActions);
-  expect(statements.find((s: any) => s.Action === 'sqs:SendMessage' || s.Action.includes?.('sqs:SendMessage')).Resource).toEqual({
+  expect(
+    statements.find((s: any) => s.Action === 'sqs:SendMessage' || s.Action.includes?.('sqs:SendMessage')).Resource,
+  ).toEqual({
     'Fn::GetAtt': ['CleanupFailuresQueue', 'Arn'],
   });
   const secrets = statements.find((s: any) => s.Action.includes('secretsmanager:GetSecretValue'));
@@ -115,14 +131,27 @@ it('throttles the API and keeps logs for 30 days', () => {
 
 it('wires cleanup to its schedule and to TenantRemoved events', () => {
   const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties);
-  expect(rules.some((r) => r.ScheduleExpression === 'rate(15 minutes)' && JSON.parse(r.Targets[0].Input).action === 'scheduled')).toBe(true);
-  expect(rules.some((r) => JSON.stringify(r.EventPattern) === JSON.stringify({ source: ['moop.tenants'], 'detail-type': ['TenantRemoved'] }))).toBe(true);
+  expect(
+    rules.some(
+      (r) => r.ScheduleExpression === 'rate(15 minutes)' && JSON.parse(r.Targets[0].Input).action === 'scheduled',
+    ),
+  ).toBe(true);
+  expect(
+    rules.some(
+      (r) =>
+        JSON.stringify(r.EventPattern) ===
+        JSON.stringify({ source: ['moop.tenants'], 'detail-type': ['TenantRemoved'] }),
+    ),
+  ).toBe(true);
 });
 
 it('ships no development setting: no plain key, no local kubeconfig or tenants file', () => {
   for (const [name, fn] of ofType('AWS::Lambda::Function')) {
     const variables = fn.Properties.Environment.Variables as Record<string, string>;
-    expect([name, Object.keys(variables).filter((k) => ['MOOPKEY', 'NAME_KEY', 'KUBECONFIG', 'TENANTS_FILE'].includes(k))]).toEqual([name, []]);
+    expect([
+      name,
+      Object.keys(variables).filter((k) => ['MOOPKEY', 'NAME_KEY', 'KUBECONFIG', 'TENANTS_FILE'].includes(k)),
+    ]).toEqual([name, []]);
     expect([name, variables.MOOPKEY_SECRET_ID, variables.NAME_KEY_SECRET_ID, variables.KUBECONFIG_SECRET_ID]).toEqual([
       name,
       'moop/resource-service/moopkey',
@@ -160,16 +189,29 @@ it.each([
   async (_what, change, message) => {
     const failed = await run(
       process.execPath,
-      [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'dev', '--package', join(out, 'refused')],
+      [
+        join(projectRoot, 'node_modules/osls/bin/serverless.js'),
+        'package',
+        '--stage',
+        'dev',
+        '--package',
+        join(out, 'refused'),
+      ],
       {
         cwd: projectRoot,
         env: { ...packageEnv, ...change },
       },
     ).then(
       () => ({ code: 0, output: '' }),
-      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, output: `${err.stdout}${err.stderr}` }),
+      (err: { code: number; stdout: string; stderr: string }) => ({
+        code: err.code,
+        output: `${err.stdout}${err.stderr}`,
+      }),
     );
-    expect(failed).toEqual({ code: 1, output: expect.stringContaining('Refusing to package a deployment with development settings:') });
+    expect(failed).toEqual({
+      code: 1,
+      output: expect.stringContaining('Refusing to package a deployment with development settings:'),
+    });
     expect(failed.output).toContain(message);
   },
   60_000,
@@ -193,10 +235,23 @@ it('retries a failed asynchronous cleanup twice within the hour, then keeps the 
 
 it('alarms, to one topic, on the 5xx rate, on the on-failure queue and on cleanup failures', () => {
   const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties]));
-  expect(Object.keys(alarms).sort()).toEqual(['ApiServerErrorsAlarm', 'CleanupFailuresAlarm', 'CleanupFailuresQueueAlarm']);
+  expect(Object.keys(alarms).sort()).toEqual([
+    'ApiServerErrorsAlarm',
+    'CleanupFailuresAlarm',
+    'CleanupFailuresQueueAlarm',
+  ]);
   for (const alarm of Object.values(alarms)) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
-  expect(alarms.ApiServerErrorsAlarm).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5xx', Statistic: 'Average', Threshold: 0.05 });
-  expect(alarms.CleanupFailuresQueueAlarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 });
+  expect(alarms.ApiServerErrorsAlarm).toMatchObject({
+    Namespace: 'AWS/ApiGateway',
+    MetricName: '5xx',
+    Statistic: 'Average',
+    Threshold: 0.05,
+  });
+  expect(alarms.CleanupFailuresQueueAlarm).toMatchObject({
+    Namespace: 'AWS/SQS',
+    MetricName: 'ApproximateNumberOfMessagesVisible',
+    Threshold: 0,
+  });
   // Reads the metric the cleanup function writes (CloudWatch embedded format), with the function's own errors.
   expect(alarms.CleanupFailuresAlarm.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName ?? m.Expression)).toEqual([
     'Errors',
@@ -206,17 +261,24 @@ it('alarms, to one topic, on the 5xx rate, on the on-failure queue and on cleanu
 });
 
 describe('an EKS stage inside a VPC (VPC_SUBNET_IDS, VPC_SECURITY_GROUP_IDS, EKS_CLUSTER_NAME)', () => {
-  const vpc = { VPC_SUBNET_IDS: 'subnet-0a1b2c3d4e5f60718, subnet-0a1b2c3d4e5f60719', VPC_SECURITY_GROUP_IDS: 'sg-0a1b2c3d4e5f60718' };
+  const vpc = {
+    VPC_SUBNET_IDS: 'subnet-0a1b2c3d4e5f60718, subnet-0a1b2c3d4e5f60719',
+    VPC_SECURITY_GROUP_IDS: 'sg-0a1b2c3d4e5f60718',
+  };
   const vpcOut = join(out, 'vpc');
   let vpcTemplate: typeof template;
 
   beforeAll(async () => {
     // On EKS nothing about the cluster is stored: no kubeconfig secret, only the cluster's name.
     const eks = { ...packageEnv, ...vpc, KUBECONFIG_SECRET_ID: undefined, EKS_CLUSTER_NAME: 'moop-prod' };
-    await run(process.execPath, [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'campus', '--package', vpcOut], {
-      cwd: projectRoot,
-      env: eks,
-    });
+    await run(
+      process.execPath,
+      [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'campus', '--package', vpcOut],
+      {
+        cwd: projectRoot,
+        env: eks,
+      },
+    );
     vpcTemplate = JSON.parse(readFileSync(join(vpcOut, 'cloudformation-template-update-stack.json'), 'utf8'));
   }, 180_000);
 
@@ -226,7 +288,10 @@ describe('an EKS stage inside a VPC (VPC_SUBNET_IDS, VPC_SECURITY_GROUP_IDS, EKS
     for (const [name, fn] of functions) {
       expect([name, fn.Properties.VpcConfig]).toEqual([
         name,
-        { SubnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0a1b2c3d4e5f60719'], SecurityGroupIds: ['sg-0a1b2c3d4e5f60718'] },
+        {
+          SubnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0a1b2c3d4e5f60719'],
+          SecurityGroupIds: ['sg-0a1b2c3d4e5f60718'],
+        },
       ]);
     }
     const [, role] = Object.entries(vpcTemplate.Resources).find(([, r]) => r.Type === 'AWS::IAM::Role')!;
@@ -237,9 +302,12 @@ describe('an EKS stage inside a VPC (VPC_SUBNET_IDS, VPC_SECURITY_GROUP_IDS, EKS
     const statements = roleStatements(vpcTemplate);
     expect(statements.flatMap((s: any) => s.Action).sort()).toEqual(['eks:DescribeCluster', ...plainActions]);
     const eks = statements.find((s: any) => s.Action.includes('eks:DescribeCluster'));
-    expect(JSON.stringify(eks.Resource)).toMatch(/":eks:",\{"Ref":"AWS::Region"\},":",\{"Ref":"AWS::AccountId"\},":cluster\/moop-prod"/);
+    expect(JSON.stringify(eks.Resource)).toMatch(
+      /":eks:",\{"Ref":"AWS::Region"\},":",\{"Ref":"AWS::AccountId"\},":cluster\/moop-prod"/,
+    );
     const functions = Object.values(vpcTemplate.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    for (const fn of functions) expect(fn.Properties.Environment.Variables).toMatchObject({ EKS_CLUSTER_NAME: 'moop-prod' });
+    for (const fn of functions)
+      expect(fn.Properties.Environment.Variables).toMatchObject({ EKS_CLUSTER_NAME: 'moop-prod' });
     for (const fn of functions) expect(fn.Properties.Environment.Variables.KUBECONFIG_SECRET_ID ?? '').toBe('');
   });
 
@@ -254,7 +322,14 @@ describe('an EKS stage inside a VPC (VPC_SUBNET_IDS, VPC_SECURITY_GROUP_IDS, EKS
   it('refuses subnets without a security group, naming the problem', async () => {
     const failed = await run(
       process.execPath,
-      [join(projectRoot, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'campus', '--package', join(out, 'vpc-refused')],
+      [
+        join(projectRoot, 'node_modules/osls/bin/serverless.js'),
+        'package',
+        '--stage',
+        'campus',
+        '--package',
+        join(out, 'vpc-refused'),
+      ],
       {
         cwd: projectRoot,
         env: { ...packageEnv, VPC_SUBNET_IDS: vpc.VPC_SUBNET_IDS },

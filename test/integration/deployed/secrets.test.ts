@@ -39,14 +39,18 @@ const kubeconfig = (): string => readFileSync(process.env.MOOP_TEST_SERVICE_KUBE
 
 beforeAll(async () => {
   const port = await freePort();
-  moto = spawn(join(projectRoot, '.local/venv/bin/moto_server'), ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  moto = spawn(join(projectRoot, '.local/venv/bin/moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: 'ignore',
+  });
   endpoint = `http://127.0.0.1:${port}`;
   await until('moto to answer', async () => (await probe(`${endpoint}/moto-api/`)) !== undefined, 20_000);
   admin = client();
   await admin.send(new CreateSecretCommand({ Name: 'moop/moopkey', SecretString: firstKey }));
   await admin.send(new CreateSecretCommand({ Name: 'moop/kubeconfig', SecretString: kubeconfig() }));
   await admin.send(new CreateSecretCommand({ Name: 'moop/name-key', SecretString: nameKey }));
-  await admin.send(new CreateSecretCommand({ Name: 'moop/broken-kubeconfig', SecretString: 'clusters: [this is not: a kubeconfig' }));
+  await admin.send(
+    new CreateSecretCommand({ Name: 'moop/broken-kubeconfig', SecretString: 'clusters: [this is not: a kubeconfig' }),
+  );
 });
 
 afterAll(() => {
@@ -54,7 +58,11 @@ afterAll(() => {
 });
 
 function client(countReads = false): SecretsManagerClient {
-  const c = new SecretsManagerClient({ endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const c = new SecretsManagerClient({
+    endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
   if (countReads) {
     c.middlewareStack.add((next) => async (args) => {
       reads.push(String((args.input as { SecretId?: string }).SecretId));
@@ -100,23 +108,43 @@ describe('secrets from Secrets Manager', () => {
     const deps = deployedDeps();
     const handler = health(deps);
 
-    for (let i = 0; i < 5; i++) expect(await answer(handler, event('GET', '/service/v1/health', firstKey))).toEqual({ status: 200, body: { status: 'ok' } });
-    expect(await answer(handler, event('GET', '/service/v1/health', 'not-the-right-key'))).toMatchObject({ status: 401 });
+    for (let i = 0; i < 5; i++)
+      expect(await answer(handler, event('GET', '/service/v1/health', firstKey))).toEqual({
+        status: 200,
+        body: { status: 'ok' },
+      });
+    expect(await answer(handler, event('GET', '/service/v1/health', 'not-the-right-key'))).toMatchObject({
+      status: 401,
+    });
 
     const body = { tenant: tenants.demo.id, username: 'secrets-test' };
-    const created = await answer<ClaimAnswer>(createClaim(deps), event('POST', '/service/v1/volumes/pvcs', firstKey, { body }));
+    const created = await answer<ClaimAnswer>(
+      createClaim(deps),
+      event('POST', '/service/v1/volumes/pvcs', firstKey, { body }),
+    );
     expect(created.status).toBe(201);
     expect(created.body.metadata.namespace).toBe('demo-university');
-    expect(await answer(deleteClaim(deps), event('DELETE', '/service/v1/volumes/pvcs', firstKey, { query: body }))).toEqual({
+    expect(
+      await answer(deleteClaim(deps), event('DELETE', '/service/v1/volumes/pvcs', firstKey, { query: body })),
+    ).toEqual({
       status: 200,
       body: { deleted: created.body.metadata.name },
     });
     // A name that is escaped ends in the hash keyed with the names' key of its secret.
     const escaped = { tenant: tenants.demo.id, username: 'Secrets Test' };
     const rendered = `pvc-${tenants.demo.id}-Secrets Test-default`;
-    const made = await answer<ClaimAnswer>(createClaim(deps), event('POST', '/service/v1/volumes/pvcs', firstKey, { body: escaped }));
-    expect([made.status, made.body.metadata.name]).toEqual([201, objectName(rendered, [tenants.demo.id, 'Secrets Test', 'default'], 'subdomain', nameKey)]);
-    expect((await answer(deleteClaim(deps), event('DELETE', '/service/v1/volumes/pvcs', firstKey, { query: escaped }))).status).toBe(200);
+    const made = await answer<ClaimAnswer>(
+      createClaim(deps),
+      event('POST', '/service/v1/volumes/pvcs', firstKey, { body: escaped }),
+    );
+    expect([made.status, made.body.metadata.name]).toEqual([
+      201,
+      objectName(rendered, [tenants.demo.id, 'Secrets Test', 'default'], 'subdomain', nameKey),
+    ]);
+    expect(
+      (await answer(deleteClaim(deps), event('DELETE', '/service/v1/volumes/pvcs', firstKey, { query: escaped })))
+        .status,
+    ).toBe(200);
     expect(reads.filter((r) => r === 'moop/moopkey').length).toBeLessThanOrEqual(2);
     expect(reads.filter((r) => r === 'moop/kubeconfig').length).toBeLessThanOrEqual(2);
   });
@@ -127,16 +155,32 @@ describe('secrets from Secrets Manager', () => {
 
     // What a rotation's last step does: the new version becomes AWSCURRENT, the old one AWSPREVIOUS.
     await admin.send(new PutSecretValueCommand({ SecretId: 'moop/moopkey', SecretString: secondKey }));
-    await until('the new key to be read', async () => (await answer(handler, event('GET', '/service/v1/health', secondKey))).status === 200, refreshLimitMs);
+    await until(
+      'the new key to be read',
+      async () => (await answer(handler, event('GET', '/service/v1/health', secondKey))).status === 200,
+      refreshLimitMs,
+    );
 
     expect((await answer(handler, event('GET', '/service/v1/health', secondKey))).status).toBe(200);
     expect((await answer(handler, event('GET', '/service/v1/health', firstKey))).status).toBe(200);
     expect(logged.join('')).toContain('"caller":"moop","callerKey":"previous"');
 
     // The operator finishes the rotation once every caller has the new key: the old version loses its label.
-    const previous = await admin.send(new GetSecretValueCommand({ SecretId: 'moop/moopkey', VersionStage: 'AWSPREVIOUS' }));
-    await admin.send(new UpdateSecretVersionStageCommand({ SecretId: 'moop/moopkey', VersionStage: 'AWSPREVIOUS', RemoveFromVersionId: previous.VersionId }));
-    await until('the old key to be dropped', async () => (await answer(handler, event('GET', '/service/v1/health', firstKey))).status === 401, refreshLimitMs);
+    const previous = await admin.send(
+      new GetSecretValueCommand({ SecretId: 'moop/moopkey', VersionStage: 'AWSPREVIOUS' }),
+    );
+    await admin.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: 'moop/moopkey',
+        VersionStage: 'AWSPREVIOUS',
+        RemoveFromVersionId: previous.VersionId,
+      }),
+    );
+    await until(
+      'the old key to be dropped',
+      async () => (await answer(handler, event('GET', '/service/v1/health', firstKey))).status === 401,
+      refreshLimitMs,
+    );
 
     expect((await answer(handler, event('GET', '/service/v1/health', firstKey))).status).toBe(401);
     expect((await answer(handler, event('GET', '/service/v1/health', secondKey))).status).toBe(200);
@@ -150,8 +194,12 @@ describe('secrets from Secrets Manager', () => {
 
     expect((await answer(health(deps), event('GET', '/service/v1/health', keys.grader))).status).toBe(200);
     const body = { tenant: tenants.demo.id, username: 'secrets-named' };
-    expect((await answer(createClaim(deps), event('POST', '/service/v1/volumes/pvcs', keys.moop, { body }))).status).toBe(201);
-    expect((await answer(deleteClaim(deps), event('DELETE', '/service/v1/volumes/pvcs', keys.moop, { query: body }))).status).toBe(200);
+    expect(
+      (await answer(createClaim(deps), event('POST', '/service/v1/volumes/pvcs', keys.moop, { body }))).status,
+    ).toBe(201);
+    expect(
+      (await answer(deleteClaim(deps), event('DELETE', '/service/v1/volumes/pvcs', keys.moop, { query: body }))).status,
+    ).toBe(200);
     expect((await answer(health(deps), event('GET', '/service/v1/health', firstKey))).status).toBe(401);
 
     const lines = logged
@@ -176,7 +224,10 @@ describe('secrets from Secrets Manager', () => {
     const handler = health(deployedDeps());
     expect(await answer(handler, event('GET', '/service/v1/health', secondKey))).toEqual({
       status: 503,
-      body: { error: 'The service is misconfigured; an operator must fix its settings.', code: 'SERVICE_MISCONFIGURED' },
+      body: {
+        error: 'The service is misconfigured; an operator must fix its settings.',
+        code: 'SERVICE_MISCONFIGURED',
+      },
     });
 
     await admin.send(new PutSecretValueCommand({ SecretId: 'moop/kubeconfig', SecretString: kubeconfig() }));
@@ -186,7 +237,10 @@ describe('secrets from Secrets Manager', () => {
       refreshLimitMs,
     );
 
-    expect(await answer(handler, event('GET', '/service/v1/health', secondKey))).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await answer(handler, event('GET', '/service/v1/health', secondKey))).toEqual({
+      status: 200,
+      body: { status: 'ok' },
+    });
   });
 
   it('answers 503 saying which secret is missing, and does not crash', async () => {
@@ -194,14 +248,19 @@ describe('secrets from Secrets Manager', () => {
 
     expect(await answer(handler, event('GET', '/service/v1/health', secondKey))).toEqual({
       status: 503,
-      body: { error: 'Secret moop/no-such-secret cannot be read from Secrets Manager (ResourceNotFoundException).', code: 'SECRET_UNAVAILABLE' },
+      body: {
+        error: 'Secret moop/no-such-secret cannot be read from Secrets Manager (ResourceNotFoundException).',
+        code: 'SECRET_UNAVAILABLE',
+      },
     });
   });
 
   it('answers 503 for a kubeconfig secret that is not a kubeconfig', async () => {
     const handler = health(deployedDeps('moop/broken-kubeconfig'));
 
-    expect((await answer<ErrorAnswer>(handler, event('GET', '/service/v1/health', secondKey))).body.code).toBe('SERVICE_MISCONFIGURED');
+    expect((await answer<ErrorAnswer>(handler, event('GET', '/service/v1/health', secondKey))).body.code).toBe(
+      'SERVICE_MISCONFIGURED',
+    );
   });
 
   it('never logs the key or the kubeconfig', () => {

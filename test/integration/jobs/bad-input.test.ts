@@ -12,26 +12,70 @@ const tenant = tenants.a.id;
 let claim: string;
 
 beforeAll(async () => {
-  const created = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: `${prefix}owner` } });
+  const created = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', {
+    body: { tenant, username: `${prefix}owner` },
+  });
   claim = created.body.metadata.name;
 });
 afterAll(() => sweep(byUserPrefix(prefix)));
 
 // Every row has all six fields: jest passes a done callback in place of a missing last one.
-type Case = [what: string, method: 'POST' | 'GET' | 'DELETE', options: () => CallOptions, status: number, code: string, error: string | RegExp];
+type Case = [
+  what: string,
+  method: 'POST' | 'GET' | 'DELETE',
+  options: () => CallOptions,
+  status: number,
+  code: string,
+  error: string | RegExp,
+];
 const post =
   (body: () => unknown): (() => CallOptions) =>
   () => ({ body: body() });
 const vol = (extra: object = {}) => ({ pvc: claim, mount: '/data', ...extra });
 
 const cases: Case[] = [
-  ['a missing cmd', 'POST', post(() => ({ tenant })), 400, 'INVALID_REQUEST', 'Invalid request body: cmd: Invalid input: expected string, received undefined.'],
+  [
+    'a missing cmd',
+    'POST',
+    post(() => ({ tenant })),
+    400,
+    'INVALID_REQUEST',
+    'Invalid request body: cmd: Invalid input: expected string, received undefined.',
+  ],
   ['an empty cmd', 'POST', post(() => ({ tenant, cmd: '' })), 400, 'INVALID_REQUEST', /cmd: must not be empty/],
   ['a blank cmd', 'POST', post(() => ({ tenant, cmd: '  \n ' })), 400, 'INVALID_REQUEST', /cmd: must not be empty/],
-  ['a cmd that is too long', 'POST', post(() => ({ tenant, cmd: 'x'.repeat(8193) })), 400, 'INVALID_REQUEST', /cmd: must be at most 8192 characters/],
-  ['a NUL in cmd', 'POST', post(() => ({ tenant, cmd: 'ls\u0000' })), 400, 'INVALID_REQUEST', /cmd: must not contain control characters/],
-  ['a cmd that is not a string', 'POST', post(() => ({ tenant, cmd: ['ls'] })), 400, 'INVALID_REQUEST', /cmd: Invalid input: expected string, received array/],
-  ['vols that is not a list', 'POST', post(() => ({ tenant, cmd: 'ls', vols: { pvc: claim } })), 400, 'INVALID_REQUEST', /vols: Invalid input: expected array/],
+  [
+    'a cmd that is too long',
+    'POST',
+    post(() => ({ tenant, cmd: 'x'.repeat(8193) })),
+    400,
+    'INVALID_REQUEST',
+    /cmd: must be at most 8192 characters/,
+  ],
+  [
+    'a NUL in cmd',
+    'POST',
+    post(() => ({ tenant, cmd: 'ls\u0000' })),
+    400,
+    'INVALID_REQUEST',
+    /cmd: must not contain control characters/,
+  ],
+  [
+    'a cmd that is not a string',
+    'POST',
+    post(() => ({ tenant, cmd: ['ls'] })),
+    400,
+    'INVALID_REQUEST',
+    /cmd: Invalid input: expected string, received array/,
+  ],
+  [
+    'vols that is not a list',
+    'POST',
+    post(() => ({ tenant, cmd: 'ls', vols: { pvc: claim } })),
+    400,
+    'INVALID_REQUEST',
+    /vols: Invalid input: expected array/,
+  ],
   [
     'too many vols',
     'POST',
@@ -56,7 +100,14 @@ const cases: Case[] = [
     'INVALID_REQUEST',
     /vols\.0\.mount: must not contain "\.\." segments/,
   ],
-  ['a mount at /', 'POST', post(() => ({ tenant, cmd: 'ls', vols: [vol({ mount: '/' })] })), 400, 'INVALID_REQUEST', /vols\.0\.mount: must not be "\/"/],
+  [
+    'a mount at /',
+    'POST',
+    post(() => ({ tenant, cmd: 'ls', vols: [vol({ mount: '/' })] })),
+    400,
+    'INVALID_REQUEST',
+    /vols\.0\.mount: must not be "\/"/,
+  ],
   [
     'two mounts at one path',
     'POST',
@@ -97,7 +148,14 @@ const cases: Case[] = [
     'INVALID_REQUEST',
     /vols\.0: Unrecognized key: "readOnly"/,
   ],
-  ['a wait past the gateway limit', 'POST', post(() => ({ tenant, cmd: 'ls', wait: 30 })), 400, 'INVALID_REQUEST', /wait: must be at most 25 seconds/],
+  [
+    'a wait past the gateway limit',
+    'POST',
+    post(() => ({ tenant, cmd: 'ls', wait: 30 })),
+    400,
+    'INVALID_REQUEST',
+    /wait: must be at most 25 seconds/,
+  ],
   ['a negative wait', 'POST', post(() => ({ tenant, cmd: 'ls', wait: -1 })), 400, 'INVALID_REQUEST', /wait: Too small/],
   [
     'a claim that does not exist',
@@ -171,8 +229,22 @@ const cases: Case[] = [
     'TEMPLATE_INVALID',
     /has no spec.template.spec.containers\[0\]/,
   ],
-  ['a tenant id that is not an ObjectId', 'POST', post(() => ({ tenant: 'tenant-a', cmd: 'ls' })), 400, 'INVALID_REQUEST', /tenant: must be a MOOP tenant id/],
-  ['an unknown tenant', 'POST', post(() => ({ tenant: unknownTenantId, cmd: 'ls' })), 404, 'TENANT_NOT_FOUND', `No tenant ${unknownTenantId}.`],
+  [
+    'a tenant id that is not an ObjectId',
+    'POST',
+    post(() => ({ tenant: 'tenant-a', cmd: 'ls' })),
+    400,
+    'INVALID_REQUEST',
+    /tenant: must be a MOOP tenant id/,
+  ],
+  [
+    'an unknown tenant',
+    'POST',
+    post(() => ({ tenant: unknownTenantId, cmd: 'ls' })),
+    404,
+    'TENANT_NOT_FOUND',
+    `No tenant ${unknownTenantId}.`,
+  ],
   [
     'a tenant service answering 500',
     'POST',
@@ -181,8 +253,22 @@ const cases: Case[] = [
     'TENANT_SERVICE_FAILED',
     `The tenant service failed with HTTP 500 for tenant ${faultyTenantIds.error}: "TENANT-SERVICE 未知错误".`,
   ],
-  ['GET without a name', 'GET', () => ({ query: { tenant } }), 400, 'INVALID_REQUEST', /name: Invalid input: expected string/],
-  ['GET with an invalid name', 'GET', () => ({ query: { tenant, name: '../secrets' } }), 400, 'INVALID_REQUEST', /name: must be a Kubernetes object name/],
+  [
+    'GET without a name',
+    'GET',
+    () => ({ query: { tenant } }),
+    400,
+    'INVALID_REQUEST',
+    /name: Invalid input: expected string/,
+  ],
+  [
+    'GET with an invalid name',
+    'GET',
+    () => ({ query: { tenant, name: '../secrets' } }),
+    400,
+    'INVALID_REQUEST',
+    /name: must be a Kubernetes object name/,
+  ],
   [
     'GET with a name past 253 characters',
     'GET',
@@ -210,19 +296,22 @@ const cases: Case[] = [
 ];
 
 describe('bad input to /service/v1/pods', () => {
-  it.each(cases)('answers %s with its status and code and makes no Job', async (_what, method, options, status, code, error) => {
-    const before = await managedNames();
-    const jobsBefore = (await admin().batch.listJobForAllNamespaces()).items.length;
+  it.each(cases)(
+    'answers %s with its status and code and makes no Job',
+    async (_what, method, options, status, code, error) => {
+      const before = await managedNames();
+      const jobsBefore = (await admin().batch.listJobForAllNamespaces()).items.length;
 
-    const answer = await call<ErrorAnswer>(method, path, options());
+      const answer = await call<ErrorAnswer>(method, path, options());
 
-    expect(answer.status).toBe(status);
-    expect(answer.body).toEqual({
-      error: error instanceof RegExp ? expect.stringMatching(error) : error,
-      code,
-      ...(answer.body.details === undefined ? {} : { details: expect.anything() }),
-    });
-    expect(await managedNames()).toEqual(before);
-    expect((await admin().batch.listJobForAllNamespaces()).items.length).toBe(jobsBefore);
-  });
+      expect(answer.status).toBe(status);
+      expect(answer.body).toEqual({
+        error: error instanceof RegExp ? expect.stringMatching(error) : error,
+        code,
+        ...(answer.body.details === undefined ? {} : { details: expect.anything() }),
+      });
+      expect(await managedNames()).toEqual(before);
+      expect((await admin().batch.listJobForAllNamespaces()).items.length).toBe(jobsBefore);
+    },
+  );
 });

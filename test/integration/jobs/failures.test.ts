@@ -17,9 +17,14 @@ afterAll(() => sweep((o: KubernetesObject) => made.has(o.metadata?.name ?? '')))
 const timestamp = expect.stringMatching(/^\d{4}-\d\d-\d\dT/);
 
 /** POSTs a copy for tenant, whose pod template makes an O; returns the answer and how long it took. */
-async function post<O extends V1Pod | V1Job = V1Pod | V1Job>(tenant: string, wait?: number): Promise<{ ms: number; status: number; body: CopyAnswer<O> }> {
+async function post<O extends V1Pod | V1Job = V1Pod | V1Job>(
+  tenant: string,
+  wait?: number,
+): Promise<{ ms: number; status: number; body: CopyAnswer<O> }> {
   const started = Date.now();
-  const answer = await call<CopyAnswer<O>>('POST', path, { body: { tenant, cmd: 'cp -r /src/* /dest/', ...(wait ? { wait } : {}) } });
+  const answer = await call<CopyAnswer<O>>('POST', path, {
+    body: { tenant, cmd: 'cp -r /src/* /dest/', ...(wait ? { wait } : {}) },
+  });
   made.add(answer.body.metadata?.name);
   return { ms: Date.now() - started, ...answer };
 }
@@ -30,8 +35,15 @@ describe('why a copy failed or is stuck', () => {
 
     expect(created.status).toBe(201);
     expect(created.body.status?.phase).toBe('Failed');
-    expect(created.body.statusReason).toEqual({ phase: 'Failed', reason: 'Error', message: 'container copy exited with code 3', lastSeen: timestamp });
-    const read = await call<CopyAnswer>('GET', path, { query: { tenant: tenants.failExit.id, name: created.body.metadata.name } });
+    expect(created.body.statusReason).toEqual({
+      phase: 'Failed',
+      reason: 'Error',
+      message: 'container copy exited with code 3',
+      lastSeen: timestamp,
+    });
+    const read = await call<CopyAnswer>('GET', path, {
+      query: { tenant: tenants.failExit.id, name: created.body.metadata.name },
+    });
     expect(read.body.statusReason).toEqual(created.body.statusReason);
   });
 
@@ -72,7 +84,9 @@ describe('why a copy failed or is stuck', () => {
     expect(read.body.statusReason).toEqual({
       phase: 'Pending',
       reason: 'Unschedulable',
-      message: expect.stringMatching(/^0\/\d+ nodes are available: .*node\(s\) didn't match Pod's node affinity\/selector/),
+      message: expect.stringMatching(
+        /^0\/\d+ nodes are available: .*node\(s\) didn't match Pod's node affinity\/selector/,
+      ),
       lastSeen: timestamp,
     });
   });
@@ -82,15 +96,25 @@ describe('why a copy failed or is stuck', () => {
 
     expect(created.status).toBe(201);
     expect(created.body.kind).toBe('Job');
-    expect(created.body.statusReason).toEqual({ phase: 'Failed', reason: 'Error', message: 'container copy exited with code 3', lastSeen: timestamp });
+    expect(created.body.statusReason).toEqual({
+      phase: 'Failed',
+      reason: 'Error',
+      message: 'container copy exited with code 3',
+      lastSeen: timestamp,
+    });
   });
 
   describe('in a namespace whose quota allows no pods', () => {
     beforeAll(async () => {
-      await core.createNamespacedResourceQuota({ namespace: 'tenant-job-quota', body: { metadata: { name: 'no-job-pods' }, spec: { hard: { pods: '0' } } } });
+      await core.createNamespacedResourceQuota({
+        namespace: 'tenant-job-quota',
+        body: { metadata: { name: 'no-job-pods' }, spec: { hard: { pods: '0' } } },
+      });
       await until(
         'the quota controller to compute the quota',
-        async () => (await core.readNamespacedResourceQuota({ name: 'no-job-pods', namespace: 'tenant-job-quota' })).status?.hard !== undefined,
+        async () =>
+          (await core.readNamespacedResourceQuota({ name: 'no-job-pods', namespace: 'tenant-job-quota' })).status
+            ?.hard !== undefined,
       );
     });
     afterAll(() => core.deleteNamespacedResourceQuota({ name: 'no-job-pods', namespace: 'tenant-job-quota' }));

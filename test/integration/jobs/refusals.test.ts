@@ -1,4 +1,5 @@
-// What the cluster refuses a copy: a quota of the tenant's namespace used up is a 409 QUOTA_EXCEEDED, and nothing is made.
+// What the cluster refuses a copy: a quota of the tenant's namespace used up is a 409 QUOTA_EXCEEDED, and nothing is
+// made.
 import { tenants } from '../../fixtures/tenants.ts';
 import { call } from '../../support/api.ts';
 import { admin, until } from '../../support/cluster.ts';
@@ -8,7 +9,10 @@ const namespace = 'tenant-quota';
 const { core } = admin();
 
 beforeAll(async () => {
-  await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'no-copies' }, spec: { hard: { pods: '0' } } } });
+  await core.createNamespacedResourceQuota({
+    namespace,
+    body: { metadata: { name: 'no-copies' }, spec: { hard: { pods: '0' } } },
+  });
   // Admission refuses everything while the quota controller has not yet filled in the quota's status.
   await until(
     'the quota controller to compute the quota',

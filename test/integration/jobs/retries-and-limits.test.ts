@@ -20,7 +20,11 @@ afterAll(() => sweep((o: KubernetesObject) => made.has(o.metadata?.name ?? '')))
 
 const copiesWithKey = async (namespace: string, hashPrefix: string): Promise<string[]> =>
   (await admin().core.listNamespacedPod({ namespace })).items
-    .filter((p) => p.metadata?.annotations?.['moop.io/idempotency-key']?.startsWith(hashPrefix) && !p.metadata.ownerReferences?.length)
+    .filter(
+      (p) =>
+        p.metadata?.annotations?.['moop.io/idempotency-key']?.startsWith(hashPrefix) &&
+        !p.metadata.ownerReferences?.length,
+    )
     .map((p) => p.metadata!.name!);
 
 describe('Idempotency-Key', () => {
@@ -28,7 +32,9 @@ describe('Idempotency-Key', () => {
     const headers = { 'idempotency-key': `retry-${Date.now()}` };
     const body = { tenant: tenants.a.id, cmd: 'cp -r /src/* /dest/' };
 
-    const answers = await Promise.all(Array.from({ length: 5 }, () => call<CopyAnswer>('POST', path, { body, headers })));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => call<CopyAnswer>('POST', path, { body, headers })),
+    );
     answers.push(await call<CopyAnswer>('POST', path, { body, headers }));
 
     expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201, 201]);
@@ -41,9 +47,18 @@ describe('Idempotency-Key', () => {
 
   it('keeps keys apart: another key, or the same key from another tenant, makes its own copy', async () => {
     const key = `shared-${Date.now()}`;
-    const mine = await call<CopyAnswer>('POST', path, { body: { tenant: tenants.a.id, cmd: 'true' }, headers: { 'idempotency-key': key } });
-    const theirs = await call<CopyAnswer>('POST', path, { body: { tenant: tenants.b.id, cmd: 'true' }, headers: { 'idempotency-key': key } });
-    const other = await call<CopyAnswer>('POST', path, { body: { tenant: tenants.a.id, cmd: 'true' }, headers: { 'idempotency-key': `${key}-2` } });
+    const mine = await call<CopyAnswer>('POST', path, {
+      body: { tenant: tenants.a.id, cmd: 'true' },
+      headers: { 'idempotency-key': key },
+    });
+    const theirs = await call<CopyAnswer>('POST', path, {
+      body: { tenant: tenants.b.id, cmd: 'true' },
+      headers: { 'idempotency-key': key },
+    });
+    const other = await call<CopyAnswer>('POST', path, {
+      body: { tenant: tenants.a.id, cmd: 'true' },
+      headers: { 'idempotency-key': `${key}-2` },
+    });
     for (const a of [mine, theirs, other]) made.add(a.body.metadata.name);
 
     expect([mine.status, theirs.status, other.status]).toEqual([201, 201, 201]);
@@ -68,7 +83,10 @@ describe('Idempotency-Key', () => {
   });
 
   it('refuses a key that is not printable ASCII with 400, making nothing', async () => {
-    const answer = await call('POST', path, { body: { tenant: tenants.a.id, cmd: 'true' }, headers: { 'idempotency-key': 'two words' } });
+    const answer = await call('POST', path, {
+      body: { tenant: tenants.a.id, cmd: 'true' },
+      headers: { 'idempotency-key': 'two words' },
+    });
     expect(answer).toEqual({
       status: 400,
       body: {
@@ -103,7 +121,9 @@ describe("the invocation's time limit (in-process, as Lambda calls the handlers)
   };
 
   it('cuts a wait short so that the 201 leaves before the invocation ends', async () => {
-    const event = httpEvent('POST', path, moopkey(), { body: { tenant: tenants.neverScheduled.id, cmd: 'true', wait: 20 } });
+    const event = httpEvent('POST', path, moopkey(), {
+      body: { tenant: tenants.neverScheduled.id, cmd: 'true', wait: 20 },
+    });
 
     const [ms, answer] = await timed(() => invokeHttp<CopyAnswer<V1Pod>>(createCopy(deps), event, withRemaining(5000)));
 
@@ -113,22 +133,34 @@ describe("the invocation's time limit (in-process, as Lambda calls the handlers)
   });
 
   it('answers 504 DEADLINE_EXCEEDED in its own shape when an upstream is slower than the time left', async () => {
-    const event = httpEvent('GET', '/service/v1/volumes/pvs', moopkey(), { query: { tenant: faultyTenantIds.slow, username: 'x' } });
+    const event = httpEvent('GET', '/service/v1/volumes/pvs', moopkey(), {
+      query: { tenant: faultyTenantIds.slow, username: 'x' },
+    });
 
     const [ms, answer] = await timed(() => invokeHttp(getVolume(deps), event, withRemaining(2500)));
 
     expect(answer).toEqual({
       status: 504,
-      body: { error: 'The request ran out of its time limit before the cluster or the tenant service answered; retry it.', code: 'DEADLINE_EXCEEDED' },
+      body: {
+        error: 'The request ran out of its time limit before the cluster or the tenant service answered; retry it.',
+        code: 'DEADLINE_EXCEEDED',
+      },
     });
     expect(ms).toBeLessThan(2500);
   });
 
   it('answers 201 with what is known when the API server goes away while it waits on a copy it made', async () => {
-    const event = httpEvent('POST', path, moopkey(), { body: { tenant: tenants.neverScheduled.id, cmd: 'true', wait: 6 } });
+    const event = httpEvent('POST', path, moopkey(), {
+      body: { tenant: tenants.neverScheduled.id, cmd: 'true', wait: 6 },
+    });
     const namespace = 'tenant-unscheduled';
     const copies = async (): Promise<string[]> =>
-      (await admin().core.listNamespacedPod({ namespace, labelSelector: `moop.io/tenant=${tenants.neverScheduled.id}` })).items.map((p) => p.metadata!.name!);
+      (
+        await admin().core.listNamespacedPod({
+          namespace,
+          labelSelector: `moop.io/tenant=${tenants.neverScheduled.id}`,
+        })
+      ).items.map((p) => p.metadata!.name!);
     const before = new Set(await copies());
     const answer = invokeHttp<CopyAnswer<V1Pod>>(createCopy(deps), event, withRemaining(20_000));
     // The copy exists: the handler has made it and goes on to wait on it.

@@ -20,15 +20,24 @@ let kube: KubeClient;
 beforeAll(async () => {
   kube = new KubeClient(loadKubeconfig({ file: process.env.MOOP_TEST_SERVICE_KUBECONFIG! }), { timeoutMs: 5000 });
   for (const name of [terminating, unprepared]) {
-    await core.createNamespace({ body: { metadata: { name, labels: { 'moop.io/tenant': '5c88a9ec5b6c2e3c4a3b2dcc' } } } });
+    await core.createNamespace({
+      body: { metadata: { name, labels: { 'moop.io/tenant': '5c88a9ec5b6c2e3c4a3b2dcc' } } },
+    });
   }
   // A ConfigMap that holds on to its namespace: the namespace stays Terminating while the test runs.
-  await core.createNamespacedConfigMap({ namespace: terminating, body: { metadata: { name: 'held', finalizers: ['moop.io/test-hold'] } } });
+  await core.createNamespacedConfigMap({
+    namespace: terminating,
+    body: { metadata: { name: 'held', finalizers: ['moop.io/test-hold'] } },
+  });
   await core.deleteNamespace({ name: terminating });
 });
 
 afterAll(async () => {
-  const held = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', namespace: terminating, finalizers: null } };
+  const held = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'held', namespace: terminating, finalizers: null },
+  };
   await KubernetesObjectApi.makeApiClient(admin().kc)
     .patch(held as unknown as KubernetesObject, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch)
     .catch(() => undefined);
@@ -42,5 +51,7 @@ it('passes a tenant namespace being deleted by, and reports one nobody prepared,
     { action: 'scheduled', dryRun: true },
   );
   const listed = summary.failures.filter((f) => f.action === 'list').map((f) => f.name);
-  expect(listed.filter((n) => n.includes(suffix)).sort()).toEqual(['Job', 'Pod', 'PersistentVolumeClaim'].map((kind) => `${kind} in ${unprepared}`).sort());
+  expect(listed.filter((n) => n.includes(suffix)).sort()).toEqual(
+    ['Job', 'Pod', 'PersistentVolumeClaim'].map((kind) => `${kind} in ${unprepared}`).sort(),
+  );
 });

@@ -21,13 +21,29 @@ const prefix = userPrefix('orphans');
 const orphaned = tenants.orphaned.id;
 let kube: KubeClient;
 let claim: string;
-const settings = (orphans: CleanupSettings['orphans']): CleanupSettings => ({ policy: 'keep', retentionSeconds: 3600, pageSize: 50, concurrency: 4, orphans });
+const settings = (orphans: CleanupSettings['orphans']): CleanupSettings => ({
+  policy: 'keep',
+  retentionSeconds: 3600,
+  pageSize: 50,
+  concurrency: 4,
+  orphans,
+});
 const logger = new Logger({ logLevel: 'SILENT' });
-const directory = () => cachedTenants(httpTenantSource({ url: process.env.MOOP_TEST_TENANT_SERVICE_URL!, moopkey: async () => 'unused', timeoutMs: 3000 }), 0);
+const directory = () =>
+  cachedTenants(
+    httpTenantSource({
+      url: process.env.MOOP_TEST_TENANT_SERVICE_URL!,
+      moopkey: async () => 'unused',
+      timeoutMs: 3000,
+    }),
+    0,
+  );
 
 beforeAll(async () => {
   kube = new KubeClient(loadKubeconfig({ file: process.env.MOOP_TEST_SERVICE_KUBECONFIG! }), { timeoutMs: 5000 });
-  const made = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', { body: { tenant: orphaned, username: `${prefix}ann` } });
+  const made = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', {
+    body: { tenant: orphaned, username: `${prefix}ann` },
+  });
   expect(made.status).toBe(201);
   claim = `tenant-orphaned/${made.body.metadata.name}`;
   await removeTenant(orphaned);
@@ -52,7 +68,9 @@ describe('a scheduled run and the objects of tenants the tenant service no longe
   });
 
   it('makes no one an orphan while the tenant service fails', async () => {
-    const failing = { get: () => Promise.reject(new UpstreamError('The tenant service failed.', { code: 'TENANT_SERVICE_FAILED' })) };
+    const failing = {
+      get: () => Promise.reject(new UpstreamError('The tenant service failed.', { code: 'TENANT_SERVICE_FAILED' })),
+    };
 
     const summary = await runCleanup(
       { resources: new Resources(kube), tenants: failing, logger, settings: settings('report') },

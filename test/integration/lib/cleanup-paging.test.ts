@@ -26,7 +26,11 @@ afterAll(async () => {
 
 it('reads volumes a page at a time and still reports every one of them', async () => {
   const users = Array.from({ length: 5 }, (_, i) => `${prefix}u${i}`);
-  await Promise.all(users.map((u) => call('POST', '/service/v1/volumes/pvs', { body: { tenant: tenants.b.id, username: u, path: `tenant-b/${u}` } })));
+  await Promise.all(
+    users.map((u) =>
+      call('POST', '/service/v1/volumes/pvs', { body: { tenant: tenants.b.id, username: u, path: `tenant-b/${u}` } }),
+    ),
+  );
   const resources = new Resources(kube);
   const list = jest.spyOn(resources, 'list');
   const noTenants = { get: () => Promise.reject(new Error('not asked when forced')) };
@@ -41,7 +45,9 @@ it('reads volumes a page at a time and still reports every one of them', async (
     { action: 'tenant-removed', tenant: tenants.b.id, dryRun: true, force: true },
   );
 
-  expect(summary.actions.deleteVolume?.names).toEqual(expect.arrayContaining(users.map((u) => `pv-${tenants.b.id}-${u}-default`)));
+  expect(summary.actions.deleteVolume?.names).toEqual(
+    expect.arrayContaining(users.map((u) => `pv-${tenants.b.id}-${u}-default`)),
+  );
   const volumeCalls = list.mock.calls.filter(([, kind]) => kind === 'PersistentVolume').map(([, , options]) => options);
   expect(volumeCalls.length).toBeGreaterThanOrEqual(3);
   expect(volumeCalls.every((o) => o?.limit === 2)).toBe(true);
@@ -51,7 +57,11 @@ it('reads volumes a page at a time and still reports every one of them', async (
 
 it('starts a list again when the API server expires its continue token (410), and still reports every volume once', async () => {
   const users = Array.from({ length: 5 }, (_, i) => `${prefix}g${i}`);
-  await Promise.all(users.map((u) => call('POST', '/service/v1/volumes/pvs', { body: { tenant: tenants.b.id, username: u, path: `tenant-b/${u}` } })));
+  await Promise.all(
+    users.map((u) =>
+      call('POST', '/service/v1/volumes/pvs', { body: { tenant: tenants.b.id, username: u, path: `tenant-b/${u}` } }),
+    ),
+  );
   const resources = new Resources(kube);
   const real = resources.list.bind(resources);
   let expired = 0;
@@ -63,7 +73,11 @@ it('starts a list again when the API server expires its continue token (410), an
         method: 'GET',
         path: '/api/v1/persistentvolumes',
         status: 410,
-        body: { kind: 'Status', reason: 'Expired', message: 'The provided continue parameter is too old to display a consistent list result.' },
+        body: {
+          kind: 'Status',
+          reason: 'Expired',
+          message: 'The provided continue parameter is too old to display a consistent list result.',
+        },
       });
     }
     return real(apiVersion, kind, options);

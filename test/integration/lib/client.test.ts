@@ -21,7 +21,9 @@ interface Kubeconfig {
   clusters: { name: string; cluster: Record<string, unknown> }[];
   users: { name: string; user: Record<string, unknown> }[];
 }
-const service = JSON.parse(JSON.stringify(load(readFileSync(process.env.MOOP_TEST_SERVICE_KUBECONFIG!, 'utf8')))) as Kubeconfig;
+const service = JSON.parse(
+  JSON.stringify(load(readFileSync(process.env.MOOP_TEST_SERVICE_KUBECONFIG!, 'utf8'))),
+) as Kubeconfig;
 const token = service.users[0]!.user.token as string;
 
 /** A kubeconfig like the service's, with cluster and user fields changed, as a loaded client. */
@@ -65,7 +67,13 @@ describe('TLS to the API server', () => {
   it('skips verification only where the kubeconfig says insecure-skip-tls-verify', async () => {
     const { 'certificate-authority-data': _ca, ...cluster } = service.clusters[0]!.cluster;
     const file = join(dir, 'kubeconfig-insecure');
-    writeFileSync(file, JSON.stringify({ ...service, clusters: [{ ...service.clusters[0], cluster: { ...cluster, 'insecure-skip-tls-verify': true } }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...service,
+        clusters: [{ ...service.clusters[0], cluster: { ...cluster, 'insecure-skip-tls-verify': true } }],
+      }),
+    );
     expect(await listVolumes(new KubeClient(loadKubeconfig({ file }), { timeoutMs: 4000 }))).toBe('ok');
   });
 });
@@ -80,7 +88,9 @@ describe('credentials', () => {
     writeFileSync(tokenFile, 'a-revoked-token');
     expect(await listVolumes(kube)).toMatchObject({
       code: 'KUBERNETES_CREDENTIALS_REJECTED',
-      message: expect.stringMatching(/^The Kubernetes API server rejected the service's credentials \(expired or revoked\): rotate the kubeconfig/),
+      message: expect.stringMatching(
+        /^The Kubernetes API server rejected the service's credentials \(expired or revoked\): rotate the kubeconfig/,
+      ),
     });
 
     writeFileSync(tokenFile, token);
@@ -117,10 +127,17 @@ describe('an HTTPS peer that does not answer JSON', () => {
   afterAll(() => new Promise<void>((r) => peer.close(() => r())));
 
   it.each([
-    ['an HTML page', '/api/v1/persistentvolumes', 'with something that is not JSON: "<html><body>Welcome to nginx!</body></html>".'],
+    [
+      'an HTML page',
+      '/api/v1/persistentvolumes',
+      'with something that is not JSON: "<html><body>Welcome to nginx!</body></html>".',
+    ],
     ['an empty body', '/empty', 'with something that is not JSON: "".'],
   ])('answers %s in a 2xx with a 502 naming it', async (_what, path, tail) => {
-    const kube = client({ server: url, 'certificate-authority-data': Buffer.from(readFileSync(join(dir, 'peer-ca.crt'))).toString('base64') });
+    const kube = client({
+      server: url,
+      'certificate-authority-data': Buffer.from(readFileSync(join(dir, 'peer-ca.crt'))).toString('base64'),
+    });
     await expect(kube.request({ method: 'GET', path })).rejects.toMatchObject({
       code: 'KUBERNETES_INVALID_ANSWER',
       message: `The Kubernetes API server answered GET ${path} ${tail}`,

@@ -16,7 +16,8 @@ it('reaches the API server again after the connection was dropped while idle', a
   // The API server's certificate names 127.0.0.1, which the proxy's address is too.
   const kube = new KubeClient({ ...access, server: `https://127.0.0.1:${proxy.port}` }, { timeoutMs: 4000 });
   try {
-    const list = () => kube.request<{ kind: string }>({ method: 'GET', path: '/api/v1/persistentvolumes', query: { limit: 1 } });
+    const list = () =>
+      kube.request<{ kind: string }>({ method: 'GET', path: '/api/v1/persistentvolumes', query: { limit: 1 } });
     expect((await list()).kind).toBe('PersistentVolumeList');
     await pause();
 
@@ -31,7 +32,11 @@ it('reaches the API server again after the connection was dropped while idle', a
 it('reaches the tenant service again after the connection was dropped while idle', async () => {
   const url = new URL(process.env.MOOP_TEST_TENANT_SERVICE_URL!);
   const proxy = await startIdleDroppingProxy({ host: url.hostname, port: Number(url.port) }, idleMs);
-  const source = httpTenantSource({ url: `http://127.0.0.1:${proxy.port}${url.pathname}`, moopkey: async () => 'unused', timeoutMs: 3000 });
+  const source = httpTenantSource({
+    url: `http://127.0.0.1:${proxy.port}${url.pathname}`,
+    moopkey: async () => 'unused',
+    timeoutMs: 3000,
+  });
   try {
     expect((await source(tenants.a.id)).id).toBe(tenants.a.id);
     await pause();

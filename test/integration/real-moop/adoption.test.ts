@@ -45,7 +45,10 @@ const adopt = async (...args: string[]): Promise<{ code: number; report: unknown
     NFS_PREFIX: '/exports/moop/',
   };
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['scripts/adopt.ts', ...args], { cwd: projectRoot, env });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['scripts/adopt.ts', ...args], {
+      cwd: projectRoot,
+      env,
+    });
     return { code: 0, report: JSON.parse(stdout), stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -60,7 +63,10 @@ async function makeAsTheOldServicesDid(): Promise<void> {
   await core.createPersistentVolume({
     body: {
       ...t.pv,
-      metadata: { name: fill(t.pv.metadata.name, tenant, user, 'default'), labels: { pv: fill(t.pv.metadata.labels.pv, tenant, user, 'default') } },
+      metadata: {
+        name: fill(t.pv.metadata.name, tenant, user, 'default'),
+        labels: { pv: fill(t.pv.metadata.labels.pv, tenant, user, 'default') },
+      },
       spec: { ...t.pv.spec, nfs: { server: '10.0.0.2', path: `/exports/moop/${namespace}/${user}` } },
     },
   });
@@ -69,7 +75,10 @@ async function makeAsTheOldServicesDid(): Promise<void> {
     body: {
       ...t.match_pvc,
       metadata: { name: fill(t.match_pvc.metadata.name, tenant, user, 'default'), namespace },
-      spec: { ...t.match_pvc.spec, selector: { matchLabels: { pv: fill(t.match_pvc.spec.selector.matchLabels.pv, tenant, user, 'default') } } },
+      spec: {
+        ...t.match_pvc.spec,
+        selector: { matchLabels: { pv: fill(t.match_pvc.spec.selector.matchLabels.pv, tenant, user, 'default') } },
+      },
     } as V1PersistentVolumeClaim,
   });
   const { ttlSecondsAfterFinished: _dropped, ...podSpec } = t.pod.spec;
@@ -81,7 +90,13 @@ async function makeAsTheOldServicesDid(): Promise<void> {
       metadata: { name: old.pod, namespace },
       spec: {
         ...podSpec,
-        containers: [{ ...podSpec.containers[0], args: ['/bin/sh', '-c', 'ls /data'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+        containers: [
+          {
+            ...podSpec.containers[0],
+            args: ['/bin/sh', '-c', 'ls /data'],
+            volumeMounts: [{ name: 'data', mountPath: '/data' }],
+          },
+        ],
         volumes: [{ name: 'data', persistentVolumeClaim: { claimName: old.pvc } }],
       },
     } as V1Pod,
@@ -103,14 +118,20 @@ async function makeAsTheOldServicesDid(): Promise<void> {
   await core.createPersistentVolume({
     body: {
       metadata: { name: strangers.otherTool, labels: { 'app.kubernetes.io/managed-by': 'helm' } },
-      spec: { accessModes: ['ReadWriteMany'], capacity: { storage: '1Mi' }, nfs: { server: '10.0.0.2', path: '/elsewhere' } },
+      spec: {
+        accessModes: ['ReadWriteMany'],
+        capacity: { storage: '1Mi' },
+        nfs: { server: '10.0.0.2', path: '/elsewhere' },
+      },
     },
   });
   for (const [name, nfs] of [
     [strangers.otherServer, { server: '203.0.113.9', path: `/exports/moop/${namespace}/mallory` }],
     [strangers.wholePrefix, { server: '10.0.0.2', path: '/exports/moop/' }],
   ] as const) {
-    await core.createPersistentVolume({ body: { metadata: { name }, spec: { accessModes: ['ReadWriteMany'], capacity: { storage: '1Mi' }, nfs } } });
+    await core.createPersistentVolume({
+      body: { metadata: { name }, spec: { accessModes: ['ReadWriteMany'], capacity: { storage: '1Mi' }, nfs } },
+    });
   }
   await until('the old claim to bind and the old Pod to finish', async () => {
     const claim = await core.readNamespacedPersistentVolumeClaim({ name: old.pvc, namespace });
@@ -122,19 +143,33 @@ async function makeAsTheOldServicesDid(): Promise<void> {
 afterAll(async () => {
   await core.deleteNamespacedPod({ name: old.pod, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
   await core.deleteNamespacedPod({ name: strangers.notebook, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
-  for (const name of [old.pvc, strangers.hubClaim]) await core.deleteNamespacedPersistentVolumeClaim({ name, namespace }).catch(() => undefined);
+  for (const name of [old.pvc, strangers.hubClaim])
+    await core.deleteNamespacedPersistentVolumeClaim({ name, namespace }).catch(() => undefined);
   for (const name of [old.pv, strangers.otherTool, strangers.otherServer, strangers.wholePrefix]) {
     await core.deletePersistentVolume({ name }).catch(() => undefined);
   }
 });
 
 const volumeQuery = { tenant, username: user, tag: 'default' };
-const expectedAdopted = [`PersistentVolume ${old.pv}`, `PersistentVolumeClaim ${namespace}/${old.pvc}`, `Pod ${namespace}/${old.pod}`].sort();
+const expectedAdopted = [
+  `PersistentVolume ${old.pv}`,
+  `PersistentVolumeClaim ${namespace}/${old.pvc}`,
+  `Pod ${namespace}/${old.pod}`,
+].sort();
 const expectedLeftAlone = [
   { object: `PersistentVolume ${strangers.otherTool}`, reason: 'managed by helm' },
-  { object: `PersistentVolume ${strangers.otherServer}`, reason: 'on NFS server 203.0.113.9, not 10.0.0.2 (NFS_SERVER)' },
-  { object: `PersistentVolume ${strangers.wholePrefix}`, reason: `at /exports/moop/, outside the tenant's NFS folder /exports/moop/${namespace}` },
-  { object: `PersistentVolumeClaim ${namespace}/${strangers.hubClaim}`, reason: "not named by the tenant's claim templates" },
+  {
+    object: `PersistentVolume ${strangers.otherServer}`,
+    reason: 'on NFS server 203.0.113.9, not 10.0.0.2 (NFS_SERVER)',
+  },
+  {
+    object: `PersistentVolume ${strangers.wholePrefix}`,
+    reason: `at /exports/moop/, outside the tenant's NFS folder /exports/moop/${namespace}`,
+  },
+  {
+    object: `PersistentVolumeClaim ${namespace}/${strangers.hubClaim}`,
+    reason: "not named by the tenant's claim templates",
+  },
   { object: `Pod ${namespace}/${strangers.notebook}`, reason: "not named by the tenant's pod template" },
 ];
 
@@ -147,7 +182,15 @@ describe('npm run adopt, for objects the Python services made', () => {
     const dry = await adopt('--tenant', tenant, '--dry-run');
 
     expect(dry.code).toBe(0);
-    expect(dry.report).toEqual({ tenant, namespace, dryRun: true, adopted: expectedAdopted, alreadyManaged: [], leftAlone: expectedLeftAlone, failures: [] });
+    expect(dry.report).toEqual({
+      tenant,
+      namespace,
+      dryRun: true,
+      adopted: expectedAdopted,
+      alreadyManaged: [],
+      leftAlone: expectedLeftAlone,
+      failures: [],
+    });
     expect((await core.readPersistentVolume({ name: old.pv })).metadata?.labels).toEqual({ pv: old.pv });
     expect((await call('GET', '/service/v1/volumes/pvcs', { query: volumeQuery })).status).toBe(404);
   });
@@ -156,19 +199,36 @@ describe('npm run adopt, for objects the Python services made', () => {
     const real = await adopt('--tenant', tenant);
 
     expect(real.code).toBe(0);
-    expect(real.report).toEqual({ tenant, namespace, dryRun: false, adopted: expectedAdopted, alreadyManaged: [], leftAlone: expectedLeftAlone, failures: [] });
+    expect(real.report).toEqual({
+      tenant,
+      namespace,
+      dryRun: false,
+      adopted: expectedAdopted,
+      alreadyManaged: [],
+      leftAlone: expectedLeftAlone,
+      failures: [],
+    });
     expect(real.stderr).toContain('[adopt] adopted 3, already managed 0, left alone 5, failed 0');
     const pv = await core.readPersistentVolume({ name: old.pv });
-    expect(pv.metadata?.labels).toEqual({ pv: old.pv, 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant });
+    expect(pv.metadata?.labels).toEqual({
+      pv: old.pv,
+      'app.kubernetes.io/managed-by': 'moop-resource-service',
+      'moop.io/tenant': tenant,
+    });
     // The PV controller's own annotation (it bound the old claim) stays; no user or tag is invented.
     expect(pv.metadata?.annotations).toEqual({
       'moop.io/tenant': tenant,
       'moop.io/adopted': expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       'pv.kubernetes.io/bound-by-controller': 'yes',
     });
-    expect((await core.readPersistentVolume({ name: strangers.otherTool })).metadata?.labels).toEqual({ 'app.kubernetes.io/managed-by': 'helm' });
-    for (const name of [strangers.otherServer, strangers.wholePrefix]) expect((await core.readPersistentVolume({ name })).metadata?.labels).toBeUndefined();
-    expect((await core.readNamespacedPod({ name: strangers.notebook, namespace })).metadata?.annotations).toBeUndefined();
+    expect((await core.readPersistentVolume({ name: strangers.otherTool })).metadata?.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'helm',
+    });
+    for (const name of [strangers.otherServer, strangers.wholePrefix])
+      expect((await core.readPersistentVolume({ name })).metadata?.labels).toBeUndefined();
+    expect(
+      (await core.readNamespacedPod({ name: strangers.notebook, namespace })).metadata?.annotations,
+    ).toBeUndefined();
 
     const rerun = await adopt('--tenant', tenant);
     expect(rerun.report).toEqual({
@@ -190,12 +250,25 @@ describe('npm run adopt, for objects the Python services made', () => {
     expect([claim.status, claim.body.metadata.name, claim.body.status?.phase]).toEqual([200, old.pvc, 'Bound']);
     expect([pod.status, pod.body.metadata.name, pod.body.status?.phase]).toEqual([200, old.pod, 'Succeeded']);
     // Another tenant never reaches them, adopted or not.
-    expect((await call('GET', '/service/v1/volumes/pvs', { query: { ...volumeQuery, tenant: tenants.a.id } })).status).toBe(404);
-    expect((await call('GET', '/service/v1/pods', { query: { tenant: tenants.a.id, name: old.pod } })).status).toBe(404);
+    expect(
+      (await call('GET', '/service/v1/volumes/pvs', { query: { ...volumeQuery, tenant: tenants.a.id } })).status,
+    ).toBe(404);
+    expect((await call('GET', '/service/v1/pods', { query: { tenant: tenants.a.id, name: old.pod } })).status).toBe(
+      404,
+    );
 
-    expect(await call('DELETE', '/service/v1/pods', { query: { tenant, name: old.pod } })).toEqual({ status: 200, body: { deleted: old.pod } });
-    expect(await call('DELETE', '/service/v1/volumes/pvcs', { query: volumeQuery })).toEqual({ status: 200, body: { deleted: old.pvc } });
-    expect(await call('DELETE', '/service/v1/volumes/pvs', { query: volumeQuery })).toEqual({ status: 200, body: { deleted: old.pv } });
+    expect(await call('DELETE', '/service/v1/pods', { query: { tenant, name: old.pod } })).toEqual({
+      status: 200,
+      body: { deleted: old.pod },
+    });
+    expect(await call('DELETE', '/service/v1/volumes/pvcs', { query: volumeQuery })).toEqual({
+      status: 200,
+      body: { deleted: old.pvc },
+    });
+    expect(await call('DELETE', '/service/v1/volumes/pvs', { query: volumeQuery })).toEqual({
+      status: 200,
+      body: { deleted: old.pv },
+    });
     await until('the adopted objects to be gone', async () => {
       const codes = await Promise.all([
         statusOfCall(core.readNamespacedPod({ name: old.pod, namespace })),
@@ -207,7 +280,10 @@ describe('npm run adopt, for objects the Python services made', () => {
   });
 
   it('refuses a tenant id that is not an ObjectId, and an unknown tenant, changing nothing', async () => {
-    expect(await adopt('--tenant', 'tenant-legacy')).toMatchObject({ code: 2, stderr: expect.stringContaining('--tenant must be a MOOP tenant id') });
+    expect(await adopt('--tenant', 'tenant-legacy')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--tenant must be a MOOP tenant id'),
+    });
     expect(await adopt('--tenant', '000000000000000000000bad')).toMatchObject({
       code: 2,
       stderr: expect.stringContaining('No tenant 000000000000000000000bad.'),

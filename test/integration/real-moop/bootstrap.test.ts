@@ -68,20 +68,32 @@ describe('names callers compute', () => {
     const username = `${prefix}john.doe`;
     const computed = { pv: `pv-${tenant}-${username}-default`, pvc: `pvc-${tenant}-${username}-default` };
 
-    const volume = await call<VolumeAnswer>('POST', '/service/v1/volumes/pvs', { body: { tenant, username, path: 'tenant-a/john.doe' } });
-    const claim = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', { body: { tenant, username, match: true } });
+    const volume = await call<VolumeAnswer>('POST', '/service/v1/volumes/pvs', {
+      body: { tenant, username, path: 'tenant-a/john.doe' },
+    });
+    const claim = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', {
+      body: { tenant, username, match: true },
+    });
 
     expect([volume.status, volume.body.metadata.name]).toEqual([201, computed.pv]);
     expect([claim.status, claim.body.metadata.name]).toEqual([201, computed.pvc]);
     expect(volume.body.metadata.labels?.pv).toBe(computed.pv);
     expect(claim.body.spec?.selector).toEqual({
-      matchLabels: { pv: computed.pv, 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant },
+      matchLabels: {
+        pv: computed.pv,
+        'app.kubernetes.io/managed-by': 'moop-resource-service',
+        'moop.io/tenant': tenant,
+      },
     });
     const copy = await call<CopyAnswer<V1Pod>>('POST', '/service/v1/pods', {
       body: { tenant, cmd: 'ls /home/jovyan', vols: [{ pvc: computed.pvc, mount: '/home/jovyan', subpath: '' }] },
     });
     expect(copy.status).toBe(201);
-    expect(copy.body.spec?.volumes).toEqual([{ name: 'moop-vol-0', persistentVolumeClaim: { claimName: computed.pvc } }]);
-    expect((await call('DELETE', '/service/v1/pods', { query: { tenant, name: copy.body.metadata.name } })).status).toBe(200);
+    expect(copy.body.spec?.volumes).toEqual([
+      { name: 'moop-vol-0', persistentVolumeClaim: { claimName: computed.pvc } },
+    ]);
+    expect(
+      (await call('DELETE', '/service/v1/pods', { query: { tenant, name: copy.body.metadata.name } })).status,
+    ).toBe(200);
   });
 });

@@ -23,9 +23,14 @@ const volumes: string[] = [];
 const folders: string[] = [];
 const made = new Set<string>();
 
-/** A folder on the machine, as an admin's hostPath volume claimed by the tenant's match claim for username; the claim's name. */
+/**
+ * A folder on the machine, as an admin's hostPath volume claimed by the tenant's match claim for username; the claim's
+ * name.
+ */
 async function hostVolume(tenant: string, username: string, folder: string): Promise<string> {
-  const claim = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', { body: { tenant, username, tag: suffix, match: true } });
+  const claim = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', {
+    body: { tenant, username, tag: suffix, match: true },
+  });
   expect(claim.status).toBe(201);
   const name = `host-${tenant.slice(-4)}-${username}-${suffix}`;
   volumes.push(name);
@@ -33,11 +38,18 @@ async function hostVolume(tenant: string, username: string, folder: string): Pro
     body: {
       // Labelled as the match claim selects: the service's volume of this tenant.
       metadata: { name, labels: claim.body.spec?.selector?.matchLabels },
-      spec: { accessModes: ['ReadWriteMany'], capacity: { storage: '100Mi' }, storageClassName: '', hostPath: { path: folder, type: 'Directory' } },
+      spec: {
+        accessModes: ['ReadWriteMany'],
+        capacity: { storage: '100Mi' },
+        storageClassName: '',
+        hostPath: { path: folder, type: 'Directory' },
+      },
     },
   });
   await until(`claim ${claim.body.metadata.name} to bind ${name}`, async () => {
-    const read = await call<ClaimAnswer>('GET', '/service/v1/volumes/pvcs', { query: { tenant, username, tag: suffix } });
+    const read = await call<ClaimAnswer>('GET', '/service/v1/volumes/pvcs', {
+      query: { tenant, username, tag: suffix },
+    });
     return read.body.status?.phase === 'Bound';
   });
   return claim.body.metadata.name;
@@ -50,7 +62,10 @@ const folder = (what: string): string => {
 };
 
 /** POSTs a copy for tenant, whose pod template makes an O; returns the answer and how long it took. */
-async function copy<O extends V1Pod | V1Job>(tenant: string, body: object): Promise<{ ms: number; status: number; body: CopyAnswer<O> }> {
+async function copy<O extends V1Pod | V1Job>(
+  tenant: string,
+  body: object,
+): Promise<{ ms: number; status: number; body: CopyAnswer<O> }> {
   const started = Date.now();
   const answer = await call<CopyAnswer<O>>('POST', path, { body: { tenant, wait: 20, ...body } });
   made.add(answer.body.metadata?.name);
@@ -107,8 +122,15 @@ onNode('copies on the real node', () => {
       'week1/intro.ipynb',
     ]);
     expect(readFileSync(join(studentDir, 'alice/ds101/week1/data/iris.csv'), 'utf8')).toBe('sepal,petal\n5.1,1.4\n');
-    const read = await call<CopyAnswer<V1Pod>>('GET', path, { query: { tenant: tenants.realPod.id, name: created.body.metadata.name } });
-    expect([read.status, read.body.status?.phase, read.body.spec?.nodeName, read.body.statusReason]).toEqual([200, 'Succeeded', 'moop-real-node', undefined]);
+    const read = await call<CopyAnswer<V1Pod>>('GET', path, {
+      query: { tenant: tenants.realPod.id, name: created.body.metadata.name },
+    });
+    expect([read.status, read.body.status?.phase, read.body.spec?.nodeName, read.body.statusReason]).toEqual([
+      200,
+      'Succeeded',
+      'moop-real-node',
+      undefined,
+    ]);
   });
 
   it('runs with no capability but what a root copy needs, as the kernel sees it: owners, modes and times kept, no raw sockets', async () => {
@@ -122,9 +144,16 @@ onNode('copies on the real node', () => {
 
     expect([created.status, created.body.status?.phase]).toEqual([201, 'Succeeded']);
     // CHOWN, DAC_OVERRIDE, FOWNER, FSETID: bits 0, 1, 3 and 4. NET_RAW (13), SETUID, MKNOD, ... are gone, for good.
-    expect(readFileSync(join(studentDir, 'caps/status'), 'utf8')).toBe('CapEff:\t000000000000001b\nCapBnd:\t000000000000001b\n');
+    expect(readFileSync(join(studentDir, 'caps/status'), 'utf8')).toBe(
+      'CapEff:\t000000000000001b\nCapBnd:\t000000000000001b\n',
+    );
     const old = statSync(join(studentDir, 'caps/old'));
-    expect([old.uid, old.gid, (old.mode & 0o777).toString(8), old.mtime.getUTCFullYear()]).toEqual([1000, 1000, '640', 2001]);
+    expect([old.uid, old.gid, (old.mode & 0o777).toString(8), old.mtime.getUTCFullYear()]).toEqual([
+      1000,
+      1000,
+      '640',
+      2001,
+    ]);
     expect(readFileSync(join(studentDir, 'caps/ping'), 'utf8').trim()).not.toBe('0');
   });
 
@@ -143,18 +172,30 @@ onNode('copies on the real node', () => {
     expect(created.body.status?.conditions?.find((c) => c.type === 'Complete')?.status).toBe('True');
     expect(readFileSync(join(studentDir, 'job/out.txt'), 'utf8')).toBe('it\'s "quoted"\na && b\n');
     expect(readFileSync(join(studentDir, 'job/list.txt'), 'utf8')).toBe('ds101\n');
-    const read = await call<CopyAnswer<V1Job>>('GET', path, { query: { tenant: tenants.realJob.id, name: created.body.metadata.name } });
+    const read = await call<CopyAnswer<V1Job>>('GET', path, {
+      query: { tenant: tenants.realJob.id, name: created.body.metadata.name },
+    });
     expect([read.status, read.body.status?.succeeded, read.body.statusReason]).toEqual([200, 1, undefined]);
   });
 
   it('says a command failed with its exit code, as soon as it has', async () => {
-    const created = await copy<V1Pod>(tenants.realPod.id, { cmd: 'echo copying; exit 3', vols: [{ pvc: student, mount: '/dest' }] });
+    const created = await copy<V1Pod>(tenants.realPod.id, {
+      cmd: 'echo copying; exit 3',
+      vols: [{ pvc: student, mount: '/dest' }],
+    });
 
     expect(created.status).toBe(201);
     expect(created.body.status?.phase).toBe('Failed');
-    expect(created.body.statusReason).toEqual({ phase: 'Failed', reason: 'Error', message: 'container copy exited with code 3', lastSeen: timestamp });
+    expect(created.body.statusReason).toEqual({
+      phase: 'Failed',
+      reason: 'Error',
+      message: 'container copy exited with code 3',
+      lastSeen: timestamp,
+    });
     expect(created.ms).toBeLessThan(15_000);
-    const read = await call<CopyAnswer>('GET', path, { query: { tenant: tenants.realPod.id, name: created.body.metadata.name } });
+    const read = await call<CopyAnswer>('GET', path, {
+      query: { tenant: tenants.realPod.id, name: created.body.metadata.name },
+    });
     expect(read.body.statusReason).toEqual(created.body.statusReason);
   });
 
@@ -168,20 +209,38 @@ onNode('copies on the real node', () => {
       message: expect.stringContaining('registry.mooplab.com:8443/gitbox/alpine-git:lastest'),
     });
     expect(created.ms).toBeLessThan(15_000);
-    const read = await call<CopyAnswer>('GET', path, { query: { tenant: tenants.realMissingImage.id, name: created.body.metadata.name } });
-    expect(read.body.statusReason).toMatchObject({ phase: 'Pending', reason: expect.stringMatching(/^(ErrImagePull|ImagePullBackOff)$/) });
+    const read = await call<CopyAnswer>('GET', path, {
+      query: { tenant: tenants.realMissingImage.id, name: created.body.metadata.name },
+    });
+    expect(read.body.statusReason).toMatchObject({
+      phase: 'Pending',
+      reason: expect.stringMatching(/^(ErrImagePull|ImagePullBackOff)$/),
+    });
   });
 
   it('says a service-made NFS volume cannot be mounted (this kernel has no NFS), and the wait ends early', async () => {
     const username = `nfs-${suffix}`;
-    expect((await call('POST', '/service/v1/volumes/pvs', { body: { tenant: tenants.realPod.id, username, path: 'tenant-real/nfs' } })).status).toBe(201);
-    const claim = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', { body: { tenant: tenants.realPod.id, username, match: true } });
+    expect(
+      (
+        await call('POST', '/service/v1/volumes/pvs', {
+          body: { tenant: tenants.realPod.id, username, path: 'tenant-real/nfs' },
+        })
+      ).status,
+    ).toBe(201);
+    const claim = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', {
+      body: { tenant: tenants.realPod.id, username, match: true },
+    });
     await until('the NFS claim to bind', async () => {
-      const read = await call<ClaimAnswer>('GET', '/service/v1/volumes/pvcs', { query: { tenant: tenants.realPod.id, username } });
+      const read = await call<ClaimAnswer>('GET', '/service/v1/volumes/pvcs', {
+        query: { tenant: tenants.realPod.id, username },
+      });
       return read.body.status?.phase === 'Bound';
     });
 
-    const created = await copy<V1Pod>(tenants.realPod.id, { cmd: 'ls /data', vols: [{ pvc: claim.body.metadata.name, mount: '/data' }] });
+    const created = await copy<V1Pod>(tenants.realPod.id, {
+      cmd: 'ls /data',
+      vols: [{ pvc: claim.body.metadata.name, mount: '/data' }],
+    });
 
     expect(created.status).toBe(201);
     expect(created.body.statusReason).toEqual({
@@ -192,13 +251,24 @@ onNode('copies on the real node', () => {
       lastSeen: timestamp,
     });
     expect(created.ms).toBeLessThan(15_000);
-    const read = await call<CopyAnswer>('GET', path, { query: { tenant: tenants.realPod.id, name: created.body.metadata.name } });
-    expect(read.body.statusReason).toMatchObject({ reason: 'FailedMount', message: created.body.statusReason?.message });
+    const read = await call<CopyAnswer>('GET', path, {
+      query: { tenant: tenants.realPod.id, name: created.body.metadata.name },
+    });
+    expect(read.body.statusReason).toMatchObject({
+      reason: 'FailedMount',
+      message: created.body.statusReason?.message,
+    });
   });
 
   it('retires the failed Pods and Jobs once past their retention', async () => {
-    const failedPod = await copy<V1Pod>(tenants.realPod.id, { cmd: 'exit 4', vols: [{ pvc: student, mount: '/dest' }] });
-    const failedJob = await copy<V1Job>(tenants.realJob.id, { cmd: 'exit 5', vols: [{ pvc: jobStudent, mount: '/dest' }] });
+    const failedPod = await copy<V1Pod>(tenants.realPod.id, {
+      cmd: 'exit 4',
+      vols: [{ pvc: student, mount: '/dest' }],
+    });
+    const failedJob = await copy<V1Job>(tenants.realJob.id, {
+      cmd: 'exit 5',
+      vols: [{ pvc: jobStudent, mount: '/dest' }],
+    });
     expect([failedPod.body.status?.phase, failedJob.body.statusReason]).toEqual([
       'Failed',
       { phase: 'Failed', reason: 'Error', message: 'container copy exited with code 5', lastSeen: timestamp },
@@ -212,7 +282,10 @@ onNode('copies on the real node', () => {
       [tenants.realPod.id, failedPod.body.metadata.name],
       [tenants.realJob.id, failedJob.body.metadata.name],
     ]) {
-      await until(`${name} to be gone`, async () => (await call('GET', path, { query: { tenant, name } })).status === 404);
+      await until(
+        `${name} to be gone`,
+        async () => (await call('GET', path, { query: { tenant, name } })).status === 404,
+      );
     }
   });
 });

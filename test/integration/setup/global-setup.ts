@@ -23,7 +23,12 @@ export default async function globalSetup(): Promise<void> {
   // EKS's side, for the EKS-token tests: STS (moto, with AWS's signature check) and EKS's token authenticator, which
   // the API server asks about tokens it does not know.
   const sts = await startStsStandIn();
-  const authenticator = await startEksAuthenticator({ port: (await freePort())!, clusterId: eksClusterId, sts, accessEntries: eksAccessEntries });
+  const authenticator = await startEksAuthenticator({
+    port: (await freePort())!,
+    clusterId: eksClusterId,
+    sts,
+    accessEntries: eksAccessEntries,
+  });
   let cluster: LocalCluster;
   try {
     cluster = await startCluster({ log, tokenWebhookUrl: authenticator.url });
@@ -36,7 +41,11 @@ export default async function globalSetup(): Promise<void> {
   try {
     const moopkey = randomBytes(18).toString('base64url');
     // The tenant service as the real one answers, reached directly (its NodePort), as MOOP's services reach it.
-    const tenantService = await startFakeTenantService([...Object.values(tenants), ...Object.values(hostile)], { mode: 'direct' }, 5000);
+    const tenantService = await startFakeTenantService(
+      [...Object.values(tenants), ...Object.values(hostile)],
+      { mode: 'direct' },
+      5000,
+    );
     const env = {
       MOOPKEY: moopkey,
       NAME_KEY: randomBytes(18).toString('base64url'),

@@ -14,5 +14,6 @@ export default async function globalTeardown(): Promise<void> {
   running.sts.stop();
   await running.authenticator.close();
   await running.cluster.stop();
-  if (left.length > 0) throw new Error(`The integration suite left ${left.length} managed object(s) behind:\n${left.join('\n')}`);
+  if (left.length > 0)
+    throw new Error(`The integration suite left ${left.length} managed object(s) behind:\n${left.join('\n')}`);
 }

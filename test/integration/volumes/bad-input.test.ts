@@ -31,7 +31,14 @@ const post = (route: string, body: unknown, status: number, code: string, error?
   code,
   error,
 });
-const query = (method: 'GET' | 'DELETE', route: string, q: Record<string, string>, status: number, code: string, error?: string | RegExp): Case => ({
+const query = (
+  method: 'GET' | 'DELETE',
+  route: string,
+  q: Record<string, string>,
+  status: number,
+  code: string,
+  error?: string | RegExp,
+): Case => ({
   method,
   route,
   options: { query: q },
@@ -44,11 +51,23 @@ const volume = { tenant, username: user, path: 'tenant-a/x' };
 const cases: [string, Case][] = [
   [
     'a missing tenant',
-    post(pvs, { username: user, path: 'x' }, 400, 'INVALID_REQUEST', 'Invalid request body: tenant: Invalid input: expected string, received undefined.'),
+    post(
+      pvs,
+      { username: user, path: 'x' },
+      400,
+      'INVALID_REQUEST',
+      'Invalid request body: tenant: Invalid input: expected string, received undefined.',
+    ),
   ],
   [
     'a wrong-typed username',
-    post(pvs, { ...volume, username: 42 }, 400, 'INVALID_REQUEST', 'Invalid request body: username: Invalid input: expected string, received number.'),
+    post(
+      pvs,
+      { ...volume, username: 42 },
+      400,
+      'INVALID_REQUEST',
+      'Invalid request body: username: Invalid input: expected string, received number.',
+    ),
   ],
   [
     'a wrong-typed match',
@@ -60,18 +79,57 @@ const cases: [string, Case][] = [
       'Invalid request body: match: Invalid input: expected boolean, received string.',
     ),
   ],
-  ['an unknown field', post(pvs, { ...volume, size: '1Gi' }, 400, 'INVALID_REQUEST', 'Invalid request body: body: Unrecognized key: "size".')],
+  [
+    'an unknown field',
+    post(
+      pvs,
+      { ...volume, size: '1Gi' },
+      400,
+      'INVALID_REQUEST',
+      'Invalid request body: body: Unrecognized key: "size".',
+    ),
+  ],
   ['malformed JSON', post(pvs, '{"tenant": "x",', 400, 'MALFORMED_JSON', 'The request body is not valid JSON.')],
   ['no body', post(pvcs, '', 400, 'INVALID_REQUEST', 'Invalid request body: the request needs a JSON object body.')],
-  ['a JSON array', post(pvs, [volume], 400, 'INVALID_REQUEST', 'Invalid request body: body: Invalid input: expected object, received array.')],
-  ['an empty tenant', post(pvs, { ...volume, tenant: '' }, 400, 'INVALID_REQUEST', /tenant: must be a MOOP tenant id: 24 lower-case hexadecimal digits/)],
+  [
+    'a JSON array',
+    post(
+      pvs,
+      [volume],
+      400,
+      'INVALID_REQUEST',
+      'Invalid request body: body: Invalid input: expected object, received array.',
+    ),
+  ],
+  [
+    'an empty tenant',
+    post(
+      pvs,
+      { ...volume, tenant: '' },
+      400,
+      'INVALID_REQUEST',
+      /tenant: must be a MOOP tenant id: 24 lower-case hexadecimal digits/,
+    ),
+  ],
   [
     'a tenant id that is a slug, not an ObjectId',
-    post(pvs, { ...volume, tenant: 'demo-university' }, 400, 'INVALID_REQUEST', /tenant: must be a MOOP tenant id: 24 lower-case hexadecimal digits/),
+    post(
+      pvs,
+      { ...volume, tenant: 'demo-university' },
+      400,
+      'INVALID_REQUEST',
+      /tenant: must be a MOOP tenant id: 24 lower-case hexadecimal digits/,
+    ),
   ],
   [
     'an ObjectId in upper case',
-    post(pvcs, { tenant: tenant.toUpperCase(), username: user }, 400, 'INVALID_REQUEST', /tenant: must be a MOOP tenant id: 24 lower-case hexadecimal digits/),
+    post(
+      pvcs,
+      { tenant: tenant.toUpperCase(), username: user },
+      400,
+      'INVALID_REQUEST',
+      /tenant: must be a MOOP tenant id: 24 lower-case hexadecimal digits/,
+    ),
   ],
   [
     'an ObjectId one digit short',
@@ -87,18 +145,66 @@ const cases: [string, Case][] = [
   ['an empty username', post(pvs, { ...volume, username: '' }, 400, 'INVALID_REQUEST', /username: must not be empty/)],
   ['an empty tag', post(pvcs, { tenant, username: user, tag: '' }, 400, 'INVALID_REQUEST', /tag: must not be empty/)],
   ['an empty path', post(pvs, { ...volume, path: '' }, 400, 'INVALID_REQUEST', /path: must not be empty/)],
-  ['a very long username', post(pvs, { ...volume, username: 'u'.repeat(101) }, 400, 'INVALID_REQUEST', /username: must be at most 100 characters/)],
-  ['a very long tag', post(pvs, { ...volume, tag: 't'.repeat(64) }, 400, 'INVALID_REQUEST', /tag: must be at most 63 characters/)],
+  [
+    'a very long username',
+    post(
+      pvs,
+      { ...volume, username: 'u'.repeat(101) },
+      400,
+      'INVALID_REQUEST',
+      /username: must be at most 100 characters/,
+    ),
+  ],
+  [
+    'a very long tag',
+    post(pvs, { ...volume, tag: 't'.repeat(64) }, 400, 'INVALID_REQUEST', /tag: must be at most 63 characters/),
+  ],
   [
     'a very long tenant',
-    post(pvs, { ...volume, tenant: 'a'.repeat(64) }, 400, 'INVALID_REQUEST', /tenant: must be a MOOP tenant id: 24 lower-case hexadecimal digits/),
+    post(
+      pvs,
+      { ...volume, tenant: 'a'.repeat(64) },
+      400,
+      'INVALID_REQUEST',
+      /tenant: must be a MOOP tenant id: 24 lower-case hexadecimal digits/,
+    ),
   ],
-  ['a very long path', post(pvs, { ...volume, path: 'p/'.repeat(600) }, 400, 'INVALID_REQUEST', /path: must be at most 1024 characters/)],
-  ['a path that climbs out', post(pvs, { ...volume, path: '../../etc' }, 400, 'INVALID_REQUEST', /path: must not contain "\.\." segments/)],
-  ['a path that climbs out midway', post(pvs, { ...volume, path: 'courses/../../other' }, 400, 'INVALID_REQUEST', /path: must not contain "\.\." segments/)],
-  ['a second root', post(pvs, { ...volume, path: '/etc/passwd' }, 400, 'INVALID_REQUEST', /path: must be relative to the NFS prefix/)],
-  ['a NUL in the path', post(pvs, { ...volume, path: 'a\u0000b' }, 400, 'INVALID_REQUEST', /path: must not contain control characters or NUL/)],
-  ['a newline in the path', post(pvs, { ...volume, path: 'a\nb' }, 400, 'INVALID_REQUEST', /path: must not contain control characters or NUL/)],
+  [
+    'a very long path',
+    post(pvs, { ...volume, path: 'p/'.repeat(600) }, 400, 'INVALID_REQUEST', /path: must be at most 1024 characters/),
+  ],
+  [
+    'a path that climbs out',
+    post(pvs, { ...volume, path: '../../etc' }, 400, 'INVALID_REQUEST', /path: must not contain "\.\." segments/),
+  ],
+  [
+    'a path that climbs out midway',
+    post(
+      pvs,
+      { ...volume, path: 'courses/../../other' },
+      400,
+      'INVALID_REQUEST',
+      /path: must not contain "\.\." segments/,
+    ),
+  ],
+  [
+    'a second root',
+    post(pvs, { ...volume, path: '/etc/passwd' }, 400, 'INVALID_REQUEST', /path: must be relative to the NFS prefix/),
+  ],
+  [
+    'a NUL in the path',
+    post(
+      pvs,
+      { ...volume, path: 'a\u0000b' },
+      400,
+      'INVALID_REQUEST',
+      /path: must not contain control characters or NUL/,
+    ),
+  ],
+  [
+    'a newline in the path',
+    post(pvs, { ...volume, path: 'a\nb' }, 400, 'INVALID_REQUEST', /path: must not contain control characters or NUL/),
+  ],
   [
     "a pv template on the node's disk",
     post(
@@ -109,7 +215,10 @@ const cases: [string, Case][] = [
       `Tenant ${tenants.unsafeJob.id}'s "pv" template asks for what the service never makes: spec.hostPath (volumes on the NFS server, never on a node).`,
     ),
   ],
-  ['the prefix itself', post(pvs, { ...volume, path: './' }, 400, 'INVALID_REQUEST', /path: must name a folder below the prefix/)],
+  [
+    'the prefix itself',
+    post(pvs, { ...volume, path: './' }, 400, 'INVALID_REQUEST', /path: must name a folder below the prefix/),
+  ],
   [
     "another school's NFS folder",
     post(
@@ -120,38 +229,112 @@ const cases: [string, Case][] = [
       'path must be the tenant\'s folder "tenant-a" or lie below it ("tenant-a/..."): a tenant\'s volumes stay in its own NFS folder.',
     ),
   ],
-  ["a folder whose name only starts like the tenant's", post(pvs, { ...volume, path: 'tenant-a-old/alice' }, 400, 'PATH_OUTSIDE_TENANT_FOLDER')],
+  [
+    "a folder whose name only starts like the tenant's",
+    post(pvs, { ...volume, path: 'tenant-a-old/alice' }, 400, 'PATH_OUTSIDE_TENANT_FOLDER'),
+  ],
   ['a folder right under the prefix', post(pvs, { ...volume, path: 'alice' }, 400, 'PATH_OUTSIDE_TENANT_FOLDER')],
   [
     'a tenant with a slash',
-    post(pvs, { ...volume, tenant: '../admin' }, 400, 'INVALID_REQUEST', /tenant: must be a MOOP tenant id: 24 lower-case hexadecimal digits/),
+    post(
+      pvs,
+      { ...volume, tenant: '../admin' },
+      400,
+      'INVALID_REQUEST',
+      /tenant: must be a MOOP tenant id: 24 lower-case hexadecimal digits/,
+    ),
   ],
   [
     'shell metacharacters in a username',
-    post(pvs, { ...volume, username: 'bob; rm -rf /' }, 400, 'INVALID_REQUEST', /username: must start with a letter or digit and hold only/),
+    post(
+      pvs,
+      { ...volume, username: 'bob; rm -rf /' },
+      400,
+      'INVALID_REQUEST',
+      /username: must start with a letter or digit and hold only/,
+    ),
   ],
-  ['a slash in a tag', post(pvcs, { tenant, username: user, tag: 'a/b' }, 400, 'INVALID_REQUEST', /tag: must start with a letter or digit/)],
-  ['".." in a username', post(pvs, { ...volume, username: 'a..b' }, 400, 'INVALID_REQUEST', /username: must not contain "\.\."/)],
-  ['a trailing space in a username', post(pvs, { ...volume, username: 'bob ' }, 400, 'INVALID_REQUEST', /username: must not start or end with a space/)],
+  [
+    'a slash in a tag',
+    post(
+      pvcs,
+      { tenant, username: user, tag: 'a/b' },
+      400,
+      'INVALID_REQUEST',
+      /tag: must start with a letter or digit/,
+    ),
+  ],
+  [
+    '".." in a username',
+    post(pvs, { ...volume, username: 'a..b' }, 400, 'INVALID_REQUEST', /username: must not contain "\.\."/),
+  ],
+  [
+    'a trailing space in a username',
+    post(pvs, { ...volume, username: 'bob ' }, 400, 'INVALID_REQUEST', /username: must not start or end with a space/),
+  ],
   [
     'GET without a username',
-    query('GET', pvs, { tenant }, 400, 'INVALID_REQUEST', 'Invalid request query: username: Invalid input: expected string, received undefined.'),
+    query(
+      'GET',
+      pvs,
+      { tenant },
+      400,
+      'INVALID_REQUEST',
+      'Invalid request query: username: Invalid input: expected string, received undefined.',
+    ),
   ],
   [
     'GET with an unknown parameter',
-    query('GET', pvcs, { tenant, username: user, verbose: '1' }, 400, 'INVALID_REQUEST', 'Invalid request query: query: Unrecognized key: "verbose".'),
+    query(
+      'GET',
+      pvcs,
+      { tenant, username: user, verbose: '1' },
+      400,
+      'INVALID_REQUEST',
+      'Invalid request query: query: Unrecognized key: "verbose".',
+    ),
   ],
   [
     'DELETE with force=yes',
-    query('DELETE', pvcs, { tenant, username: user, force: 'yes' }, 400, 'INVALID_REQUEST', /force: Invalid option: expected one of "true"\|"false"/),
+    query(
+      'DELETE',
+      pvcs,
+      { tenant, username: user, force: 'yes' },
+      400,
+      'INVALID_REQUEST',
+      /force: Invalid option: expected one of "true"\|"false"/,
+    ),
   ],
-  ['DELETE with a newline in the username', query('DELETE', pvs, { tenant, username: 'a\nb' }, 400, 'INVALID_REQUEST', /username/)],
+  [
+    'DELETE with a newline in the username',
+    query('DELETE', pvs, { tenant, username: 'a\nb' }, 400, 'INVALID_REQUEST', /username/),
+  ],
   [
     'an unknown tenant (the tenant service says 400)',
     post(pvs, { ...volume, tenant: unknownTenantId }, 404, 'TENANT_NOT_FOUND', `No tenant ${unknownTenantId}.`),
   ],
-  ['GET for an unknown tenant', query('GET', pvcs, { tenant: unknownTenantId, username: user }, 404, 'TENANT_NOT_FOUND', `No tenant ${unknownTenantId}.`)],
-  ['DELETE for an unknown tenant', query('DELETE', pvs, { tenant: unknownTenantId, username: user }, 404, 'TENANT_NOT_FOUND', `No tenant ${unknownTenantId}.`)],
+  [
+    'GET for an unknown tenant',
+    query(
+      'GET',
+      pvcs,
+      { tenant: unknownTenantId, username: user },
+      404,
+      'TENANT_NOT_FOUND',
+      `No tenant ${unknownTenantId}.`,
+    ),
+  ],
+  [
+    'DELETE for an unknown tenant',
+    query(
+      'DELETE',
+      pvs,
+      { tenant: unknownTenantId, username: user },
+      404,
+      'TENANT_NOT_FOUND',
+      `No tenant ${unknownTenantId}.`,
+    ),
+  ],
   [
     'a tenant made without templates (resources {})',
     post(
@@ -162,7 +345,10 @@ const cases: [string, Case][] = [
       `Tenant ${tenants.noTemplates.id} has no "pv" template in resources.templates.`,
     ),
   ],
-  ['a claim for a tenant without templates', post(pvcs, { tenant: tenants.noTemplates.id, username: user }, 422, 'TEMPLATE_MISSING')],
+  [
+    'a claim for a tenant without templates',
+    post(pvcs, { tenant: tenants.noTemplates.id, username: user }, 422, 'TEMPLATE_MISSING'),
+  ],
   [
     'an older record whose resources is a list',
     post(
@@ -173,7 +359,10 @@ const cases: [string, Case][] = [
       `Tenant ${tenants.listResources.id} has no "pv" template in resources.templates.`,
     ),
   ],
-  ['a claim for an older record whose resources is a list', query('GET', pvcs, { tenant: tenants.listResources.id, username: user }, 422, 'TEMPLATE_MISSING')],
+  [
+    'a claim for an older record whose resources is a list',
+    query('GET', pvcs, { tenant: tenants.listResources.id, username: user }, 422, 'TEMPLATE_MISSING'),
+  ],
   [
     'a tenant with a broken pv template',
     post(
@@ -184,7 +373,10 @@ const cases: [string, Case][] = [
       /"pv" template is not a Kubernetes object skeleton: apiVersion: .*kind: .*metadata: /,
     ),
   ],
-  ['a tenant with a broken pvc template', post(pvcs, { tenant: tenants.brokenTemplate.id, username: user }, 422, 'TEMPLATE_INVALID')],
+  [
+    'a tenant with a broken pvc template',
+    post(pvcs, { tenant: tenants.brokenTemplate.id, username: user }, 422, 'TEMPLATE_INVALID'),
+  ],
   [
     'a template the API server rejects',
     post(
@@ -195,7 +387,10 @@ const cases: [string, Case][] = [
       /^The Kubernetes API server rejected the rendered object: PersistentVolume .* quantities must match/,
     ),
   ],
-  ['a claim template the API server rejects', post(pvcs, { tenant: tenants.rejectedTemplate.id, username: user }, 422, 'TEMPLATE_REJECTED', /Sometimes/)],
+  [
+    'a claim template the API server rejects',
+    post(pvcs, { tenant: tenants.rejectedTemplate.id, username: user }, 422, 'TEMPLATE_REJECTED', /Sometimes/),
+  ],
   [
     'a tenant whose namespace does not exist (so nobody prepared it)',
     post(
@@ -206,10 +401,19 @@ const cases: [string, Case][] = [
       /^Namespace tenant-nowhere is not prepared for the MOOP resource service: an operator runs npm run prepare-tenant -- --tenant <id> /,
     ),
   ],
-  ['a tenant naming a system namespace', post(pvcs, { tenant: tenants.systemNamespace.id, username: user }, 422, 'TENANT_NAMESPACE_RESERVED')],
+  [
+    'a tenant naming a system namespace',
+    post(pvcs, { tenant: tenants.systemNamespace.id, username: user }, 422, 'TENANT_NAMESPACE_RESERVED'),
+  ],
   [
     'a tenant service that is slow',
-    post(pvs, { ...volume, tenant: faultyTenantIds.slow }, 504, 'TENANT_SERVICE_TIMEOUT', 'The tenant service did not answer within 2500 ms.'),
+    post(
+      pvs,
+      { ...volume, tenant: faultyTenantIds.slow },
+      504,
+      'TENANT_SERVICE_TIMEOUT',
+      'The tenant service did not answer within 2500 ms.',
+    ),
   ],
   [
     'a tenant service answering 500 (text)',
@@ -221,9 +425,18 @@ const cases: [string, Case][] = [
       `The tenant service failed with HTTP 500 for tenant ${faultyTenantIds.error}: "TENANT-SERVICE 未知错误".`,
     ),
   ],
-  ['a tenant service answering garbage', post(pvcs, { tenant: faultyTenantIds.garbage, username: user }, 502, 'TENANT_SERVICE_INVALID')],
-  ['a tenant service answering a non-tenant', query('GET', pvs, { tenant: faultyTenantIds.notATenant, username: user }, 502, 'TENANT_SERVICE_INVALID')],
-  ['a tenant service that hangs up', query('DELETE', pvcs, { tenant: faultyTenantIds.hangUp, username: user }, 503, 'TENANT_SERVICE_UNAVAILABLE')],
+  [
+    'a tenant service answering garbage',
+    post(pvcs, { tenant: faultyTenantIds.garbage, username: user }, 502, 'TENANT_SERVICE_INVALID'),
+  ],
+  [
+    'a tenant service answering a non-tenant',
+    query('GET', pvs, { tenant: faultyTenantIds.notATenant, username: user }, 502, 'TENANT_SERVICE_INVALID'),
+  ],
+  [
+    'a tenant service that hangs up',
+    query('DELETE', pvcs, { tenant: faultyTenantIds.hangUp, username: user }, 503, 'TENANT_SERVICE_UNAVAILABLE'),
+  ],
 ];
 
 describe('bad input to the volume routes', () => {
@@ -259,7 +472,9 @@ describe('bad input to the volume routes', () => {
       expect(answer).toEqual({
         status: 503,
         body: {
-          error: expect.stringMatching(/^The Kubernetes API server at https:\/\/127\.0\.0\.1:\d+ cannot be reached \(ECONNREFUSED\)$/),
+          error: expect.stringMatching(
+            /^The Kubernetes API server at https:\/\/127\.0\.0\.1:\d+ cannot be reached \(ECONNREFUSED\)$/,
+          ),
           code: 'KUBERNETES_UNAVAILABLE',
         },
       });
@@ -272,7 +487,11 @@ describe('bad input to the volume routes', () => {
   it('serves repeated lookups of a tenant from memory', async () => {
     const id = tenants.idAsNamespace.id;
     const count = async (): Promise<number> =>
-      ((await (await fetch(`${new URL(process.env.MOOP_TEST_TENANT_SERVICE_URL!).origin}/__requests/${id}`)).json()) as { count: number }).count;
+      (
+        (await (
+          await fetch(`${new URL(process.env.MOOP_TEST_TENANT_SERVICE_URL!).origin}/__requests/${id}`)
+        ).json()) as { count: number }
+      ).count;
     const before = await count();
 
     for (let i = 0; i < 3; i++) await call('GET', pvs, { query: { tenant: id, username: `${prefix}cache-${i}` } });

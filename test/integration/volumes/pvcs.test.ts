@@ -34,15 +34,27 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
           resourceVersion: expect.any(String),
           creationTimestamp: expect.any(String),
           finalizers: ['kubernetes.io/pvc-protection'],
-          labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant, 'moop.io/user': user, 'moop.io/tag': 'default' },
+          labels: {
+            'app.kubernetes.io/managed-by': 'moop-resource-service',
+            'moop.io/tenant': tenant,
+            'moop.io/user': user,
+            'moop.io/tag': 'default',
+          },
           annotations: { 'moop.io/tenant': tenant, 'moop.io/user': user, 'moop.io/tag': 'default' },
         },
         spec: {
           accessModes: ['ReadWriteMany'],
           storageClassName: '',
           resources: { requests: { storage: '100Mi' } },
-          // Its own volume, and only a volume the service made for this tenant: never an operator's, or an old one not adopted.
-          selector: { matchLabels: { pv: `pv-${tenant}-${user}-default`, 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant } },
+          // Its own volume, and only a volume the service made for this tenant: never an operator's, or an old one not
+          // adopted.
+          selector: {
+            matchLabels: {
+              pv: `pv-${tenant}-${user}-default`,
+              'app.kubernetes.io/managed-by': 'moop-resource-service',
+              'moop.io/tenant': tenant,
+            },
+          },
           volumeMode: 'Filesystem',
         },
         status: { phase: 'Pending' },
@@ -67,9 +79,13 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
     expect(pendingReason).toEqual({
       phase: 'Pending',
       reason: 'StorageClassNotFound',
-      message: 'The claim asks for storage class "standard", which does not exist in the cluster: no volume can be provisioned for it.',
+      message:
+        'The claim asks for storage class "standard", which does not exist in the cluster: no volume can be provisioned for it.',
     });
-    const inCluster = await core.readNamespacedPersistentVolumeClaim({ name: `pvc-${tenant}-${user}-default`, namespace });
+    const inCluster = await core.readNamespacedPersistentVolumeClaim({
+      name: `pvc-${tenant}-${user}-default`,
+      namespace,
+    });
     expect(claim.metadata.uid).toBe(inCluster.metadata?.uid);
     expect(claim.spec?.storageClassName).toBe('standard');
     expect(claim.status).toEqual({ phase: 'Pending' });
@@ -90,7 +106,11 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
 
   describe('with a storage class whose provisioner never answers', () => {
     const storageClass = `slow-${prefix.slice(-7, -1)}`;
-    beforeAll(() => admin().storage.createStorageClass({ body: { metadata: { name: storageClass }, provisioner: 'example.com/nobody' } }));
+    beforeAll(() =>
+      admin().storage.createStorageClass({
+        body: { metadata: { name: storageClass }, provisioner: 'example.com/nobody' },
+      }),
+    );
     afterAll(() => admin().storage.deleteStorageClass({ name: storageClass }));
 
     it("says why in the volume controller's own words, from its latest event", async () => {
@@ -101,10 +121,19 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
         body: {
           metadata: {
             name: claimName,
-            labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant, 'moop.io/user': user, 'moop.io/tag': 'default' },
+            labels: {
+              'app.kubernetes.io/managed-by': 'moop-resource-service',
+              'moop.io/tenant': tenant,
+              'moop.io/user': user,
+              'moop.io/tag': 'default',
+            },
             annotations: { 'moop.io/tenant': tenant, 'moop.io/user': user, 'moop.io/tag': 'default' },
           },
-          spec: { accessModes: ['ReadWriteMany'], storageClassName: storageClass, resources: { requests: { storage: '1Mi' } } },
+          spec: {
+            accessModes: ['ReadWriteMany'],
+            storageClassName: storageClass,
+            resources: { requests: { storage: '1Mi' } },
+          },
         },
       });
 
@@ -116,7 +145,9 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
       expect(answer.body.pendingReason).toEqual({
         phase: 'Pending',
         reason: 'ExternalProvisioning',
-        message: expect.stringContaining("Waiting for a volume to be created either by the external provisioner 'example.com/nobody'"),
+        message: expect.stringContaining(
+          "Waiting for a volume to be created either by the external provisioner 'example.com/nobody'",
+        ),
         lastSeen: expect.any(String),
       });
     });
@@ -151,7 +182,13 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
       body: {
         metadata: { name: `${prefix}notebook` },
         spec: {
-          containers: [{ name: 'notebook', image: 'jupyter/base-notebook', volumeMounts: [{ name: 'home', mountPath: '/home/jovyan' }] }],
+          containers: [
+            {
+              name: 'notebook',
+              image: 'jupyter/base-notebook',
+              volumeMounts: [{ name: 'home', mountPath: '/home/jovyan' }],
+            },
+          ],
           volumes: [{ name: 'home', persistentVolumeClaim: { claimName: name } }],
         },
       },
@@ -167,22 +204,36 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
       });
       expect(await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name, namespace }))).toBe('ok');
 
-      expect(await call('DELETE', path, { query: { tenant, username: user, force: 'true' } })).toEqual({ status: 200, body: { deleted: name } });
+      expect(await call('DELETE', path, { query: { tenant, username: user, force: 'true' } })).toEqual({
+        status: 200,
+        body: { deleted: name },
+      });
       // Deleted, or held by the pvc-protection finalizer until the pod lets go, as Kubernetes decides.
-      const after = await core.readNamespacedPersistentVolumeClaim({ name, namespace }).catch((err: { code?: number }) => err.code);
+      const after = await core
+        .readNamespacedPersistentVolumeClaim({ name, namespace })
+        .catch((err: { code?: number }) => err.code);
       expect(after === 404 || (typeof after === 'object' && !!after.metadata?.deletionTimestamp)).toBe(true);
     } finally {
       await core.deleteNamespacedPod({ name: `${prefix}notebook`, namespace, gracePeriodSeconds: 0 });
     }
-    await until('the claim to go once no pod uses it', async () => (await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name, namespace }))) === 404);
+    await until(
+      'the claim to go once no pod uses it',
+      async () => (await statusOfCall(core.readNamespacedPersistentVolumeClaim({ name, namespace }))) === 404,
+    );
   });
 
   it('deletes an unused claim, after which it is not found', async () => {
     const user = `${prefix}frank`;
     await call('POST', path, { body: { tenant, username: user } });
 
-    expect(await call('DELETE', path, { query: { tenant, username: user } })).toEqual({ status: 200, body: { deleted: `pvc-${tenant}-${user}-default` } });
-    await until('the claim to be gone', async () => (await call('GET', path, { query: { tenant, username: user } })).status === 404);
+    expect(await call('DELETE', path, { query: { tenant, username: user } })).toEqual({
+      status: 200,
+      body: { deleted: `pvc-${tenant}-${user}-default` },
+    });
+    await until(
+      'the claim to be gone',
+      async () => (await call('GET', path, { query: { tenant, username: user } })).status === 404,
+    );
     expect(await call('DELETE', path, { query: { tenant, username: user } })).toEqual({
       status: 404,
       body: {
@@ -194,7 +245,9 @@ describe('POST, GET and DELETE /service/v1/volumes/pvcs', () => {
 
   it('puts the claims of a tenant whose namespace is null in the namespace named by its id', async () => {
     const user = `${prefix}gina`;
-    const created = await call<ClaimAnswer>('POST', path, { body: { tenant: tenants.idAsNamespace.id, username: user } });
+    const created = await call<ClaimAnswer>('POST', path, {
+      body: { tenant: tenants.idAsNamespace.id, username: user },
+    });
 
     expect(created.status).toBe(201);
     expect(created.body.metadata.namespace).toBe(tenants.idAsNamespace.id);

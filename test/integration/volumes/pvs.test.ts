@@ -14,7 +14,13 @@ const { core } = admin();
 afterAll(() => sweep(byUserPrefix(prefix)));
 
 /** The PV the seeds' template gives for a valid (tenant, user, tag), as the API server returns it. */
-function expectedVolume(name: string, user: string, tag: string, nfsPath: string, claim: string): Record<string, unknown> {
+function expectedVolume(
+  name: string,
+  user: string,
+  tag: string,
+  nfsPath: string,
+  claim: string,
+): Record<string, unknown> {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolume',
@@ -50,11 +56,19 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
     const user = `${prefix}alice`;
     const name = `pv-${tenant}-${user}-default`;
 
-    const created = await call<VolumeAnswer>('POST', path, { body: { tenant, username: user, path: 'tenant-a/courses/ds101' } });
+    const created = await call<VolumeAnswer>('POST', path, {
+      body: { tenant, username: user, path: 'tenant-a/courses/ds101' },
+    });
 
     expect(created).toEqual({
       status: 201,
-      body: expectedVolume(name, user, 'default', '/exports/moop/tenant-a/courses/ds101', `pvc-${tenant}-${user}-default`),
+      body: expectedVolume(
+        name,
+        user,
+        'default',
+        '/exports/moop/tenant-a/courses/ds101',
+        `pvc-${tenant}-${user}-default`,
+      ),
     });
     const inCluster = await core.readPersistentVolume({ name });
     expect(inCluster.metadata?.uid).toBe(created.body.metadata?.uid);
@@ -70,29 +84,43 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
     const again = await call('POST', path, { body: { tenant, username: user, path: 'tenant-a/elsewhere' } });
     expect(again).toEqual({
       status: 409,
-      body: { error: `PersistentVolume ${name} already exists for tenant ${tenant}, user ${user}, tag default.`, code: 'ALREADY_EXISTS', details: { name } },
+      body: {
+        error: `PersistentVolume ${name} already exists for tenant ${tenant}, user ${user}, tag default.`,
+        code: 'ALREADY_EXISTS',
+        details: { name },
+      },
     });
     expect((await core.readPersistentVolume({ name })).spec?.nfs?.path).toBe('/exports/moop/tenant-a/courses/ds101');
 
-    expect(await call('DELETE', path, { query: { tenant, username: user } })).toEqual({ status: 200, body: { deleted: name } });
+    expect(await call('DELETE', path, { query: { tenant, username: user } })).toEqual({
+      status: 200,
+      body: { deleted: name },
+    });
     await until('the PV to be gone', async () => (await statusOfCall(core.readPersistentVolume({ name }))) === 404);
     expect(await call('GET', path, { query: { tenant, username: user } })).toEqual({
       status: 404,
-      body: { error: `No PersistentVolume ${name} for tenant ${tenant}, user ${user}, tag default.`, code: 'OBJECT_NOT_FOUND' },
+      body: {
+        error: `No PersistentVolume ${name} for tenant ${tenant}, user ${user}, tag default.`,
+        code: 'OBJECT_NOT_FOUND',
+      },
     });
   });
 
   it('keeps a tag apart from the default one', async () => {
     const user = `${prefix}bob`;
     await call('POST', path, { body: { tenant, username: user, path: 'tenant-a/bob' } });
-    const tagged = await call<VolumeAnswer>('POST', path, { body: { tenant, username: user, tag: 'exam', path: 'tenant-a/bob-exam' } });
+    const tagged = await call<VolumeAnswer>('POST', path, {
+      body: { tenant, username: user, tag: 'exam', path: 'tenant-a/bob-exam' },
+    });
 
     expect(tagged.status).toBe(201);
     expect(tagged.body.metadata.name).toBe(`pv-${tenant}-${user}-exam`);
-    expect((await call<VolumeAnswer>('GET', path, { query: { tenant, username: user, tag: 'exam' } })).body.spec?.nfs?.path).toBe(
-      '/exports/moop/tenant-a/bob-exam',
+    expect(
+      (await call<VolumeAnswer>('GET', path, { query: { tenant, username: user, tag: 'exam' } })).body.spec?.nfs?.path,
+    ).toBe('/exports/moop/tenant-a/bob-exam');
+    expect((await call<VolumeAnswer>('GET', path, { query: { tenant, username: user } })).body.spec?.nfs?.path).toBe(
+      '/exports/moop/tenant-a/bob',
     );
-    expect((await call<VolumeAnswer>('GET', path, { query: { tenant, username: user } })).body.spec?.nfs?.path).toBe('/exports/moop/tenant-a/bob');
   });
 
   it.each([
@@ -104,7 +132,9 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
   ])('gives a user name with %s a valid, stable, escaped name', async (_what, suffix) => {
     const user = `${prefix}${suffix}`;
 
-    const created = await call<VolumeAnswer>('POST', path, { body: { tenant, username: user, path: 'tenant-a/escaped' } });
+    const created = await call<VolumeAnswer>('POST', path, {
+      body: { tenant, username: user, path: 'tenant-a/escaped' },
+    });
 
     expect(created.status).toBe(201);
     const name = created.body.metadata.name;
@@ -118,10 +148,14 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
   it('keeps a user name with a dot as callers compute it (a DNS-1123 subdomain)', async () => {
     const user = `${prefix}carol.x`;
 
-    const created = await call<VolumeAnswer>('POST', path, { body: { tenant, username: user, path: 'tenant-a/dotted' } });
+    const created = await call<VolumeAnswer>('POST', path, {
+      body: { tenant, username: user, path: 'tenant-a/dotted' },
+    });
 
     expect([created.status, created.body.metadata.name]).toEqual([201, `pv-${tenant}-${user}-default`]);
-    expect((await call<VolumeAnswer>('GET', path, { query: { tenant, username: user } })).body.metadata.uid).toBe(created.body.metadata.uid);
+    expect((await call<VolumeAnswer>('GET', path, { query: { tenant, username: user } })).body.metadata.uid).toBe(
+      created.body.metadata.uid,
+    );
   });
 
   it("refuses a user whose dash-joined name collides with another's, and leaves the other alone", async () => {
@@ -189,7 +223,10 @@ describe('POST, GET and DELETE /service/v1/volumes/pvs', () => {
     const before = await managedNames();
     expect(await call('DELETE', path, { query: { tenant, username: `${prefix}nobody`, tag: 'none' } })).toEqual({
       status: 404,
-      body: { error: `No PersistentVolume pv-${tenant}-${prefix}nobody-none for tenant ${tenant}, user ${prefix}nobody, tag none.`, code: 'OBJECT_NOT_FOUND' },
+      body: {
+        error: `No PersistentVolume pv-${tenant}-${prefix}nobody-none for tenant ${tenant}, user ${prefix}nobody, tag none.`,
+        code: 'OBJECT_NOT_FOUND',
+      },
     });
     expect(await managedNames()).toEqual(before);
   });

@@ -13,10 +13,18 @@ let resources: FakeResources;
 let scope: TenantScope;
 const id = tenants.a.id;
 const claimName = (user: string, tag = 'default') => `pvc-${id}-${user}-${tag}`;
-const claimOf = (name: string) => resources.get<V1PersistentVolumeClaim>({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'tenant-a', name });
-const volumeOf = (name: string) => resources.get<V1PersistentVolume>({ apiVersion: 'v1', kind: 'PersistentVolume', name });
+const claimOf = (name: string) =>
+  resources.get<V1PersistentVolumeClaim>({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    namespace: 'tenant-a',
+    name,
+  });
+const volumeOf = (name: string) =>
+  resources.get<V1PersistentVolume>({ apiVersion: 'v1', kind: 'PersistentVolume', name });
 /** A name escaped with the plain hash anyone could compute, as names were before NAME_KEY. */
-const legacy = (prefix: string, user: string) => objectName(`${prefix}-${id}-${user}-default`, [id, user, 'default'], 'subdomain', { legacy: true });
+const legacy = (prefix: string, user: string) =>
+  objectName(`${prefix}-${id}-${user}-default`, [id, user, 'default'], 'subdomain', { legacy: true });
 
 beforeEach(() => {
   resources = new FakeResources();
@@ -27,13 +35,20 @@ describe('createClaim', () => {
   it('makes the match claim of a user whose volume is reserved for it, selecting that volume', async () => {
     await createVolume(scope, { username: 'alice', tag: 'default', path: 'tenant-a/alice' });
     const claim = await createClaim(scope, { username: 'alice', tag: 'default', match: true });
-    expect([claim.metadata?.name, claim.spec?.selector?.matchLabels?.pv]).toEqual([claimName('alice'), `pv-${id}-alice-default`]);
+    expect([claim.metadata?.name, claim.spec?.selector?.matchLabels?.pv]).toEqual([
+      claimName('alice'),
+      `pv-${id}-alice-default`,
+    ]);
   });
 
   it("refuses a claim of the name another user's volume is reserved for (names that collide), making nothing", async () => {
     await createVolume(scope, { username: 'a-b', tag: 'c', path: 'tenant-a/victim' });
-    await expect(createClaim(scope, { username: 'a', tag: 'b-c', match: false })).rejects.toMatchObject({ code: 'NAME_TAKEN' });
-    await expect(createClaim(scope, { username: 'a', tag: 'b-c', match: true })).rejects.toMatchObject({ code: 'NAME_TAKEN' });
+    await expect(createClaim(scope, { username: 'a', tag: 'b-c', match: false })).rejects.toMatchObject({
+      code: 'NAME_TAKEN',
+    });
+    await expect(createClaim(scope, { username: 'a', tag: 'b-c', match: true })).rejects.toMatchObject({
+      code: 'NAME_TAKEN',
+    });
     expect(resources.calls.filter((c) => c.startsWith('create PersistentVolumeClaim'))).toEqual([]);
   });
 
@@ -47,7 +62,10 @@ describe('createClaim', () => {
 
   it("clears a Released volume's old claim uid when the claim is made again, so it binds at once", async () => {
     const volume = await createVolume(scope, { username: 'carol', tag: 'default', path: 'tenant-a/carol' });
-    await resources.mergePatch({ apiVersion: 'v1', kind: 'PersistentVolume', name: volume.metadata!.name! }, { spec: { claimRef: { uid: 'gone' } } });
+    await resources.mergePatch(
+      { apiVersion: 'v1', kind: 'PersistentVolume', name: volume.metadata!.name! },
+      { spec: { claimRef: { uid: 'gone' } } },
+    );
     await createClaim(scope, { username: 'carol', tag: 'default', match: true });
     expect((await volumeOf(volume.metadata!.name!)).spec?.claimRef).toEqual({
       apiVersion: 'v1',
@@ -65,15 +83,26 @@ describe('createClaim', () => {
           apiVersion: 'v1',
           kind: 'PersistentVolume',
           metadata: { name: legacy('pv', 'Élodie') },
-          spec: { claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'tenant-a', name: legacy('pvc', 'Élodie') } },
+          spec: {
+            claimRef: {
+              apiVersion: 'v1',
+              kind: 'PersistentVolumeClaim',
+              namespace: 'tenant-a',
+              name: legacy('pvc', 'Élodie'),
+            },
+          },
         } as V1PersistentVolume,
         owner,
       ),
     );
     const claim = await createClaim(scope, { username: 'Élodie', tag: 'default', match: true });
     expect(claim.metadata?.name).toBe(legacy('pvc', 'Élodie'));
-    await expect(createClaim(scope, { username: 'Élodie', tag: 'default', match: true })).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
-    await expect(createVolume(scope, { username: 'Élodie', tag: 'default', path: 'tenant-a/elodie' })).rejects.toMatchObject({
+    await expect(createClaim(scope, { username: 'Élodie', tag: 'default', match: true })).rejects.toMatchObject({
+      code: 'ALREADY_EXISTS',
+    });
+    await expect(
+      createVolume(scope, { username: 'Élodie', tag: 'default', path: 'tenant-a/elodie' }),
+    ).rejects.toMatchObject({
       code: 'ALREADY_EXISTS',
       details: { name: legacy('pv', 'Élodie') },
     });
@@ -83,7 +112,9 @@ describe('createClaim', () => {
 describe('createVolume', () => {
   it("refuses a volume reserved for a claim of that name that is another user's: the claim would be bound to it", async () => {
     await createClaim(scope, { username: 'x', tag: 'y-z', match: false });
-    await expect(createVolume(scope, { username: 'x-y', tag: 'z', path: 'tenant-a' })).rejects.toMatchObject({ code: 'NAME_TAKEN' });
+    await expect(createVolume(scope, { username: 'x-y', tag: 'z', path: 'tenant-a' })).rejects.toMatchObject({
+      code: 'NAME_TAKEN',
+    });
     expect(resources.calls.filter((c) => c.startsWith('create PersistentVolume '))).toEqual([]);
   });
 });
@@ -102,7 +133,9 @@ describe('deleteClaim', () => {
       code: 'CLAIM_IN_USE',
       details: { pods: ['jupyter-dave'] },
     });
-    expect(await deleteClaim(scope, { username: 'dave', tag: 'default', force: true })).toEqual({ deleted: claimName('dave') });
+    expect(await deleteClaim(scope, { username: 'dave', tag: 'default', force: true })).toEqual({
+      deleted: claimName('dave'),
+    });
     await expect(claimOf(claimName('dave'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

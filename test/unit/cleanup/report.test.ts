@@ -40,7 +40,10 @@ describe('CleanupReport', () => {
       lines.push(String(chunk));
       return true;
     };
-    const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+    const spies = [
+      jest.spyOn(process.stdout, 'write').mockImplementation(capture),
+      jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+    ];
     const report = new CleanupReport({ mode: 'scheduled', dryRun: false });
     report.record('deleteJob', job('t', 'a'));
     report.fail('deleteVolume', pv('v'), new Error('denied'));
@@ -65,12 +68,24 @@ describe('CleanupReport', () => {
 
 describe('finishedAt', () => {
   it('is when the Complete or Failed condition turned true', () => {
-    expect(finishedAt({ status: { conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: '2026-11-21T10:00:00Z' as unknown as Date }] } })).toBe(
-      Date.parse('2026-11-21T10:00:00Z'),
-    );
-    expect(finishedAt({ status: { conditions: [{ type: 'Failed', status: 'True', lastTransitionTime: '2026-11-21T11:00:00Z' as unknown as Date }] } })).toBe(
-      Date.parse('2026-11-21T11:00:00Z'),
-    );
+    expect(
+      finishedAt({
+        status: {
+          conditions: [
+            { type: 'Complete', status: 'True', lastTransitionTime: '2026-11-21T10:00:00Z' as unknown as Date },
+          ],
+        },
+      }),
+    ).toBe(Date.parse('2026-11-21T10:00:00Z'));
+    expect(
+      finishedAt({
+        status: {
+          conditions: [
+            { type: 'Failed', status: 'True', lastTransitionTime: '2026-11-21T11:00:00Z' as unknown as Date },
+          ],
+        },
+      }),
+    ).toBe(Date.parse('2026-11-21T11:00:00Z'));
   });
 
   it('is undefined while the Job runs', () => {
@@ -88,14 +103,20 @@ describe('finishedAt', () => {
       state: { terminated: { exitCode: 0, finishedAt: finishedAt as unknown as Date } },
     });
     expect(
-      finishedAt({ kind: 'Pod', status: { phase: 'Succeeded', containerStatuses: [terminated('2026-11-21T10:00:00Z'), terminated('2026-11-21T10:05:00Z')] } }),
+      finishedAt({
+        kind: 'Pod',
+        status: {
+          phase: 'Succeeded',
+          containerStatuses: [terminated('2026-11-21T10:00:00Z'), terminated('2026-11-21T10:05:00Z')],
+        },
+      }),
     ).toBe(Date.parse('2026-11-21T10:05:00Z'));
   });
 
   it('is the start of a Pod that failed before any container ran, and undefined while a Pod runs', () => {
-    expect(finishedAt({ kind: 'Pod', status: { phase: 'Failed', startTime: '2026-11-21T09:00:00Z' as unknown as Date } })).toBe(
-      Date.parse('2026-11-21T09:00:00Z'),
-    );
+    expect(
+      finishedAt({ kind: 'Pod', status: { phase: 'Failed', startTime: '2026-11-21T09:00:00Z' as unknown as Date } }),
+    ).toBe(Date.parse('2026-11-21T09:00:00Z'));
     expect(finishedAt({ kind: 'Pod', status: { phase: 'Running' } })).toBeUndefined();
     expect(finishedAt({ kind: 'Pod', status: { phase: 'Pending' } })).toBeUndefined();
   });

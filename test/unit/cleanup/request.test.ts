@@ -3,11 +3,20 @@ import { BadRequestError } from '../../../lib/errors.ts';
 
 describe('parseCleanupEvent', () => {
   it("reads the schedule's EventBridge event as a scheduled run", () => {
-    expect(parseCleanupEvent({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} })).toEqual({ action: 'scheduled', dryRun: false });
+    expect(parseCleanupEvent({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} })).toEqual({
+      action: 'scheduled',
+      dryRun: false,
+    });
   });
 
   it("reads the tenant service's TenantRemoved event", () => {
-    expect(parseCleanupEvent({ 'detail-type': 'TenantRemoved', source: 'moop.tenants', detail: { tenant: '5c88a9ec5b6c2e3c4a3b2d1a' } })).toEqual({
+    expect(
+      parseCleanupEvent({
+        'detail-type': 'TenantRemoved',
+        source: 'moop.tenants',
+        detail: { tenant: '5c88a9ec5b6c2e3c4a3b2d1a' },
+      }),
+    ).toEqual({
       action: 'tenant-removed',
       tenant: '5c88a9ec5b6c2e3c4a3b2d1a',
       dryRun: false,
@@ -16,7 +25,13 @@ describe('parseCleanupEvent', () => {
   });
 
   it('reads a TenantRemoved event as a tenant removal, never forced, whatever else its detail holds', () => {
-    const detail = { tenant: '5c88a9ec5b6c2e3c4a3b2d1a', action: 'scheduled', force: true, pvPolicy: 'delete', retentionSeconds: 0 };
+    const detail = {
+      tenant: '5c88a9ec5b6c2e3c4a3b2d1a',
+      action: 'scheduled',
+      force: true,
+      pvPolicy: 'delete',
+      retentionSeconds: 0,
+    };
     expect(parseCleanupEvent({ 'detail-type': 'TenantRemoved', source: 'moop.tenants', detail })).toEqual({
       action: 'tenant-removed',
       tenant: '5c88a9ec5b6c2e3c4a3b2d1a',
@@ -26,8 +41,17 @@ describe('parseCleanupEvent', () => {
   });
 
   it("reads the schedule's event as a plain scheduled run, whatever its detail holds", () => {
-    const detail = { action: 'tenant-removed', tenant: '5c88a9ec5b6c2e3c4a3b2d1a', force: true, pvPolicy: 'delete', retentionSeconds: 0 };
-    expect(parseCleanupEvent({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail })).toEqual({ action: 'scheduled', dryRun: false });
+    const detail = {
+      action: 'tenant-removed',
+      tenant: '5c88a9ec5b6c2e3c4a3b2d1a',
+      force: true,
+      pvPolicy: 'delete',
+      retentionSeconds: 0,
+    };
+    expect(parseCleanupEvent({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail })).toEqual({
+      action: 'scheduled',
+      dryRun: false,
+    });
   });
 
   it('reads direct invocations with their overrides', () => {

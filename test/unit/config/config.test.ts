@@ -1,7 +1,12 @@
 import { loadConfig } from '../../../lib/config/config.ts';
 import { ConfigError } from '../../../lib/errors.ts';
 
-const valid = { MOOPKEY: 'a-key-of-enough-length', NAME_KEY: 'a-name-key-of-enough-length', NFS_SERVER: '10.0.0.2', NFS_PREFIX: '/exports/moop/' };
+const valid = {
+  MOOPKEY: 'a-key-of-enough-length',
+  NAME_KEY: 'a-name-key-of-enough-length',
+  NFS_SERVER: '10.0.0.2',
+  NFS_PREFIX: '/exports/moop/',
+};
 
 describe('loadConfig', () => {
   it('parses a minimal environment and fills in the defaults', () => {
@@ -28,7 +33,9 @@ describe('loadConfig', () => {
 
   it('lifts the tenant folder rule only when NFS_TENANT_SCOPE is exactly false', () => {
     expect(loadConfig({ ...valid, NFS_TENANT_SCOPE: 'false' }).NFS_TENANT_SCOPE).toBe(false);
-    expect(() => loadConfig({ ...valid, NFS_TENANT_SCOPE: 'no' })).toThrow('- NFS_TENANT_SCOPE: NFS_TENANT_SCOPE must be true or false');
+    expect(() => loadConfig({ ...valid, NFS_TENANT_SCOPE: 'no' })).toThrow(
+      '- NFS_TENANT_SCOPE: NFS_TENANT_SCOPE must be true or false',
+    );
   });
 
   it('treats empty values as unset, as a .env line `NAME=` means', () => {
@@ -40,7 +47,9 @@ describe('loadConfig', () => {
   });
 
   it('names every missing or invalid setting at once', () => {
-    expect(() => loadConfig({ NFS_PREFIX: 'relative/path', TENANT_SERVICE_URL: 'ftp://x', KUBE_TIMEOUT_MS: 'soon' })).toThrow(
+    expect(() =>
+      loadConfig({ NFS_PREFIX: 'relative/path', TENANT_SERVICE_URL: 'ftp://x', KUBE_TIMEOUT_MS: 'soon' }),
+    ).toThrow(
       new ConfigError(
         [
           'Invalid configuration:',
@@ -57,7 +66,9 @@ describe('loadConfig', () => {
 
   it('takes the key from a secret instead, when deployed', () => {
     const { MOOPKEY: _key, ...rest } = valid;
-    expect(loadConfig({ ...rest, MOOPKEY_SECRET_ID: 'moop/resource-service/moopkey' }).MOOPKEY_SECRET_ID).toBe('moop/resource-service/moopkey');
+    expect(loadConfig({ ...rest, MOOPKEY_SECRET_ID: 'moop/resource-service/moopkey' }).MOOPKEY_SECRET_ID).toBe(
+      'moop/resource-service/moopkey',
+    );
   });
 
   it('refuses a key too short to be a secret', () => {
@@ -66,7 +77,9 @@ describe('loadConfig', () => {
 
   it("takes the names' key from a secret instead, when deployed", () => {
     const { NAME_KEY: _key, ...rest } = valid;
-    expect(loadConfig({ ...rest, NAME_KEY_SECRET_ID: 'moop/resource-service/name-key' }).NAME_KEY_SECRET_ID).toBe('moop/resource-service/name-key');
+    expect(loadConfig({ ...rest, NAME_KEY_SECRET_ID: 'moop/resource-service/name-key' }).NAME_KEY_SECRET_ID).toBe(
+      'moop/resource-service/name-key',
+    );
     expect(() => loadConfig({ ...valid, NAME_KEY: 'short' })).toThrow(/NAME_KEY must be at least 16 characters long/);
   });
 
@@ -78,7 +91,12 @@ describe('loadConfig', () => {
       COPY_PRIORITY_CLASSES: 'copies',
       CLAIM_STORAGE_CLASSES: 'nfs-client',
     });
-    expect([config.COPY_IMAGES, config.COPY_TOLERATIONS, config.COPY_PRIORITY_CLASSES, config.CLAIM_STORAGE_CLASSES]).toEqual([
+    expect([
+      config.COPY_IMAGES,
+      config.COPY_TOLERATIONS,
+      config.COPY_PRIORITY_CLASSES,
+      config.CLAIM_STORAGE_CLASSES,
+    ]).toEqual([
       ['registry.example.edu/', 'docker.io/library/busybox'],
       ['moop.io/real-node=true:NoSchedule', 'gpu=:NoExecute'],
       ['copies'],
@@ -87,7 +105,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses a toleration not written key=value:Effect, and a default deadline past the longest allowed', () => {
-    expect(() => loadConfig({ ...valid, COPY_TOLERATIONS: 'node-role:NoSchedule', JOB_ACTIVE_DEADLINE_SECONDS: '90000' })).toThrow(
+    expect(() =>
+      loadConfig({ ...valid, COPY_TOLERATIONS: 'node-role:NoSchedule', JOB_ACTIVE_DEADLINE_SECONDS: '90000' }),
+    ).toThrow(
       new ConfigError(
         [
           'Invalid configuration:',

@@ -5,7 +5,11 @@ import { markOwned } from '../../../lib/ownership/ownership.ts';
 import { tenants } from '../../fixtures/tenants.ts';
 import { FakeResources } from '../../support/fake-resources.ts';
 
-const claim = (name: string): V1PersistentVolumeClaim => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: 'tenant-a' } });
+const claim = (name: string): V1PersistentVolumeClaim => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name, namespace: 'tenant-a' },
+});
 
 it("finds the school's own claims, and answers every other claim as absent (404), naming each, before anything is made", async () => {
   const resources = new FakeResources();
@@ -15,7 +19,9 @@ it("finds the school's own claims, and answers every other claim as absent (404)
   const vols = (...names: string[]) => names.map((pvc, i) => ({ pvc, mount: `/m${i}` }));
 
   await expect(assertClaimsExist(resources, 'tenant-a', vols('pvc-mine'), tenants.a.id)).resolves.toBeUndefined();
-  await expect(assertClaimsExist(resources, 'tenant-a', vols('pvc-mine', 'hub-db-dir', 'pvc-theirs', 'nowhere'), tenants.a.id)).rejects.toMatchObject({
+  await expect(
+    assertClaimsExist(resources, 'tenant-a', vols('pvc-mine', 'hub-db-dir', 'pvc-theirs', 'nowhere'), tenants.a.id),
+  ).rejects.toMatchObject({
     code: 'CLAIM_NOT_FOUND',
     details: { claims: ['hub-db-dir', 'pvc-theirs', 'nowhere'] },
   });

@@ -56,13 +56,18 @@ describe('renderPod with a real tenant record (a Pod template)', () => {
 
   it('runs once even where the template sets no restartPolicy', () => {
     const { restartPolicy: _r, ...spec } = realTemplates.pod!.spec as Record<string, unknown>;
-    const custom = renderScope({ ...tenants.a, resources: { templates: { ...realTemplates, pod: { ...realTemplates.pod, spec } } } });
+    const custom = renderScope({
+      ...tenants.a,
+      resources: { templates: { ...realTemplates, pod: { ...realTemplates.pod, spec } } },
+    });
     expect(renderPod(custom, { cmd: 'true', vols: [] }).spec).toMatchObject({ restartPolicy: 'Never' });
   });
 
   it('treats subpath "" and null as the claim root (after the request schema turned them into undefined)', () => {
     const pod = renderPod(podScope, { cmd: 'true', vols: [{ pvc: 'a', mount: '/data', subpath: undefined }] });
-    expect((pod.spec as { containers: { volumeMounts: unknown[] }[] }).containers[0]!.volumeMounts).toEqual([{ name: 'moop-vol-0', mountPath: '/data' }]);
+    expect((pod.spec as { containers: { volumeMounts: unknown[] }[] }).containers[0]!.volumeMounts).toEqual([
+      { name: 'moop-vol-0', mountPath: '/data' },
+    ]);
   });
 });
 
@@ -113,7 +118,12 @@ describe('renderPod with the seeds (a Job template)', () => {
           ...seedTemplates,
           pod: {
             ...seedTemplates.pod,
-            spec: { ...(seedTemplates.pod!.spec as object), ttlSecondsAfterFinished: 7200, activeDeadlineSeconds: 60, backoffLimit: 0 },
+            spec: {
+              ...(seedTemplates.pod!.spec as object),
+              ttlSecondsAfterFinished: 7200,
+              activeDeadlineSeconds: 60,
+              backoffLimit: 0,
+            },
           },
         },
       },
@@ -138,12 +148,19 @@ describe('renderPod, either kind', () => {
     ['Job', jobTenant],
   ])('inserts the command literally into a %s, holes and quotes included', (_kind, tenant) => {
     const made = renderPod(renderScope(tenant), { cmd: `echo '{}' "$HOME"; ls`, vols: [] });
-    const spec = 'template' in (made.spec ?? {}) ? (made.spec as { template: { spec: unknown } }).template.spec : made.spec;
-    expect((spec as { containers: { args: string[] }[] }).containers[0]!.args).toEqual(['/bin/sh', '-c', `echo '{}' "$HOME"; ls`]);
+    const spec =
+      'template' in (made.spec ?? {}) ? (made.spec as { template: { spec: unknown } }).template.spec : made.spec;
+    expect((spec as { containers: { args: string[] }[] }).containers[0]!.args).toEqual([
+      '/bin/sh',
+      '-c',
+      `echo '{}' "$HOME"; ls`,
+    ]);
   });
 
   it('gives every object its own name', () => {
-    const names = new Set(Array.from({ length: 50 }, () => renderPod(podScope, { cmd: 'true', vols: [] }).metadata?.name));
+    const names = new Set(
+      Array.from({ length: 50 }, () => renderPod(podScope, { cmd: 'true', vols: [] }).metadata?.name),
+    );
     expect(names.size).toBe(50);
   });
 

@@ -12,7 +12,9 @@ describe("a kubelet's mount failure, as GET tells it", () => {
       '',
     ].join('\n');
 
-    expect(condenseMountMessage(kubelet)).toBe('MountVolume.SetUp failed for volume "pv-x" : mount failed: exit status 32: unknown filesystem type \'nfs\'.');
+    expect(condenseMountMessage(kubelet)).toBe(
+      'MountVolume.SetUp failed for volume "pv-x" : mount failed: exit status 32: unknown filesystem type \'nfs\'.',
+    );
   });
 
   it('leaves a one-line message as it is', () => {
@@ -33,9 +35,25 @@ describe('statusReason', () => {
   // the two sees only the event. The answer must not depend on which of the two the read happened to see.
   it("gives a pod the scheduler gave up on the condition's reason, Unschedulable, even when only the event is there yet", async () => {
     const message = "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.";
-    const event = { reason: 'FailedScheduling', message, type: 'Warning', lastTimestamp: '2026-11-22T09:00:00Z', metadata: {} };
+    const event = {
+      reason: 'FailedScheduling',
+      message,
+      type: 'Warning',
+      lastTimestamp: '2026-11-22T09:00:00Z',
+      metadata: {},
+    };
     const events = { list: async () => ({ items: [event] }) } as unknown as Resources;
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'job-x', namespace: 't', uid: 'u' }, status: { phase: 'Pending' } };
-    expect(await statusReason(events, pod)).toEqual({ phase: 'Pending', reason: 'Unschedulable', message, lastSeen: '2026-11-22T09:00:00Z' });
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'job-x', namespace: 't', uid: 'u' },
+      status: { phase: 'Pending' },
+    };
+    expect(await statusReason(events, pod)).toEqual({
+      phase: 'Pending',
+      reason: 'Unschedulable',
+      message,
+      lastSeen: '2026-11-22T09:00:00Z',
+    });
   });
 });

@@ -4,7 +4,8 @@ import { UnauthorizedError } from '../../../lib/errors.ts';
 import { authenticate, type Caller } from '../../../lib/http/auth.ts';
 import { findCaller, keyMatches, ownKey, parseKeys } from '../../../lib/http/keys.ts';
 
-const event = (headers: Record<string, string>): APIGatewayProxyEventV2 => ({ headers }) as unknown as APIGatewayProxyEventV2;
+const event = (headers: Record<string, string>): APIGatewayProxyEventV2 =>
+  ({ headers }) as unknown as APIGatewayProxyEventV2;
 
 describe('keyMatches', () => {
   it('accepts only the exact key', () => {
@@ -30,9 +31,14 @@ describe('authenticate', () => {
     await expect(handler(event({ MoopKey: 'the-right-key' }), context)).resolves.toBe('reached');
   });
 
-  it.each([[{}], [{ moopkey: 'wrong' }], [{ authorization: 'the-right-key' }]])('refuses %j with UnauthorizedError', async (headers) => {
-    await expect(handler(event(headers), context)).rejects.toThrow(new UnauthorizedError('Missing or wrong moopkey header.', { code: 'UNAUTHORIZED' }));
-  });
+  it.each([[{}], [{ moopkey: 'wrong' }], [{ authorization: 'the-right-key' }]])(
+    'refuses %j with UnauthorizedError',
+    async (headers) => {
+      await expect(handler(event(headers), context)).rejects.toThrow(
+        new UnauthorizedError('Missing or wrong moopkey header.', { code: 'UNAUTHORIZED' }),
+      );
+    },
+  );
 });
 
 describe('named keys and a rotation', () => {
@@ -64,7 +70,11 @@ describe('named keys and a rotation', () => {
     await expect(handler(event({ moopkey: 'grading-service-key' }), {} as Context)).resolves.toBe('reached');
     await expect(handler(event({ moopkey: 'old-shared-key-0001' }), {} as Context)).resolves.toBe('reached');
     await expect(handler(event({ moopkey: 'nobody-has-this-key' }), {} as Context)).rejects.toThrow(UnauthorizedError);
-    expect(seen).toEqual([{ caller: 'grader', previous: undefined }, { caller: 'moop', previous: true }, { caller: 'unauthenticated' }]);
+    expect(seen).toEqual([
+      { caller: 'grader', previous: undefined },
+      { caller: 'moop', previous: true },
+      { caller: 'unauthenticated' },
+    ]);
   });
 
   it('sends the current key of "moop" itself, else the first current key', () => {
@@ -80,7 +90,10 @@ describe('named keys and a rotation', () => {
 
   it.each([
     ['short-key', 'the secret must hold a key of at least 12 characters'],
-    ['{"moop": "short"}', 'the secret must be a JSON object of caller names to keys: moop: each key must be at least 12 characters'],
+    [
+      '{"moop": "short"}',
+      'the secret must be a JSON object of caller names to keys: moop: each key must be at least 12 characters',
+    ],
     ['{"bad name!": "long-enough-key-1"}', 'caller names are 1 to 64 letters'],
     ['{}', 'the secret must be a JSON object of caller names to keys: object: holds no key'],
     ['{"moop": "long-enough-key-1"', 'the secret starts like a JSON object of named keys but is not valid JSON'],

@@ -29,12 +29,21 @@ describe('errorResult', () => {
   });
 
   it('adds details when the error has them', () => {
-    const err = new BadRequestError('Invalid request body.', { code: 'INVALID_REQUEST', details: [{ field: 'tenant', message: 'Required' }] });
-    expect(errorResult(err).body).toEqual({ error: 'Invalid request body.', code: 'INVALID_REQUEST', details: [{ field: 'tenant', message: 'Required' }] });
+    const err = new BadRequestError('Invalid request body.', {
+      code: 'INVALID_REQUEST',
+      details: [{ field: 'tenant', message: 'Required' }],
+    });
+    expect(errorResult(err).body).toEqual({
+      error: 'Invalid request body.',
+      code: 'INVALID_REQUEST',
+      details: [{ field: 'tenant', message: 'Required' }],
+    });
   });
 
   it("answers the JSON body parser's errors with 400 MALFORMED_JSON", () => {
-    expect(errorResult(Object.assign(new Error('Invalid or malformed JSON was provided'), { statusCode: 422 }))).toEqual({
+    expect(
+      errorResult(Object.assign(new Error('Invalid or malformed JSON was provided'), { statusCode: 422 })),
+    ).toEqual({
       statusCode: 400,
       body: { error: 'The request body is not valid JSON.', code: 'MALFORMED_JSON' },
     });
@@ -43,7 +52,10 @@ describe('errorResult', () => {
   it('answers a configuration error with 503 and does not echo the settings', () => {
     expect(errorResult(new ConfigError('Invalid configuration:\n- MOOPKEY: ...'))).toEqual({
       statusCode: 503,
-      body: { error: 'The service is misconfigured; an operator must fix its settings.', code: 'SERVICE_MISCONFIGURED' },
+      body: {
+        error: 'The service is misconfigured; an operator must fix its settings.',
+        code: 'SERVICE_MISCONFIGURED',
+      },
     });
   });
 

@@ -1,7 +1,11 @@
 // The EKS token's format, checked as EKS's authenticator (aws-iam-authenticator, pkg/token Verify) checks it.
 import { eksTokenReuseMs, eksTokens, mintEksToken } from '../../../lib/kube/eks-token.ts';
 
-const credentials = async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session/token+1' });
+const credentials = async () => ({
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  sessionToken: 'session/token+1',
+});
 const at = new Date('2026-11-22T10:00:00Z');
 
 /** The presigned URL inside a token, as the authenticator decodes it. */
@@ -45,7 +49,9 @@ describe('mintEksToken', () => {
 
   it('signs each cluster differently: a token for one cluster is not one for another', async () => {
     const sign = async (cluster: string) =>
-      decode(await mintEksToken({ cluster, region: 'eu-west-1' }, { credentials, now: () => at })).searchParams.get('X-Amz-Signature');
+      decode(await mintEksToken({ cluster, region: 'eu-west-1' }, { credentials, now: () => at })).searchParams.get(
+        'X-Amz-Signature',
+      );
     expect(await sign('moop-prod')).not.toBe(await sign('moop-test'));
   });
 
@@ -72,11 +78,13 @@ describe('mintEksToken', () => {
     const broken = async () => {
       throw Object.assign(new Error('no role'), { name: 'CredentialsProviderError' });
     };
-    await expect(mintEksToken({ cluster: 'moop', region: 'eu-west-1' }, { credentials: broken })).rejects.toMatchObject({
-      name: 'UnavailableError',
-      code: 'KUBERNETES_TOKEN_UNAVAILABLE',
-      message: "The function's AWS credentials could not sign an EKS token (CredentialsProviderError).",
-    });
+    await expect(mintEksToken({ cluster: 'moop', region: 'eu-west-1' }, { credentials: broken })).rejects.toMatchObject(
+      {
+        name: 'UnavailableError',
+        code: 'KUBERNETES_TOKEN_UNAVAILABLE',
+        message: "The function's AWS credentials could not sign an EKS token (CredentialsProviderError).",
+      },
+    );
   });
 });
 

@@ -5,7 +5,10 @@ import { ConfigError } from '../../../lib/errors.ts';
 import { loadKubeconfig } from '../../../lib/kube/kubeconfig.ts';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
-const doc = (user: object, cluster: object = { server: 'https://127.0.0.1:6443', 'certificate-authority-data': b64('CA') }) => `
+const doc = (
+  user: object,
+  cluster: object = { server: 'https://127.0.0.1:6443', 'certificate-authority-data': b64('CA') },
+) => `
 apiVersion: v1
 kind: Config
 current-context: svc@local
@@ -37,7 +40,10 @@ describe('loadKubeconfig', () => {
     writeFileSync(join(dir, 'client.key'), 'KEY-FILE');
     writeFileSync(
       join(dir, 'config'),
-      doc({ 'client-certificate-data': b64('CERT'), 'client-key': 'client.key' }, { server: 'https://k:6443/', 'certificate-authority': 'ca.crt' }),
+      doc(
+        { 'client-certificate-data': b64('CERT'), 'client-key': 'client.key' },
+        { server: 'https://k:6443/', 'certificate-authority': 'ca.crt' },
+      ),
     );
     expect(loadKubeconfig({ file: join(dir, 'config') })).toEqual({
       server: 'https://k:6443',
@@ -61,14 +67,31 @@ describe('loadKubeconfig', () => {
     ['an auth-provider plugin', doc({ 'auth-provider': { name: 'oidc' } }), /logs in through an auth-provider plugin/],
     [
       'eks get-token assuming another role',
-      doc({ exec: { command: 'aws', args: ['eks', 'get-token', '--cluster-name', 'moop', '--role-arn', 'arn:aws:iam::1:role/admin'] } }),
+      doc({
+        exec: {
+          command: 'aws',
+          args: ['eks', 'get-token', '--cluster-name', 'moop', '--role-arn', 'arn:aws:iam::1:role/admin'],
+        },
+      }),
       /assumes the role arn:aws:iam::1:role\/admin .* map that role to the group moop:resource-service/,
     ],
-    ['eks get-token without a cluster', doc({ exec: { command: 'aws', args: ['eks', 'get-token'] } }), /runs aws without naming the EKS cluster/],
+    [
+      'eks get-token without a cluster',
+      doc({ exec: { command: 'aws', args: ['eks', 'get-token'] } }),
+      /runs aws without naming the EKS cluster/,
+    ],
     ['no credentials', doc({}), /has neither a token nor a client certificate and key/],
-    ['a plain-http server', doc({ token: 'x' }, { server: 'http://k:8080' }), /the API server must be an https:\/\/ URL/],
+    [
+      'a plain-http server',
+      doc({ token: 'x' }, { server: 'http://k:8080' }),
+      /the API server must be an https:\/\/ URL/,
+    ],
     ['YAML that is not a kubeconfig', 'clusters: 42', /The kubeconfig is not usable/],
-    ['no such context', doc({ token: 'x' }).replace('current-context: svc@local', 'current-context: gone'), /has no context "gone"/],
+    [
+      'no such context',
+      doc({ token: 'x' }).replace('current-context: svc@local', 'current-context: gone'),
+      /has no context "gone"/,
+    ],
   ])('refuses %s with a configuration error', (_what, yaml, message) => {
     expect(() => loadKubeconfig({ yaml })).toThrow(ConfigError);
     expect(() => loadKubeconfig({ yaml })).toThrow(message);
@@ -100,7 +123,10 @@ describe('loadKubeconfig', () => {
 
   it('reports a kubeconfig that is not valid YAML by line and column only, never quoting it', () => {
     const token = 'eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LXRva2VuLXBheWxvYWQ.c2lnbmF0dXJl';
-    const broken = doc({ token }).replace(`"token":"${token}"}`, `"token":"${token}"}\n  oops: [unclosed: ${token.slice(0, 12)}`);
+    const broken = doc({ token }).replace(
+      `"token":"${token}"}`,
+      `"token":"${token}"}\n  oops: [unclosed: ${token.slice(0, 12)}`,
+    );
     let message = '';
     try {
       loadKubeconfig({ yaml: broken });
@@ -112,6 +138,8 @@ describe('loadKubeconfig', () => {
   });
 
   it('says what to do outside a cluster without KUBECONFIG', () => {
-    expect(() => loadKubeconfig({ inCluster: true })).toThrow('No KUBECONFIG is set and this is not a pod with a service account: set KUBECONFIG');
+    expect(() => loadKubeconfig({ inCluster: true })).toThrow(
+      'No KUBECONFIG is set and this is not a pod with a service account: set KUBECONFIG',
+    );
   });
 });

@@ -4,9 +4,14 @@ const key = 'a-test-name-key-of-some-length';
 
 describe('objectName', () => {
   it('keeps a rendered name that is already a valid DNS label, so callers can compute it', () => {
-    expect(objectName('pv-5c88a9ec5b6c2e3c4a3b2d1f-alice-default', ['5c88a9ec5b6c2e3c4a3b2d1f', 'alice', 'default'], 'subdomain', key)).toBe(
-      'pv-5c88a9ec5b6c2e3c4a3b2d1f-alice-default',
-    );
+    expect(
+      objectName(
+        'pv-5c88a9ec5b6c2e3c4a3b2d1f-alice-default',
+        ['5c88a9ec5b6c2e3c4a3b2d1f', 'alice', 'default'],
+        'subdomain',
+        key,
+      ),
+    ).toBe('pv-5c88a9ec5b6c2e3c4a3b2d1f-alice-default');
   });
 
   it.each([
@@ -47,7 +52,9 @@ describe('objectName', () => {
   });
 
   it('gives different escaped names to triples that render alike', () => {
-    expect(objectName('pv-t-A-b-c', ['t', 'A-b', 'c'], 'subdomain', key)).not.toBe(objectName('pv-t-A-b-c', ['t', 'A', 'b-c'], 'subdomain', key));
+    expect(objectName('pv-t-A-b-c', ['t', 'A-b', 'c'], 'subdomain', key)).not.toBe(
+      objectName('pv-t-A-b-c', ['t', 'A', 'b-c'], 'subdomain', key),
+    );
   });
 
   it('is stable: the same input always gives the same name', () => {
@@ -98,6 +105,8 @@ describe('labelValue', () => {
 
   it('escapes with the plain hash of the raw values: labels select, they name nothing', () => {
     const values = ['t', 'Élodie M.', 'default'];
-    expect(labelValue('pv-t-Élodie M.-default', values)).toBe(objectName('pv-t-Élodie M.-default', values, 'label', { legacy: true }));
+    expect(labelValue('pv-t-Élodie M.-default', values)).toBe(
+      objectName('pv-t-Élodie M.-default', values, 'label', { legacy: true }),
+    );
   });
 });

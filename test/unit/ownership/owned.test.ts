@@ -5,15 +5,24 @@ import { FakeResources } from '../../support/fake-resources.ts';
 
 const owner = { tenant: '5c88a9ec5b6c2e3c4a3b2d1a', user: 'alice', tag: 'default' };
 const other = { ...owner, user: 'mallory' };
-const claim = (name: string): V1PersistentVolumeClaim => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: 't' } });
+const claim = (name: string): V1PersistentVolumeClaim => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name, namespace: 't' },
+});
 const ref = (name: string) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 't', name });
 
 describe('createOwned', () => {
   it("tells the owner's own object (ALREADY_EXISTS) from another owner's of the name (NAME_TAKEN), changing nothing", async () => {
     const resources = new FakeResources();
     await resources.seed(markOwned(claim('c'), owner));
-    await expect(createOwned(resources, markOwned(claim('c'), owner), owner)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
-    await expect(createOwned(resources, markOwned(claim('c'), other), other)).rejects.toMatchObject({ code: 'NAME_TAKEN', details: { name: 'c' } });
+    await expect(createOwned(resources, markOwned(claim('c'), owner), owner)).rejects.toMatchObject({
+      code: 'ALREADY_EXISTS',
+    });
+    await expect(createOwned(resources, markOwned(claim('c'), other), other)).rejects.toMatchObject({
+      code: 'NAME_TAKEN',
+      details: { name: 'c' },
+    });
     expect((await resources.get(ref('c'))).metadata?.annotations?.['moop.io/user']).toBe('alice');
   });
 });

@@ -1,5 +1,13 @@
 import { templateNamePattern } from '../../../lib/adoption/adoption.ts';
-import { adoptionMarks, belongsToTenant, describeOwner, isAdopted, isOwnedBy, markOwned, ownerSelector } from '../../../lib/ownership/ownership.ts';
+import {
+  adoptionMarks,
+  belongsToTenant,
+  describeOwner,
+  isAdopted,
+  isOwnedBy,
+  markOwned,
+  ownerSelector,
+} from '../../../lib/ownership/ownership.ts';
 import { TenantSchema } from '../../../lib/tenants/tenant.ts';
 import { tenants } from '../../fixtures/tenants.ts';
 
@@ -7,7 +15,10 @@ const owner = { tenant: 't1', user: 'Élodie M.', tag: 'default' };
 
 describe('markOwned and isOwnedBy', () => {
   it('marks an object so that only its owner is recognised', () => {
-    const obj = markOwned({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'x', labels: { pv: 'x' } } }, owner);
+    const obj = markOwned(
+      { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'x', labels: { pv: 'x' } } },
+      owner,
+    );
 
     expect(obj.metadata).toEqual({
       name: 'x',
@@ -27,19 +38,25 @@ describe('markOwned and isOwnedBy', () => {
   });
 
   it('does not recognise an object the service did not make, whatever its annotations', () => {
-    const forged = { metadata: { annotations: { 'moop.io/tenant': 't1', 'moop.io/user': 'Élodie M.', 'moop.io/tag': 'default' } } };
+    const forged = {
+      metadata: { annotations: { 'moop.io/tenant': 't1', 'moop.io/user': 'Élodie M.', 'moop.io/tag': 'default' } },
+    };
     expect(isOwnedBy(forged, owner)).toBe(false);
   });
 
   it('gives a label selector and a description for messages', () => {
-    expect(ownerSelector({ tenant: 't1' })).toBe('app.kubernetes.io/managed-by=moop-resource-service,moop.io/tenant=t1');
+    expect(ownerSelector({ tenant: 't1' })).toBe(
+      'app.kubernetes.io/managed-by=moop-resource-service,moop.io/tenant=t1',
+    );
     expect(describeOwner(owner)).toBe('tenant t1, user Élodie M., tag default');
   });
 });
 
 describe('adopted objects of the old services', () => {
   const tenant = '5c88a9ec5b6c2e3c4a3b2d1a';
-  const adopted = { metadata: { name: `pvc-${tenant}-john.doe-default`, ...adoptionMarks(tenant, new Date('2026-11-22T10:00:00Z')) } };
+  const adopted = {
+    metadata: { name: `pvc-${tenant}-john.doe-default`, ...adoptionMarks(tenant, new Date('2026-11-22T10:00:00Z')) },
+  };
 
   it('carry the service label, the tenant and when they were adopted, but no user or tag', () => {
     expect(adopted.metadata).toEqual({
@@ -58,7 +75,10 @@ describe('adopted objects of the old services', () => {
   });
 
   it('are not what the service made itself: an object with user and tag marks is decided by them', () => {
-    const made = markOwned({ metadata: { name: 'x', annotations: { 'moop.io/adopted': 'forged' } } }, { tenant, user: 'a', tag: 'b' });
+    const made = markOwned(
+      { metadata: { name: 'x', annotations: { 'moop.io/adopted': 'forged' } } },
+      { tenant, user: 'a', tag: 'b' },
+    );
     expect(isAdopted(made)).toBe(false);
     expect(isOwnedBy(made, { tenant, user: 'c', tag: 'b' })).toBe(false);
   });

@@ -16,7 +16,9 @@ describe('fillHoles', () => {
 
   it('refuses a template with more holes than values', () => {
     expect(() => fillHoles('{}-{}-{}', ['a'], 'pv metadata.name')).toThrow(
-      new TemplateError("The template's pv metadata.name has more {} holes than the 1 values it takes.", { code: 'TEMPLATE_INVALID' }),
+      new TemplateError("The template's pv metadata.name has more {} holes than the 1 values it takes.", {
+        code: 'TEMPLATE_INVALID',
+      }),
     );
   });
 

@@ -1,4 +1,5 @@
-// The tenant lookup against a stand-in that answers as the real MOOP tenant service does, directly and through a gateway.
+// The tenant lookup against a stand-in that answers as the real MOOP tenant service does, directly and through a
+// gateway.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,11 @@ afterAll(() => Promise.all([direct.close(), gateway.close()]));
 
 const services = (): Record<'direct' | 'gateway', FakeTenantService> => ({ direct, gateway });
 const source = (service: FakeTenantService | 'direct' | 'gateway', key = moopkey, timeoutMs = 200) =>
-  httpTenantSource({ url: (typeof service === 'string' ? services()[service] : service).url, moopkey: async () => key, timeoutMs });
+  httpTenantSource({
+    url: (typeof service === 'string' ? services()[service] : service).url,
+    moopkey: async () => key,
+    timeoutMs,
+  });
 
 describe('the stand-in answers as the real tenant service', () => {
   it.each([
@@ -33,7 +38,11 @@ describe('the stand-in answers as the real tenant service', () => {
     ['a wrong path', '/service/v1/tenants/5c88a9ec5b6c2e3c4a3b2d1a', 500, 'TENANT-SERVICE 未知错误'],
   ])('%s: HTTP %i with a plain/text body', async (_what, path, status, body) => {
     const response = await fetch(new URL(direct.url).origin + path);
-    expect([response.status, response.headers.get('content-type'), await response.text()]).toEqual([status, 'plain/text', body]);
+    expect([response.status, response.headers.get('content-type'), await response.text()]).toEqual([
+      status,
+      'plain/text',
+      body,
+    ]);
   });
 
   it('a known tenant: the full record, with no key asked for', async () => {
@@ -69,8 +78,22 @@ describe('httpTenantSource', () => {
   });
 
   it.each([
-    ["the service's 400 for an unknown tenant", 'direct', unknownTenantId, NotFoundError, 'TENANT_NOT_FOUND', `No tenant ${unknownTenantId}.`],
-    ["a gateway's 400 passed through", 'gateway', unknownTenantId, NotFoundError, 'TENANT_NOT_FOUND', `No tenant ${unknownTenantId}.`],
+    [
+      "the service's 400 for an unknown tenant",
+      'direct',
+      unknownTenantId,
+      NotFoundError,
+      'TENANT_NOT_FOUND',
+      `No tenant ${unknownTenantId}.`,
+    ],
+    [
+      "a gateway's 400 passed through",
+      'gateway',
+      unknownTenantId,
+      NotFoundError,
+      'TENANT_NOT_FOUND',
+      `No tenant ${unknownTenantId}.`,
+    ],
     [
       'HTTP 500 with its text',
       'direct',
@@ -95,7 +118,14 @@ describe('httpTenantSource', () => {
       'TENANT_SERVICE_INVALID',
       `The tenant service's answer for tenant ${faultyTenantIds.notATenant} is not a tenant of that id.`,
     ],
-    ['a slow answer', 'direct', faultyTenantIds.slow, UpstreamTimeoutError, 'TENANT_SERVICE_TIMEOUT', 'The tenant service did not answer within 200 ms.'],
+    [
+      'a slow answer',
+      'direct',
+      faultyTenantIds.slow,
+      UpstreamTimeoutError,
+      'TENANT_SERVICE_TIMEOUT',
+      'The tenant service did not answer within 200 ms.',
+    ],
   ])('maps %s to its error', async (_what, service, id, Kind, code, message) => {
     const err = await source(service as 'direct' | 'gateway')(id).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Kind);
@@ -109,12 +139,17 @@ describe('httpTenantSource', () => {
   it('says the gateway refused the key when it answers 401', async () => {
     await expect(source(gateway, 'wrong-key')(tenants.a.id)).rejects.toMatchObject({
       code: 'TENANT_SERVICE_KEY_REFUSED',
-      message: "The tenant service (or the gateway in front of it) refused this service's moopkey with HTTP 401; check MOOPKEY.",
+      message:
+        "The tenant service (or the gateway in front of it) refused this service's moopkey with HTTP 401; check MOOPKEY.",
     });
   });
 
   it('maps a URL that does not name the tenants collection (the real service answers 500) to 502', async () => {
-    const wrong = httpTenantSource({ url: `${new URL(direct.url).origin}/service/v1/tenants`, moopkey: async () => moopkey, timeoutMs: 200 });
+    const wrong = httpTenantSource({
+      url: `${new URL(direct.url).origin}/service/v1/tenants`,
+      moopkey: async () => moopkey,
+      timeoutMs: 200,
+    });
     await expect(wrong(tenants.a.id)).rejects.toMatchObject({
       code: 'TENANT_SERVICE_FAILED',
       message: `The tenant service failed with HTTP 500 for tenant ${tenants.a.id}: "TENANT-SERVICE 未知错误".`,
@@ -141,7 +176,12 @@ describe('httpTenantSource', () => {
     });
 
     it("looks tenants up when given the CA that signed the service's certificate", async () => {
-      const lookup = httpTenantSource({ url: tlsService.url, moopkey: async () => moopkey, timeoutMs: 1000, ca: async () => readFileSync(pki.caCert, 'utf8') });
+      const lookup = httpTenantSource({
+        url: tlsService.url,
+        moopkey: async () => moopkey,
+        timeoutMs: 1000,
+        ca: async () => readFileSync(pki.caCert, 'utf8'),
+      });
       expect(await lookup(tenants.a.id)).toEqual(TenantSchema.parse(tenants.a));
     });
 
@@ -197,7 +237,11 @@ describe('httpTenantSource', () => {
         server.close(() => resolve(port));
       });
     });
-    const down = httpTenantSource({ url: `http://127.0.0.1:${port}/tenants`, moopkey: async () => moopkey, timeoutMs: 1000 });
+    const down = httpTenantSource({
+      url: `http://127.0.0.1:${port}/tenants`,
+      moopkey: async () => moopkey,
+      timeoutMs: 1000,
+    });
     await expect(down(tenants.a.id)).rejects.toMatchObject({
       code: 'TENANT_SERVICE_UNAVAILABLE',
       message: 'The tenant service cannot be reached (ECONNREFUSED).',

@@ -8,10 +8,16 @@ import { nfs, renderScope } from '../../support/scope.ts';
 const scope = renderScope(tenants.a);
 const { tenant } = scope;
 const key = { tenant: tenant.id, username: 'alice', tag: 'default' };
-const owner = { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant.id, 'moop.io/user': 'alice', 'moop.io/tag': 'default' };
+const owner = {
+  'app.kubernetes.io/managed-by': 'moop-resource-service',
+  'moop.io/tenant': tenant.id,
+  'moop.io/user': 'alice',
+  'moop.io/tag': 'default',
+};
 const raw = { 'moop.io/tenant': tenant.id, 'moop.io/user': 'alice', 'moop.io/tag': 'default' };
 const names = { name: `pv-${tenant.id}-alice-default`, claimName: `pvc-${tenant.id}-alice-default` };
-const withPv = (pv: Record<string, unknown>) => renderScope({ ...tenants.a, resources: { templates: { ...seedTemplates, pv } } });
+const withPv = (pv: Record<string, unknown>) =>
+  renderScope({ ...tenants.a, resources: { templates: { ...seedTemplates, pv } } });
 const volumeOf = (path: string, s = scope) => renderVolume(s, { ...key, path }, names);
 
 describe('renderVolume', () => {
@@ -19,13 +25,22 @@ describe('renderVolume', () => {
     expect(volumeOf('tenant-a/courses/ds101')).toEqual({
       apiVersion: 'v1',
       kind: 'PersistentVolume',
-      metadata: { name: `pv-${tenant.id}-alice-default`, labels: { pv: `pv-${tenant.id}-alice-default`, ...owner }, annotations: raw },
+      metadata: {
+        name: `pv-${tenant.id}-alice-default`,
+        labels: { pv: `pv-${tenant.id}-alice-default`, ...owner },
+        annotations: raw,
+      },
       spec: {
         accessModes: ['ReadWriteMany'],
         capacity: { storage: '100Mi' },
         nfs: { server: '10.0.0.2', path: '/exports/moop/tenant-a/courses/ds101' },
         persistentVolumeReclaimPolicy: 'Retain',
-        claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'tenant-a', name: `pvc-${tenant.id}-alice-default` },
+        claimRef: {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          namespace: 'tenant-a',
+          name: `pvc-${tenant.id}-alice-default`,
+        },
       },
     });
   });
@@ -43,14 +58,17 @@ describe('renderVolume', () => {
         expect.objectContaining({
           name: 'BadRequestError',
           code: 'PATH_OUTSIDE_TENANT_FOLDER',
-          message: 'path must be the tenant\'s folder "tenant-a" or lie below it ("tenant-a/..."): a tenant\'s volumes stay in its own NFS folder.',
+          message:
+            'path must be the tenant\'s folder "tenant-a" or lie below it ("tenant-a/..."): a tenant\'s volumes stay in its own NFS folder.',
         }),
       );
     }
   });
 
   it('puts the volume anywhere under the prefix where the deployment lifts the rule (NFS_TENANT_SCOPE=false)', () => {
-    expect(volumeOf('courses/ds101', { ...scope, nfs: { ...nfs, tenantScope: false } }).spec?.nfs?.path).toBe('/exports/moop/courses/ds101');
+    expect(volumeOf('courses/ds101', { ...scope, nfs: { ...nfs, tenantScope: false } }).spec?.nfs?.path).toBe(
+      '/exports/moop/courses/ds101',
+    );
   });
 
   it("leaves the tenant's template as it was", () => {
@@ -66,8 +84,14 @@ describe('renderVolume', () => {
   });
 
   it('takes a template whose holes are written otherwise but render the same place', () => {
-    const pv = { ...seedTemplates.pv, spec: { nfs: { server: '{}', path: '{}/{}' }, persistentVolumeReclaimPolicy: 'Retain' } };
-    expect(volumeOf('tenant-a/x', withPv(pv)).spec?.nfs).toEqual({ server: '10.0.0.2', path: '/exports/moop/tenant-a/x' });
+    const pv = {
+      ...seedTemplates.pv,
+      spec: { nfs: { server: '{}', path: '{}/{}' }, persistentVolumeReclaimPolicy: 'Retain' },
+    };
+    expect(volumeOf('tenant-a/x', withPv(pv)).spec?.nfs).toEqual({
+      server: '10.0.0.2',
+      path: '/exports/moop/tenant-a/x',
+    });
   });
 });
 
@@ -77,14 +101,22 @@ describe('renderClaim', () => {
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
       metadata: { name: `pvc-${tenant.id}-alice-default`, namespace: 'tenant-a', labels: owner, annotations: raw },
-      spec: { accessModes: ['ReadWriteMany'], storageClassName: 'standard', resources: { requests: { storage: '100Mi' } } },
+      spec: {
+        accessModes: ['ReadWriteMany'],
+        storageClassName: 'standard',
+        resources: { requests: { storage: '100Mi' } },
+      },
     });
   });
 
   it('selects the PV of the same user and tag with match, and only a volume the service made for the tenant', () => {
     const claim = renderClaim(scope, { ...key, match: true }, names.claimName);
     expect(claim.spec?.selector).toEqual({
-      matchLabels: { pv: `pv-${tenant.id}-alice-default`, 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant.id },
+      matchLabels: {
+        pv: `pv-${tenant.id}-alice-default`,
+        'app.kubernetes.io/managed-by': 'moop-resource-service',
+        'moop.io/tenant': tenant.id,
+      },
     });
     expect(claim.spec?.storageClassName).toBe('');
   });
@@ -92,7 +124,11 @@ describe('renderClaim', () => {
   it('gives the selector the same escaped label as the volume, and the volume the claim name of the same user', () => {
     const odd = { ...key, username: 'Élodie M.' };
     const claimName = reservationRefs(scope, odd)[0]!.name;
-    const volume = renderVolume(scope, { ...odd, path: 'tenant-a/x' }, { name: volumeRefs(scope, odd)[0]!.name, claimName });
+    const volume = renderVolume(
+      scope,
+      { ...odd, path: 'tenant-a/x' },
+      { name: volumeRefs(scope, odd)[0]!.name, claimName },
+    );
     const claim = renderClaim(scope, { ...odd, match: true }, claimName);
     expect(claim.spec?.selector?.matchLabels?.pv).toBe(volume.metadata?.labels?.pv);
     expect(volume.spec?.claimRef?.name).toBe(claim.metadata?.name);
@@ -105,20 +141,31 @@ describe('names callers compute', () => {
     const john = { ...key, username: 'john.doe' };
     const [volumeRef] = volumeRefs(scope, john);
     const [claimRef] = reservationRefs(scope, john);
-    const volume = renderVolume(scope, { ...john, path: 'tenant-a/x' }, { name: volumeRef!.name, claimName: claimRef!.name });
+    const volume = renderVolume(
+      scope,
+      { ...john, path: 'tenant-a/x' },
+      { name: volumeRef!.name, claimName: claimRef!.name },
+    );
     const claim = renderClaim(scope, { ...john, match: true }, claimRef!.name);
     expect([volume.metadata?.name, volume.metadata?.labels?.pv, volume.spec?.claimRef?.name]).toEqual([
       `pv-${tenant.id}-john.doe-default`,
       `pv-${tenant.id}-john.doe-default`,
       `pvc-${tenant.id}-john.doe-default`,
     ]);
-    expect([claim.metadata?.name, claim.spec?.selector?.matchLabels?.pv]).toEqual([`pvc-${tenant.id}-john.doe-default`, `pv-${tenant.id}-john.doe-default`]);
+    expect([claim.metadata?.name, claim.spec?.selector?.matchLabels?.pv]).toEqual([
+      `pvc-${tenant.id}-john.doe-default`,
+      `pv-${tenant.id}-john.doe-default`,
+    ]);
   });
 
   it('keeps a long valid name (past 63 characters) but escapes its pv label, alike in volume and selector', () => {
     const long = { ...key, username: `student.${'x'.repeat(60)}` };
     const claimName = reservationRefs(scope, long)[0]!.name;
-    const volume = renderVolume(scope, { ...long, path: 'tenant-a/x' }, { name: volumeRefs(scope, long)[0]!.name, claimName });
+    const volume = renderVolume(
+      scope,
+      { ...long, path: 'tenant-a/x' },
+      { name: volumeRefs(scope, long)[0]!.name, claimName },
+    );
     const claim = renderClaim(scope, { ...long, match: true }, claimName);
     expect(volume.metadata?.name).toBe(`pv-${tenant.id}-${long.username}-default`);
     expect(volume.metadata?.labels?.pv).toHaveLength(63);
@@ -128,8 +175,17 @@ describe('names callers compute', () => {
 
 describe('volumeRefs and claimRefs', () => {
   it('name what POST makes', () => {
-    expect(volumeRefs(scope, key)).toEqual([{ apiVersion: 'v1', kind: 'PersistentVolume', name: `pv-${tenant.id}-alice-default` }]);
-    expect(claimRefs(scope, key)).toEqual([{ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'tenant-a', name: `pvc-${tenant.id}-alice-default` }]);
+    expect(volumeRefs(scope, key)).toEqual([
+      { apiVersion: 'v1', kind: 'PersistentVolume', name: `pv-${tenant.id}-alice-default` },
+    ]);
+    expect(claimRefs(scope, key)).toEqual([
+      {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        namespace: 'tenant-a',
+        name: `pvc-${tenant.id}-alice-default`,
+      },
+    ]);
   });
 
   it("name an escaped name with NAME_KEY's hash first, then the plain hash it had before the key, still found", () => {
@@ -143,7 +199,9 @@ describe('volumeRefs and claimRefs', () => {
   });
 
   it('need a claim template', () => {
-    expect(() => claimRefs(renderScope(tenants.noTemplates), key)).toThrow(/has neither a "pvc" nor a "match_pvc" template/);
+    expect(() => claimRefs(renderScope(tenants.noTemplates), key)).toThrow(
+      /has neither a "pvc" nor a "match_pvc" template/,
+    );
   });
 });
 
@@ -158,7 +216,11 @@ describe('pv templates that decide what only the service decides', () => {
     return 'rendered';
   };
   const spec = (changes: Record<string, unknown>) => ({ spec: { ...(seedTemplates.pv!.spec as object), ...changes } });
-  const unsafe = (field: string) => ({ name: 'TemplateError', code: 'TEMPLATE_UNSAFE', details: [{ field, message: expect.any(String) }] });
+  const unsafe = (field: string) => ({
+    name: 'TemplateError',
+    code: 'TEMPLATE_UNSAFE',
+    details: [{ field, message: expect.any(String) }],
+  });
 
   it.each([
     [
@@ -188,7 +250,12 @@ describe('pv templates that decide what only the service decides', () => {
   it.each([
     [
       'a mount-options annotation (another address)',
-      { metadata: { ...(seedTemplates.pv!.metadata as object), annotations: { 'volume.beta.kubernetes.io/mount-options': 'mountaddr=203.0.113.9' } } },
+      {
+        metadata: {
+          ...(seedTemplates.pv!.metadata as object),
+          annotations: { 'volume.beta.kubernetes.io/mount-options': 'mountaddr=203.0.113.9' },
+        },
+      },
       'metadata.annotations.volume.beta.kubernetes.io/mount-options',
     ],
     [
@@ -199,12 +266,21 @@ describe('pv templates that decide what only the service decides', () => {
     ['a name without the tenant id', { metadata: { name: 'hub-db-dir', labels: { pv: 'x' } } }, 'metadata.name'],
   ])('%s is refused with 422, naming the field', (_what, pv, field) => {
     const scope = withPv({ ...seedTemplates.pv, ...pv });
-    const refused = () => renderVolume(scope, { ...key, path: 'tenant-a/x' }, { name: volumeRefs(scope, key)[0]!.name, claimName: names.claimName });
-    expect(refused).toThrow(expect.objectContaining({ code: 'TEMPLATE_UNSAFE', details: [{ field, message: expect.any(String) }] }));
+    const refused = () =>
+      renderVolume(
+        scope,
+        { ...key, path: 'tenant-a/x' },
+        { name: volumeRefs(scope, key)[0]!.name, claimName: names.claimName },
+      );
+    expect(refused).toThrow(
+      expect.objectContaining({ code: 'TEMPLATE_UNSAFE', details: [{ field, message: expect.any(String) }] }),
+    );
   });
 
   it('takes NFS tuning and Retain', () => {
-    expect(refusal(spec({ mountOptions: ['nfsvers=4.1', 'hard'], persistentVolumeReclaimPolicy: 'Retain' }))).toBe('rendered');
+    expect(refusal(spec({ mountOptions: ['nfsvers=4.1', 'hard'], persistentVolumeReclaimPolicy: 'Retain' }))).toBe(
+      'rendered',
+    );
   });
 });
 
@@ -212,7 +288,12 @@ describe('claim templates that could bind another volume', () => {
   const withClaim = (which: 'pvc' | 'match_pvc', changes: Record<string, unknown>) =>
     renderScope({
       ...tenants.a,
-      resources: { templates: { ...seedTemplates, [which]: { ...seedTemplates[which], spec: { ...(seedTemplates[which]!.spec as object), ...changes } } } },
+      resources: {
+        templates: {
+          ...seedTemplates,
+          [which]: { ...seedTemplates[which], spec: { ...(seedTemplates[which]!.spec as object), ...changes } },
+        },
+      },
     });
   const refusal = (which: 'pvc' | 'match_pvc', changes: Record<string, unknown>) => {
     try {
@@ -226,10 +307,30 @@ describe('claim templates that could bind another volume', () => {
   it.each([
     ['pvc', 'names a volume', { volumeName: 'hostpath-pv' }, 'spec.volumeName'],
     ['match_pvc', 'names a volume', { volumeName: 'hostpath-pv' }, 'spec.volumeName'],
-    ['pvc', 'copies another volume', { dataSource: { kind: 'PersistentVolumeClaim', name: 'hub-db-dir' } }, 'spec.dataSource'],
-    ['pvc', 'copies a snapshot', { dataSourceRef: { kind: 'VolumeSnapshot', name: 's', apiGroup: 'snapshot.storage.k8s.io' } }, 'spec.dataSourceRef'],
-    ['pvc', 'asks for no storage class, so binds any volume that fits', { storageClassName: '' }, 'spec.storageClassName'],
-    ['pvc', 'asks for a storage class the operator does not allow', { storageClassName: 'local-hostpath' }, 'spec.storageClassName'],
+    [
+      'pvc',
+      'copies another volume',
+      { dataSource: { kind: 'PersistentVolumeClaim', name: 'hub-db-dir' } },
+      'spec.dataSource',
+    ],
+    [
+      'pvc',
+      'copies a snapshot',
+      { dataSourceRef: { kind: 'VolumeSnapshot', name: 's', apiGroup: 'snapshot.storage.k8s.io' } },
+      'spec.dataSourceRef',
+    ],
+    [
+      'pvc',
+      'asks for no storage class, so binds any volume that fits',
+      { storageClassName: '' },
+      'spec.storageClassName',
+    ],
+    [
+      'pvc',
+      'asks for a storage class the operator does not allow',
+      { storageClassName: 'local-hostpath' },
+      'spec.storageClassName',
+    ],
   ] as const)('a %s template that %s is refused with 422', (which, _what, changes, field) => {
     expect(refusal(which, changes)).toEqual([{ field, message: expect.any(String) }]);
   });
@@ -244,7 +345,12 @@ describe('claim templates that could bind another volume', () => {
   ])('a claim template with %s is refused with 422', (_what, metadata, field) => {
     const scope = renderScope({
       ...tenants.a,
-      resources: { templates: { ...seedTemplates, pvc: { ...seedTemplates.pvc, metadata: { ...(seedTemplates.pvc!.metadata as object), ...metadata } } } },
+      resources: {
+        templates: {
+          ...seedTemplates,
+          pvc: { ...seedTemplates.pvc, metadata: { ...(seedTemplates.pvc!.metadata as object), ...metadata } },
+        },
+      },
     });
     expect(() => renderClaim(scope, { ...key, match: false }, names.claimName)).toThrow(
       expect.objectContaining({ code: 'TEMPLATE_UNSAFE', details: [{ field, message: expect.any(String) }] }),
@@ -253,12 +359,19 @@ describe('claim templates that could bind another volume', () => {
 
   it("refuses a claim name that does not hold the tenant's id (a name of JupyterHub's own, say)", () => {
     expect(() => renderClaim(scope, { ...key, match: true }, 'hub-db-dir')).toThrow(
-      expect.objectContaining({ code: 'TEMPLATE_UNSAFE', details: [{ field: 'metadata.name', message: "names hold the tenant's id, its first {} hole" }] }),
+      expect.objectContaining({
+        code: 'TEMPLATE_UNSAFE',
+        details: [{ field: 'metadata.name', message: "names hold the tenant's id, its first {} hole" }],
+      }),
     );
   });
 
   it('never lets a match template choose its selector: the service writes it', () => {
-    const claim = renderClaim(withClaim('match_pvc', { selector: { matchLabels: { pv: 'pv-{}-victim-default' } } }), { ...key, match: true }, names.claimName);
+    const claim = renderClaim(
+      withClaim('match_pvc', { selector: { matchLabels: { pv: 'pv-{}-victim-default' } } }),
+      { ...key, match: true },
+      names.claimName,
+    );
     expect(claim.spec?.selector?.matchLabels).toEqual({
       pv: `pv-${tenant.id}-victim-default`,
       'app.kubernetes.io/managed-by': 'moop-resource-service',
