@@ -25,9 +25,15 @@ export async function readClaim(
   const templateClass = (tenant.resources?.templates?.pvc?.spec as { storageClassName?: unknown } | undefined)
     ?.storageClassName;
   if (typeof templateClass === 'string' && templateClass) void absence.of(storageClassRef(templateClass));
-  const claim = await getOwned<V1PersistentVolumeClaim>(resources, claimRefs(scope, key), volumeOwner(scope, key));
-  const pending = await pendingReason(resources, scope, key, claim, absence);
-  return pending ? { ...claim, pendingReason: pending } : claim;
+  // The early lookup ends before the answer, even when it was not needed: a Lambda freezes what still runs after it
+  // answers, and the read would resume in the next invocation, counted in that request's metrics.
+  try {
+    const claim = await getOwned<V1PersistentVolumeClaim>(resources, claimRefs(scope, key), volumeOwner(scope, key));
+    const pending = await pendingReason(resources, scope, key, claim, absence);
+    return pending ? { ...claim, pendingReason: pending } : claim;
+  } finally {
+    await absence.settled();
+  }
 }
 
 /**

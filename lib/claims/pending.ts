@@ -31,6 +31,11 @@ export class Absence {
     }
     return answer;
   }
+
+  /** When every lookup asked has ended: an invocation must not answer with a read still running (see readClaim). */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.asked.values());
+  }
 }
 
 export const storageClassRef = (name: string): ObjectRef => ({

@@ -1,7 +1,8 @@
 // A user's claim against an in-memory cluster: the rules of making, rebinding and deleting one, in milliseconds.
-import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { createClaim, deleteClaim } from '../../../lib/claims/claims.ts';
+import type { KubernetesObject, V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import { createClaim, deleteClaim, readClaim } from '../../../lib/claims/claims.ts';
 import { objectName } from '../../../lib/kube/names.ts';
+import type { ObjectRef } from '../../../lib/kube/objects.ts';
 import { markOwned } from '../../../lib/ownership/ownership.ts';
 import type { TenantScope } from '../../../lib/tenants/scope.ts';
 import { createVolume } from '../../../lib/volumes/volumes.ts';
@@ -137,5 +138,33 @@ describe('deleteClaim', () => {
       deleted: claimName('dave'),
     });
     await expect(claimOf(claimName('dave'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('readClaim', () => {
+  it('answers only once every read it started has ended, so that none runs on into the next invocation', async () => {
+    // The storage class of the tenant's pvc template is looked up beside the claim, in case it is Pending; a Lambda
+    // that answered first would freeze that read mid-call and count its latency against the next request.
+    let release = (): void => undefined;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    class HeldStorageClass extends FakeResources {
+      override async get<T extends KubernetesObject>(ref: ObjectRef): Promise<T> {
+        if (ref.kind === 'StorageClass') await held;
+        return super.get<T>(ref);
+      }
+    }
+    scope = { ...scope, resources: new HeldStorageClass() };
+    let ended = false;
+    const read = readClaim(scope, { username: 'nobody', tag: 'default' }).finally(() => {
+      ended = true;
+    });
+    read.catch(() => undefined);
+    for (let i = 0; i < 10; i++) await new Promise(setImmediate);
+    expect(ended).toBe(false);
+
+    release();
+    await expect(read).rejects.toMatchObject({ code: 'OBJECT_NOT_FOUND' });
   });
 });
