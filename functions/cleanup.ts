@@ -4,13 +4,14 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { type Deps, productionDeps } from '../lib/app/deps.ts';
+import { ownInvocation } from '../lib/aws/invocation.ts';
 import { metrics } from '../lib/aws/metrics.ts';
 import type { CleanupSummary } from '../lib/cleanup/report.ts';
 import { type DroppedEvent, readCleanupEvent } from '../lib/cleanup/request.ts';
 import { runCleanup } from '../lib/cleanup/run.ts';
 
 export function createHandler(deps: Deps = productionDeps) {
-  return middy<unknown, CleanupSummary | DroppedEvent>()
+  const handler = middy<unknown, CleanupSummary | DroppedEvent>()
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .handler(async (event) => {
@@ -28,6 +29,7 @@ export function createHandler(deps: Deps = productionDeps) {
         request,
       );
     });
+  return ownInvocation(handler);
 }
 
 export const handler = createHandler();

@@ -8,6 +8,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { ownInvocation } from '../aws/invocation.ts';
 import { MetricUnit, metrics } from '../aws/metrics.ts';
 import { UpstreamTimeoutError } from '../errors.ts';
 import { authenticate } from './auth.ts';
@@ -114,7 +115,9 @@ export function routeHandler<R extends Route>(
   route: R,
   operation: (event: RouteEvent<InputOf<R>, HeadersOf<R>>, context: Context) => Promise<unknown>,
 ) {
-  return middy<RouteEvent<InputOf<R>, HeadersOf<R>>, Result>(routeTiming)
-    .use(httpStack(deps, route))
-    .handler(async (event, context) => json(route.success.status, await operation(event, context)));
+  return ownInvocation(
+    middy<RouteEvent<InputOf<R>, HeadersOf<R>>, Result>(routeTiming)
+      .use(httpStack(deps, route))
+      .handler(async (event, context) => json(route.success.status, await operation(event, context))),
+  );
 }
