@@ -1,5 +1,5 @@
 // `npm start`: the service on localhost against a real local cluster (or KUBECONFIG's), until Ctrl-C.
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, loadToolSettings } from '../lib/config/config.ts';
 import { type LocalCluster, startCluster } from '../tools/cluster/cluster.ts';
@@ -33,6 +33,25 @@ stopOnSignals(async () => {
   await cluster?.stop();
 });
 
+/**
+ * Calls restart once the sources of the handlers settle after a change: handlers run in serverless-offline's own
+ * process, which does not reload a rebuilt module. Restarts run one after another; failures are told, not fatal.
+ */
+function restartOnChange(restart: (file: string) => Promise<void>): void {
+  let timer: NodeJS.Timeout | undefined;
+  let running = Promise.resolve();
+  const onChange = (dir: string) => (_event: string, file: string | null) => {
+    if (!file?.endsWith('.ts') || stopping) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      running = running
+        .then(() => restart(join(dir, file)))
+        .catch((err: unknown) => log(`[start] restart failed: ${err}`));
+    }, 300);
+  };
+  for (const dir of ['functions', 'lib']) watch(join(projectRoot, dir), { recursive: true }, onChange(dir)).unref();
+}
+
 try {
   // Fail before starting anything if the settings are wrong; KUBECONFIG is filled in below when the cluster is ours.
   const config = loadConfig(process.env);
@@ -53,16 +72,25 @@ try {
   if (!config.TENANT_SERVICE_URL)
     await prepareTenants(adminKubeconfig!, tenantsOfFile(join(projectRoot, config.TENANTS_FILE)), log);
 
-  offline = await startOffline({
-    port,
-    lambdaPort,
-    env: { KUBECONFIG: kubeconfig },
-    watch: true,
-    schedule: settings.CLEANUP_SCHEDULE_ENABLED === 'true',
-    onLine: (line) => log(line),
+  const serve = async (): Promise<Offline> => {
+    const started = await startOffline({
+      port,
+      lambdaPort,
+      env: { KUBECONFIG: kubeconfig! },
+      schedule: settings.CLEANUP_SCHEDULE_ENABLED === 'true',
+      onLine: (line) => log(line),
+    });
+    // Its build folder (.esbuild) is the project's build cache, kept between runs: only the process group is adopted.
+    cluster?.adopt({ group: started.pid });
+    return started;
+  };
+  offline = await serve();
+  restartOnChange(async (file) => {
+    log(`[start] ${file} changed: rebuilding and restarting the API...`);
+    await offline?.stop();
+    offline = await serve();
+    log(`[start] the API serves the change at http://localhost:${port}`);
   });
-  // Its build folder (.esbuild) is the project's build cache, kept between runs: only the process group is adopted.
-  cluster?.adopt({ group: offline.pid });
   log('');
   log(`[start] MOOP resource service is ready at http://localhost:${port}`);
   log(`[start]   try: curl -H "moopkey: $MOOPKEY" http://localhost:${port}/service/v1/health`);

@@ -7,6 +7,7 @@ import { ensureBinaries } from '../tools/cluster/binaries.ts';
 import { stopWithGrace } from '../tools/cluster/processes.ts';
 import { reapStaleClusters } from '../tools/cluster/reaper.ts';
 import { stopOnSignals } from '../tools/lifecycle.ts';
+import { samplePeakRss } from '../tools/memory.ts';
 import { projectRoot } from '../tools/offline.ts';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -35,6 +36,15 @@ function run(what: string, args: string[], env: NodeJS.ProcessEnv = process.env)
     });
   });
 }
+
+// The whole run's peak memory, every process it started counted (jest, the cluster, serverless-offline), told at its
+// end however it ends: the suite must fit the machine (3 GB at most).
+const memory = samplePeakRss(process.pid);
+const begun = Date.now();
+process.on('exit', () => {
+  const seconds = Math.round((Date.now() - begun) / 1000);
+  log(`[test] peak memory ${(memory.stop() / 2 ** 30).toFixed(2)} GB (all processes of the run); ${seconds} s wall`);
+});
 
 // `npm run lint` first: format, types and import rules, in seconds, before the cluster is built or started.
 await run('lint', [join(projectRoot, 'scripts/lint.ts')]);

@@ -15,8 +15,11 @@ export interface OfflineOptions {
   env: Record<string, string>;
   /** serverless-esbuild's work folder, relative to the project; one per concurrent instance. */
   workFolder?: string;
-  /** Rebuild and reload handlers when their sources change (for `npm start`; never under tests). */
-  watch?: boolean;
+  /**
+   * How many invocations one handler serves at once: they run in serverless-offline's own process, each in its own
+   * invocation context (lib/aws/invocation.ts), as on Lambda with AWS_LAMBDA_MAX_CONCURRENCY. 64 by default.
+   */
+  concurrency?: number;
   /**
    * Let cleanup's schedule fire (for `npm start`, as a deployment does); tests and the benchmark run cleanup
    * themselves.
@@ -59,14 +62,17 @@ export async function startOffline(options: OfflineOptions): Promise<Offline> {
 function spawnOffline(options: OfflineOptions, workFolder: string): ChildProcessByStdio<null, Readable, Readable> {
   const serverless = join(projectRoot, 'node_modules/osls/bin/serverless.js');
   const ports = ['--httpPort', String(options.port), '--lambdaPort', String(options.lambdaPort)];
-  return spawn(process.execPath, [serverless, 'offline', 'start', ...ports], {
+  // In process: one Node process for every function, instead of a worker thread (30-35 MB, kept) per concurrent
+  // invocation. A rebuilt handler is not reloaded there, so serverless-esbuild never watches: `npm start` restarts.
+  return spawn(process.execPath, [serverless, 'offline', 'start', '--useInProcess', ...ports], {
     cwd: projectRoot,
     env: {
       ...process.env,
       ...options.env,
       ESBUILD_WORK_FOLDER: workFolder,
       CLEANUP_SCHEDULE_ENABLED: options.schedule ? 'true' : 'false',
-      ...(options.watch ? {} : { ESBUILD_WATCH: './.no-watch/none' }),
+      ESBUILD_WATCH: './.no-watch/none',
+      AWS_LAMBDA_MAX_CONCURRENCY: String(options.concurrency ?? 64),
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',
     },

@@ -10,7 +10,13 @@ type Handler<E, C, R> = (event: E, context: C) => Promise<R>;
  * logger and metrics need it from the moment they are constructed.
  */
 export async function invocationStore(): Promise<InvokeStoreBase | undefined> {
-  return process.env.AWS_LAMBDA_MAX_CONCURRENCY ? InvokeStore.getInstanceAsync(true) : undefined;
+  if (!process.env.AWS_LAMBDA_MAX_CONCURRENCY) return undefined;
+  const store = await InvokeStore.getInstanceAsync(true);
+  // Powertools finds the store on globalThis.awslambda, which a host may replace when it loads another handler
+  // (serverless-offline in process does, for each function): put it back.
+  globalThis.awslambda ??= {} as typeof globalThis.awslambda;
+  globalThis.awslambda.InvokeStore ??= store;
+  return store;
 }
 
 await invocationStore();

@@ -33,4 +33,9 @@ it('keeps the metrics and log keys of concurrent invocations apart', async () =>
 
   expect(answers).toEqual([1, 2, 3]);
   expect(lines.map((l) => (JSON.parse(l) as { item: number }).item).sort()).toEqual([1, 2, 3]);
+
+  // serverless-offline in process replaces globalThis.awslambda whenever it loads another function's handler.
+  (globalThis as { awslambda?: unknown }).awslambda = {};
+  const again = await Promise.all([4, 5].map((n) => handler(n, { awsRequestId: `request-${n}` })));
+  expect(again).toEqual([4, 5]);
 });

@@ -1,8 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../lib/errors.ts';
 import { loadKubeconfig } from '../../../lib/kube/kubeconfig.ts';
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const doc = (
@@ -36,6 +41,7 @@ describe('loadKubeconfig', () => {
 
   it('reads client certificates and files relative to the kubeconfig', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kc-'));
+    made.push(dir);
     writeFileSync(join(dir, 'ca.crt'), 'CA-FILE');
     writeFileSync(join(dir, 'client.key'), 'KEY-FILE');
     writeFileSync(

@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, NotFoundError } from '../../../lib/errors.ts';
 import { fileTenantSource } from '../../../lib/tenants/file-source.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tenants-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('fileTenantSource', () => {
   it('finds the demo tenant in the shipped tenants.local.json', async () => {
