@@ -43,7 +43,10 @@ const memory = samplePeakRss(process.pid);
 const begun = Date.now();
 process.on('exit', () => {
   const seconds = Math.round((Date.now() - begun) / 1000);
-  log(`[test] peak memory ${(memory.stop() / 2 ** 30).toFixed(2)} GB (all processes of the run); ${seconds} s wall`);
+  const peak = memory.stop();
+  log(
+    `[test] peak memory ${(peak.total / 2 ** 30).toFixed(2)} GB (all processes of the run: ${peak.largest}); ${seconds} s wall`,
+  );
 });
 
 // `npm run lint` first: format, types and import rules, in seconds, before the cluster is built or started.

@@ -27,31 +27,48 @@ function rssBytes(pid: number): number {
   }
 }
 
-/** The resident memory of root and all its descendants now, in bytes. */
-export function treeRss(root: number): number {
+function commandName(pid: number): string {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    // A script run by node is named by the script: jest, serverless, a tool of this project.
+    const named = args[0]?.endsWith('/node') ? (args.find((a, i) => i > 0 && !a.startsWith('-')) ?? args[0]) : args[0];
+    return (named ?? String(pid)).split('/').slice(-1)[0]!;
+  } catch {
+    return String(pid);
+  }
+}
+
+/** root and all its descendants now: their total resident memory in bytes, and each process's. */
+export function treeRss(root: number): { total: number; processes: { name: string; bytes: number }[] } {
   const children = new Map<number, number[]>();
   for (const [pid, ppid] of parents()) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-  let total = 0;
+  const processes: { name: string; bytes: number }[] = [];
   const pending = [root];
   while (pending.length > 0) {
     const pid = pending.pop()!;
-    total += rssBytes(pid);
+    processes.push({ name: commandName(pid), bytes: rssBytes(pid) });
     pending.push(...(children.get(pid) ?? []));
   }
-  return total;
+  return { total: processes.reduce((sum, p) => sum + p.bytes, 0), processes };
 }
 
-/** Samples root's tree every intervalMs; stop() ends it and answers the peak, in bytes. */
-export function samplePeakRss(root: number, intervalMs = 1000): { stop(): number } {
+/** Samples root's tree every intervalMs; stop() ends it and answers the peak: the total and the largest processes. */
+export function samplePeakRss(root: number, intervalMs = 1000): { stop(): { total: number; largest: string } } {
   let peak = treeRss(root);
   const timer = setInterval(() => {
-    peak = Math.max(peak, treeRss(root));
+    const now = treeRss(root);
+    if (now.total > peak.total) peak = now;
   }, intervalMs);
   timer.unref();
   return {
     stop: () => {
       clearInterval(timer);
-      return peak;
+      const largest = peak.processes
+        .sort((a, b) => b.bytes - a.bytes)
+        .slice(0, 6)
+        .map((p) => `${p.name} ${Math.round(p.bytes / 2 ** 20)} MB`)
+        .join(', ');
+      return { total: peak.total, largest };
     },
   };
 }
