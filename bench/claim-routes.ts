@@ -45,14 +45,11 @@ function cycle(deps: Deps, moopkey: string, tenant: string, namespace: string, r
 const summaries = (samples: Record<Op, number>[]): Record<Op, Summary> =>
   Object.fromEntries(ops.map((op) => [op, summarize(samples.map((s) => s[op]))])) as Record<Op, Summary>;
 
-const warmup = 10;
-
 /** Measures the claim and volume routes, then the claim's again over `events` events in namespace. */
 export async function claimRoutes(
   setup: { deps: Deps; moopkey: string; tenant: string; namespace: string; adminKubeconfig: string },
-  cycles: number,
+  { cycles, warmup, events }: { cycles: number; warmup: number; events: number },
   log: (l: string) => void,
-  events = 5000,
 ): Promise<ClaimRoutesResult> {
   const volumeCycle = cycle(setup.deps, setup.moopkey, setup.tenant, setup.namespace, 'pvs');
   const claimCycle = cycle(setup.deps, setup.moopkey, setup.tenant, setup.namespace, 'pvcs');

@@ -11,6 +11,6 @@ const summary = await handler(JSON.parse(event), {
 });
 const counts = Object.fromEntries(Object.entries(summary.actions).map(([k, v]) => [k, v.count]));
 process.stdout.write(
-  `${JSON.stringify({ runMs: Math.round(performance.now() - started), counts, failures: summary.failures.length, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+  `${JSON.stringify({ runMs: Math.round(performance.now() - started), counts, failures: summary.failures.length, failed: summary.failures.slice(0, 3), maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
 );
 process.exit(0);

@@ -1,10 +1,15 @@
 // Cleanup at scale: one scheduled run over 10,000 managed objects of 100 tenants (volumes, half of them Released,
-// and finished Jobs), in a fresh process: how long it takes and its peak memory.
+// and finished Jobs), in a fresh process: how long it takes and its peak memory. Each tenant has its namespace
+// prepared and its volumes in its own NFS folder, as the service makes them, so that the cluster's admission policy
+// lets cleanup's recycling through; a run that fails on any object fails the benchmark.
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { KubeClient } from '../lib/kube/client.ts';
 import { loadKubeconfig } from '../lib/kube/kubeconfig.ts';
+import type { Tenant } from '../lib/tenants/tenant.ts';
+import { prepareTenants } from '../tools/tenants.ts';
 import type { Bundle } from './bundles.ts';
 import { lastLine } from './stats.ts';
 
@@ -14,13 +19,30 @@ export interface CleanupScaleResult {
   releasedVolumes: number;
   jobs: number;
   setupSeconds: number;
-  run: { wallMs: number; runMs: number; counts: Record<string, number>; failures: number; maxRssMiB: number };
-  rerun: { wallMs: number; runMs: number; counts: Record<string, number>; failures: number; maxRssMiB: number };
+  run: CleanupRun;
+  rerun: CleanupRun;
+}
+
+interface CleanupRun {
+  wallMs: number;
+  runMs: number;
+  counts: Record<string, number>;
+  failures: number;
+  /** The first few failures, as the summary names them. */
+  failed: unknown[];
+  maxRssMiB: number;
+}
+
+/** How many tenants, and objects of each. */
+export interface CleanupShape {
+  tenants: number;
+  volumesPerTenant: number;
+  jobsPerTenant: number;
 }
 
 const benchLabel = 'moop.io/bench';
 
-function runChild(bundle: string, event: unknown, env: NodeJS.ProcessEnv): Promise<CleanupScaleResult['run']> {
+function runChild(bundle: string, event: unknown, env: NodeJS.ProcessEnv): Promise<CleanupRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(
@@ -39,78 +61,124 @@ function runChild(bundle: string, event: unknown, env: NodeJS.ProcessEnv): Promi
       if (code !== 0) return reject(new Error(`cleanup exited ${code}: ${err.slice(-2000)}`));
       resolve({
         wallMs: Math.round(performance.now() - started),
-        ...(lastLine(out) as Omit<CleanupScaleResult['run'], 'wallMs'>),
+        ...(lastLine(out) as Omit<CleanupRun, 'wallMs'>),
       });
     });
   });
 }
 
-const tenants = 100;
-const volumesPerTenant = 95;
-const jobsPerTenant = 5;
-const jobs = tenants * jobsPerTenant;
-/** Every other volume of a tenant is Released. */
-const releasedVolumes = tenants * Math.ceil(volumesPerTenant / 2);
 const benchSelector = { labelSelector: `${benchLabel}=true` };
 
+/** The benchmark's tenants: ids MOOP could have given (24 hex digits), each in a namespace of its own. */
+function benchTenants(template: Tenant, count: number): Tenant[] {
+  return Array.from({ length: count }, (_, t) => ({
+    ...template,
+    id: `be0c${String(t).padStart(20, '0')}`,
+    name: `Bench school ${t}`,
+    namespace: `bench-cleanup-${t}`,
+  }));
+}
+
 /**
- * Makes 10,000 managed objects, waits until the cluster has settled them, then runs cleanup twice, each in a fresh
- * process.
+ * Makes the tenants' objects, waits until the cluster has settled them, then runs cleanup twice, each in a fresh
+ * process that knows the tenants (none of them is an orphan). Throws if a run fails on any object.
  */
 export async function cleanupAtScale(
   bundles: Bundle[],
   env: Record<string, string>,
-  adminKubeconfig: string,
-  namespace: string,
+  setup: { adminKubeconfig: string; tenant: Tenant; outDir: string },
+  shape: CleanupShape,
   log: (l: string) => void,
 ): Promise<CleanupScaleResult> {
-  const admin = new KubeClient(loadKubeconfig({ file: adminKubeconfig }), { timeoutMs: 30_000 });
+  const admin = new KubeClient(loadKubeconfig({ file: setup.adminKubeconfig }), { timeoutMs: 30_000 });
+  const tenants = benchTenants(setup.tenant, shape.tenants);
+  const expected = expectedOf(shape);
   const started = performance.now();
   try {
-    await makeObjects(admin, namespace, log);
-    await waitForJobs(admin, namespace);
-    await waitForVolumePhases(admin, log);
+    await prepareTenants(setup.adminKubeconfig, tenants, () => undefined);
+    await makeObjects(admin, tenants, shape, env.NFS_PREFIX!, log);
+    await waitForJobs(admin, expected.jobs);
+    await waitForVolumePhases(admin, expected, log);
     const setupSeconds = Math.round((performance.now() - started) / 1000);
-    log(
-      `[bench] cleanup at scale: ${tenants * (volumesPerTenant + jobsPerTenant)} objects ready in ${setupSeconds}s; running cleanup`,
-    );
+    log(`[bench] cleanup at scale: ${expected.objects} objects ready in ${setupSeconds}s; running cleanup`);
+    const tenantsFile = join(setup.outDir, 'cleanup-tenants.json');
+    writeFileSync(tenantsFile, JSON.stringify({ tenants: [setup.tenant, ...tenants] }));
     const bundle = bundles.find((b) => b.name === 'cleanup')!.file;
-    const childEnv = { ...env, PATH: process.env.PATH, POWERTOOLS_LOG_LEVEL: 'WARN' };
-    const run = await runChild(bundle, { action: 'scheduled', retentionSeconds: 0, pvPolicy: 'recycle' }, childEnv);
-    const rerun = await runChild(bundle, { action: 'scheduled', retentionSeconds: 0, pvPolicy: 'recycle' }, childEnv);
-    return { tenants, volumes: tenants * volumesPerTenant, releasedVolumes, jobs, setupSeconds, run, rerun };
+    const childEnv = {
+      ...env,
+      TENANT_SERVICE_URL: '',
+      TENANTS_FILE: tenantsFile,
+      PATH: process.env.PATH,
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+    };
+    const event = { action: 'scheduled', retentionSeconds: 0, pvPolicy: 'recycle' };
+    const run = await runChild(bundle, event, childEnv);
+    const rerun = await runChild(bundle, event, childEnv);
+    for (const r of [run, rerun])
+      if (r.failures > 0)
+        throw new Error(`cleanup at scale: ${r.failures} failure(s), e.g. ${JSON.stringify(r.failed).slice(0, 600)}`);
+    return {
+      tenants: shape.tenants,
+      volumes: expected.volumes,
+      releasedVolumes: expected.released,
+      jobs: expected.jobs,
+      setupSeconds,
+      run,
+      rerun,
+    };
   } finally {
-    await admin
-      .request({ method: 'DELETE', path: '/api/v1/persistentvolumes', query: benchSelector })
-      .catch(() => undefined);
-    await admin
-      .request({
-        method: 'DELETE',
-        path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
-        query: { ...benchSelector, propagationPolicy: 'Background' },
-      })
-      .catch(() => undefined);
+    await removeAll(admin, tenants);
     await admin.close();
   }
 }
 
-const meta = (t: number, name: string) => ({
+function expectedOf(shape: CleanupShape) {
+  const volumes = shape.tenants * shape.volumesPerTenant;
+  const jobs = shape.tenants * shape.jobsPerTenant;
+  // Every other volume of a tenant is Released.
+  const released = shape.tenants * Math.ceil(shape.volumesPerTenant / 2);
+  return { volumes, jobs, released, objects: volumes + jobs };
+}
+
+/** The benchmark's objects and the tenants' namespaces. */
+async function removeAll(admin: KubeClient, tenants: Tenant[]): Promise<void> {
+  const quietly = (p: Promise<unknown>) => p.catch(() => undefined);
+  await quietly(admin.request({ method: 'DELETE', path: '/api/v1/persistentvolumes', query: benchSelector }));
+  for (const t of tenants) {
+    await quietly(
+      admin.request({
+        method: 'DELETE',
+        path: `/apis/batch/v1/namespaces/${t.namespace}/jobs`,
+        query: { ...benchSelector, propagationPolicy: 'Background' },
+      }),
+    );
+    await quietly(admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${t.namespace}` }));
+  }
+}
+
+const meta = (t: Tenant, name: string) => ({
   name,
   labels: {
     'app.kubernetes.io/managed-by': 'moop-resource-service',
-    'moop.io/tenant': `bench-tenant-${t}`,
+    'moop.io/tenant': t.id,
     [benchLabel]: 'true',
   },
-  annotations: { 'moop.io/tenant': `bench-tenant-${t}` },
+  annotations: { 'moop.io/tenant': t.id },
 });
 
 /** Every tenant's volumes and Jobs, 32 requests at a time. */
-async function makeObjects(admin: KubeClient, namespace: string, log: (l: string) => void): Promise<void> {
+async function makeObjects(
+  admin: KubeClient,
+  tenants: Tenant[],
+  shape: CleanupShape,
+  nfsPrefix: string,
+  log: (l: string) => void,
+): Promise<void> {
   const limit = pLimit(32);
   const work: Promise<unknown>[] = [];
-  for (let t = 0; t < tenants; t++) {
-    for (let i = 0; i < volumesPerTenant; i++) work.push(limit(() => makeVolume(admin, t, i, namespace)));
-    for (let j = 0; j < jobsPerTenant; j++) work.push(limit(() => makeJob(admin, t, j, namespace)));
+  for (const [t, tenant] of tenants.entries()) {
+    for (let i = 0; i < shape.volumesPerTenant; i++) work.push(limit(() => makeVolume(admin, tenant, t, i, nfsPrefix)));
+    for (let j = 0; j < shape.jobsPerTenant; j++) work.push(limit(() => makeJob(admin, tenant, t, j)));
   }
   let done = 0;
   for (const w of work) {
@@ -119,22 +187,32 @@ async function makeObjects(admin: KubeClient, namespace: string, log: (l: string
   }
 }
 
-/** Volume i of tenant t; every other one bound to a claim that is gone, so Released. */
-async function makeVolume(admin: KubeClient, t: number, i: number, namespace: string): Promise<void> {
+/**
+ * Volume i of tenant t, in the tenant's NFS folder and reserved for a claim in its namespace, as the service makes
+ * them; every other one bound to a claim that is gone, so Released.
+ */
+async function makeVolume(admin: KubeClient, tenant: Tenant, t: number, i: number, nfsPrefix: string): Promise<void> {
   const released = i % 2 === 0;
-  const name = `bench-pv-${t}-${i}`;
+  const name = `bench-pv-${tenant.id}-${i}`;
   const uid = `00000000-0000-0000-0000-${String(t * 1000 + i).padStart(12, '0')}`;
-  const claimRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: `gone-${t}-${i}`, uid };
+  const claimRef = {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    namespace: tenant.namespace,
+    name: `pvc-${tenant.id}-gone-${i}`,
+    ...(released ? { uid } : {}),
+  };
   const spec = {
     accessModes: ['ReadWriteMany'],
     capacity: { storage: '1Mi' },
-    nfs: { server: '10.0.0.2', path: `/exports/bench/${t}/${i}` },
-    ...(released ? { claimRef } : {}),
+    nfs: { server: '10.0.0.2', path: `${nfsPrefix}${tenant.namespace}/bench/${i}` },
+    persistentVolumeReclaimPolicy: 'Retain',
+    claimRef,
   };
   await admin.request({
     method: 'POST',
     path: '/api/v1/persistentvolumes',
-    body: { apiVersion: 'v1', kind: 'PersistentVolume', metadata: meta(t, name), spec },
+    body: { apiVersion: 'v1', kind: 'PersistentVolume', metadata: meta(tenant, name), spec },
   });
   // The claim is gone: the PV controller agrees the volume is Released, as after a real claim's deletion.
   if (released) {
@@ -147,15 +225,20 @@ async function makeVolume(admin: KubeClient, t: number, i: number, namespace: st
   }
 }
 
-async function makeJob(admin: KubeClient, t: number, j: number, namespace: string): Promise<unknown> {
+async function makeJob(admin: KubeClient, tenant: Tenant, t: number, j: number): Promise<unknown> {
   const template = {
     metadata: { labels: { [benchLabel]: 'true' } },
     spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', args: ['true'] }] },
   };
   return admin.request({
     method: 'POST',
-    path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
-    body: { apiVersion: 'batch/v1', kind: 'Job', metadata: meta(t, `bench-job-${t}-${j}`), spec: { template } },
+    path: `/apis/batch/v1/namespaces/${tenant.namespace}/jobs`,
+    body: {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: meta(tenant, `job-${tenant.id}-${t}-${j}`),
+      spec: { template },
+    },
   });
 }
 
@@ -168,12 +251,12 @@ function giveUpAfter(what: string, seconds: number): (state: string) => void {
   };
 }
 
-async function waitForJobs(admin: KubeClient, namespace: string): Promise<void> {
+async function waitForJobs(admin: KubeClient, jobs: number): Promise<void> {
   const giveUp = giveUpAfter(`${jobs} Jobs to succeed`, 600);
   for (;;) {
     const list = await admin.request<{ items: { status?: { succeeded?: number } }[] }>({
       method: 'GET',
-      path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
+      path: '/apis/batch/v1/jobs',
       query: benchSelector,
     });
     const succeeded = list.items.filter((j) => j.status?.succeeded === 1).length;
@@ -184,15 +267,15 @@ async function waitForJobs(admin: KubeClient, namespace: string): Promise<void> 
 }
 
 /** Waits until the PV controller has caught up with every volume: Released ones stay Released, the rest Available. */
-async function waitForVolumePhases(admin: KubeClient, log: (l: string) => void): Promise<void> {
-  const giveUp = giveUpAfter(
-    `the PV controller to mark ${releasedVolumes} volumes Released and the rest Available`,
-    600,
-  );
+async function waitForVolumePhases(
+  admin: KubeClient,
+  { volumes, released }: { volumes: number; released: number },
+  log: (l: string) => void,
+): Promise<void> {
+  const giveUp = giveUpAfter(`the PV controller to mark ${released} volumes Released and the rest Available`, 600);
   for (let polls = 0; ; polls++) {
     const phases = await volumePhases(admin);
-    if (phases.Released === releasedVolumes && phases.Available === tenants * volumesPerTenant - releasedVolumes)
-      return;
+    if (phases.Released === released && phases.Available === volumes - released) return;
     giveUp(JSON.stringify(phases));
     if (polls % 10 === 0) log(`[bench] cleanup at scale: waiting for the PV controller: ${JSON.stringify(phases)}`);
     await new Promise((r) => setTimeout(r, 1000));
@@ -213,4 +296,16 @@ async function volumePhases(admin: KubeClient): Promise<Record<string, number>> 
     token = page.metadata?.continue;
   } while (token);
   return phases;
+}
+
+/** The printed lines, with the goals. */
+export function printCleanup(c: CleanupScaleResult): string[] {
+  const ok = (r: CleanupRun): string => (r.wallMs <= 60_000 && r.maxRssMiB <= 256 ? 'ok' : 'MISSED');
+  return [
+    '',
+    `5. Cleanup at scale: ${c.volumes} volumes (${c.releasedVolumes} Released) and ${c.jobs} finished Jobs of ${c.tenants} tenants (made in ${c.setupSeconds} s)`,
+    `   run:   ${(c.run.wallMs / 1000).toFixed(1)} s wall (${(c.run.runMs / 1000).toFixed(1)} s in the handler), peak ${c.run.maxRssMiB} MiB, actions ${JSON.stringify(c.run.counts)}, failures ${c.run.failures} (${ok(c.run)})`,
+    `   rerun: ${(c.rerun.wallMs / 1000).toFixed(1)} s wall, peak ${c.rerun.maxRssMiB} MiB, actions ${JSON.stringify(c.rerun.counts)} (${ok(c.rerun)})`,
+    '   goals: under 60 s and under 256 MiB; no failure',
+  ];
 }

@@ -24,7 +24,7 @@ import type { Tenant } from '../lib/tenants/tenant.ts';
 import { claimRefs, reservationRefs, type VolumeKey, volumeRefs } from '../lib/volumes/key.ts';
 import { renderVolume } from '../lib/volumes/render.ts';
 import { httpEvent, invokeHttp } from '../tools/lambda.ts';
-import { round, type Summary, summarize, time } from './stats.ts';
+import { cpuMs, round, type Summary, summarize, time } from './stats.ts';
 
 export interface RoutesSetup {
   deps: Deps;
@@ -59,10 +59,13 @@ export interface RoutesResult {
   apiServerCpuPerCycle: Record<Family, number>;
 }
 
-/** One kept-alive TLS connection to the API server with the service's own credentials: the raw calls. */
-function rawClient(kubeconfig: string) {
+/**
+ * One kept-alive TLS connection to the API server with the service's own credentials (maxSockets of them for
+ * concurrent calls): the raw calls.
+ */
+export function rawClient(kubeconfig: string, maxSockets = 1) {
   const access = loadKubeconfig({ file: kubeconfig });
-  const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: access.ca, cert: access.cert, key: access.key });
+  const agent = new Agent({ keepAlive: true, maxSockets, ca: access.ca, cert: access.cert, key: access.key });
   const token = access.token ?? (access.tokenFile ? readFileSync(access.tokenFile, 'utf8').trim() : undefined);
   let calls = 0;
   const call = <T = Record<string, any>>(method: string, path: string, body?: unknown): Promise<T> =>
@@ -92,12 +95,6 @@ function rawClient(kubeconfig: string) {
       req.end(data);
     });
   return { call, calls: () => calls, close: () => agent.destroy() };
-}
-
-/** CPU time (user + system) the process has used, in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 const paths = {
@@ -228,7 +225,16 @@ async function rawHealthCycle({ raw, step }: RawRun): Promise<void> {
   await step('get', () => raw.call('GET', '/readyz').catch(() => undefined));
 }
 
-async function rawVolumeCycle({ raw, step, scope, ns, key }: RawRun): Promise<void> {
+type RawClient = ReturnType<typeof rawClient>;
+type RawOps = Record<Op, () => Promise<unknown>>;
+
+/** A volume's route calls, made raw. */
+export function rawVolumeOps(
+  raw: RawClient,
+  scope: RenderScope,
+  ns: string,
+  key: VolumeKey & { tenant: string },
+): RawOps {
   const claimName = reservationRefs(scope, key)[0]!.name;
   const pv = renderVolume(
     scope,
@@ -236,49 +242,69 @@ async function rawVolumeCycle({ raw, step, scope, ns, key }: RawRun): Promise<vo
     { name: volumeRefs(scope, key)[0]!.name, claimName },
   );
   const at = `/api/v1/persistentvolumes/${pv.metadata!.name}`;
-  // A volume is never reserved for another owner's claim: one read of the claim it is reserved for first.
-  await step('create', async () => {
-    await raw
-      .call('GET', `/api/v1/namespaces/${ns}/persistentvolumeclaims/${claimName}?resourceVersion=0`)
-      .catch(() => undefined);
-    await raw.call('POST', '/api/v1/persistentvolumes', pv);
-  });
-  await step('get', () => raw.call('GET', at));
-  await step('delete', async () => {
-    const current = await raw.call('GET', at);
-    await raw.call('DELETE', at, { preconditions: { uid: current.metadata.uid } });
-  });
+  return {
+    // A volume is never reserved for another owner's claim: one read of the claim it is reserved for first.
+    create: async () => {
+      await raw
+        .call('GET', `/api/v1/namespaces/${ns}/persistentvolumeclaims/${claimName}?resourceVersion=0`)
+        .catch(() => undefined);
+      await raw.call('POST', '/api/v1/persistentvolumes', pv);
+    },
+    get: () => raw.call('GET', at),
+    delete: async () => {
+      const current = await raw.call('GET', at);
+      await raw.call('DELETE', at, { preconditions: { uid: current.metadata.uid } });
+    },
+  };
 }
 
-async function rawClaimCycle({ raw, step, scope, ns, key }: RawRun): Promise<void> {
+async function rawVolumeCycle({ raw, step, scope, ns, key }: RawRun): Promise<void> {
+  const ops = rawVolumeOps(raw, scope, ns, key);
+  for (const op of ['create', 'get', 'delete'] as Op[]) await step(op, ops[op]);
+}
+
+/** A plain claim's route calls, made raw. */
+export function rawClaimOps(
+  raw: RawClient,
+  scope: RenderScope,
+  ns: string,
+  key: VolumeKey & { tenant: string },
+): RawOps {
   const pvc = renderClaim(scope, { ...key, match: false }, claimRefs(scope, key, false)[0]!.name);
   const at = `/api/v1/namespaces/${ns}/persistentvolumeclaims/${pvc.metadata!.name}`;
   const pvName = volumeRefs(scope, key)[0]!.name;
-  // A plain claim is refused while the user's volume is reserved for it: one read of that volume first.
-  await step('create', async () => {
-    await raw.call('GET', `/api/v1/persistentvolumes/${pvName}?resourceVersion=0`).catch(() => undefined);
-    await raw.call('POST', `/api/v1/namespaces/${ns}/persistentvolumeclaims`, pvc);
-  });
-  // A Pending claim says why: a storage class that does not exist says it; otherwise its latest event is read.
-  await step('get', async () => {
-    const [claim, storageClass] = await Promise.all([
-      raw.call('GET', at),
-      raw
-        .call('GET', `/apis/storage.k8s.io/v1/storageclasses/${pvc.spec!.storageClassName}?resourceVersion=0`)
-        .catch(() => undefined),
-    ]);
-    if (!storageClass) return;
-    const selector = `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${claim.metadata.name},involvedObject.uid=${claim.metadata.uid}`;
-    await raw.call('GET', `/api/v1/namespaces/${ns}/events?fieldSelector=${encodeURIComponent(selector)}`);
-  });
-  // Deleted unless pods mount it: the claim and the namespace's pods (from the watch cache) at once.
-  await step('delete', async () => {
-    const [claim] = await Promise.all([
-      raw.call('GET', at),
-      raw.call('GET', `/api/v1/namespaces/${ns}/pods?limit=500&resourceVersion=0`),
-    ]);
-    await raw.call('DELETE', at, { preconditions: { uid: claim.metadata.uid } });
-  });
+  return {
+    // A plain claim is refused while the user's volume is reserved for it: one read of that volume first.
+    create: async () => {
+      await raw.call('GET', `/api/v1/persistentvolumes/${pvName}?resourceVersion=0`).catch(() => undefined);
+      await raw.call('POST', `/api/v1/namespaces/${ns}/persistentvolumeclaims`, pvc);
+    },
+    // A Pending claim says why: a storage class that does not exist says it; otherwise its latest event is read.
+    get: async () => {
+      const [claim, storageClass] = await Promise.all([
+        raw.call('GET', at),
+        raw
+          .call('GET', `/apis/storage.k8s.io/v1/storageclasses/${pvc.spec!.storageClassName}?resourceVersion=0`)
+          .catch(() => undefined),
+      ]);
+      if (!storageClass) return;
+      const selector = `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${claim.metadata.name},involvedObject.uid=${claim.metadata.uid}`;
+      await raw.call('GET', `/api/v1/namespaces/${ns}/events?fieldSelector=${encodeURIComponent(selector)}`);
+    },
+    // Deleted unless pods mount it: the claim and the namespace's pods (from the watch cache) at once.
+    delete: async () => {
+      const [claim] = await Promise.all([
+        raw.call('GET', at),
+        raw.call('GET', `/api/v1/namespaces/${ns}/pods?limit=500&resourceVersion=0`),
+      ]);
+      await raw.call('DELETE', at, { preconditions: { uid: claim.metadata.uid } });
+    },
+  };
+}
+
+async function rawClaimCycle({ raw, step, scope, ns, key }: RawRun): Promise<void> {
+  const ops = rawClaimOps(raw, scope, ns, key);
+  for (const op of ['create', 'get', 'delete'] as Op[]) await step(op, ops[op]);
 }
 
 async function rawCopyCycle({ raw, step, scope, ns }: RawRun): Promise<void> {
@@ -327,10 +353,10 @@ const routeNames: Record<Family, Partial<Record<Op, string>>> = {
   health: { get: 'GET health' },
 };
 
-/** Measures every route; `cycles` measured cycles of each family after 10 of warm-up. */
+/** Measures every route; `cycles` measured cycles of each family after `warmup` of warm-up. */
 export async function routesAgainstRaw(
   setup: RoutesSetup,
-  cycles: number,
+  { cycles, warmup }: { cycles: number; warmup: number },
   log: (l: string) => void,
 ): Promise<RoutesResult> {
   const counted = { calls: 0 };
@@ -348,7 +374,7 @@ export async function routesAgainstRaw(
       const inProc = routeCycle(setup, family, counted);
       const samples = await sampleCycles(
         family,
-        cycles,
+        { cycles, warmup },
         inProc,
         httpCycle(setup, family),
         rawCycle(setup, family, raw),
@@ -372,22 +398,22 @@ interface Samples {
   raw: Timings[];
 }
 
-/** `cycles` cycles of each way after 10 of warm-up, interleaved so that each way sees the same cluster. */
+/** `cycles` cycles of each way after `warmup` of warm-up, interleaved so that each way sees the same cluster. */
 async function sampleCycles(
   family: Family,
-  cycles: number,
+  { cycles, warmup }: { cycles: number; warmup: number },
   inProc: (user: string) => Promise<Timings>,
   viaHttp: (user: string) => Promise<Partial<Record<Op, number>>>,
   rawCalls: (user: string) => Promise<Timings>,
 ): Promise<Samples> {
   const samples: Samples = { inProcess: [], http: [], raw: [] };
-  for (let i = 0; i < cycles + 10; i++) {
+  for (let i = 0; i < cycles + warmup; i++) {
     const [a, b, c] = [
       await inProc(`bench-r-${family}-i${i}`),
       await viaHttp(`bench-r-${family}-h${i}`),
       await rawCalls(`bench-r-${family}-r${i}`),
     ];
-    if (i >= 10) {
+    if (i >= warmup) {
       samples.inProcess.push(a);
       samples.http.push(b);
       samples.raw.push(c);

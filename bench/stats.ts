@@ -1,4 +1,7 @@
-// Percentiles of samples, in milliseconds; timing work; reading what a child process answered.
+// Percentiles of samples, in milliseconds; timing work; reading what a child process answered; a process tree's CPU
+// time and memory, from /proc.
+import { readdirSync, readFileSync } from 'node:fs';
+
 export interface Summary {
   n: number;
   median: number;
@@ -25,3 +28,71 @@ export async function time<T>(work: () => Promise<T>): Promise<[number, T]> {
  * before).
  */
 export const lastLine = (out: string): unknown => JSON.parse(out.trimEnd().split('\n').at(-1)!);
+
+/** CPU time (user + system) a process has used, in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command may hold spaces and parentheses: the fields after the last ")" are fixed.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** A process and all its descendants, from /proc. */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // the process ended while being read
+    }
+  }
+  const tree: number[] = [];
+  for (const pending = [root]; pending.length > 0; ) {
+    const pid = pending.pop()!;
+    tree.push(pid);
+    pending.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+/** Resident memory of a process and its descendants, in MiB. */
+export function treeRssMiB(root: number): number {
+  let kB = 0;
+  for (const pid of processTree(root)) {
+    try {
+      kB += Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // the process ended while being read
+    }
+  }
+  return Math.round(kB / 1024);
+}
+
+/** CPU time of a process and its descendants, in ms. */
+export const treeCpuMs = (root: number): number =>
+  processTree(root).reduce((sum, pid) => {
+    try {
+      return sum + cpuMs(pid);
+    } catch {
+      return sum;
+    }
+  }, 0);
+
+/** The id of the kube-apiserver process serving https://127.0.0.1:<port> (the port of its kubeconfig's server). */
+export function apiServerPidOf(server: string): number {
+  const port = new URL(server).port;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args[0]?.endsWith('kube-apiserver') && args.includes(`--secure-port=${port}`)) return Number(entry);
+    } catch {
+      // the process ended while being read
+    }
+  }
+  throw new Error(`no kube-apiserver process serves ${server}`);
+}
