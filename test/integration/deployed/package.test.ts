@@ -1,11 +1,12 @@
 // `osls package` builds the deployable CloudFormation template with no AWS credentials and no network, cfn-lint
 // accepts it, and it grants and limits what the README says.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { load } from 'js-yaml';
+import { httpEvent } from '../../../tools/lambda.ts';
 import { projectRoot } from '../../../tools/offline.ts';
 
 const run = promisify(execFile);
@@ -339,5 +340,147 @@ describe('an EKS stage inside a VPC (VPC_SUBNET_IDS, VPC_SECURITY_GROUP_IDS, EKS
       (err: { stdout: string; stderr: string }) => `${err.stdout}${err.stderr}`,
     );
     expect(failed).toContain('VPC_SECURITY_GROUP_IDS is empty while VPC_SUBNET_IDS is set: give both, or neither');
+  }, 60_000);
+});
+
+/**
+ * Run in a fresh Node: imports a bundle (and invokes its handler with an event, if given), recording what the bundle
+ * imports and, by V8's precise coverage, how often the innermost function around each of the SigV4 signer's constants
+ * ran (its module's body, which esbuild wraps in a function called on its first import).
+ */
+const startProbe = `
+import { registerHooks } from 'node:module';
+import { Session } from 'node:inspector/promises';
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+const [file, event] = process.argv.slice(1);
+const url = pathToFileURL(file).href;
+// What the bundle itself imports (the AWS SDK's own imports are not its).
+const imported = [];
+registerHooks({
+  resolve(specifier, context, next) {
+    if (context.parentURL === url) imported.push(specifier);
+    return next(specifier, context);
+  },
+});
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.startPreciseCoverage', { callCount: true, detailed: false });
+const { handler } = await import(url);
+const context = { functionName: 'probe', awsRequestId: 'probe', getRemainingTimeInMillis: () => 28000 };
+const status = event ? (await handler(JSON.parse(event), context)).statusCode : undefined;
+const { result } = await session.post('Profiler.takePreciseCoverage');
+const functions = result.find((s) => s.url === url).functions.map((f) => f.ranges[0]);
+const source = readFileSync(file, 'utf8');
+const signer = [];
+for (let at = source.indexOf('"X-Amz-Algorithm"'); at >= 0; at = source.indexOf('"X-Amz-Algorithm"', at + 1)) {
+  const around = functions.filter((r) => r.startOffset <= at && at < r.endOffset);
+  around.sort((a, b) => a.endOffset - a.startOffset - (b.endOffset - b.startOffset));
+  signer.push(around[0].count);
+}
+process.stdout.write(JSON.stringify({ imported, signer, status }));
+process.exit(0);
+`;
+
+describe('the packaged bundles', () => {
+  const unzipped = join(projectRoot, workFolder, 'unzipped');
+  /** Each function's bundle, unzipped inside the project (its externals, the AWS SDK, resolve from node_modules). */
+  let bundles: { name: string; file: string; text: string }[];
+
+  beforeAll(async () => {
+    bundles = [];
+    for (const zip of readdirSync(out).filter((f) => f.endsWith('.zip'))) {
+      const dir = join(unzipped, zip.replace(/\.zip$/, ''));
+      await run(join(projectRoot, '.local/venv/bin/python'), ['-m', 'zipfile', '-e', join(out, zip), dir]);
+      const [file] = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.mjs'));
+      bundles.push({ name: zip, file: join(dir, file!), text: readFileSync(join(dir, file!), 'utf8') });
+    }
+    expect(bundles).toHaveLength(Object.keys(declaredFunctions).length);
+  });
+
+  it("hold zod's English messages and no other locale", () => {
+    // esbuild writes non-ASCII text as escapes: read the bundles as the strings they hold.
+    const decode = (s: string): string =>
+      s.replace(/\\u\{([0-9a-fA-F]+)\}|\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})/g, (_, a, b, c) =>
+        String.fromCodePoint(Number.parseInt(a ?? b ?? c, 16)),
+      );
+    const locales = join(projectRoot, 'node_modules/zod/v4/locales');
+    const strings = (file: string): string[] =>
+      [...readFileSync(join(locales, file), 'utf8').matchAll(/"([^"\\\n]{6,})"/g)].map((m) => m[1]!);
+    const english = new Set(strings('en.js'));
+    // Each locale's own texts: not English's, not a bare word (`boolean`, `element`: names any code may hold), not a
+    // path (an alias, kh or ua, holds nothing else: it re-exports another).
+    const own = (s: string): boolean => !english.has(s) && !/^[\w$]+$/.test(s) && !s.startsWith('./');
+    const others = readdirSync(locales)
+      .filter((f) => f.endsWith('.js') && f !== 'en.js' && f !== 'index.js')
+      .map((f) => ({ locale: f, texts: strings(f).filter(own) }))
+      .filter((l) => l.texts.length > 0);
+    expect(others.length).toBeGreaterThan(40);
+    for (const { name, text } of bundles) {
+      const held = decode(text);
+      expect([name, held.includes('Invalid input: expected')]).toEqual([name, true]);
+      const found = others.filter((l) => l.texts.some((s) => held.includes(s))).map((l) => l.locale);
+      expect([name, found]).toEqual([name, []]);
+    }
+  });
+
+  it('hold no @kubernetes/client-node, which is a development dependency only (lib/ and functions/ import its types)', () => {
+    const manifest = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    expect(Object.keys(manifest.dependencies)).not.toContain('@kubernetes/client-node');
+    expect(Object.keys(manifest.devDependencies)).toContain('@kubernetes/client-node');
+    // Its package name, and the model names its serializer keeps as strings, are in any bundle that holds it.
+    for (const { name, text } of bundles)
+      expect([name, text.includes('@kubernetes/client-node') || text.includes('"V1ObjectMeta"')]).toEqual([
+        name,
+        false,
+      ]);
+  });
+
+  it('neither evaluate the EKS signer nor import the credential provider or the EKS client when a function starts, and answers, without EKS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moop-bundle-'));
+    // A plain kubeconfig (a token, no EKS) of an API server that is not there: health answers 503 at once.
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:9', 'insecure-skip-tls-verify': true } }],
+        users: [{ name: 'u', user: { token: 'a-plain-token' } }],
+        contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+        'current-context': 'c',
+      }),
+    );
+    const env = {
+      PATH: process.env.PATH,
+      HOME: dir,
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      MOOPKEY: 'package-test-moopkey',
+      NAME_KEY: 'package-test-name-key',
+      KUBECONFIG: kubeconfig,
+      TENANTS_FILE: join(projectRoot, 'tenants.local.json'),
+      NFS_SERVER: 'nfs.example.internal',
+      NFS_PREFIX: '/exports/moop/',
+    };
+    const health = JSON.stringify(httpEvent('GET', '/service/v1/health', env.MOOPKEY));
+    try {
+      for (const { name, file } of bundles) {
+        const [event, status] = name === 'health.zip' ? [health, 503] : ['', undefined];
+        const { stdout } = await run(process.execPath, ['--input-type=module', '-e', startProbe, file, event], { env });
+        const seen = JSON.parse(stdout) as { imported: string[]; signer: number[]; status?: number };
+        // (The Secrets Manager client loads the credential provider for itself; the bundle's own imports are ours.)
+        expect([name, seen.imported.filter((s) => /credential-provider|client-eks/.test(s))]).toEqual([name, []]);
+        // Where a bundle holds the signer, the code around each of its constants never ran.
+        expect([name, seen.signer.filter((count) => count > 0)]).toEqual([name, []]);
+        expect([name, seen.status]).toEqual([name, status]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
