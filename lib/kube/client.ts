@@ -4,7 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { type Answer, sendKeptAlive } from '../kept-alive.ts';
-import { type EksTokenOptions, eksTokens } from './eks-token.ts';
+import type { EksTokenOptions, EksTokenSource } from './eks-token.ts';
 import { invalidAnswer, kubeFailure, kubeNetworkFailure } from './failures.ts';
 import type { ClusterAccess } from './kubeconfig.ts';
 
@@ -44,14 +44,16 @@ export class KubeClient {
   private readonly timeoutMs: number;
   private readonly observe: (ms: number) => void;
   private fileToken: { value: string; changedAt: number } | undefined;
-  private readonly eksTokens: ReturnType<typeof eksTokens> | undefined;
+  private readonly eksOptions: EksTokenOptions | undefined;
+  /** The EKS token source, made (its signer imported) when the first request needs a token: never without EKS. */
+  private eksTokens: Promise<EksTokenSource> | undefined;
 
   constructor(access: ClusterAccess, options: KubeClientOptions) {
     this.access = access;
     this.server = access.server;
     this.timeoutMs = options.timeoutMs;
     this.observe = options.observe ?? (() => undefined);
-    this.eksTokens = access.eks ? eksTokens(access.eks, options.eks) : undefined;
+    this.eksOptions = options.eks;
     this.agent = new Agent({
       keepAlive: true,
       // Idle sockets are closed well before the API server's 90 s idle limit, or a load balancer's, would drop them.
@@ -65,7 +67,11 @@ export class KubeClient {
   }
 
   private async bearer(): Promise<string | undefined> {
-    if (this.eksTokens) return this.eksTokens.get();
+    const eks = this.access.eks;
+    if (eks) {
+      this.eksTokens ??= import('./eks-token.ts').then(({ eksTokens }) => eksTokens(eks, this.eksOptions));
+      return (await this.eksTokens).get();
+    }
     if (this.access.token) return this.access.token;
     if (!this.access.tokenFile) return undefined;
     // Re-read as soon as the file changes (a projected token is replaced, not edited): a stat per request is cheap.
@@ -108,7 +114,7 @@ export class KubeClient {
     }
     const eks = answer.status === 401 && token && this.eksTokens ? this.access.eks!.cluster : undefined;
     // A refused EKS token is not reused: the next request mints a new one (after a clock skew, a role just mapped).
-    if (eks) this.eksTokens!.refused(token!);
+    if (eks) (await this.eksTokens!).refused(token!);
     // A starting API server serves requests before its authorizer has synced, refusing them with 403 (or 500): asked
     // only then, and never about /readyz itself.
     const ready =

@@ -1,6 +1,7 @@
 // Where an EKS cluster named in the settings (EKS_CLUSTER_NAME) is reached: its endpoint and CA, from EKS's
 // DescribeCluster, so that nothing about the cluster has to be stored; tokens are minted from the role (eks-token.ts).
-import { type Cluster, DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+// The EKS client is imported when a cluster is first described: a function without EKS never loads it.
+import type { Cluster, EKSClient } from '@aws-sdk/client-eks';
 import { ConfigError, UnavailableError } from '../errors.ts';
 import type { ClusterAccess } from './kubeconfig.ts';
 
@@ -8,10 +9,11 @@ import type { ClusterAccess } from './kubeconfig.ts';
  * Reads the cluster's endpoint and CA; throws ConfigError when there is no such cluster, UnavailableError when EKS
  * cannot be asked.
  */
-export async function eksClusterAccess(name: string, client: EKSClient = new EKSClient({})): Promise<ClusterAccess> {
+export async function eksClusterAccess(name: string, client?: EKSClient): Promise<ClusterAccess> {
+  const eks = await import('@aws-sdk/client-eks');
   let cluster: Cluster | undefined;
   try {
-    cluster = (await client.send(new DescribeClusterCommand({ name }))).cluster;
+    cluster = (await (client ?? new eks.EKSClient({})).send(new eks.DescribeClusterCommand({ name }))).cluster;
   } catch (err) {
     const reason = (err as Error).name;
     if (reason === 'ResourceNotFoundException')

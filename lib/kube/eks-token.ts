@@ -1,7 +1,8 @@
 // EKS bearer tokens minted from the function's own IAM role, as `aws eks get-token` does: a presigned STS
 // GetCallerIdentity URL that signs the cluster's name in the x-k8s-aws-id header, which EKS's authenticator calls to
 // learn who the caller is. Nothing is stored: the role's credentials come from the Lambda environment.
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
+// Only a client of an EKS cluster imports this module (client.ts, when it first needs a token), and it imports the
+// credential provider only when it first needs the role's keys: a function without EKS never evaluates either.
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, HttpRequest } from '@smithy/types';
@@ -71,11 +72,14 @@ export async function mintEksToken(target: EksCluster, options: EksTokenOptions 
   return prefix + Buffer.from(url.toString()).toString('base64url');
 }
 
+/** Where a client gets its EKS tokens, and tells of one the API server refused. */
+export interface EksTokenSource {
+  get(): Promise<string>;
+  refused(token: string): void;
+}
+
 /** A token source that mints on first use and again once a token is eksTokenReuseMs old, or was refused. */
-export function eksTokens(
-  target: EksCluster,
-  options: EksTokenOptions = {},
-): { get(): Promise<string>; refused(token: string): void } {
+export function eksTokens(target: EksCluster, options: EksTokenOptions = {}): EksTokenSource {
   const now = options.now ?? (() => new Date());
   let current: { token: Promise<string>; mintedAt: number } | undefined;
   return {
@@ -105,8 +109,17 @@ export function eksTokens(
 let defaultCredentials: AwsCredentialIdentityProvider | undefined;
 /** The SDK's default chain, once per container: on Lambda, the role's keys from the environment. */
 function roleCredentials(): AwsCredentialIdentityProvider {
-  defaultCredentials ??= memoized(defaultProvider());
+  defaultCredentials ??= memoized(defaultChain());
   return defaultCredentials;
+}
+
+/** The SDK's default provider chain, imported when keys are first asked for. */
+function defaultChain(): AwsCredentialIdentityProvider {
+  let chain: Promise<AwsCredentialIdentityProvider> | undefined;
+  return async () => {
+    chain ??= import('@aws-sdk/credential-provider-node').then(({ defaultProvider }) => defaultProvider());
+    return (await chain)();
+  };
 }
 
 function memoized(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
