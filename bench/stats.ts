@@ -96,3 +96,19 @@ export function apiServerPidOf(server: string): number {
   }
   throw new Error(`no kube-apiserver process serves ${server}`);
 }
+
+/** The id of the serverless-offline process serving HTTP at url (its --httpPort). */
+export function offlinePidOf(url: string): number {
+  const port = new URL(url).port;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const at = args.indexOf('--httpPort');
+      if (args.some((a) => a.endsWith('serverless.js')) && at > 0 && args[at + 1] === port) return Number(entry);
+    } catch {
+      // the process ended while being read
+    }
+  }
+  throw new Error(`no serverless-offline process serves ${url}`);
+}
