@@ -5,9 +5,9 @@ export type { BenchContext } from './context.ts';
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stop as stopEsbuild } from 'esbuild';
 import { depsFrom } from '../lib/app/deps.ts';
 import { loadConfig } from '../lib/config/config.ts';
-import { stop as stopEsbuild } from 'esbuild';
 import { buildBundles } from './bundles.ts';
 import { type ClaimRoutesResult, claimRoutes, printClaimRoutes } from './claim-routes.ts';
 import { type CleanupScaleResult, cleanupAtScale, printCleanup } from './cleanup-scale.ts';
