@@ -1,10 +1,12 @@
-// Cold starts: the time from spawning a fresh Node process to the first answered invocation of each bundle.
+// Cold starts: the time from spawning a fresh Node process to the first answered invocation of each bundle, printed
+// with each bundle's size beside the last run's (last-cold-*.json beside the bundles' folder: .local/bench/ for
+// `npm run bench`).
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { KubeClient } from '../lib/kube/client.ts';
 import { loadKubeconfig } from '../lib/kube/kubeconfig.ts';
 import { httpEvent } from '../tools/lambda.ts';
-import type { Bundle } from './bundles.ts';
+import { type Bundle, beside, keepRun, lastRun, table } from './bundles.ts';
 import { lastLine, time } from './stats.ts';
 
 export interface ColdStart {
@@ -68,7 +70,22 @@ export async function coldStarts(
       status: result.statusCode ?? 'ok',
     });
   }
+  printBesideLastRun(dirname(dirname(bundles[0]!.file)), functions);
   return { nodeStartupMs: Math.round(nodeStartupMs), apiFirstCallMs: Math.round(apiFirstCallMs), functions };
+}
+
+/** Each function's bundle size and first answer beside the last run's (now / last run / change), then keeps them. */
+function printBesideLastRun(dir: string, functions: ColdStart[]): void {
+  const [kib, ms] = [lastRun(dir, 'cold-bundle-kib'), lastRun(dir, 'cold-first-answer-ms')];
+  const rows = functions.map((f) => [
+    f.name,
+    ...beside(f.bundleKiB, kib[f.name]),
+    ...beside(f.firstAnswerMs, ms[f.name]),
+  ]);
+  const head = ['function', 'KiB now', 'last run', 'change', 'first answer ms now', 'last run', 'change'];
+  process.stdout.write(`\nBundles and cold starts, beside the last run's\n${table([head, ...rows]).join('\n')}\n`);
+  keepRun(dir, 'cold-bundle-kib', Object.fromEntries(functions.map((f) => [f.name, f.bundleKiB])));
+  keepRun(dir, 'cold-first-answer-ms', Object.fromEntries(functions.map((f) => [f.name, f.firstAnswerMs])));
 }
 
 /** Each function's invocation, by its name in serverless.yml; the copy's reads and delete name the copy made before. */
