@@ -326,7 +326,11 @@ async function rawCopyCycle({ raw, step, scope, ns }: RawRun): Promise<void> {
 async function rawReadCopy(raw: ReturnType<typeof rawClient>, ns: string, at: string): Promise<void> {
   const current = await raw.call('GET', at);
   const selector = `batch.kubernetes.io/controller-uid=${current.metadata.uid}`;
-  const pods = await raw.call('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`);
+  // From the watch cache, as the route lists them (a consistent list waits for the cache to catch up with etcd).
+  const pods = await raw.call(
+    'GET',
+    `/api/v1/namespaces/${ns}/pods?resourceVersion=0&labelSelector=${encodeURIComponent(selector)}`,
+  );
   // A pod not yet running says why in its own warnings, as the route reads them.
   for (const pod of pods.items) {
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Running') continue;

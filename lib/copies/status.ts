@@ -87,6 +87,24 @@ async function podReason(resources: ResourceClient, pod: V1Pod): Promise<StatusR
   return { phase: pod.status?.phase ?? 'Pending', reason, message, lastSeen: eventTime(event) };
 }
 
+/**
+ * The Job's pods, from the API server's watch cache (resourceVersion 0). A list without a resourceVersion is a
+ * consistent read: the API server first waits until its cache has caught up with etcd, and right after a Job starts,
+ * while its controller is writing, that wait was most of GET /pods's time (tens of ms, where the calls themselves take
+ * about one each). A cache that shows fewer pods than the Job just read counts is behind it: then, and only then, the
+ * pods are listed again, consistently, so the answer never misses a pod the Job says it has.
+ */
+async function jobPods(resources: ResourceClient, job: V1Job): Promise<V1Pod[]> {
+  const options = {
+    namespace: job.metadata?.namespace,
+    labelSelector: `batch.kubernetes.io/controller-uid=${job.metadata?.uid}`,
+  };
+  const cached = await resources.list<V1Pod>('v1', 'Pod', { ...options, resourceVersion: '0' });
+  const counted = (job.status?.active ?? 0) + (job.status?.succeeded ?? 0) + (job.status?.failed ?? 0);
+  if (cached.items.length >= counted) return cached.items;
+  return (await resources.list<V1Pod>('v1', 'Pod', options)).items;
+}
+
 /** Why the copy is not progressing or failed; undefined when it runs or succeeded. */
 export async function statusReason(resources: ResourceClient, copy: CopyObject): Promise<StatusReason | undefined> {
   if (copy.kind === 'Pod') return podReason(resources, copy as V1Pod);
@@ -95,10 +113,7 @@ export async function statusReason(resources: ResourceClient, copy: CopyObject):
   if (complete) return undefined;
   const failed = job.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
   const phase = failed ? 'Failed' : job.status?.active ? 'Running' : 'Pending';
-  const { items: pods } = await resources.list<V1Pod>('v1', 'Pod', {
-    namespace: job.metadata?.namespace,
-    labelSelector: `batch.kubernetes.io/controller-uid=${job.metadata?.uid}`,
-  });
+  const pods = await jobPods(resources, job);
   for (const pod of pods) {
     const reason = await podReason(resources, pod);
     if (reason) return { ...reason, phase };

@@ -57,3 +57,59 @@ describe('statusReason', () => {
     });
   });
 });
+
+describe("a Job's pods, as statusReason reads them", () => {
+  const job = (status: Record<string, number>) => ({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'job-x', namespace: 't', uid: 'job-uid' },
+    status,
+  });
+  const failing = {
+    metadata: { name: 'job-x-1', namespace: 't', uid: 'pod-uid' },
+    status: {
+      phase: 'Pending',
+      containerStatuses: [{ name: 'copy', state: { waiting: { reason: 'ErrImagePull', message: 'no such image' } } }],
+    },
+  };
+  /** A cluster whose watch cache holds `cached` pods and etcd `stored`; every list's options, in order. */
+  const cluster = (cached: unknown[], stored: unknown[]) => {
+    const lists: Record<string, unknown>[] = [];
+    const resources = {
+      list: async (_apiVersion: string, kind: string, options: Record<string, unknown>) => {
+        lists.push({ kind, ...options });
+        if (kind !== 'Pod') return { items: [] };
+        return { items: options.resourceVersion === '0' ? cached : stored };
+      },
+    } as unknown as Resources;
+    return { resources, lists };
+  };
+
+  it('lists them from the watch cache, without waiting for it to catch up with etcd', async () => {
+    const { resources, lists } = cluster([failing], [failing]);
+    expect(await statusReason(resources, job({ active: 1 }))).toMatchObject({
+      phase: 'Running',
+      reason: 'ErrImagePull',
+    });
+    expect(lists).toEqual([
+      {
+        kind: 'Pod',
+        namespace: 't',
+        labelSelector: 'batch.kubernetes.io/controller-uid=job-uid',
+        resourceVersion: '0',
+      },
+    ]);
+  });
+
+  it('lists them again, consistently, when the cache shows fewer than the Job counts', async () => {
+    const { resources, lists } = cluster([], [failing]);
+    expect(await statusReason(resources, job({ active: 1 }))).toMatchObject({ reason: 'ErrImagePull' });
+    expect(lists.map((l) => l.resourceVersion)).toEqual(['0', undefined]);
+  });
+
+  it('trusts the cache when the Job counts no pod yet: then its own warnings say why', async () => {
+    const { resources, lists } = cluster([], []);
+    expect(await statusReason(resources, job({}))).toBeUndefined();
+    expect(lists.map((l) => `${l.kind} ${l.resourceVersion}`)).toEqual(['Pod 0', 'Event 0']);
+  });
+});
