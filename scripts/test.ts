@@ -60,7 +60,7 @@ await run(
   [
     '--experimental-vm-modules',
     join(projectRoot, 'node_modules/jest/bin/jest.js'),
-    '--runInBand',
+    '--maxWorkers=1',
     ...coverage,
     ...only,
   ],
