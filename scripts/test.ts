@@ -53,19 +53,19 @@ process.on('exit', () => {
 await run('lint', [join(projectRoot, 'scripts/lint.ts')]);
 await ensureBinaries();
 const only = process.argv.slice(2);
-// The whole suite measures coverage, and fails below the thresholds of jest.config.js; a chosen subset measures none.
-const coverage = only.length === 0 ? ['--coverage'] : [];
-await run(
-  'jest',
-  [
-    '--experimental-vm-modules',
-    join(projectRoot, 'node_modules/jest/bin/jest.js'),
-    '--maxWorkers=1',
-    ...coverage,
-    ...only,
-  ],
-  {
-    ...process.env,
-    NODE_NO_WARNINGS: '1',
-  },
-);
+const jest = (projects: string[], extra: string[]): string[] => [
+  '--experimental-vm-modules',
+  join(projectRoot, 'node_modules/jest/bin/jest.js'),
+  '--maxWorkers=1',
+  ...projects.flatMap((p) => ['--selectProjects', p]),
+  ...extra,
+];
+const env = { ...process.env, NODE_NO_WARNINGS: '1' };
+if (only.length > 0) {
+  // A chosen subset measures no coverage.
+  await run('jest', jest(['unit', 'integration', 'commands'], only), env);
+} else {
+  // The whole suite measures coverage, and fails below the thresholds of jest.config.js; then the commands, alone.
+  await run('jest', jest(['unit', 'integration'], ['--coverage']), env);
+  await run('jest (commands)', jest(['commands'], []), env);
+}
