@@ -2,6 +2,8 @@
 // then runs unit and integration tests against one real local cluster, with coverage. On SIGINT, SIGTERM or SIGHUP
 // it stops jest and removes what jest's cluster left, since jest skips its global teardown when it is signalled.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBinaries } from '../tools/cluster/binaries.ts';
 import { stopWithGrace } from '../tools/cluster/processes.ts';
@@ -41,7 +43,11 @@ function run(what: string, args: string[], env: NodeJS.ProcessEnv = process.env)
 // end however it ends: the suite must fit the machine (3 GB at most).
 const memory = samplePeakRss(process.pid);
 const begun = Date.now();
+// What the run leaves in the temporary directory: it should be nothing (other programs' files may show up too).
+const tmpBefore = new Set(readdirSync(tmpdir()));
 process.on('exit', () => {
+  const left = readdirSync(tmpdir()).filter((entry) => !tmpBefore.has(entry));
+  log(`[test] left in ${tmpdir()}: ${left.length === 0 ? 'nothing' : left.slice(0, 10).join(', ')}`);
   const seconds = Math.round((Date.now() - begun) / 1000);
   const peak = memory.stop();
   log(

@@ -1,7 +1,7 @@
 // `osls package` builds the deployable CloudFormation template with no AWS credentials and no network, cfn-lint
 // accepts it, and it grants and limits what the README says.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,7 +13,11 @@ const run = promisify(execFile);
 const declaredFunctions = (
   load(readFileSync(join(projectRoot, 'serverless.yml'), 'utf8')) as { functions: Record<string, unknown> }
 ).functions;
-const out = mkdtempSync(join(tmpdir(), 'moop-package-'));
+// One folder for everything packaging writes (the package, a HOME without ~/.aws, the temporary directory in which
+// serverless-esbuild zips), removed afterwards: nothing is left in /tmp.
+const work = mkdtempSync(join(tmpdir(), 'moop-package-'));
+const out = join(work, 'package');
+for (const sub of ['home', 'tmp']) mkdirSync(join(work, sub));
 const workFolder = `.esbuild-package-${process.pid}`;
 let template: { Resources: Record<string, { Type: string; Properties: any }> };
 let packageEnv: NodeJS.ProcessEnv;
@@ -36,7 +40,8 @@ const plainActions = [
 beforeAll(async () => {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
-    HOME: mkdtempSync(join(tmpdir(), 'moop-home-')), // no ~/.aws
+    HOME: join(work, 'home'), // no ~/.aws
+    TMPDIR: join(work, 'tmp'),
     AWS_EC2_METADATA_DISABLED: 'true',
     // Any network use would go to a closed port and fail.
     HTTP_PROXY: 'http://127.0.0.1:9',
@@ -68,7 +73,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => {
-  rmSync(out, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
   rmSync(join(projectRoot, workFolder), { recursive: true, force: true });
 });
 
@@ -441,7 +446,7 @@ describe('the packaged bundles', () => {
   });
 
   it('neither evaluate the EKS signer nor import the credential provider or the EKS client when a function starts, and answers, without EKS', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'moop-bundle-'));
+    const dir = mkdtempSync(join(work, 'bundle-'));
     // A plain kubeconfig (a token, no EKS) of an API server that is not there: health answers 503 at once.
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(
