@@ -2,7 +2,8 @@
 // section: an account of its own on the cluster, with exactly the calls the original makes, and the service itself
 // in the project's Python venv (.local/venv, scripts/ensure-python.sh).
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { NotFoundError } from '../../lib/errors.ts';
@@ -146,6 +147,9 @@ export async function startOriginal(options: OriginalOptions): Promise<OriginalS
   if (!existsSync(python))
     throw new Error(`${python} is missing: run sh scripts/ensure-python.sh (it installs Flask and the client)`);
   const port = await freePort();
+  // Its Kubernetes client writes the cluster's CA to a temporary file that it removes only on a normal exit: a
+  // temporary directory of its own, removed when it stops.
+  const tmp = mkdtempSync(join(tmpdir(), 'moop-original-'));
   const child = spawn(python, [join(import.meta.dirname, 'volume_service.py')], {
     cwd: projectRoot,
     env: {
@@ -157,6 +161,7 @@ export async function startOriginal(options: OriginalOptions): Promise<OriginalS
       NFS_PREFIX: options.nfsPrefix,
       MOOPKEY: options.moopkey,
       PYTHONDONTWRITEBYTECODE: '1',
+      TMPDIR: tmp,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -166,6 +171,7 @@ export async function startOriginal(options: OriginalOptions): Promise<OriginalS
   const stop = async (): Promise<void> => {
     await stopWithGrace(child, 3000, { group: true });
     cancelKill();
+    rmSync(tmp, { recursive: true, force: true });
   };
   const url = `http://127.0.0.1:${port}`;
   try {
