@@ -23,8 +23,8 @@ export default {
       globalSetup: '<rootDir>/test/integration/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/setup/global-teardown.ts',
     },
-    // Whole commands (npm start, npm test, ...) started for real, each with its own cluster: `npm test` runs them after
-    // the suite's cluster is gone, so that two clusters never share the machine.
+    // Whole commands started for real (npm start, npm test, each with its own cluster; osls package and its build):
+    // `npm test` runs them after the suite's cluster is gone, so that they never share the machine with it.
     { ...common, displayName: 'commands', testMatch: ['<rootDir>/test/commands/**/*.test.ts'] },
   ],
 };

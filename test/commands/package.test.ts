@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { load } from 'js-yaml';
-import { httpEvent } from '../../../tools/lambda.ts';
-import { projectRoot } from '../../../tools/offline.ts';
+import { httpEvent } from '../../tools/lambda.ts';
+import { projectRoot } from '../../tools/offline.ts';
 
 const run = promisify(execFile);
 const declaredFunctions = (
