@@ -132,18 +132,20 @@ function routeCycle(setup: RoutesSetup, family: Family, counted: { calls: number
       await step('get', httpEvent('GET', path, setup.moopkey), 200);
       return result;
     }
-    const body =
-      family === 'volume'
-        ? { ...q, path: `${setup.namespace}/bench/${user}` }
-        : family === 'copy'
-          ? { tenant: setup.tenant.id, cmd: 'true' }
-          : q;
+    const body = createBody(setup, family, user);
     await step('create', httpEvent('POST', path, setup.moopkey, { body }), 201);
     const query = family === 'copy' ? { tenant: setup.tenant.id, name } : q;
     await step('get', httpEvent('GET', path, setup.moopkey, { query }), 200);
     await step('delete', httpEvent('DELETE', path, setup.moopkey, { query }), 200);
     return result;
   };
+}
+
+/** What a cycle's POST sends for family's route. */
+function createBody(setup: RoutesSetup, family: Family, user: string): Record<string, string> {
+  const q = { tenant: setup.tenant.id, username: user };
+  if (family === 'volume') return { ...q, path: `${setup.namespace}/bench/${user}` };
+  return family === 'copy' ? { tenant: setup.tenant.id, cmd: 'true' } : q;
 }
 
 /** The same routes over HTTP, through serverless-offline. */
@@ -165,12 +167,7 @@ function httpCycle(setup: RoutesSetup, family: Family) {
   return async (user: string): Promise<Partial<Record<Op, number>>> => {
     if (family === 'health') return { get: (await time(() => send('GET', {})))[0] };
     const q = { tenant: setup.tenant.id, username: user };
-    const body =
-      family === 'volume'
-        ? { ...q, path: `${setup.namespace}/bench/${user}` }
-        : family === 'copy'
-          ? { tenant: setup.tenant.id, cmd: 'true' }
-          : q;
+    const body = createBody(setup, family, user);
     const [create, c] = await time(() => send('POST', {}, body));
     const query = family === 'copy' ? { tenant: setup.tenant.id, name: c.body.metadata?.name } : q;
     const [get, g] = await time(() => send('GET', query));

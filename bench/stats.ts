@@ -1,6 +1,7 @@
 // Percentiles of samples, in milliseconds; timing work; reading what a child process answered; a process tree's CPU
 // time and memory, from /proc.
 import { readdirSync, readFileSync } from 'node:fs';
+import { processTree, rssBytes } from '../tools/memory.ts';
 
 export interface Summary {
   n: number;
@@ -46,43 +47,12 @@ export function cpuMs(pid: number): number {
   return ns / 1e6;
 }
 
-/** A process and all its descendants, from /proc. */
-export function processTree(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
-    } catch {
-      // the process ended while being read
-    }
-  }
-  const tree: number[] = [];
-  for (const pending = [root]; pending.length > 0; ) {
-    const pid = pending.pop()!;
-    tree.push(pid);
-    pending.push(...(children.get(pid) ?? []));
-  }
-  return tree;
-}
-
-/** Resident memory of one process, in kB (0 once it has ended). */
-function rssKiB(pid: number): number {
-  try {
-    return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
-
 /** Resident memory of one process, in MiB. */
-export const rssMiB = (pid: number): number => Math.round(rssKiB(pid) / 1024);
+export const rssMiB = (pid: number): number => Math.round(rssBytes(pid) / 2 ** 20);
 
 /** Resident memory of a process and its descendants, in MiB. */
 export const treeRssMiB = (root: number): number =>
-  Math.round(processTree(root).reduce((sum, pid) => sum + rssKiB(pid), 0) / 1024);
+  Math.round(processTree(root).reduce((sum, pid) => sum + rssBytes(pid), 0) / 2 ** 20);
 
 /**
  * CPU time of a process and its descendants, in ms, from /proc/<pid>/stat (clock ticks of 10 ms), which counts the

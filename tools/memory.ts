@@ -2,23 +2,31 @@
 // every process it started counted, the cluster's too), since one process's maximum (`time -v`) misses the sum.
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** Each process's parent, from /proc. */
-function parents(): Map<number, number> {
-  const map = new Map<number, number>();
+/** A process and all its descendants, from /proc. */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       // The command may hold spaces and parentheses: the fields after the last ")" are fixed.
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      map.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
     } catch {
       // the process ended while being read
     }
   }
-  return map;
+  const tree: number[] = [];
+  for (const pending = [root]; pending.length > 0; ) {
+    const pid = pending.pop()!;
+    tree.push(pid);
+    pending.push(...(children.get(pid) ?? []));
+  }
+  return tree;
 }
 
-function rssBytes(pid: number): number {
+/** Resident memory of one process, in bytes (0 once it has ended). */
+export function rssBytes(pid: number): number {
   try {
     const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * 1024 : 0;
@@ -40,15 +48,7 @@ function commandName(pid: number): string {
 
 /** root and all its descendants now: their total resident memory in bytes, and each process's. */
 export function treeRss(root: number): { total: number; processes: { name: string; bytes: number }[] } {
-  const children = new Map<number, number[]>();
-  for (const [pid, ppid] of parents()) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-  const processes: { name: string; bytes: number }[] = [];
-  const pending = [root];
-  while (pending.length > 0) {
-    const pid = pending.pop()!;
-    processes.push({ name: commandName(pid), bytes: rssBytes(pid) });
-    pending.push(...(children.get(pid) ?? []));
-  }
+  const processes = processTree(root).map((pid) => ({ name: commandName(pid), bytes: rssBytes(pid) }));
   return { total: processes.reduce((sum, p) => sum + p.bytes, 0), processes };
 }
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { freePort } from '../../tools/cluster/processes.ts';
 import { footprintOf } from '../../tools/cluster/real-node.ts';
 import { reapStaleClusters } from '../../tools/cluster/reaper.ts';
+import { processTree } from '../../tools/memory.ts';
 import { projectRoot } from '../../tools/offline.ts';
 
 interface Snapshot {
@@ -29,10 +30,6 @@ const alive = (pid: number): boolean => {
   const s = stat(pid);
   return s !== undefined && s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3) !== 'Z';
 };
-const parentOf = (pid: number): number | undefined => {
-  const s = stat(pid);
-  return s === undefined ? undefined : Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
-};
 const cmdline = (pid: number): string => {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
@@ -40,24 +37,6 @@ const cmdline = (pid: number): string => {
     return '';
   }
 };
-/** pid and every process below it. */
-function tree(root: number): number[] {
-  const all = readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .map(Number);
-  const below = new Set([root]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const pid of all) {
-      const parent = parentOf(pid);
-      if (parent !== undefined && below.has(parent) && !below.has(pid)) {
-        below.add(pid);
-        grew = true;
-      }
-    }
-  }
-  return [...below];
-}
 
 async function startThenSignal(
   args: string[],
@@ -95,7 +74,7 @@ async function startThenSignal(
       reject(new Error(`npm ${args.join(' ')} exited before it was ready:\n${output.slice(-3000)}`)),
     );
   });
-  const pids = tree(child.pid!);
+  const pids = processTree(child.pid!);
   const clusterDir = /\(logs in (\/\S+)\/logs\)/.exec(output)?.[1];
   const owner = clusterDir
     ? (JSON.parse(readFileSync(join(clusterDir, 'owner.json'), 'utf8')) as {
