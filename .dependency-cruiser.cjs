@@ -1,6 +1,6 @@
 // The import rules of the layout (ARCHITECTURE.md draws them): each room of lib/ may import only the rooms below it,
 // and nothing imports a circle. `npm run lint` runs this; a rule broken fails the test command before any test runs.
-const concepts = '(volumes|claims|copies|cleanup|adoption)';
+const concepts = '(volumes|claims|copies|cleanup|adoption|inventory|provisioning)';
 
 /** A rule that forbids a room from importing anything in lib/ but the rooms listed. */
 const only = (name, room, allowed, comment) => ({
@@ -129,6 +129,49 @@ module.exports = {
       'claims/',
       'copies/',
     ]),
+    only(
+      'idempotency-on-kube',
+      'idempotency/',
+      ['errors\\.ts', 'kube/', 'ownership/'],
+      "A request's outcome kept under its Idempotency-Key: a marked object in the tenant's namespace.",
+    ),
+    only(
+      'inventory-over-concepts',
+      'inventory/',
+      [
+        'errors\\.ts',
+        'validation\\.ts',
+        'config/',
+        'contract/',
+        'kube/',
+        'ownership/',
+        'tenants/',
+        'templates/',
+        'volumes/',
+        'claims/',
+        'copies/',
+      ],
+      'What a tenant has: reads over volumes, claims and copies together.',
+    ),
+    only(
+      'provisioning-over-concepts',
+      'provisioning/',
+      [
+        'errors\\.ts',
+        'validation\\.ts',
+        'config/',
+        'contract/',
+        'aws/',
+        'kube/',
+        'ownership/',
+        'tenants/',
+        'templates/',
+        'volumes/',
+        'claims/',
+        'idempotency/',
+      ],
+      "A student's or a class's volumes and claims made and removed together.",
+    ),
     only('adoption-over-concepts', 'adoption/', [
       'errors\\.ts',
       'validation\\.ts',
@@ -160,7 +203,7 @@ module.exports = {
       comment:
         'The domain works through ResourceClient, so its rules run against an in-memory cluster too; only the wiring makes Resources.',
       severity: 'error',
-      from: { path: `^lib/(${concepts.slice(1, -1)}|ownership|tenants|templates)/` },
+      from: { path: `^lib/(${concepts.slice(1, -1)}|ownership|tenants|templates|idempotency)/` },
       to: { path: '^lib/kube/(resources|client)\\.ts$' },
     },
     {

@@ -118,6 +118,10 @@ export function routeHandler<R extends Route>(
   return ownInvocation(
     middy<RouteEvent<InputOf<R>, HeadersOf<R>>, Result>(routeTiming)
       .use(httpStack(deps, route))
-      .handler(async (event, context) => json(route.success.status, await operation(event, context))),
+      .handler(async (event, context) => {
+        const answer = await operation(event, context);
+        const { status, statusOf } = route.success as Route['success'];
+        return json(statusOf ? (statusOf as (a: unknown) => 200 | 201)(answer) : status, answer);
+      }),
   );
 }

@@ -23,6 +23,10 @@ function operation(route: Route) {
     ...(route.body ? { requestBody: { required: true, ...json(route.body) } } : {}),
     responses: {
       [route.success.status]: { description: 'Success', ...json(route.success.schema) },
+      // A route that answers 201 when it made something answers 200, with the same shape, when everything was there.
+      ...(route.success.statusOf
+        ? { 200: { description: 'Everything asked for existed already', ...json(route.success.schema) } }
+        : {}),
       ...Object.fromEntries(
         Object.entries(errors).map(([status, description]) => [status, { description, ...json(ErrorBody) }]),
       ),

@@ -4,6 +4,18 @@ import type { z } from 'zod';
 import { ClaimAnswer, CreateClaimBody, DeleteClaimQuery } from '../claims/schemas.ts';
 import { Deleted, Health, KubeObject } from '../contract/responses.ts';
 import { CopyAnswer, CopyHeaders, CopyQuery, CreateCopyBody } from '../copies/schemas.ts';
+import { CopyInventory, CopyInventoryQuery, VolumeInventory, VolumeInventoryQuery } from '../inventory/schemas.ts';
+import {
+  ProvisionBody,
+  Provisioned,
+  RemovalOutcome,
+  RosterBody,
+  RosterHeaders,
+  RosterOutcome,
+  RosterRemovalBody,
+  Unprovisioned,
+  UnprovisionQuery,
+} from '../provisioning/schemas.ts';
 import { CreateVolumeBody, VolumeQuery } from '../volumes/schemas.ts';
 
 export interface Route {
@@ -13,7 +25,12 @@ export interface Route {
   query?: z.ZodObject;
   body?: z.ZodObject;
   headers?: z.ZodObject;
-  success: { status: 200 | 201; schema: z.ZodType };
+  success: {
+    status: 200 | 201;
+    schema: z.ZodType;
+    /** For a route that answers 201 when it made something and 200 when all was there: which, from the answer. */
+    statusOf?: (answer: never) => 200 | 201;
+  };
 }
 
 export const routes = {
@@ -92,5 +109,53 @@ export const routes = {
     summary: "Delete a tenant's Pod, or Job and its pods",
     query: CopyQuery,
     success: { status: 200, schema: Deleted },
+  },
+  volumeInventory: {
+    method: 'get',
+    path: '/service/v1/inventory/volumes',
+    summary: "A tenant's volumes and claims by user and tag, with the copies that mount them, a page at a time",
+    query: VolumeInventoryQuery,
+    success: { status: 200, schema: VolumeInventory },
+  },
+  copyInventory: {
+    method: 'get',
+    path: '/service/v1/inventory/pods',
+    summary: "A tenant's copies (Pods and Jobs) and their states, a page at a time",
+    query: CopyInventoryQuery,
+    success: { status: 200, schema: CopyInventory },
+  },
+  provisionStudent: {
+    method: 'post',
+    path: '/service/v1/volumes/students',
+    summary: "A student's volume and match claim in one call, waiting until the claim is Bound",
+    body: ProvisionBody,
+    success: {
+      status: 201,
+      schema: Provisioned,
+      statusOf: (answer: { status: string }) => (answer.status === 'created' ? 201 : 200),
+    },
+  },
+  unprovisionStudent: {
+    method: 'delete',
+    path: '/service/v1/volumes/students',
+    summary: "A student's claim, then volume, removed (unless pods mount the claim)",
+    query: UnprovisionQuery,
+    success: { status: 200, schema: Unprovisioned },
+  },
+  provisionRoster: {
+    method: 'post',
+    path: '/service/v1/volumes/rosters',
+    summary: "A class's volumes and match claims in one call, with one result per student",
+    body: RosterBody,
+    headers: RosterHeaders,
+    success: { status: 200, schema: RosterOutcome },
+  },
+  removeRoster: {
+    method: 'post',
+    path: '/service/v1/volumes/rosters/removals',
+    summary: "End of term: a class's claims and volumes removed in one call, with one result per student",
+    body: RosterRemovalBody,
+    headers: RosterHeaders,
+    success: { status: 200, schema: RemovalOutcome },
   },
 } satisfies Record<string, Route>;

@@ -17,6 +17,7 @@ const kinds: ResourceInfo[] = [
   { apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespaced: true },
   { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
   { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true },
+  { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true },
   { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
   { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs', namespaced: true },
   { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', plural: 'storageclasses', namespaced: false },
@@ -36,10 +37,14 @@ function merge(target: unknown, patch: unknown): unknown {
   return out;
 }
 
-/** Whether labels match an equality selector ("a=b,c"): what the service's selectors use. */
+/** Whether labels match a selector of equalities, existence and sets ("a=b,c,d in (e,f)"): what the service uses. */
 function matches(labels: Record<string, string> | undefined, selector: string | undefined): boolean {
   if (!selector) return true;
-  return selector.split(',').every((term) => {
+  // Commas inside "in (...)" separate values, not terms.
+  const terms = selector.match(/[^,(]+(\([^)]*\))?/g) ?? [];
+  return terms.every((term) => {
+    const set = /^\s*(\S+)\s+in\s+\(([^)]*)\)\s*$/.exec(term);
+    if (set) return set[2]!.split(',').map((v) => v.trim()).includes(labels?.[set[1]!] ?? '\u0000');
     const [k, v] = term.split('=');
     return v === undefined ? labels?.[k!] !== undefined : labels?.[k!] === v;
   });
@@ -68,7 +73,12 @@ export class FakeResources implements ResourceClient {
     const stored = {
       ...obj,
       kind: info.kind,
-      metadata: { ...obj.metadata, uid: `uid-${this.version}`, resourceVersion: String(this.version++) },
+      metadata: {
+        creationTimestamp: new Date().toISOString(),
+        ...obj.metadata,
+        uid: `uid-${this.version}`,
+        resourceVersion: String(this.version++),
+      },
     } as Stored;
     this.objects.set(await this.key(refOfObject(stored)), stored);
     return structuredClone(stored) as T;
