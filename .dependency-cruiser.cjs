@@ -128,6 +128,7 @@ module.exports = {
       'volumes/',
       'claims/',
       'copies/',
+      'idempotency/',
     ]),
     only(
       'idempotency-on-kube',

@@ -5,6 +5,7 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { KubernetesObject } from '@kubernetes/client-node';
 
 /**
+ * deleteOutcome: a request's outcome kept under its Idempotency-Key, past its day (or of a removed tenant);
  * reportOrphan: an object of a tenant the tenant service no longer knows, left in place (CLEANUP_ORPHANS=report);
  * list: only ever a failure, a tenant namespace whose objects could not be listed (the rest of the run goes on).
  */
@@ -16,6 +17,7 @@ export type CleanupAction =
   | 'recycleVolume'
   | 'keepVolume'
   | 'reportOrphan'
+  | 'deleteOutcome'
   | 'list';
 
 export interface CleanupSummary {

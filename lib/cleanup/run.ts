@@ -8,7 +8,8 @@ import pLimit from 'p-limit';
 import type { CleanupSettings } from '../config/settings.ts';
 import { finishedAt } from '../copies/status.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import { claimKind, jobKind, type Kind, podKind, refOfKind, volumeKind } from '../kube/objects.ts';
+import { outcomeLabel, outcomeTtlMs } from '../idempotency/outcomes.ts';
+import { claimKind, configMapKind, jobKind, type Kind, podKind, refOfKind, volumeKind } from '../kube/objects.ts';
 import type { ResourceClient } from '../kube/resource-client.ts';
 import { belongsToTenant, managedSelector, markedTenant, ownerSelector, tenantLabel } from '../ownership/ownership.ts';
 import type { TenantDirectory } from '../tenants/directory.ts';
@@ -31,6 +32,7 @@ const removalOrder = [
   [podKind, 'deletePod'],
   [claimKind, 'deleteClaim'],
   [volumeKind, 'deleteVolume'],
+  [configMapKind, 'deleteOutcome'],
 ] as const;
 
 /** A Pod the service made itself, not one of its Jobs' pods (those carry the label too, and go with their Job). */
@@ -141,6 +143,12 @@ async function scheduled(
         spec: { claimRef: { uid: null, resourceVersion: null } },
       }),
     );
+  });
+  // Outcomes kept for Idempotency-Key retries answer them for a day; after that the key starts afresh anyway.
+  const outcomesBefore = (ctx.now ?? Date.now)() - outcomeTtlMs;
+  await run.each<KubernetesObject>(configMapKind, `${managedSelector},${outcomeLabel}`, async (cm) => {
+    if (new Date(cm.metadata?.creationTimestamp as unknown as string).getTime() <= outcomesBefore)
+      await run.act('deleteOutcome', cm, () => run.delete(configMapKind, cm));
   });
   await orphans(ctx, run);
   return run.report;

@@ -30,6 +30,7 @@ export const volumeKind = { apiVersion: 'v1', kind: 'PersistentVolume' } as cons
 export const claimKind = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' } as const satisfies Kind;
 export const podKind = { apiVersion: 'v1', kind: 'Pod' } as const satisfies Kind;
 export const jobKind = { apiVersion: 'batch/v1', kind: 'Job' } as const satisfies Kind;
+export const configMapKind = { apiVersion: 'v1', kind: 'ConfigMap' } as const satisfies Kind;
 
 /** The reference of obj, listed as kind (its name and namespace from its metadata). */
 export const refOfKind = (kind: Kind, obj: KubernetesObject): ObjectRef => ({
