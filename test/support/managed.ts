@@ -4,20 +4,25 @@ import { admin, until } from './cluster.ts';
 
 const managed = 'app.kubernetes.io/managed-by=moop-resource-service';
 
-/** Every object carrying the service's label: volumes, claims, Jobs and bare Pods (not a Job's) in any namespace. */
+/**
+ * Every object carrying the service's label: volumes, claims, Jobs, bare Pods (not a Job's) and ConfigMaps (outcomes
+ * kept for Idempotency-Key retries) in any namespace.
+ */
 export async function managedObjects(): Promise<KubernetesObject[]> {
   const { core, batch } = admin();
-  const [pvs, pvcs, jobs, pods] = await Promise.all([
+  const [pvs, pvcs, jobs, pods, configMaps] = await Promise.all([
     core.listPersistentVolume({ labelSelector: managed }),
     core.listPersistentVolumeClaimForAllNamespaces({ labelSelector: managed }),
     batch.listJobForAllNamespaces({ labelSelector: managed }),
     core.listPodForAllNamespaces({ labelSelector: managed }),
+    core.listConfigMapForAllNamespaces({ labelSelector: managed }),
   ]);
   return [
     ...pvs.items.map((o) => ({ ...o, kind: 'PersistentVolume' })),
     ...pvcs.items.map((o) => ({ ...o, kind: 'PersistentVolumeClaim' })),
     ...jobs.items.map((o) => ({ ...o, kind: 'Job' })),
     ...pods.items.filter((o) => !o.metadata?.ownerReferences?.length).map((o) => ({ ...o, kind: 'Pod' })),
+    ...configMaps.items.map((o) => ({ ...o, kind: 'ConfigMap' })),
   ];
 }
 
@@ -50,6 +55,7 @@ export async function sweep(filter: (o: KubernetesObject) => boolean, timeoutMs 
         await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }).catch(() => undefined);
       if (o.kind === 'Pod')
         await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+      if (o.kind === 'ConfigMap') await core.deleteNamespacedConfigMap({ name, namespace }).catch(() => undefined);
     }
     for (const o of doomed) {
       if (o.kind === 'PersistentVolume')

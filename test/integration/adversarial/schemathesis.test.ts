@@ -20,10 +20,15 @@ it('serves an OpenAPI 3.1 document covering every route', async () => {
   expect(answer.body.openapi).toBe('3.1.0');
   expect(Object.keys(answer.body.paths).sort()).toEqual([
     '/service/v1/health',
+    '/service/v1/inventory/pods',
+    '/service/v1/inventory/volumes',
     '/service/v1/openapi.json',
     '/service/v1/pods',
     '/service/v1/volumes/pvcs',
     '/service/v1/volumes/pvs',
+    '/service/v1/volumes/rosters',
+    '/service/v1/volumes/rosters/removals',
+    '/service/v1/volumes/students',
   ]);
 });
 
