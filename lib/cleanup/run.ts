@@ -144,14 +144,18 @@ async function scheduled(
       }),
     );
   });
-  // Outcomes kept for Idempotency-Key retries answer them for a day; after that the key starts afresh anyway.
-  const outcomesBefore = (ctx.now ?? Date.now)() - outcomeTtlMs;
-  await run.each<KubernetesObject>(configMapKind, `${managedSelector},${outcomeLabel}`, async (cm) => {
-    if (new Date(cm.metadata?.creationTimestamp as unknown as string).getTime() <= outcomesBefore)
-      await run.act('deleteOutcome', cm, () => run.delete(configMapKind, cm));
-  });
+  await expiredOutcomes(ctx, run);
   await orphans(ctx, run);
   return run.report;
+}
+
+/** Outcomes kept for Idempotency-Key retries answer them for a day; after that the key starts afresh anyway. */
+async function expiredOutcomes(ctx: CleanupContext, run: Run): Promise<void> {
+  const before = (ctx.now ?? Date.now)() - outcomeTtlMs;
+  await run.each<KubernetesObject>(configMapKind, `${managedSelector},${outcomeLabel}`, async (cm) => {
+    if (new Date(cm.metadata?.creationTimestamp as unknown as string).getTime() <= before)
+      await run.act('deleteOutcome', cm, () => run.delete(configMapKind, cm));
+  });
 }
 
 /**

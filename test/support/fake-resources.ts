@@ -44,7 +44,11 @@ function matches(labels: Record<string, string> | undefined, selector: string | 
   const terms = selector.match(/[^,(]+(\([^)]*\))?/g) ?? [];
   return terms.every((term) => {
     const set = /^\s*(\S+)\s+in\s+\(([^)]*)\)\s*$/.exec(term);
-    if (set) return set[2]!.split(',').map((v) => v.trim()).includes(labels?.[set[1]!] ?? '\u0000');
+    if (set)
+      return set[2]!
+        .split(',')
+        .map((v) => v.trim())
+        .includes(labels?.[set[1]!] ?? '\u0000');
     const [k, v] = term.split('=');
     return v === undefined ? labels?.[k!] !== undefined : labels?.[k!] === v;
   });
