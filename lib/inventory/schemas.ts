@@ -25,7 +25,9 @@ const Continue = z
 
 export const VolumeInventoryQuery = z.strictObject({
   tenant: TenantId,
-  username: Username.optional().describe("Only this user's volumes and claims (every tag)"),
+  username: Username.optional().describe(
+    "Only this user's volumes and claims (every tag); objects adopted from the old services, whose user is unknown, are then left out",
+  ),
   limit: Limit,
   continue: Continue,
 });
