@@ -14,11 +14,12 @@ import { type CleanupScaleResult, cleanupAtScale, printCleanup } from './cleanup
 import { type ColdStartResult, coldStarts } from './cold-start.ts';
 import type { BenchContext } from './context.ts';
 import { printSideBySide, type SideBySideResult, sideBySide } from './original.ts';
+import { printRoster, type RosterResult, rosterSection } from './roster.ts';
 import { printRoutes, type RoutesResult, routesAgainstRaw } from './routes.ts';
 import { type TenantLookupResult, tenantLookups } from './tenant-lookups.ts';
 
 /** In the order they run: the side-by-side run first, on a quiet cluster, before the thousands of objects of the others. */
-export const sections = ['original', 'routes', 'claims', 'lookups', 'cold', 'cleanup'] as const;
+export const sections = ['original', 'routes', 'claims', 'lookups', 'roster', 'cold', 'cleanup'] as const;
 export type Section = (typeof sections)[number];
 
 /** How much each section does: the full run's figures, or a handful of each for the suite's quick run. */
@@ -34,6 +35,8 @@ export interface Scale {
   cleanup: { tenants: number; volumesPerTenant: number; jobsPerTenant: number };
   /** Cycles of volumes and of claims for each service, at each concurrency, side by side with the original. */
   sideBySide: number;
+  /** Class sizes of the roster section, each provisioned three ways. */
+  roster: number[];
 }
 
 export const fullScale: Scale = {
@@ -44,6 +47,7 @@ export const fullScale: Scale = {
   lookups: 100,
   cleanup: { tenants: 100, volumesPerTenant: 95, jobsPerTenant: 5 },
   sideBySide: 150,
+  roster: [200, 500],
 };
 
 export const quickScale: Scale = {
@@ -54,6 +58,7 @@ export const quickScale: Scale = {
   lookups: 10,
   cleanup: { tenants: 2, volumesPerTenant: 4, jobsPerTenant: 1 },
   sideBySide: 8,
+  roster: [10],
 };
 
 export interface BenchResults {
@@ -66,6 +71,7 @@ export interface BenchResults {
   cold?: ColdStartResult;
   cleanup?: CleanupScaleResult;
   original?: SideBySideResult;
+  roster?: RosterResult;
   /** Seconds each section took. */
   seconds: Partial<Record<Section, number>>;
 }
@@ -133,6 +139,12 @@ export async function runSections(
     log(`[bench] tenant lookups: ${scale.lookups} concurrent requests for one tenant`);
     results.lookups = await timed('lookups', () => tenantLookups(ctx.tenant, ctx.env, moopkey, scale.lookups));
   }
+  if (runs('roster')) {
+    log(`[bench] roster: classes of ${scale.roster.join(' and ')} students, one roster call, single routes, raw calls`);
+    results.roster = await timed('roster', () =>
+      rosterSection({ ctx, deps, outDir: options.outDir, log }, scale.roster),
+    );
+  }
   if (runs('cold') || runs('cleanup')) {
     log('[bench] bundles');
     const bundles = await buildBundles(join(options.outDir, 'bundles'));
@@ -180,6 +192,7 @@ export function printResults(r: BenchResults): string {
   if (r.cold) out.push(...printCold(r.cold, line));
   if (r.cleanup) out.push(...printCleanup(r.cleanup));
   if (r.original) out.push(...printSideBySide(r.original));
+  if (r.roster) out.push(...printRoster(r.roster));
   const took = Object.entries(r.seconds).map(([s, t]) => `${s} ${t} s`);
   out.push('', `Sections took: ${took.join(', ')}`, '');
   return out.join('\n');

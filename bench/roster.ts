@@ -1,0 +1,364 @@
+// A class's storage in one call: POST /service/v1/volumes/rosters for a class of students, against the same students
+// through the single routes as MOOP's bootstrap calls them (moop-tools tenant.py: POST pvs, GET pvs every second until
+// it is no longer Pending, POST pvcs with match, GET pvcs every second until Bound) and against the raw Kubernetes
+// calls of an admin (create the volume, create the claim, until Bound), each rosterConcurrency students at a time.
+// Each way's wall time, the API server's CPU per student (its idle rate subtracted), and the roster handler's memory,
+// in a fresh process of its own as Lambda would run it. Goals: a class of 500 inside one invocation (28 s) with room
+// to spare; the API server's CPU per student no higher than the single routes'. Everything made is removed.
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pLimit from 'p-limit';
+import type { Deps } from '../lib/app/deps.ts';
+import { renderClaim } from '../lib/claims/render.ts';
+import { ownerSelector } from '../lib/ownership/ownership.ts';
+import { rosterConcurrency } from '../lib/provisioning/roster.ts';
+import type { TenantScope } from '../lib/tenants/scope.ts';
+import { reservationRefs, volumeRefs } from '../lib/volumes/key.ts';
+import { renderVolume } from '../lib/volumes/render.ts';
+import type { BenchContext } from './context.ts';
+import { rawClient } from './routes.ts';
+import { cpuMs, lastLine, round } from './stats.ts';
+
+/** One way of provisioning a class: its wall time, the API server's CPU per student, and the claims Bound. */
+export interface RosterWay {
+  wallMs: number;
+  apiCpuMsPerStudent: number;
+  bound: number;
+}
+
+/** The roster call, in a process of its own: also the handler's time, its answer's counts and its memory. */
+export interface RosterCall extends RosterWay {
+  handlerMs: number;
+  summary: Record<string, number>;
+  rssBeforeMiB: number;
+  peakRssMiB: number;
+}
+
+export interface RosterRun {
+  students: number;
+  /** The API server's CPU while idle, ms per second, measured before the run and subtracted from each way's. */
+  idleCpuMsPerSecond: number;
+  roster: RosterCall;
+  single: RosterWay;
+  raw: RosterWay;
+}
+
+export interface RosterResult {
+  concurrency: number;
+  runs: RosterRun[];
+}
+
+interface Student {
+  username: string;
+  path: string;
+}
+
+interface RosterSetup {
+  ctx: BenchContext;
+  deps: Deps;
+  outDir: string;
+  log: (l: string) => void;
+}
+
+/** Each class size, the three ways in turn, everything removed after each size. */
+export async function rosterSection(setup: RosterSetup, sizes: number[]): Promise<RosterResult> {
+  const runs: RosterRun[] = [];
+  for (const size of sizes) {
+    const classes = {
+      roster: classOf(setup, 'r', size),
+      single: classOf(setup, 's', size),
+      raw: classOf(setup, 'k', size),
+    };
+    try {
+      runs.push(await runSize(setup, size, classes));
+    } finally {
+      await removeClasses(setup, Object.values(classes));
+    }
+  }
+  return { concurrency: rosterConcurrency, runs };
+}
+
+async function runSize(
+  setup: RosterSetup,
+  size: number,
+  classes: Record<'roster' | 'single' | 'raw', Student[]>,
+): Promise<RosterRun> {
+  const pid = setup.ctx.apiServerPid;
+  const idle = await idleRate(pid);
+  setup.log(`[bench] roster: ${size} students in one roster call`);
+  const roster = await rosterCall(setup, classes.roster, idle);
+  setup.log(`[bench] roster: ${size} students through the single routes (${roster.wallMs} ms for the roster)`);
+  const single = await measured(pid, idle, size, () => singleRoutes(setup, classes.single));
+  setup.log(`[bench] roster: ${size} students as raw calls (${single.wallMs} ms through the single routes)`);
+  const raw = await measured(pid, idle, size, () => rawCalls(setup, classes.raw));
+  return { students: size, idleCpuMsPerSecond: round(idle * 1000), roster, single, raw };
+}
+
+/** A class of size students for one way (r, s, k), each in their own folder of the tenant's. */
+function classOf(setup: RosterSetup, way: string, size: number): Student[] {
+  return Array.from({ length: size }, (_, i) => {
+    const username = `bench-roster-${way}${size}-${i}`;
+    return { username, path: `${setup.ctx.tenant.namespace}/bench/roster/${username}` };
+  });
+}
+
+/** The API server's CPU while nothing is asked of it, ms per ms, over a few seconds. */
+async function idleRate(pid: number, ms = 3000): Promise<number> {
+  const before = cpuMs(pid);
+  await sleep(ms);
+  return (cpuMs(pid) - before) / ms;
+}
+
+/** work's wall time, and the API server's CPU per student over it, the idle rate subtracted. */
+async function measured(pid: number, idle: number, students: number, work: () => Promise<number>): Promise<RosterWay> {
+  const cpuBefore = cpuMs(pid);
+  const started = performance.now();
+  const bound = await work();
+  const wallMs = Math.round(performance.now() - started);
+  const cpu = cpuMs(pid) - cpuBefore - idle * wallMs;
+  return { wallMs, apiCpuMsPerStudent: round(Math.max(0, cpu) / students), bound };
+}
+
+/** The roster call in a fresh process; fails unless every student was created and their claim Bound. */
+async function rosterCall(setup: RosterSetup, students: Student[], idle: number): Promise<RosterCall> {
+  const bodyFile = join(setup.outDir, 'roster-body.json');
+  writeFileSync(bodyFile, JSON.stringify({ tenant: setup.ctx.tenant.id, students, wait: 25 }));
+  let answer: Omit<RosterCall, keyof RosterWay> & { status: number; bound: number; problems: unknown; body: unknown };
+  const way = await measured(setup.ctx.apiServerPid, idle, students.length, async () => {
+    answer = (await runChild(bodyFile, setup.ctx.env)) as typeof answer;
+    return answer.bound;
+  });
+  const a = answer!;
+  if (a.status !== 200 || a.summary.created !== students.length || a.bound !== students.length)
+    throw new Error(
+      `roster of ${students.length}: answered ${a.status}, ${JSON.stringify(a.summary ?? a.body)}, ${a.bound} bound; e.g. ${JSON.stringify(a.problems)}`,
+    );
+  const { handlerMs, summary, rssBeforeMiB, peakRssMiB } = a;
+  return { ...way, wallMs: handlerMs, handlerMs, summary, rssBeforeMiB, peakRssMiB };
+}
+
+function runChild(bodyFile: string, env: Record<string, string>): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'roster-child.ts'), bodyFile], {
+      env: { ...process.env, ...env, TENANT_SERVICE_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c));
+    child.stderr.on('data', (c: Buffer) => (err += c));
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`the roster's process exited ${code}: ${err.slice(-2000)}`));
+      else resolve(lastLine(out));
+    });
+  });
+}
+
+/** What a GET answered, read until `done` says so (every second, as MOOP's bootstrap does); any other status throws. */
+async function pollEverySecond(url: URL, moopkey: string, done: (body: any) => boolean): Promise<void> {
+  for (const giveUpAt = Date.now() + 300_000; ; ) {
+    const response = await fetch(url, { headers: { moopkey } });
+    const body = (await response.json()) as any;
+    if (response.status !== 200)
+      throw new Error(`GET ${url.pathname} answered ${response.status}: ${JSON.stringify(body)}`);
+    if (done(body)) return;
+    if (Date.now() > giveUpAt)
+      throw new Error(`GET ${url.pathname}: gave up after 300 s, ${JSON.stringify(body.status)}`);
+    await sleep(1000);
+  }
+}
+
+/** One student as MOOP's bootstrap makes a volume and its match claim, over HTTP through serverless-offline. */
+async function singleStudent(setup: RosterSetup, s: Student): Promise<void> {
+  const base = `${setup.ctx.offline.url}/service/v1/volumes`;
+  const moopkey = setup.ctx.env.MOOPKEY!;
+  const q = { tenant: setup.ctx.tenant.id, username: s.username };
+  const post = async (route: string, body: unknown): Promise<void> => {
+    const response = await fetch(`${base}/${route}`, {
+      method: 'POST',
+      headers: { moopkey, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 201) throw new Error(`POST ${route} answered ${response.status}: ${await response.text()}`);
+  };
+  const at = (route: string) => new URL(`${base}/${route}?${new URLSearchParams(q)}`);
+  await post('pvs', { ...q, path: s.path });
+  await pollEverySecond(at('pvs'), moopkey, (b) => b.status?.phase !== undefined && b.status.phase !== 'Pending');
+  await post('pvcs', { ...q, match: true });
+  await pollEverySecond(at('pvcs'), moopkey, (b) => b.status?.phase === 'Bound');
+}
+
+async function singleRoutes(setup: RosterSetup, students: Student[]): Promise<number> {
+  const limit = pLimit(rosterConcurrency);
+  await Promise.all(students.map((s) => limit(() => singleStudent(setup, s))));
+  return students.length;
+}
+
+/** The volume and match claim the service makes for a student, as an admin makes them raw. */
+function objectsOf(scope: TenantScope, s: Student) {
+  const key = { username: s.username, tag: 'default' };
+  const claimName = reservationRefs(scope, key)[0]!.name;
+  return {
+    volume: renderVolume(scope, { ...key, path: s.path }, { name: volumeRefs(scope, key)[0]!.name, claimName }),
+    claim: renderClaim(scope, { ...key, match: true }, claimName),
+  };
+}
+
+async function rawCalls(setup: RosterSetup, students: Student[]): Promise<number> {
+  const scope = await setup.deps.scope(setup.ctx.tenant.id);
+  const raw = rawClient(setup.ctx.adminKubeconfig, rosterConcurrency + 1);
+  const ns = scope.namespace;
+  const bound = boundWatch(raw, ns, ownerSelector({ tenant: scope.tenant.id }));
+  const limit = pLimit(rosterConcurrency);
+  try {
+    await Promise.all(
+      students.map((s) =>
+        limit(async () => {
+          const { volume, claim } = objectsOf(scope, s);
+          await raw.call('POST', '/api/v1/persistentvolumes', volume);
+          await raw.call('POST', `/api/v1/namespaces/${ns}/persistentvolumeclaims`, claim);
+          await bound.until(claim.metadata!.name!);
+        }),
+      ),
+    );
+  } finally {
+    bound.stop();
+    raw.close();
+  }
+  return students.length;
+}
+
+/**
+ * Claims awaited until Bound: one list of the tenant's claims (the watch cache) every 500 ms while any is awaited,
+ * as the roster's own wait does, never a read per claim.
+ */
+function boundWatch(raw: ReturnType<typeof rawClient>, ns: string, selector: string) {
+  const waiting = new Map<string, { resolve: () => void; reject: (e: Error) => void; giveUpAt: number }>();
+  let stopped = false;
+  const path = `/api/v1/namespaces/${ns}/persistentvolumeclaims?resourceVersion=0&labelSelector=${encodeURIComponent(selector)}`;
+  const poll = async (): Promise<void> => {
+    while (!stopped) {
+      await sleep(500);
+      if (waiting.size === 0) continue;
+      const list = await raw.call<{ items: { metadata: { name: string }; status?: { phase?: string } }[] }>(
+        'GET',
+        path,
+      );
+      for (const c of list.items) {
+        if (c.status?.phase === 'Bound') waiting.get(c.metadata.name)?.resolve();
+        if (c.status?.phase === 'Bound') waiting.delete(c.metadata.name);
+      }
+      for (const [name, w] of waiting)
+        if (Date.now() > w.giveUpAt) w.reject(new Error(`raw calls: claim ${name} not Bound after 300 s`));
+    }
+  };
+  const polling = poll().catch((err: Error) => {
+    for (const w of waiting.values()) w.reject(err);
+  });
+  return {
+    until: (name: string) =>
+      new Promise<void>((resolve, reject) => waiting.set(name, { resolve, reject, giveUpAt: Date.now() + 300_000 })),
+    stop: () => {
+      stopped = true;
+      return polling;
+    },
+  };
+}
+
+/**
+ * Every class's claims, then volumes, deleted by an admin (404s ignored), then awaited until gone. Not through the
+ * removals route: it failed on every student here (its listed objects carry no kind to delete them by).
+ */
+async function removeClasses(setup: RosterSetup, classes: Student[][]): Promise<void> {
+  const scope = await setup.deps.scope(setup.ctx.tenant.id);
+  const objects = classes.flat().map((s) => objectsOf(scope, s));
+  const admin = rawClient(setup.ctx.adminKubeconfig, rosterConcurrency);
+  const limit = pLimit(rosterConcurrency);
+  const remove = (path: string) => limit(() => admin.call('DELETE', path).catch(() => undefined));
+  try {
+    const claims = `/api/v1/namespaces/${scope.namespace}/persistentvolumeclaims`;
+    await Promise.all(objects.map((o) => remove(`${claims}/${o.claim.metadata!.name}`)));
+    await Promise.all(objects.map((o) => remove(`/api/v1/persistentvolumes/${o.volume.metadata!.name}`)));
+  } finally {
+    admin.close();
+  }
+  await untilGone(setup, classes.flat());
+}
+
+/** Waits until none of the students' volumes and claims is left (their finalizers done), at most two minutes. */
+async function untilGone(setup: RosterSetup, students: Student[]): Promise<void> {
+  const scope = await setup.deps.scope(setup.ctx.tenant.id);
+  const names = new Set(students.flatMap((s) => Object.values(objectsOf(scope, s)).map((o) => o.metadata!.name!)));
+  const admin = rawClient(setup.ctx.adminKubeconfig);
+  const selector = encodeURIComponent(ownerSelector({ tenant: scope.tenant.id }));
+  type List = { items: { metadata: { name: string } }[] };
+  try {
+    for (const giveUpAt = Date.now() + 120_000; ; ) {
+      const [pvs, pvcs] = await Promise.all([
+        admin.call<List>('GET', `/api/v1/persistentvolumes?labelSelector=${selector}`),
+        admin.call<List>(
+          'GET',
+          `/api/v1/namespaces/${scope.namespace}/persistentvolumeclaims?labelSelector=${selector}`,
+        ),
+      ]);
+      const left = [...pvs.items, ...pvcs.items].filter((o) => names.has(o.metadata.name)).length;
+      if (left === 0) return;
+      if (Date.now() > giveUpAt) throw new Error(`roster: ${left} volumes and claims still there after two minutes`);
+      await sleep(1000);
+    }
+  } finally {
+    admin.close();
+  }
+}
+
+/** The printed table, each figure beside its goal. */
+export function printRoster(r: RosterResult): string[] {
+  const pad = (cells: (string | number)[]): string =>
+    cells.map((c, i) => String(c).padEnd([9, 34, 9, 20, 8, 22][i]!)).join('  ');
+  const out = [
+    '',
+    `8. A class's storage (volume + match claim each) in one roster call, through MOOP's single routes and as raw calls, ${r.concurrency} students at a time`,
+    pad(['students', 'way', 'wall s', 'API CPU ms/student', 'bound', 'Lambda RSS MiB']),
+  ];
+  for (const run of r.runs) {
+    const s = (ms: number) => (ms / 1000).toFixed(1);
+    const lambda = `${run.roster.rssBeforeMiB} -> peak ${run.roster.peakRssMiB}`;
+    out.push(
+      pad([
+        run.students,
+        'roster (one call)',
+        s(run.roster.wallMs),
+        run.roster.apiCpuMsPerStudent,
+        run.roster.bound,
+        lambda,
+      ]),
+      pad([
+        '',
+        'single routes (HTTP, 1 s polls)',
+        s(run.single.wallMs),
+        run.single.apiCpuMsPerStudent,
+        run.single.bound,
+        '-',
+      ]),
+      pad(['', 'raw calls (admin)', s(run.raw.wallMs), run.raw.apiCpuMsPerStudent, run.raw.bound, '-']),
+    );
+  }
+  out.push(...rosterGoals(r));
+  return out;
+}
+
+function rosterGoals(r: RosterResult): string[] {
+  const largest = r.runs.at(-1)!;
+  const inTime = largest.roster.wallMs <= 20_000 ? 'ok' : largest.roster.wallMs <= 28_000 ? 'TIGHT' : 'MISSED';
+  const cpu = r.runs.map(
+    (run) =>
+      `${run.students}: ${run.roster.apiCpuMsPerStudent} vs ${run.single.apiCpuMsPerStudent} ${run.roster.apiCpuMsPerStudent <= run.single.apiCpuMsPerStudent ? 'ok' : 'OVER'}`,
+  );
+  return [
+    `   goal: a class of 500 inside one invocation (28 s) with room to spare (<= 20 s): ${largest.students} students in ${(largest.roster.wallMs / 1000).toFixed(1)} s (${inTime})`,
+    `   goal: API-server CPU per student <= the single routes' (roster vs single, ms; idle rate subtracted): ${cpu.join('; ')}`,
+    "   Lambda RSS: the roster handler's process after loading, and its peak over the call",
+  ];
+}
