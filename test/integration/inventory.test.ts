@@ -44,29 +44,51 @@ async function volume(t: { id: string; namespace: string | null }, username: str
   });
 }
 
-/** A volume and claim of the old services, adopted (the marks npm run adopt gives), bound to each other. */
+/** The marks npm run adopt gives the old services' objects. */
+const adoptedMarks = {
+  labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant },
+  annotations: { 'moop.io/tenant': tenant, 'moop.io/adopted': '2026-11-22T10:00:00.000Z' },
+};
+
+/** A volume and claim of the old services, adopted, bound to each other. */
 async function adoptedPair(name: string): Promise<void> {
-  const metadata = {
-    labels: { 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': tenant },
-    annotations: { 'moop.io/tenant': tenant, 'moop.io/adopted': '2026-11-22T10:00:00.000Z' },
-  };
   const spec = { accessModes: ['ReadWriteMany'], storageClassName: '' };
   await core.createPersistentVolume({
     body: {
-      metadata: { ...metadata, name: pv(name) },
+      metadata: { ...adoptedMarks, name: pv(name) },
       spec: { ...spec, capacity: { storage: '1Mi' }, nfs: nfs(name), claimRef: { namespace, name: pvc(name) } },
     },
   });
   await core.createNamespacedPersistentVolumeClaim({
     namespace,
     body: {
-      metadata: { ...metadata, name: pvc(name) },
+      metadata: { ...adoptedMarks, name: pvc(name) },
       spec: { ...spec, volumeName: pv(name), resources: { requests: { storage: '1Mi' } } },
     },
   });
   await until('the adopted claim to bind', async () => {
     const read = await core.readNamespacedPersistentVolumeClaim({ name: pvc(name), namespace });
     return read.status?.phase === 'Bound';
+  });
+}
+
+/** An adopted match claim whose volume is gone: Pending, once the volume controller has said why. */
+async function adoptedClaimAlone(name: string): Promise<void> {
+  await core.createNamespacedPersistentVolumeClaim({
+    namespace,
+    body: {
+      metadata: { ...adoptedMarks, name: pvc(name) },
+      spec: {
+        accessModes: ['ReadWriteMany'],
+        storageClassName: '',
+        selector: { matchLabels: { pv: pv(name) } },
+        resources: { requests: { storage: '1Mi' } },
+      },
+    },
+  });
+  await until('the volume controller to report on the adopted claim', async () => {
+    const fieldSelector = `involvedObject.name=${pvc(name)}`;
+    return (await core.listNamespacedEvent({ namespace, fieldSelector })).items.length > 0;
   });
 }
 
@@ -107,6 +129,7 @@ beforeAll(async () => {
   await call('POST', '/service/v1/volumes/pvcs', { body: { tenant, username: user('bob') } });
   await volume(tenants.b, user('alice'), 'default', true);
   await adoptedPair('old');
+  await adoptedClaimAlone('lone');
   await strangers();
   const created = await call<CopyAnswer>('POST', '/service/v1/pods', {
     body: { tenant, cmd: 'ls /data', vols: [{ pvc: pvc('alice'), mount: '/data' }] },
@@ -159,6 +182,24 @@ const everything = () => [
     adopted: true,
     volume: { name: pv('old'), phase: 'Bound', ...nfs('old') },
     claim: { name: pvc('old'), phase: 'Bound' },
+    copies: [],
+  },
+  {
+    username: null,
+    tag: null,
+    adopted: true,
+    volume: null,
+    claim: {
+      name: pvc('lone'),
+      phase: 'Pending',
+      // Its user and tag are unknown, so not the volume it selects: the volume controller's words instead.
+      pendingReason: {
+        phase: 'Pending',
+        reason: 'FailedBinding',
+        message: 'no persistent volumes available for this claim and no storage class is set',
+        lastSeen: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      },
+    },
     copies: [],
   },
 ];
@@ -282,6 +323,35 @@ describe('GET /service/v1/inventory/pods', () => {
     expect(await call('GET', path, { query: { tenant: failing, state: 'succeeded' } })).toEqual({
       status: 200,
       body: { items: [] },
+    });
+  });
+  it('says why a stuck copy is stuck (a mount that fails, from the warning events) and lists it as running', async () => {
+    const stuck = tenants.failMount.id;
+    const created = await call<CopyAnswer>('POST', '/service/v1/pods', {
+      body: { tenant: stuck, cmd: 'true', wait: 20 },
+    });
+    made.add(created.body.metadata.name);
+
+    expect(await call('GET', path, { query: { tenant: stuck, state: 'running' } })).toEqual({
+      status: 200,
+      body: {
+        items: [
+          {
+            name: created.body.metadata.name,
+            kind: 'Pod',
+            state: 'running',
+            stuck: true,
+            createdAt: created.body.metadata.creationTimestamp,
+            claims: [],
+            statusReason: {
+              phase: 'Pending',
+              reason: 'FailedMount',
+              message: 'MountVolume.SetUp failed for volume "moop-vol-0" : mount failed: exit status 32',
+              lastSeen: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+            },
+          },
+        ],
+      },
     });
   });
 });
