@@ -121,22 +121,47 @@ async function measured(pid: number, idle: number, students: number, work: () =>
   return { wallMs, apiCpuMsPerStudent: round(Math.max(0, cpu) / students), bound };
 }
 
-/** The roster call in a fresh process; fails unless every student was created and their claim Bound. */
+type ChildAnswer = Omit<RosterCall, keyof RosterWay> & {
+  status: number;
+  bound: number;
+  problems: unknown;
+  body: unknown;
+};
+
+/**
+ * The roster call in a fresh process, then, as the other ways do, a wait until every claim is Bound (wallMs); fails
+ * unless the call made every student's storage. bound: the claims the call itself saw Bound within its wait.
+ */
 async function rosterCall(setup: RosterSetup, students: Student[], idle: number): Promise<RosterCall> {
   const bodyFile = join(setup.outDir, 'roster-body.json');
   writeFileSync(bodyFile, JSON.stringify({ tenant: setup.ctx.tenant.id, students, wait: 25 }));
-  let answer: Omit<RosterCall, keyof RosterWay> & { status: number; bound: number; problems: unknown; body: unknown };
+  let answer: ChildAnswer | undefined;
   const way = await measured(setup.ctx.apiServerPid, idle, students.length, async () => {
-    answer = (await runChild(bodyFile, setup.ctx.env)) as typeof answer;
-    return answer.bound;
+    const a = (answer = (await runChild(bodyFile, setup.ctx.env)) as ChildAnswer);
+    if (a.status !== 200 || a.summary.created !== students.length)
+      throw new Error(
+        `roster of ${students.length}: answered ${a.status}, ${JSON.stringify(a.summary ?? a.body)}; e.g. ${JSON.stringify(a.problems)}`,
+      );
+    if (a.bound < students.length)
+      setup.log(`[bench] roster: ${a.bound} of ${students.length} Bound within the call; waiting for the rest`);
+    await untilAllBound(setup, students);
+    return a.bound;
   });
-  const a = answer!;
-  if (a.status !== 200 || a.summary.created !== students.length || a.bound !== students.length)
-    throw new Error(
-      `roster of ${students.length}: answered ${a.status}, ${JSON.stringify(a.summary ?? a.body)}, ${a.bound} bound; e.g. ${JSON.stringify(a.problems)}`,
-    );
-  const { handlerMs, summary, rssBeforeMiB, peakRssMiB } = a;
-  return { ...way, wallMs: handlerMs, handlerMs, summary, rssBeforeMiB, peakRssMiB };
+  const { handlerMs, summary, rssBeforeMiB, peakRssMiB } = answer!;
+  return { ...way, handlerMs, summary, rssBeforeMiB, peakRssMiB };
+}
+
+/** Waits until every student's claim is Bound, as the raw calls' wait does. */
+async function untilAllBound(setup: RosterSetup, students: Student[]): Promise<void> {
+  const scope = await setup.deps.scope(setup.ctx.tenant.id);
+  const raw = rawClient(setup.ctx.adminKubeconfig);
+  const bound = boundWatch(raw, scope.namespace, ownerSelector({ tenant: scope.tenant.id }));
+  try {
+    await Promise.all(students.map((s) => bound.until(objectsOf(scope, s).claim.metadata!.name!)));
+  } finally {
+    await bound.stop();
+    raw.close();
+  }
 }
 
 function runChild(bodyFile: string, env: Record<string, string>): Promise<unknown> {
@@ -315,34 +340,29 @@ async function untilGone(setup: RosterSetup, students: Student[]): Promise<void>
 
 /** The printed table, each figure beside its goal. */
 export function printRoster(r: RosterResult): string[] {
-  const pad = (cells: (string | number)[]): string =>
-    cells.map((c, i) => String(c).padEnd([9, 34, 9, 20, 8, 22][i]!)).join('  ');
+  const widths = [9, 32, 7, 13, 14, 19, 20];
+  const pad = (cells: (string | number)[]): string => cells.map((c, i) => String(c).padEnd(widths[i]!)).join('  ');
   const out = [
     '',
-    `8. A class's storage (volume + match claim each) in one roster call, through MOOP's single routes and as raw calls, ${r.concurrency} students at a time`,
-    pad(['students', 'way', 'wall s', 'API CPU ms/student', 'bound', 'Lambda RSS MiB']),
+    `8. A class's storage (volume + match claim each): one roster call, MOOP's single routes, raw calls; ${r.concurrency} students at a time`,
+    pad(['students', 'way', 'call s', 'all Bound s', 'Bound in call', 'API CPU ms/student', 'Lambda RSS MiB']),
   ];
+  const s = (ms: number) => (ms / 1000).toFixed(1);
   for (const run of r.runs) {
-    const s = (ms: number) => (ms / 1000).toFixed(1);
-    const lambda = `${run.roster.rssBeforeMiB} -> peak ${run.roster.peakRssMiB}`;
+    const { roster, single, raw } = run;
+    const lambda = `${roster.rssBeforeMiB} -> peak ${roster.peakRssMiB}`;
     out.push(
       pad([
         run.students,
         'roster (one call)',
-        s(run.roster.wallMs),
-        run.roster.apiCpuMsPerStudent,
-        run.roster.bound,
+        s(roster.handlerMs),
+        s(roster.wallMs),
+        roster.bound,
+        roster.apiCpuMsPerStudent,
         lambda,
       ]),
-      pad([
-        '',
-        'single routes (HTTP, 1 s polls)',
-        s(run.single.wallMs),
-        run.single.apiCpuMsPerStudent,
-        run.single.bound,
-        '-',
-      ]),
-      pad(['', 'raw calls (admin)', s(run.raw.wallMs), run.raw.apiCpuMsPerStudent, run.raw.bound, '-']),
+      pad(['', 'single routes (HTTP, 1 s polls)', '-', s(single.wallMs), '-', single.apiCpuMsPerStudent, '-']),
+      pad(['', 'raw calls (admin)', '-', s(raw.wallMs), '-', raw.apiCpuMsPerStudent, '-']),
     );
   }
   out.push(...rosterGoals(r));
@@ -351,14 +371,15 @@ export function printRoster(r: RosterResult): string[] {
 
 function rosterGoals(r: RosterResult): string[] {
   const largest = r.runs.at(-1)!;
-  const inTime = largest.roster.wallMs <= 20_000 ? 'ok' : largest.roster.wallMs <= 28_000 ? 'TIGHT' : 'MISSED';
+  const { handlerMs, bound } = largest.roster;
+  const inTime = handlerMs <= 20_000 && bound === largest.students ? 'ok' : 'MISSED';
   const cpu = r.runs.map(
     (run) =>
       `${run.students}: ${run.roster.apiCpuMsPerStudent} vs ${run.single.apiCpuMsPerStudent} ${run.roster.apiCpuMsPerStudent <= run.single.apiCpuMsPerStudent ? 'ok' : 'OVER'}`,
   );
   return [
-    `   goal: a class of 500 inside one invocation (28 s) with room to spare (<= 20 s): ${largest.students} students in ${(largest.roster.wallMs / 1000).toFixed(1)} s (${inTime})`,
-    `   goal: API-server CPU per student <= the single routes' (roster vs single, ms; idle rate subtracted): ${cpu.join('; ')}`,
-    "   Lambda RSS: the roster handler's process after loading, and its peak over the call",
+    `   goal: a class of 500 inside one invocation (28 s) with room to spare (<= 20 s, every claim Bound): ${largest.students} students, call ${(handlerMs / 1000).toFixed(1)} s, ${bound} Bound in it (${inTime})`,
+    `   goal: API-server CPU per student <= the single routes' (roster vs single, ms, idle rate subtracted): ${cpu.join('; ')}`,
+    "   all Bound: until every claim is Bound (the roster: its call, then the same wait as the raw calls'); Lambda RSS: the roster handler's process loaded, and its peak",
   ];
 }

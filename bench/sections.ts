@@ -13,13 +13,14 @@ import { type ClaimRoutesResult, claimRoutes, printClaimRoutes } from './claim-r
 import { type CleanupScaleResult, cleanupAtScale, printCleanup } from './cleanup-scale.ts';
 import { type ColdStartResult, coldStarts } from './cold-start.ts';
 import type { BenchContext } from './context.ts';
+import { type InventoryResult, type InventoryShape, inventoryAtScale, printInventory } from './inventory.ts';
 import { printSideBySide, type SideBySideResult, sideBySide } from './original.ts';
 import { printRoster, type RosterResult, rosterSection } from './roster.ts';
 import { printRoutes, type RoutesResult, routesAgainstRaw } from './routes.ts';
 import { type TenantLookupResult, tenantLookups } from './tenant-lookups.ts';
 
 /** In the order they run: the side-by-side run first, on a quiet cluster, before the thousands of objects of the others. */
-export const sections = ['original', 'routes', 'claims', 'lookups', 'roster', 'cold', 'cleanup'] as const;
+export const sections = ['original', 'routes', 'claims', 'lookups', 'roster', 'cold', 'cleanup', 'inventory'] as const;
 export type Section = (typeof sections)[number];
 
 /** How much each section does: the full run's figures, or a handful of each for the suite's quick run. */
@@ -37,6 +38,8 @@ export interface Scale {
   sideBySide: number;
   /** Class sizes of the roster section, each provisioned three ways. */
   roster: number[];
+  /** The inventory section's namespace: users (a volume and a claim each), foreign pods; its page size, repetitions. */
+  inventory: InventoryShape;
 }
 
 export const fullScale: Scale = {
@@ -48,6 +51,7 @@ export const fullScale: Scale = {
   cleanup: { tenants: 100, volumesPerTenant: 95, jobsPerTenant: 5 },
   sideBySide: 150,
   roster: [200, 500],
+  inventory: { users: 5000, foreignPods: 1000, pageSize: 500, repetitions: 20 },
 };
 
 export const quickScale: Scale = {
@@ -59,6 +63,7 @@ export const quickScale: Scale = {
   cleanup: { tenants: 2, volumesPerTenant: 4, jobsPerTenant: 1 },
   sideBySide: 8,
   roster: [10],
+  inventory: { users: 50, foreignPods: 10, pageSize: 10, repetitions: 3 },
 };
 
 export interface BenchResults {
@@ -72,6 +77,7 @@ export interface BenchResults {
   cleanup?: CleanupScaleResult;
   original?: SideBySideResult;
   roster?: RosterResult;
+  inventory?: InventoryResult;
   /** Seconds each section took. */
   seconds: Partial<Record<Section, number>>;
 }
@@ -172,6 +178,11 @@ export async function runSections(
       );
     }
   }
+  if (runs('inventory')) {
+    const i = scale.inventory;
+    log(`[bench] inventory: ${i.users} volumes and claims, ${i.foreignPods} foreign pods, pages of ${i.pageSize}`);
+    results.inventory = await timed('inventory', () => inventoryAtScale(ctx, options.outDir, i, log));
+  }
   writeFileSync(join(options.outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   return results;
 }
@@ -193,6 +204,7 @@ export function printResults(r: BenchResults): string {
   if (r.cleanup) out.push(...printCleanup(r.cleanup));
   if (r.original) out.push(...printSideBySide(r.original));
   if (r.roster) out.push(...printRoster(r.roster));
+  if (r.inventory) out.push(...printInventory(r.inventory));
   const took = Object.entries(r.seconds).map(([s, t]) => `${s} ${t} s`);
   out.push('', `Sections took: ${took.join(', ')}`, '');
   return out.join('\n');
