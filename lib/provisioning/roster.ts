@@ -22,18 +22,21 @@ const startReserveMs = 2000;
 /** A student still running this close to the deadline is answered as unknown, so the outcome can still be kept. */
 const finishReserveMs = 500;
 
-/** The tenant's volumes and claims, each by name, from one list of each (the watch cache), not a read per student. */
+/**
+ * The tenant's volumes and claims, each by name, from one list of each (the watch cache), not a read per student. The
+ * API server leaves kind and apiVersion out of a list's items: they are put back, since deleting one needs its ref.
+ */
 async function existing(scope: TenantScope): Promise<(key: VolumeKey) => StudentStorage> {
   const { resources, namespace, tenant } = scope;
   const options = { labelSelector: ownerSelector({ tenant: tenant.id }), limit: 500, resourceVersion: '0' as const };
   const byName = new Map<string, V1PersistentVolume | V1PersistentVolumeClaim>();
   for await (const page of resources.pages<V1PersistentVolume>(volumeKind.apiVersion, volumeKind.kind, options))
-    for (const v of page) byName.set(`PersistentVolume/${v.metadata!.name}`, v);
+    for (const v of page) byName.set(`PersistentVolume/${v.metadata!.name}`, { ...v, ...volumeKind });
   for await (const page of resources.pages<V1PersistentVolumeClaim>(claimKind.apiVersion, claimKind.kind, {
     ...options,
     namespace,
   }))
-    for (const c of page) byName.set(`PersistentVolumeClaim/${c.metadata!.name}`, c);
+    for (const c of page) byName.set(`PersistentVolumeClaim/${c.metadata!.name}`, { ...c, ...claimKind });
   return (key) => {
     const own = <T>(kind: string, names: { name: string }[]) =>
       names.map((r) => byName.get(`${kind}/${r.name}`)).find((o) => o && isOwnedBy(o, volumeOwner(scope, key))) as
