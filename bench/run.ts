@@ -2,7 +2,8 @@
 // .local/bench/results.json. Benchmarks, not tests: the goals are printed beside the figures, never asserted; a
 // section that cannot run to its end fails the run.
 //   npm run bench                       every section, full size (about 15 minutes)
-//   npm run bench -- claims cleanup     some sections (routes, original, claims, lookups, cold, cleanup)
+//   npm run bench -- claims cleanup     some sections (original, routes, claims, lookups, roster, cold, cleanup,
+//                                       inventory)
 //   npm run bench -- --quick            every section, a handful of cycles each (what npm test runs, on its cluster)
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';

@@ -66,5 +66,7 @@ test('every section of the benchmark runs to its end, a handful of cycles each',
   expect(results.cleanup?.run.counts.recycleVolume).toBeGreaterThanOrEqual(4);
   expect(Object.keys(results.original?.runs ?? {})).toEqual(['1', '8']);
   expect(results.original?.runs['8']?.claim.original.cyclesPerSecond).toBeGreaterThan(0);
+  expect(results.roster?.runs[0]?.roster.summary.created).toBe(quickScale.roster[0]);
+  expect(results.inventory?.timings.firstPage.items).toBe(quickScale.inventory.pageSize);
   expect(printResults(results)).toContain('7. Side by side with the original');
 }, 300_000);
