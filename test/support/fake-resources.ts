@@ -130,7 +130,8 @@ export class FakeResources implements ResourceClient {
         (options.namespace === undefined || o.metadata?.namespace === options.namespace) &&
         matches(o.metadata?.labels, options.labelSelector),
     );
-    return { items: structuredClone(items) as T[] };
+    // As the API server answers a list: its items carry neither kind nor apiVersion (the list itself does).
+    return { items: items.map(({ kind: _kind, apiVersion: _apiVersion, ...rest }) => structuredClone(rest)) as T[] };
   }
 
   async *pages<T extends KubernetesObject>(
