@@ -100,6 +100,8 @@ async function runSize(
   const raw = await measured(pid, idle, size, () => rawCalls(setup, classes.raw));
   setup.log(`[bench] roster: ${size} students in one roster call that does not wait (${raw.wallMs} ms as raw calls)`);
   const made = await childCall(setup, classes.makeOnly, 0);
+  // Bound before the removal: the PV controller's queue left full would slow the next size's binding.
+  await untilAllBound(setup, classes.makeOnly);
   const makeOnly = { handlerMs: made.handlerMs, peakRssMiB: made.peakRssMiB };
   return { students: size, idleCpuMsPerSecond: round(idle * 1000), roster, single, raw, makeOnly };
 }
