@@ -131,7 +131,9 @@ export class FakeResources implements ResourceClient {
         matches(o.metadata?.labels, options.labelSelector),
     );
     // As the API server answers a list: its items carry neither kind nor apiVersion (the list itself does).
-    return { items: items.map(({ kind: _kind, apiVersion: _apiVersion, ...rest }) => structuredClone(rest)) as unknown as T[] };
+    return {
+      items: items.map(({ kind: _kind, apiVersion: _apiVersion, ...rest }) => structuredClone(rest)) as unknown as T[],
+    };
   }
 
   async *pages<T extends KubernetesObject>(
