@@ -1,6 +1,6 @@
 // The import rules of the layout (ARCHITECTURE.md draws them): each room of lib/ may import only the rooms below it,
 // and nothing imports a circle. `npm run lint` runs this; a rule broken fails the test command before any test runs.
-const concepts = '(volumes|claims|copies|cleanup|adoption|inventory|provisioning)';
+const concepts = '(volumes|claims|copies|cleanup|adoption|inventory|provisioning|notices)';
 
 /** A rule that forbids a room from importing anything in lib/ but the rooms listed. */
 const only = (name, room, allowed, comment) => ({
@@ -172,6 +172,26 @@ module.exports = {
         'idempotency/',
       ],
       "A student's or a class's volumes and claims made and removed together.",
+    ),
+    only(
+      'notices-over-concepts',
+      'notices/',
+      [
+        'errors\\.ts',
+        'validation\\.ts',
+        'config/',
+        'contract/',
+        'aws/',
+        'kube/',
+        'ownership/',
+        'tenants/',
+        'templates/',
+        'volumes/',
+        'claims/',
+        'copies/',
+        'inventory/',
+      ],
+      'Completion notices: what asked to be told, what its target came to, and the events that tell it.',
     ),
     only('adoption-over-concepts', 'adoption/', [
       'errors\\.ts',

@@ -71,6 +71,7 @@ function spawnOffline(options: OfflineOptions, workFolder: string): ChildProcess
       ...options.env,
       ESBUILD_WORK_FOLDER: workFolder,
       CLEANUP_SCHEDULE_ENABLED: options.schedule ? 'true' : 'false',
+      NOTICE_SCHEDULE_ENABLED: options.schedule ? 'true' : 'false',
       ESBUILD_WATCH: './.no-watch/none',
       AWS_LAMBDA_MAX_CONCURRENCY: String(options.concurrency ?? 64),
       SLS_TELEMETRY_DISABLED: '1',

@@ -1,9 +1,11 @@
 // POST /service/v1/pods: a copy Pod or Job (the kind the tenant's pod template names), mounting the named claims;
-// optionally waits for it to finish, never past the invocation's time. An Idempotency-Key header makes retries safe.
+// optionally waits for it to finish, never past the invocation's time. An Idempotency-Key header makes retries safe;
+// `notify` asks for an event on EventBridge when it ends.
 import { type Deps, productionDeps } from '../../lib/app/deps.ts';
 import { createCopy } from '../../lib/copies/copies.ts';
 import { answerMarginMs, routeHandler } from '../../lib/http/handler.ts';
 import { routes } from '../../lib/http/routes.ts';
+import { askToBeTold } from '../../lib/notices/requests.ts';
 
 export function createHandler(deps: Deps = productionDeps) {
   return routeHandler(deps, routes.createCopy, async ({ input, inputHeaders }, context) => {
@@ -12,10 +14,10 @@ export function createHandler(deps: Deps = productionDeps) {
       (input.wait ?? 0) * 1000,
       (context.getRemainingTimeInMillis?.() ?? Infinity) - 2 * answerMarginMs,
     );
-    return createCopy(await deps.scope(input.tenant), input, {
-      idempotencyKey: inputHeaders['idempotency-key'],
-      waitMs,
-    });
+    const scope = await deps.scope(input.tenant);
+    const copy = await createCopy(scope, input, { idempotencyKey: inputHeaders['idempotency-key'], waitMs });
+    if (input.notify) await askToBeTold(scope, deps.publisher(), input.notify, [{ object: copy }]);
+    return copy;
   });
 }
 

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { eventBridge, type Publisher } from '../aws/events.ts';
 import { logger } from '../aws/log.ts';
 import { MetricUnit, metrics } from '../aws/metrics.ts';
 import { type SecretReader, secretsManager } from '../aws/secrets.ts';
@@ -15,6 +16,7 @@ import { KubeClient } from '../kube/client.ts';
 import { eksClusterAccess } from '../kube/eks-cluster.ts';
 import { loadKubeconfig } from '../kube/kubeconfig.ts';
 import { Resources } from '../kube/resources.ts';
+import { noticeSource } from '../notices/schemas.ts';
 import { cachedTenants, type TenantDirectory } from '../tenants/directory.ts';
 import { fileTenantSource } from '../tenants/file-source.ts';
 import { httpTenantSource, sendsKeyInClear } from '../tenants/http-source.ts';
@@ -37,6 +39,8 @@ export interface Deps {
   settings(): Settings;
   /** The tenant of that id, looked up, with the cluster and the settings: what a route's operation works in. */
   scope(tenantId: string): Promise<TenantScope>;
+  /** Where completion notices are published (NOTICE_BUS). */
+  publisher(): Publisher;
 }
 
 function tryParseKeys(text: string, id: string): CallerKey[] {
@@ -162,7 +166,9 @@ export function depsFrom(config: () => Config, secretReader?: () => SecretReader
   };
   const connection = connectionFrom(settings, secrets);
   const tenants = once(() => tenantsFrom(settings, secrets, moopkey));
+  const publisher = once(() => eventBridge(settings().notices.bus, noticeSource));
   return {
+    publisher,
     logger,
     config,
     callerKeys,

@@ -11,8 +11,9 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { outcomeLabel, outcomeTtlMs } from '../idempotency/outcomes.ts';
 import { claimKind, configMapKind, jobKind, type Kind, podKind, refOfKind, volumeKind } from '../kube/objects.ts';
 import type { ResourceClient } from '../kube/resource-client.ts';
-import { belongsToTenant, managedSelector, markedTenant, ownerSelector, tenantLabel } from '../ownership/ownership.ts';
+import { belongsToTenant, managedSelector, markedTenant, ownerSelector } from '../ownership/ownership.ts';
 import type { TenantDirectory } from '../tenants/directory.ts';
+import { tenantNamespaces } from '../tenants/namespaces.ts';
 import { type CleanupAction, CleanupReport, type CleanupSummary } from './report.ts';
 import type { CleanupRequest } from './request.ts';
 
@@ -37,20 +38,6 @@ const removalOrder = [
 
 /** A Pod the service made itself, not one of its Jobs' pods (those carry the label too, and go with their Job). */
 const isBarePod = (pod: V1Pod): boolean => !pod.metadata?.ownerReferences?.length;
-
-/**
- * The tenant namespaces (labelled moop.io/tenant, by npm run prepare-tenant), or those of one tenant, but those being
- * deleted: the service reads pods, Jobs and claims only there, one namespace at a time.
- */
-async function tenantNamespaces(resources: ResourceClient, tenant?: string): Promise<string[]> {
-  const names: string[] = [];
-  const labelSelector = tenant === undefined ? tenantLabel : `${tenantLabel}=${tenant}`;
-  for await (const page of resources.pages('v1', 'Namespace', { labelSelector, limit: 500 })) {
-    // A namespace being deleted takes what it holds with it (its RoleBindings may already be gone).
-    names.push(...page.filter((n) => !n.metadata?.deletionTimestamp).map((n) => n.metadata!.name!));
-  }
-  return names;
-}
 
 class Run {
   readonly report: CleanupReport;

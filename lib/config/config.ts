@@ -181,6 +181,20 @@ export const ConfigFields = z.object({
     .default(500)
     .describe('Objects cleanup lists per API call'),
   CLEANUP_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16).describe('Changes cleanup makes at once'),
+  NOTICE_BUS: z
+    .string()
+    .regex(
+      /^([A-Za-z0-9._\-/]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._\-/]{1,256})$/,
+      'NOTICE_BUS must be an EventBridge bus name or ARN',
+    )
+    .default('default')
+    .describe("The EventBridge bus completion notices are published on (a name or an ARN); default: the account's"),
+  NOTICE_PENDING_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .default(300)
+    .describe('A claim asked to be told of that is still Pending after this many seconds is told ClaimStillPending'),
 });
 
 export const ConfigSchema = ConfigFields.refine((c) => c.MOOPKEY !== undefined || c.MOOPKEY_SECRET_ID !== undefined, {
@@ -222,6 +236,15 @@ export const ToolSettingsSchema = z.object({
     .enum(['true', 'false'], { error: 'CLEANUP_SCHEDULE_ENABLED must be true or false' })
     .default('true')
     .describe('Whether the schedule runs cleanup (npm test and npm run bench turn it off and run cleanup themselves)'),
+  NOTICE_SCHEDULE: z
+    .string()
+    .regex(/^(rate|cron)\(.+\)$/, 'NOTICE_SCHEDULE must be rate(...) or cron(...)')
+    .default('rate(1 minute)')
+    .describe('When the notifier runs (EventBridge expression)'),
+  NOTICE_SCHEDULE_ENABLED: z
+    .enum(['true', 'false'], { error: 'NOTICE_SCHEDULE_ENABLED must be true or false' })
+    .default('true')
+    .describe('Whether the schedule runs the notifier (npm test and npm run bench turn it off and run it themselves)'),
   SECRETS_PREFIX: z
     .string()
     .min(1)

@@ -61,6 +61,14 @@ export interface CleanupSettings {
   orphans: 'report' | 'delete';
 }
 
+/** Completion notices: where they go, and when a Pending claim is told it is still Pending. */
+export interface NoticeSettings {
+  bus: string;
+  pendingSeconds: number;
+  /** Notices claimed and settled at once. */
+  concurrency: number;
+}
+
 export interface Settings {
   /** The callers' keys (one key, or named keys). */
   keys: ValueOrSecret;
@@ -74,6 +82,7 @@ export interface Settings {
   claims: ClaimSettings;
   copies: CopySettings;
   cleanup: CleanupSettings;
+  notices: NoticeSettings;
 }
 
 const valueOrSecret = (value: string | undefined, secretId: string | undefined): ValueOrSecret =>
@@ -123,5 +132,6 @@ export function settingsFrom(c: Config): Settings {
       concurrency: c.CLEANUP_CONCURRENCY,
       orphans: c.CLEANUP_ORPHANS,
     },
+    notices: { bus: c.NOTICE_BUS, pendingSeconds: c.NOTICE_PENDING_SECONDS, concurrency: c.CLEANUP_CONCURRENCY },
   };
 }

@@ -85,3 +85,17 @@ export const SubPath = pathRules(false)
   .transform((s) => s || undefined)
   .optional()
   .describe('Folder of the claim to mount instead of its root; "" or null: the root');
+
+/** The `notify` field: ask to be told on EventBridge when the work ends, with the caller's own correlation id. */
+export const Notify = z
+  .strictObject({
+    id: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(128, 'must be at most 128 characters')
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+      .describe("The caller's correlation id, carried in the event's detail"),
+  })
+  .optional()
+  .describe('Publish an event on EventBridge when this reaches an end (README, Completion notices)');
+export type Notify = z.infer<typeof Notify>;

@@ -2,7 +2,7 @@
 // are refused.
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { MountPath, ObjectName, PodName, SubPath, TenantId } from '../contract/fields.ts';
+import { MountPath, Notify, ObjectName, PodName, SubPath, TenantId } from '../contract/fields.ts';
 import { KubeObject, Reason } from '../contract/responses.ts';
 
 export const maxCopyVolumes = 16;
@@ -42,6 +42,7 @@ export const CreateCopyBody = z.strictObject({
     .max(maxWaitSeconds, `must be at most ${maxWaitSeconds} seconds (API Gateway answers within 29)`)
     .optional()
     .describe('Seconds to wait for the Job to finish before answering'),
+  notify: Notify,
 });
 export type CreateCopyBody = z.infer<typeof CreateCopyBody>;
 

@@ -72,7 +72,7 @@ async function forEachStudent<R>(
 export function provisionRoster(
   scope: TenantScope,
   body: RosterBody,
-  options: { deadline: number; idempotencyKey?: string },
+  options: { deadline: number; idempotencyKey?: string; tell?: (claims: StudentClaim[]) => Promise<void> },
 ): Promise<RosterOutcome> {
   const slot = { resources: scope.resources, namespace: scope.namespace, tenant: scope.tenant.id, route: 'rosters' };
   return once({ ...slot, key: options.idempotencyKey }, body, async () => {
@@ -85,7 +85,24 @@ export function provisionRoster(
     );
     const waitUntil = Math.min(options.deadline - finishReserveMs, Date.now() + body.wait * 1000);
     const bound = await waitUntilBound(scope, made, waitUntil);
+    await options.tell?.(claimsOf(made, bound));
     return rosterOutcome(made, bound);
+  });
+}
+
+/** A student's claim as the roster left it: Bound if it was seen Bound. */
+export interface StudentClaim {
+  object: V1PersistentVolumeClaim;
+  username: string;
+}
+
+function claimsOf(made: Outcome<{ claim: V1PersistentVolumeClaim }>[], bound: Set<string>): StudentClaim[] {
+  return made.flatMap(({ value, result }) => {
+    if (!value) return [];
+    const claim = { ...value.claim, ...claimKind };
+    const seenBound = bound.has(claim.metadata!.name!);
+    const object = seenBound ? { ...claim, status: { ...claim.status, phase: 'Bound' } } : claim;
+    return [{ object, username: result.username }];
   });
 }
 

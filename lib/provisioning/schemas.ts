@@ -2,7 +2,7 @@
 // (/service/v1/volumes/rosters). A roster's entries are checked one by one, so that one student's bad username fails
 // only that student. Unknown fields are refused.
 import { z } from 'zod';
-import { QueryBoolean, Tag, TenantId, Username, VolumePath } from '../contract/fields.ts';
+import { Notify, QueryBoolean, Tag, TenantId, Username, VolumePath } from '../contract/fields.ts';
 import { KubeObject, Reason } from '../contract/responses.ts';
 import { VolumeQuery } from '../volumes/schemas.ts';
 
@@ -26,6 +26,7 @@ export const ProvisionBody = z.strictObject({
   tag: Tag,
   path: VolumePath,
   wait: Wait,
+  notify: Notify.describe("Publish an event on EventBridge when the student's claim is Bound (or stays Pending)"),
 });
 export type ProvisionBody = z.infer<typeof ProvisionBody>;
 
@@ -59,6 +60,7 @@ export const RosterBody = z.strictObject({
     .min(1, 'must list at least one student')
     .max(maxRosterSize, `must list at most ${maxRosterSize} students`),
   wait: Wait,
+  notify: Notify.describe("Publish an event on EventBridge as each student's claim is Bound (or stays Pending)"),
 });
 export type RosterBody = z.infer<typeof RosterBody>;
 

@@ -4,14 +4,18 @@
 import { type Deps, productionDeps } from '../../../lib/app/deps.ts';
 import { answerMarginMs, routeHandler } from '../../../lib/http/handler.ts';
 import { routes } from '../../../lib/http/routes.ts';
+import { askToBeTold } from '../../../lib/notices/requests.ts';
 import { provisionRoster } from '../../../lib/provisioning/roster.ts';
 
 export function createHandler(deps: Deps = productionDeps) {
   return routeHandler(deps, routes.provisionRoster, async ({ input, inputHeaders }, context) => {
     const deadline = Date.now() + (context.getRemainingTimeInMillis?.() ?? Infinity) - 2 * answerMarginMs;
-    return provisionRoster(await deps.scope(input.tenant), input, {
+    const scope = await deps.scope(input.tenant);
+    const { notify } = input;
+    return provisionRoster(scope, input, {
       deadline,
       idempotencyKey: inputHeaders['idempotency-key'],
+      tell: notify ? (claims) => askToBeTold(scope, deps.publisher(), notify, claims) : undefined,
     });
   });
 }

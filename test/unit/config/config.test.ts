@@ -28,6 +28,8 @@ describe('loadConfig', () => {
       CLEANUP_CONCURRENCY: 16,
       NFS_TENANT_SCOPE: true,
       CLEANUP_ORPHANS: 'report',
+      NOTICE_BUS: 'default',
+      NOTICE_PENDING_SECONDS: 300,
     });
   });
 

@@ -1,0 +1,147 @@
+// The notifier: a scheduled run that finds, from the watch cache, the notices whose targets reached an end, claims each
+// (a precondition: one run wins), publishes, then settles it. Delivery is at least once: a run that dies, or whose
+// settling fails, after EventBridge took an event, leaves the notice claimed; once the claim's lease has passed the
+// next run publishes it again, with the same eventId.
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { KubernetesObject, V1ConfigMap, V1Job, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import pLimit from 'p-limit';
+import type { Publisher } from '../aws/events.ts';
+import { UnavailableError } from '../errors.ts';
+import { listedReads } from '../inventory/listed.ts';
+import { listAll } from '../inventory/page.ts';
+import { claimKind, configMapKind, jobKind, type Kind, podKind } from '../kube/objects.ts';
+import type { ResourceClient } from '../kube/resource-client.ts';
+import { managedSelector, markedTenant } from '../ownership/ownership.ts';
+import { tenantNamespaces } from '../tenants/namespaces.ts';
+import { eventOf, type Judgement, type Outcome, outcomeOf } from './outcomes.ts';
+import { claimNotice, type Notice, noticeLabel, noticeOf, settleNotice } from './record.ts';
+import { type NoticeType, noticeTypes } from './schemas.ts';
+
+/** How long a claimed notice is left to the run that claimed it: longer than a run may last. */
+export const leaseSeconds = 120;
+const graceSeconds = 30;
+
+export interface NotifierSettings {
+  pendingSeconds: number;
+  concurrency: number;
+}
+
+export interface NotifierContext {
+  resources: ResourceClient;
+  publisher: Publisher;
+  logger: Logger;
+  settings: NotifierSettings;
+  now?: () => number;
+}
+
+export interface NotifierSummary {
+  namespaces: number;
+  notices: number;
+  published: Partial<Record<NoticeType, number>>;
+  /** Notices whose event EventBridge did not take: published again by a later run. */
+  unpublished: number;
+}
+
+const withKind = <T extends KubernetesObject>(kind: Kind, objs: T[]): T[] => objs.map((o) => ({ ...o, ...kind }));
+
+/** What one namespace's notices may be about, by uid, and reads of why answered from the same lists. */
+async function targetsIn(resources: ResourceClient, namespace: string) {
+  const options = { namespace, labelSelector: managedSelector };
+  const [pods, jobs, claims] = await Promise.all([
+    listAll<V1Pod>(resources, podKind, options),
+    listAll<V1Job>(resources, jobKind, options),
+    listAll<V1PersistentVolumeClaim>(resources, claimKind, options),
+  ]);
+  const all = [...withKind(podKind, pods), ...withKind(jobKind, jobs), ...withKind(claimKind, claims)];
+  return {
+    byUid: new Map<string, KubernetesObject>(all.map((o) => [o.metadata!.uid!, o])),
+    reads: {
+      copies: listedReads(resources, { namespace, pods, eventSelector: 'type=Warning' }),
+      claims: listedReads(resources, { namespace, eventSelector: `involvedObject.kind=${claimKind.kind}` }),
+    },
+  };
+}
+
+/** The namespace's notices, as kept; ConfigMaps that are not well-formed notices are passed by. */
+async function noticesIn(resources: ResourceClient, namespace: string): Promise<Notice[]> {
+  const labelSelector = `${managedSelector},${noticeLabel}`;
+  const maps = await listAll<V1ConfigMap>(resources, configMapKind, { namespace, labelSelector });
+  return maps.flatMap((m) => {
+    const tenant = markedTenant(m);
+    const notice = tenant ? noticeOf(m, tenant) : undefined;
+    return notice ? [notice] : [];
+  });
+}
+
+type Due = { notice: Notice; outcome: Outcome };
+
+/** The notices of a namespace that have an outcome to tell, each claimed by this run. */
+async function claimDue(ctx: NotifierContext, namespace: string, notices: Notice[], judgement: Judgement) {
+  const { byUid, reads } = await targetsIn(ctx.resources, namespace);
+  const limit = pLimit(ctx.settings.concurrency);
+  const due = await Promise.all(
+    notices.map((notice) =>
+      limit(async (): Promise<Due | undefined> => {
+        const since = notice.publishing ? Date.parse(notice.publishing.since) : Number.NEGATIVE_INFINITY;
+        if (judgement.now.getTime() - since < leaseSeconds * 1000) return undefined; // another run is telling it
+        const found = byUid.get(notice.target.uid);
+        const target = found?.kind === notice.target.kind ? found : undefined;
+        const outcome = await outcomeOf(notice, target, reads, judgement);
+        const claimed = outcome && (await claimNotice(ctx.resources, notice, outcome.type, judgement.now));
+        return claimed ? { notice: claimed, outcome: outcome! } : undefined;
+      }),
+    ),
+  );
+  return due.filter((d): d is Due => d !== undefined);
+}
+
+/** Publishes the due notices, then settles those EventBridge took. */
+async function tell(ctx: NotifierContext, due: Due[], now: Date, summary: NotifierSummary): Promise<void> {
+  const taken = await ctx.publisher.publish(due.map((d) => eventOf(d.notice, d.outcome, now)));
+  const limit = pLimit(ctx.settings.concurrency);
+  await Promise.all(
+    due.map(({ notice, outcome }, i) =>
+      limit(async () => {
+        if (!taken[i]) {
+          summary.unpublished++;
+          return;
+        }
+        summary.published[outcome.type] = (summary.published[outcome.type] ?? 0) + 1;
+        await settleNotice(ctx.resources, notice, outcome.type, noticeTypes[outcome.type].final).catch((err) =>
+          // Told, but still claimed: told again once the lease has passed (the documented duplicate).
+          ctx.logger.warn('a told notice could not be settled', {
+            notice: notice.configMap.metadata?.name,
+            error: err,
+          }),
+        );
+      }),
+    ),
+  );
+}
+
+/**
+ * One run over every tenant namespace. Throws, after the run, when some events were not taken, so that the function
+ * fails and alarms (the notices stay, and the next run publishes them).
+ */
+export async function runNotifier(ctx: NotifierContext): Promise<NotifierSummary> {
+  const summary: NotifierSummary = { namespaces: 0, notices: 0, published: {}, unpublished: 0 };
+  const now = new Date((ctx.now ?? Date.now)());
+  const judgement = { now, pendingSeconds: ctx.settings.pendingSeconds, graceSeconds };
+  for (const namespace of await tenantNamespaces(ctx.resources)) {
+    summary.namespaces++;
+    const notices = await noticesIn(ctx.resources, namespace);
+    summary.notices += notices.length;
+    if (notices.length === 0) continue;
+    await tell(ctx, await claimDue(ctx, namespace, notices, judgement), now, summary);
+  }
+  ctx.logger.info('notifier run', { ...summary });
+  if (summary.unpublished > 0) {
+    throw new UnavailableError(
+      `${summary.unpublished} notice(s) could not be published; the next run publishes them.`,
+      {
+        code: 'NOTICES_UNPUBLISHED',
+      },
+    );
+  }
+  return summary;
+}

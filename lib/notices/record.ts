@@ -1,0 +1,120 @@
+// A notice asked for: a ConfigMap beside what it is about, in the tenant's namespace, so that it outlives its target
+// (a copy deleted before it was told is told as such), is listed from the watch cache with one call per namespace, and
+// changes only under a resourceVersion precondition (of two notifier runs, one claims a notice, never both).
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import { shortHash } from '../kube/names.ts';
+import { configMapKind, refOfKind } from '../kube/objects.ts';
+import type { ResourceClient } from '../kube/resource-client.ts';
+import { markOwned } from '../ownership/ownership.ts';
+import type { NoticeType } from './schemas.ts';
+
+/** Label of a notice's ConfigMap (its value: the kind it is about), which the notifier lists by. */
+export const noticeLabel = 'moop.io/notice-for';
+
+/** What a notice is about: a copy Pod or Job, or a claim. */
+export interface NoticeTarget {
+  kind: 'Pod' | 'Job' | 'PersistentVolumeClaim';
+  name: string;
+  uid: string;
+}
+
+/** A notice as kept: whom and what it is for, what was told already, and a publication under way, if any. */
+export interface Notice {
+  configMap: V1ConfigMap;
+  tenant: string;
+  namespace: string;
+  target: NoticeTarget;
+  correlationId: string;
+  username?: string;
+  requestedAt: string;
+  told: NoticeType[];
+  publishing?: { type: NoticeType; since: string };
+}
+
+/** What a request asks: tell correlationId about target, in tenant's namespace. */
+export interface NoticeRequest {
+  tenant: string;
+  namespace: string;
+  target: NoticeTarget;
+  correlationId: string;
+  username?: string;
+}
+
+/** Keeps a notice request; the notifier tells it. */
+export async function recordNotice(resources: ResourceClient, request: NoticeRequest, now = new Date()): Promise<void> {
+  const { tenant, namespace, target } = request;
+  const configMap: V1ConfigMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      // The tenant's id in the name: the admission policy requires it of everything the service makes.
+      name: `notice-${tenant}-${shortHash([target.kind, target.name, target.uid], 26)}`,
+      namespace,
+      labels: { [noticeLabel]: target.kind },
+    },
+    data: {
+      target: JSON.stringify(target),
+      correlationId: request.correlationId,
+      ...(request.username !== undefined ? { username: request.username } : {}),
+      requestedAt: now.toISOString(),
+      told: '[]',
+    },
+  };
+  await resources.create(markOwned(configMap, { tenant }));
+}
+
+/** A listed ConfigMap as a notice; undefined for one that is not a well-formed notice (it is left alone). */
+export function noticeOf(configMap: V1ConfigMap, tenant: string): Notice | undefined {
+  const data = configMap.data ?? {};
+  try {
+    const target = JSON.parse(data.target ?? '') as NoticeTarget;
+    const publishing = data.publishing ? { type: data.publishing as NoticeType, since: data.since ?? '' } : undefined;
+    return {
+      configMap: { ...configMap, ...configMapKind },
+      tenant,
+      namespace: configMap.metadata!.namespace!,
+      target,
+      correlationId: data.correlationId ?? '',
+      ...(data.username !== undefined ? { username: data.username } : {}),
+      requestedAt: data.requestedAt ?? configMap.metadata?.creationTimestamp?.toString() ?? '',
+      told: JSON.parse(data.told ?? '[]') as NoticeType[],
+      ...(publishing ? { publishing } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+const ref = (notice: Notice) => refOfKind(configMapKind, notice.configMap);
+
+/**
+ * Claims notice for publishing type: only if it is unchanged since it was listed, so a concurrent run that claimed it
+ * first wins and this one passes it by (undefined).
+ */
+export async function claimNotice(
+  resources: ResourceClient,
+  notice: Notice,
+  type: NoticeType,
+  now: Date,
+): Promise<Notice | undefined> {
+  const patch = {
+    metadata: { resourceVersion: notice.configMap.metadata?.resourceVersion },
+    data: { publishing: type, since: now.toISOString() },
+  };
+  const claimed = await resources.mergePatch<V1ConfigMap>(ref(notice), patch).catch((err: unknown) => {
+    if (err instanceof ConflictError || err instanceof NotFoundError) return undefined;
+    throw err;
+  });
+  return claimed ? { ...notice, configMap: claimed, publishing: { type, since: now.toISOString() } } : undefined;
+}
+
+/** After type was published: a final notice is deleted; another records type as told and watches on. */
+export async function settleNotice(resources: ResourceClient, notice: Notice, type: NoticeType, final: boolean) {
+  const precondition = { resourceVersion: notice.configMap.metadata?.resourceVersion };
+  if (final) return resources.delete(ref(notice), { uid: notice.configMap.metadata?.uid, ...precondition });
+  await resources.mergePatch(ref(notice), {
+    metadata: precondition,
+    data: { told: JSON.stringify([...notice.told, type]), publishing: null, since: null },
+  });
+}
