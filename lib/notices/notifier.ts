@@ -40,6 +40,8 @@ export interface NotifierSummary {
   published: Partial<Record<NoticeType, number>>;
   /** Notices whose event EventBridge did not take: published again by a later run. */
   unpublished: number;
+  /** Namespaces whose notices or targets could not be listed: tried again by a later run. */
+  unlisted: number;
 }
 
 const withKind = <T extends KubernetesObject>(kind: Kind, objs: T[]): T[] => objs.map((o) => ({ ...o, ...kind }));
@@ -124,7 +126,7 @@ async function tell(ctx: NotifierContext, due: Due[], now: Date, summary: Notifi
  * fails and alarms (the notices stay, and the next run publishes them).
  */
 export async function runNotifier(ctx: NotifierContext): Promise<NotifierSummary> {
-  const summary: NotifierSummary = { namespaces: 0, notices: 0, published: {}, unpublished: 0 };
+  const summary: NotifierSummary = { namespaces: 0, notices: 0, published: {}, unpublished: 0, unlisted: 0 };
   const now = new Date((ctx.now ?? Date.now)());
   const judgement = { now, pendingSeconds: ctx.settings.pendingSeconds, graceSeconds };
   for (const namespace of await tenantNamespaces(ctx.resources)) {
