@@ -131,19 +131,20 @@ export async function runNotifier(ctx: NotifierContext): Promise<NotifierSummary
   const judgement = { now, pendingSeconds: ctx.settings.pendingSeconds, graceSeconds };
   for (const namespace of await tenantNamespaces(ctx.resources)) {
     summary.namespaces++;
-    const notices = await noticesIn(ctx.resources, namespace);
-    summary.notices += notices.length;
-    if (notices.length === 0) continue;
-    await tell(ctx, await claimDue(ctx, namespace, notices, judgement), now, summary);
+    try {
+      const notices = await noticesIn(ctx.resources, namespace);
+      summary.notices += notices.length;
+      if (notices.length > 0) await tell(ctx, await claimDue(ctx, namespace, notices, judgement), now, summary);
+    } catch (err) {
+      // One namespace the service cannot read (being prepared, RBAC changed) does not keep the others waiting.
+      summary.unlisted++;
+      ctx.logger.error('notices of a namespace could not be read', { namespace, error: err as Error });
+    }
   }
   ctx.logger.info('notifier run', { ...summary });
-  if (summary.unpublished > 0) {
-    throw new UnavailableError(
-      `${summary.unpublished} notice(s) could not be published; the next run publishes them.`,
-      {
-        code: 'NOTICES_UNPUBLISHED',
-      },
-    );
+  if (summary.unpublished > 0 || summary.unlisted > 0) {
+    const what = `${summary.unpublished} notice(s) could not be published and ${summary.unlisted} namespace(s) not read`;
+    throw new UnavailableError(`${what}; the next run tries them again.`, { code: 'NOTICES_UNPUBLISHED' });
   }
   return summary;
 }
