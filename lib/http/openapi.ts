@@ -2,6 +2,7 @@
 import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { ErrorBody } from '../contract/responses.ts';
 import { errorKinds } from '../errors.ts';
+import { NoticeDetail } from '../notices/schemas.ts';
 import { type Route, routes } from './routes.ts';
 
 // Each status as its error kind describes it (kinds that share a status share its description).
@@ -47,7 +48,11 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       version: '1.0.0',
       description: 'Volumes, claims and copy Jobs for MOOP tenants.',
     },
-    components: { securitySchemes: { moopkey: { type: 'apiKey', in: 'header', name: 'moopkey' } } },
+    components: {
+      securitySchemes: { moopkey: { type: 'apiKey', in: 'header', name: 'moopkey' } },
+      // Not an answer of any route: the `detail` of the completion notices published on EventBridge.
+      schemas: { NoticeDetail },
+    },
     paths,
   });
 }
