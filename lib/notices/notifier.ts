@@ -9,7 +9,7 @@ import type { Publisher } from '../aws/events.ts';
 import { UnavailableError } from '../errors.ts';
 import { listedReads } from '../inventory/listed.ts';
 import { listAll } from '../inventory/page.ts';
-import { claimKind, configMapKind, jobKind, type Kind, podKind } from '../kube/objects.ts';
+import { claimKind, configMapKind, jobKind, type Kind, podKind, refOfKind } from '../kube/objects.ts';
 import type { ResourceClient } from '../kube/resource-client.ts';
 import { managedSelector, markedTenant } from '../ownership/ownership.ts';
 import { tenantNamespaces } from '../tenants/namespaces.ts';
@@ -97,7 +97,15 @@ async function claimDue(ctx: NotifierContext, namespace: string, notices: Notice
   return due.filter((d): d is Due => d !== undefined);
 }
 
-/** Publishes the due notices, then settles those EventBridge took. */
+/** Gives back this run's claim of a notice whose event EventBridge did not take (only if the claim is still this run's). */
+function releaseNotice(resources: ResourceClient, notice: Notice): Promise<unknown> {
+  return resources.mergePatch(refOfKind(configMapKind, notice.configMap), {
+    metadata: { resourceVersion: notice.configMap.metadata?.resourceVersion },
+    data: { publishing: null, since: null },
+  });
+}
+
+/** Publishes the due notices, then settles those EventBridge took and gives back those it did not. */
 async function tell(ctx: NotifierContext, due: Due[], now: Date, summary: NotifierSummary): Promise<void> {
   const taken = await ctx.publisher.publish(due.map((d) => eventOf(d.notice, d.outcome, now)));
   const limit = pLimit(ctx.settings.concurrency);
@@ -106,6 +114,14 @@ async function tell(ctx: NotifierContext, due: Due[], now: Date, summary: Notifi
       limit(async () => {
         if (!taken[i]) {
           summary.unpublished++;
+          // Given back, so that the next run (the function's retry, or the schedule's next minute) tells it, not only
+          // the first one after the lease.
+          await releaseNotice(ctx.resources, notice).catch((err) =>
+            ctx.logger.warn('an untold notice could not be released', {
+              notice: notice.configMap.metadata?.name,
+              error: err,
+            }),
+          );
           return;
         }
         summary.published[outcome.type] = (summary.published[outcome.type] ?? 0) + 1;

@@ -14,6 +14,7 @@ import { applyPolicyParams, prepareTenants } from '../../../tools/tenants.ts';
 import { eksAccessEntries, eksClusterId } from '../../fixtures/eks.ts';
 import { hostile, preparedTenants, tenants } from '../../fixtures/tenants.ts';
 import { startEksAuthenticator } from '../../support/eks-authenticator.ts';
+import { fakeAws, startMoto, stopMoto } from '../../support/notices.ts';
 import { startStsStandIn } from '../../support/sts.ts';
 import { setRunning } from './running.ts';
 
@@ -23,6 +24,11 @@ export default async function globalSetup(): Promise<void> {
   // EKS's side, for the EKS-token tests: STS (moto, with AWS's signature check) and EKS's token authenticator, which
   // the API server asks about tokens it does not know.
   const sts = await startStsStandIn();
+  // EventBridge (and the SQS queues its rules deliver to), for completion notices: moto, every service in one server.
+  const moto = await startMoto().catch((err: unknown) => {
+    sts.stop();
+    throw err;
+  });
   const authenticator = await startEksAuthenticator({
     port: (await freePort())!,
     clusterId: eksClusterId,
@@ -34,10 +40,12 @@ export default async function globalSetup(): Promise<void> {
     cluster = await startCluster({ log, tokenWebhookUrl: authenticator.url });
   } catch (err) {
     sts.stop();
+    stopMoto();
     await authenticator.close();
     throw err;
   }
   cluster.adopt({ group: sts.pid });
+  cluster.adopt({ group: moto.pid });
   try {
     const moopkey = randomBytes(18).toString('base64url');
     // The tenant service as the real one answers, reached directly (its NodePort), as MOOP's services reach it.
@@ -59,6 +67,9 @@ export default async function globalSetup(): Promise<void> {
       KUBE_TIMEOUT_MS: '4000',
       TENANTS_FILE: '',
       LOG_LEVEL: 'DEBUG',
+      // Completion notices go to moto's EventBridge, signed with fake keys: the suite never reaches AWS.
+      AWS_ENDPOINT_URL_EVENTBRIDGE: moto.url,
+      ...fakeAws,
     };
     await applyPolicyParams(cluster.adminKubeconfig, loadConfig(env));
     await prepareTenants(
@@ -92,9 +103,11 @@ export default async function globalSetup(): Promise<void> {
       MOOP_TEST_OFFLINE_LOG: offlineLog,
       MOOP_TEST_TENANT_SERVICE_URL: tenantService.url,
       MOOP_TEST_STS_URL: sts.url,
+      MOOP_TEST_AWS_URL: moto.url,
     });
   } catch (err) {
     sts.stop();
+    stopMoto();
     await authenticator.close();
     await cluster.stop();
     throw err;
