@@ -2,12 +2,13 @@
 // (a copy deleted before it was told is told as such), is listed from the watch cache with one call per namespace, and
 // changes only under a resourceVersion precondition (of two notifier runs, one claims a notice, never both).
 import type { V1ConfigMap } from '@kubernetes/client-node';
+import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { shortHash } from '../kube/names.ts';
 import { configMapKind, refOfKind } from '../kube/objects.ts';
 import type { ResourceClient } from '../kube/resource-client.ts';
 import { markOwned } from '../ownership/ownership.ts';
-import type { NoticeType } from './schemas.ts';
+import { type NoticeType, noticeTypes } from './schemas.ts';
 
 /** Label of a notice's ConfigMap (its value: the kind it is about), which the notifier lists by. */
 export const noticeLabel = 'moop.io/notice-for';
@@ -64,26 +65,47 @@ export async function recordNotice(resources: ResourceClient, request: NoticeReq
   await resources.create(markOwned(configMap, { tenant }));
 }
 
+// What a kept notice must hold to be told: JSON that parses is not yet a notice (a uid-less target would be told as
+// deleted, a told that is no list would throw and leave every notice of its namespace untold).
+const noticeType = z.enum(Object.keys(noticeTypes) as [NoticeType, ...NoticeType[]]);
+const Kept = z.object({
+  target: z.object({
+    kind: z.enum(['Pod', 'Job', 'PersistentVolumeClaim']),
+    name: z.string().min(1),
+    uid: z.string().min(1),
+  }),
+  correlationId: z.string().min(1),
+  told: z.array(noticeType),
+});
+
 /** A listed ConfigMap as a notice; undefined for one that is not a well-formed notice (it is left alone). */
 export function noticeOf(configMap: V1ConfigMap, tenant: string): Notice | undefined {
   const data = configMap.data ?? {};
+  const namespace = configMap.metadata?.namespace;
+  let kept: z.infer<typeof Kept>;
   try {
-    const target = JSON.parse(data.target ?? '') as NoticeTarget;
-    const publishing = data.publishing ? { type: data.publishing as NoticeType, since: data.since ?? '' } : undefined;
-    return {
-      configMap: { ...configMap, ...configMapKind },
-      tenant,
-      namespace: configMap.metadata!.namespace!,
-      target,
-      correlationId: data.correlationId ?? '',
-      ...(data.username !== undefined ? { username: data.username } : {}),
-      requestedAt: data.requestedAt ?? configMap.metadata?.creationTimestamp?.toString() ?? '',
-      told: JSON.parse(data.told ?? '[]') as NoticeType[],
-      ...(publishing ? { publishing } : {}),
-    };
+    const parsed = Kept.safeParse({
+      ...data,
+      target: JSON.parse(data.target ?? ''),
+      told: JSON.parse(data.told ?? '[]'),
+    });
+    if (!parsed.success || !namespace) return undefined;
+    kept = parsed.data;
   } catch {
     return undefined;
   }
+  const publishing = data.publishing ? { type: data.publishing as NoticeType, since: data.since ?? '' } : undefined;
+  return {
+    configMap: { ...configMap, ...configMapKind },
+    tenant,
+    namespace,
+    target: { kind: kept.target.kind, name: kept.target.name, uid: kept.target.uid },
+    correlationId: kept.correlationId,
+    ...(data.username !== undefined ? { username: data.username } : {}),
+    requestedAt: data.requestedAt ?? configMap.metadata?.creationTimestamp?.toString() ?? '',
+    told: kept.told,
+    ...(publishing ? { publishing } : {}),
+  };
 }
 
 const ref = (notice: Notice) => refOfKind(configMapKind, notice.configMap);
