@@ -12,7 +12,10 @@ export const noticeSource = 'moop.resource-service';
 export const noticeTypes = {
   CopySucceeded: { final: true, description: 'A copy Pod or Job finished successfully' },
   CopyFailed: { final: true, description: 'A copy failed: its exit code, deadline, or what kept it from running' },
-  CopyStuck: { final: false, description: 'A copy cannot go on without a change: an image, a mount, scheduling' },
+  CopyStuck: {
+    final: false,
+    description: 'A copy cannot go on without a change: an image that cannot be pulled, a mount',
+  },
   ClaimBound: { final: true, description: 'A claim was bound to its volume' },
   ClaimStillPending: { final: false, description: 'A claim stayed Pending past NOTICE_PENDING_SECONDS' },
   TargetDeleted: { final: true, description: 'What asked to be told was deleted before it reached an end' },
