@@ -16,9 +16,9 @@ interface Awaited {
   username: string;
 }
 
-/** The names, among pending's claims, that the cache now shows Bound. */
-async function boundNow(scope: TenantScope, pending: Awaited[]): Promise<Set<string>> {
-  const bound = new Set<string>();
+/** The claims, among pending's, that the cache now shows Bound, by name, as the cache shows them. */
+async function boundNow(scope: TenantScope, pending: Awaited[]): Promise<Map<string, V1PersistentVolumeClaim>> {
+  const bound = new Map<string, V1PersistentVolumeClaim>();
   const names = new Set(pending.map((p) => p.claim.metadata!.name!));
   for (let i = 0; i < pending.length; i += usersPerList) {
     const users = [...new Set(pending.slice(i, i + usersPerList).map((p) => labelValue(p.username)))];
@@ -30,21 +30,21 @@ async function boundNow(scope: TenantScope, pending: Awaited[]): Promise<Set<str
       options,
     ))
       for (const c of page)
-        if (names.has(c.metadata!.name!) && c.status?.phase === 'Bound') bound.add(c.metadata!.name!);
+        if (names.has(c.metadata!.name!) && c.status?.phase === 'Bound') bound.set(c.metadata!.name!, c);
   }
   return bound;
 }
 
 /**
- * The names of the outcomes' claims that are Bound by `until` (a claim answered Bound already counts); a failed list
- * ends the wait with what is known: the claims stay, and the caller reads them again.
+ * The outcomes' claims seen Bound by `until`, by name, as the cache showed them (a claim answered Bound already needs
+ * no wait); a failed list ends the wait with what is known: the claims stay, and the caller reads them again.
  */
 export async function waitUntilBound(
   scope: TenantScope,
   outcomes: { value?: { claim: V1PersistentVolumeClaim }; result: { username: string } }[],
   until: number,
-): Promise<Set<string>> {
-  const bound = new Set<string>();
+): Promise<Map<string, V1PersistentVolumeClaim>> {
+  const bound = new Map<string, V1PersistentVolumeClaim>();
   let pending: Awaited[] = outcomes.flatMap((o) =>
     o.value && o.value.claim.status?.phase !== 'Bound' ? [{ claim: o.value.claim, username: o.result.username }] : [],
   );
@@ -52,7 +52,7 @@ export async function waitUntilBound(
     await sleep(pollMs);
     const now = await boundNow(scope, pending).catch(() => undefined);
     if (!now) break;
-    for (const name of now) bound.add(name);
+    for (const [name, claim] of now) bound.set(name, claim);
     pending = pending.filter((p) => !bound.has(p.claim.metadata!.name!));
   }
   return bound;

@@ -96,20 +96,22 @@ export interface StudentClaim {
   username: string;
 }
 
-function claimsOf(made: Outcome<{ claim: V1PersistentVolumeClaim }>[], bound: Set<string>): StudentClaim[] {
+function claimsOf(
+  made: Outcome<{ claim: V1PersistentVolumeClaim }>[],
+  bound: Map<string, V1PersistentVolumeClaim>,
+): StudentClaim[] {
   return made.flatMap(({ value, result }) => {
     if (!value) return [];
-    const claim = { ...value.claim, ...claimKind };
-    const seenBound = bound.has(claim.metadata!.name!);
-    const object = seenBound ? { ...claim, status: { ...claim.status, phase: 'Bound' } } : claim;
-    return [{ object, username: result.username }];
+    // As the wait last saw it (Bound, to its volume), else as it was made or found.
+    const seen = bound.get(value.claim.metadata!.name!) ?? value.claim;
+    return [{ object: { ...seen, ...claimKind }, username: result.username }];
   });
 }
 
 /** The answer of a roster's provisioning: one result per student, in roster order, and their counts. */
 function rosterOutcome(
   made: Outcome<{ status: 'created' | 'existing'; volume: V1PersistentVolume; claim: V1PersistentVolumeClaim }>[],
-  bound: Set<string>,
+  bound: Map<string, V1PersistentVolumeClaim>,
 ): RosterOutcome {
   const results = made.map((o) => {
     if (!o.value) return o.result;

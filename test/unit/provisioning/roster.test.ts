@@ -164,6 +164,35 @@ describe('provisionRoster', () => {
   });
 });
 
+describe('provisionRoster, asked to tell', () => {
+  it('hands the notices the claims as the wait saw them: Bound to their volumes', async () => {
+    const told: unknown[] = [];
+    setTimeout(() => {
+      const ref = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'tenant-a', name: claimName('pam') };
+      void resources.mergePatch(ref, { spec: { volumeName: volumeName('pam') }, status: { phase: 'Bound' } });
+    }, 100);
+    await provisionRoster(
+      scope,
+      { tenant: id, students: [entry('pam')], wait: 5 },
+      {
+        ...later(),
+        tell: async (claims) => void told.push(...claims),
+      },
+    );
+    expect(told).toMatchObject([
+      {
+        username: 'pam',
+        object: {
+          kind: 'PersistentVolumeClaim',
+          metadata: { name: claimName('pam') },
+          spec: { volumeName: volumeName('pam') },
+          status: { phase: 'Bound' },
+        },
+      },
+    ]);
+  });
+});
+
 describe('removeRoster', () => {
   it("removes each student's claim and volume, reports those with nothing as absent and a mounted claim as 409", async () => {
     await provisionRoster(scope, { tenant: id, students: ['jan', 'kit'].map(entry), wait: 0 }, later());
