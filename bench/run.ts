@@ -1,7 +1,7 @@
 // `npm run bench`: how close the service comes to its limits, on a local cluster of its own. Prints a table and writes
 // .local/bench/results.json. Benchmarks, not tests: the goals are printed beside the figures, never asserted; a
 // section that cannot run to its end fails the run.
-//   npm run bench                       every section, full size (about 15 minutes)
+//   npm run bench                       every section, full size (about 25 minutes)
 //   npm run bench -- claims cleanup     some sections (original, routes, claims, lookups, roster, cold, cleanup,
 //                                       inventory)
 //   npm run bench -- --quick            every section, a handful of cycles each (what npm test runs, on its cluster)
