@@ -5,7 +5,8 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { KubernetesObject } from '@kubernetes/client-node';
 
 /**
- * deleteOutcome: a request's outcome kept under its Idempotency-Key, past its day (or of a removed tenant);
+ * deleteOutcome: a request's outcome kept under its Idempotency-Key, past its day;
+ * deleteRecord: a removed tenant's record (an Idempotency-Key outcome, a notice);
  * reportOrphan: an object of a tenant the tenant service no longer knows, left in place (CLEANUP_ORPHANS=report);
  * list: only ever a failure, a tenant namespace whose objects could not be listed (the rest of the run goes on).
  */
@@ -18,6 +19,7 @@ export type CleanupAction =
   | 'keepVolume'
   | 'reportOrphan'
   | 'deleteOutcome'
+  | 'deleteRecord'
   | 'list';
 
 export interface CleanupSummary {

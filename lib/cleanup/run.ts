@@ -11,7 +11,13 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { outcomeLabel, outcomeTtlMs } from '../idempotency/outcomes.ts';
 import { claimKind, configMapKind, jobKind, type Kind, podKind, refOfKind, volumeKind } from '../kube/objects.ts';
 import type { ResourceClient } from '../kube/resource-client.ts';
-import { belongsToTenant, managedSelector, markedTenant, ownerSelector } from '../ownership/ownership.ts';
+import {
+  belongsToTenant,
+  managedSelector,
+  markedTenant,
+  ownerSelector,
+  recordsNamespace,
+} from '../ownership/ownership.ts';
 import type { TenantDirectory } from '../tenants/directory.ts';
 import { tenantNamespaces } from '../tenants/namespaces.ts';
 import { type CleanupAction, CleanupReport, type CleanupSummary } from './report.ts';
@@ -33,7 +39,6 @@ const removalOrder = [
   [podKind, 'deletePod'],
   [claimKind, 'deleteClaim'],
   [volumeKind, 'deleteVolume'],
-  [configMapKind, 'deleteOutcome'],
 ] as const;
 
 /** A Pod the service made itself, not one of its Jobs' pods (those carry the label too, and go with their Job). */
@@ -70,9 +75,14 @@ class Run {
    * Applies visit to every object of kind matching selector (volumes cluster-wide, the rest in each tenant namespace),
    * a page at a time, a few changes at once. A namespace that cannot be listed is reported and the run goes on.
    */
-  async each<T extends KubernetesObject>(kind: Kind, selector: string, visit: (o: T) => Promise<void>): Promise<void> {
+  async each<T extends KubernetesObject>(
+    kind: Kind,
+    selector: string,
+    visit: (o: T) => Promise<void>,
+    namespaces: (string | undefined)[] = kind === volumeKind ? [undefined] : this.namespaces,
+  ): Promise<void> {
     const limit = pLimit(this.ctx.settings.concurrency);
-    for (const namespace of kind === volumeKind ? [undefined] : this.namespaces) {
+    for (const namespace of namespaces) {
       const what = `${kind.kind} in ${namespace}`;
       if (this.unlisted.has(what)) continue; // reported once a run
       const options = { namespace, labelSelector: selector, limit: this.ctx.settings.pageSize };
@@ -139,10 +149,11 @@ async function scheduled(
 /** Outcomes kept for Idempotency-Key retries answer them for a day; after that the key starts afresh anyway. */
 async function expiredOutcomes(ctx: CleanupContext, run: Run): Promise<void> {
   const before = (ctx.now ?? Date.now)() - outcomeTtlMs;
-  await run.each<KubernetesObject>(configMapKind, `${managedSelector},${outcomeLabel}`, async (cm) => {
+  const expired = async (cm: KubernetesObject): Promise<void> => {
     if (new Date(cm.metadata?.creationTimestamp as unknown as string).getTime() <= before)
       await run.act('deleteOutcome', cm, () => run.delete(configMapKind, cm));
-  });
+  };
+  await run.each(configMapKind, `${managedSelector},${outcomeLabel}`, expired, [recordsNamespace]);
 }
 
 /**
@@ -212,6 +223,11 @@ async function tenantRemoved(
       if (belongsToTenant(o, tenant)) await run.act(action, o, () => run.delete(kind, o));
     });
   }
+  // Its records (Idempotency-Key outcomes, notices) go with it.
+  const record = async (o: KubernetesObject): Promise<void> => {
+    if (belongsToTenant(o, tenant)) await run.act('deleteRecord', o, () => run.delete(configMapKind, o));
+  };
+  await run.each(configMapKind, selector, record, [recordsNamespace]);
   return run.report;
 }
 

@@ -1,12 +1,12 @@
 // A request's outcome kept under its Idempotency-Key, so that a retried request answers the first one's outcome
-// instead of doing the work again. Kept where the work is: a ConfigMap in the tenant's namespace, marked as the
-// service's and named for (route, tenant, key), so no AWS store is needed and a removed tenant's namespace takes its
-// outcomes with it. The admission policy holds these ConfigMaps to the rules of everything else the service makes.
+// instead of doing the work again. Kept in the cluster, so no AWS store is needed: a ConfigMap of the service's records
+// namespace (never a tenant's, whose ConfigMaps it may not read), marked for its tenant and named for (route, tenant,
+// key); cleanup deletes it after a day, or with its tenant.
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { shortHash } from '../kube/names.ts';
 import type { ResourceClient } from '../kube/resource-client.ts';
-import { markOwned } from '../ownership/ownership.ts';
+import { markOwned, recordsNamespace } from '../ownership/ownership.ts';
 
 /** How long an outcome answers retries: a day covers any client's retries; later, the key starts afresh. */
 export const outcomeTtlMs = 24 * 60 * 60 * 1000;
@@ -18,7 +18,6 @@ export const outcomeLabel = 'moop.io/outcome-of';
 /** Where one request's outcome is kept. */
 export interface OutcomeSlot {
   resources: ResourceClient;
-  namespace: string;
   tenant: string;
   /** The route, e.g. "rosters": the same key on two routes names two outcomes. */
   route: string;
@@ -28,8 +27,7 @@ export interface OutcomeSlot {
 const refOf = (slot: OutcomeSlot) => ({
   apiVersion: 'v1',
   kind: 'ConfigMap',
-  namespace: slot.namespace,
-  // The tenant's id in the name: the admission policy requires it of everything the service makes.
+  namespace: recordsNamespace,
   name: `outcome-${slot.tenant}-${shortHash([slot.route, slot.tenant, slot.key], 26)}`,
 });
 

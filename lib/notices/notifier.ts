@@ -11,8 +11,8 @@ import { listedReads } from '../inventory/listed.ts';
 import { listAll } from '../inventory/page.ts';
 import { claimKind, configMapKind, jobKind, type Kind, podKind, refOfKind } from '../kube/objects.ts';
 import type { ResourceClient } from '../kube/resource-client.ts';
-import { managedSelector, markedTenant } from '../ownership/ownership.ts';
-import { tenantNamespaces } from '../tenants/namespaces.ts';
+import { managedSelector, markedTenant, recordsNamespace } from '../ownership/ownership.ts';
+import { tenantNamespaceOwners } from '../tenants/namespaces.ts';
 import { eventOf, type Judgement, type Outcome, outcomeOf } from './outcomes.ts';
 import { claimNotice, type Notice, noticeLabel, noticeOf, settleNotice } from './record.ts';
 import { type NoticeType, noticeTypes } from './schemas.ts';
@@ -64,15 +64,17 @@ async function targetsIn(resources: ResourceClient, namespace: string) {
   };
 }
 
-/** The namespace's notices, as kept; ConfigMaps that are not well-formed notices are passed by. */
-async function noticesIn(resources: ResourceClient, namespace: string): Promise<Notice[]> {
+/** Every notice kept, by the namespace it is about: one list for every tenant. Malformed ones are passed by. */
+async function noticesByNamespace(resources: ResourceClient): Promise<Map<string, Notice[]>> {
   const labelSelector = `${managedSelector},${noticeLabel}`;
-  const maps = await listAll<V1ConfigMap>(resources, configMapKind, { namespace, labelSelector });
-  return maps.flatMap((m) => {
+  const maps = await listAll<V1ConfigMap>(resources, configMapKind, { namespace: recordsNamespace, labelSelector });
+  const byNamespace = new Map<string, Notice[]>();
+  for (const m of maps) {
     const tenant = markedTenant(m);
     const notice = tenant ? noticeOf(m, tenant) : undefined;
-    return notice ? [notice] : [];
-  });
+    if (notice) byNamespace.set(notice.namespace, [...(byNamespace.get(notice.namespace) ?? []), notice]);
+  }
+  return byNamespace;
 }
 
 type Due = { notice: Notice; outcome: Outcome };
@@ -145,12 +147,18 @@ export async function runNotifier(ctx: NotifierContext): Promise<NotifierSummary
   const summary: NotifierSummary = { namespaces: 0, notices: 0, published: {}, unpublished: 0, unlisted: 0 };
   const now = new Date((ctx.now ?? Date.now)());
   const judgement = { now, pendingSeconds: ctx.settings.pendingSeconds, graceSeconds };
-  for (const namespace of await tenantNamespaces(ctx.resources)) {
+  const [byNamespace, owners] = await Promise.all([
+    noticesByNamespace(ctx.resources),
+    tenantNamespaceOwners(ctx.resources),
+  ]);
+  for (const [namespace, all] of byNamespace) {
+    // Told only about a namespace prepared for the notice's own tenant: a notice naming another's is never told.
+    const notices = all.filter((n) => owners.get(namespace) === n.tenant);
+    if (notices.length === 0) continue;
     summary.namespaces++;
+    summary.notices += notices.length;
     try {
-      const notices = await noticesIn(ctx.resources, namespace);
-      summary.notices += notices.length;
-      if (notices.length > 0) await tell(ctx, await claimDue(ctx, namespace, notices, judgement), now, summary);
+      await tell(ctx, await claimDue(ctx, namespace, notices, judgement), now, summary);
     } catch (err) {
       // One namespace the service cannot read (being prepared, RBAC changed) does not keep the others waiting.
       summary.unlisted++;

@@ -1,5 +1,6 @@
-// A notice asked for: a ConfigMap beside what it is about, in the tenant's namespace, so that it outlives its target
-// (a copy deleted before it was told is told as such), is listed from the watch cache with one call per namespace, and
+// A notice asked for: a ConfigMap in the service's records namespace (never a tenant's, whose ConfigMaps it may not
+// read), marked for its tenant and naming the namespace and object it is about, so that it outlives its target (a copy
+// deleted before it was told is told as such), is listed from the watch cache with one call for every tenant, and
 // changes only under a resourceVersion precondition (of two notifier runs, one claims a notice, never both).
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { z } from 'zod';
@@ -7,7 +8,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { shortHash } from '../kube/names.ts';
 import { configMapKind, refOfKind } from '../kube/objects.ts';
 import type { ResourceClient } from '../kube/resource-client.ts';
-import { markOwned } from '../ownership/ownership.ts';
+import { markOwned, recordsNamespace } from '../ownership/ownership.ts';
 import { type NoticeType, noticeTypes } from './schemas.ts';
 
 /** Label of a notice's ConfigMap (its value: the kind it is about), which the notifier lists by. */
@@ -49,12 +50,12 @@ export async function recordNotice(resources: ResourceClient, request: NoticeReq
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: {
-      // The tenant's id in the name: the admission policy requires it of everything the service makes.
-      name: `notice-${tenant}-${shortHash([target.kind, target.name, target.uid], 26)}`,
-      namespace,
+      name: `notice-${tenant}-${shortHash([namespace, target.kind, target.name, target.uid], 26)}`,
+      namespace: recordsNamespace,
       labels: { [noticeLabel]: target.kind },
     },
     data: {
+      namespace,
       target: JSON.stringify(target),
       correlationId: request.correlationId,
       ...(request.username !== undefined ? { username: request.username } : {}),
@@ -69,6 +70,7 @@ export async function recordNotice(resources: ResourceClient, request: NoticeReq
 // deleted, a told that is no list would throw and leave every notice of its namespace untold).
 const noticeType = z.enum(Object.keys(noticeTypes) as [NoticeType, ...NoticeType[]]);
 const Kept = z.object({
+  namespace: z.string().min(1),
   target: z.object({
     kind: z.enum(['Pod', 'Job', 'PersistentVolumeClaim']),
     name: z.string().min(1),
@@ -81,7 +83,6 @@ const Kept = z.object({
 /** A listed ConfigMap as a notice; undefined for one that is not a well-formed notice (it is left alone). */
 export function noticeOf(configMap: V1ConfigMap, tenant: string): Notice | undefined {
   const data = configMap.data ?? {};
-  const namespace = configMap.metadata?.namespace;
   let kept: z.infer<typeof Kept>;
   try {
     const parsed = Kept.safeParse({
@@ -89,7 +90,7 @@ export function noticeOf(configMap: V1ConfigMap, tenant: string): Notice | undef
       target: JSON.parse(data.target ?? ''),
       told: JSON.parse(data.told ?? '[]'),
     });
-    if (!parsed.success || !namespace) return undefined;
+    if (!parsed.success) return undefined;
     kept = parsed.data;
   } catch {
     return undefined;
@@ -98,7 +99,7 @@ export function noticeOf(configMap: V1ConfigMap, tenant: string): Notice | undef
   return {
     configMap: { ...configMap, ...configMapKind },
     tenant,
-    namespace,
+    namespace: kept.namespace,
     target: { kind: kept.target.kind, name: kept.target.name, uid: kept.target.uid },
     correlationId: kept.correlationId,
     ...(data.username !== undefined ? { username: data.username } : {}),

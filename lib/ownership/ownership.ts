@@ -16,6 +16,12 @@ export const serviceName = 'moop-resource-service';
 const keys = { tenant: 'moop.io/tenant', user: 'moop.io/user', tag: 'moop.io/tag' } as const;
 /** The label of a tenant's objects, and of its namespace (npm run prepare-tenant): the tenant's id. */
 export const tenantLabel = keys.tenant;
+/**
+ * The namespace of the service's own records (Idempotency-Key outcomes, completion notices), ConfigMaps marked for their
+ * tenant: the only namespace where RBAC lets it touch ConfigMaps, so it never reads a tenant's (the hub's
+ * configuration). deploy/rbac.yaml makes it.
+ */
+export const recordsNamespace = 'moop-records';
 /** Annotation of an adopted object: when it was adopted. */
 export const adoptedAnnotation = 'moop.io/adopted';
 

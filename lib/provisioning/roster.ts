@@ -74,7 +74,7 @@ export function provisionRoster(
   body: RosterBody,
   options: { deadline: number; idempotencyKey?: string; tell?: (claims: StudentClaim[]) => Promise<void> },
 ): Promise<RosterOutcome> {
-  const slot = { resources: scope.resources, namespace: scope.namespace, tenant: scope.tenant.id, route: 'rosters' };
+  const slot = { resources: scope.resources, tenant: scope.tenant.id, route: 'rosters' };
   return once({ ...slot, key: options.idempotencyKey }, body, async () => {
     const roster = students(body.students, true);
     const first = roster.find((s) => s.key);
@@ -147,7 +147,7 @@ export function removeRoster(
   body: RosterRemovalBody,
   options: { deadline: number; idempotencyKey?: string },
 ): Promise<RemovalOutcome> {
-  const slot = { resources: scope.resources, namespace: scope.namespace, tenant: scope.tenant.id, route: 'removals' };
+  const slot = { resources: scope.resources, tenant: scope.tenant.id, route: 'removals' };
   return once({ ...slot, key: options.idempotencyKey }, body, async () => {
     const roster = students(body.students, false);
     const keys = roster.flatMap((s) => (s.key ? [s.key] : []));

@@ -28,7 +28,7 @@ beforeEach(async () => {
     kind: 'Namespace',
     metadata: { name: 'tenant-a', labels: { 'moop.io/tenant': id } },
   });
-  await once({ resources, namespace: 'tenant-a', tenant: id, route: 'rosters', key: 'k' }, {}, async () => ({}));
+  await once({ resources, tenant: id, route: 'rosters', key: 'k' }, {}, async () => ({}));
   // JupyterHub's own configuration, and another ConfigMap the service marked but that is no outcome: never deleted.
   await resources.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hub', namespace: 'tenant-a' } });
   await resources.seed<KubernetesObject>(
