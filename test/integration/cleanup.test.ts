@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { recordsNamespace } from '../../lib/ownership/ownership.ts';
 import { tenantFolder, tenants } from '../fixtures/tenants.ts';
 import { installRefusal, removeRefusal } from '../support/admission.ts';
 import { type ClaimAnswer, type CleanupAnswer, type CopyAnswer, isPod, type VolumeAnswer } from '../support/answers.ts';
@@ -16,6 +17,8 @@ const prefix = userPrefix('cleanup');
 const suffix = randomBytes(3).toString('hex');
 const { core, batch } = admin();
 const jobs = new Set<string>();
+/** Outcomes of this file's Idempotency-Keys, by name (sweep knows them by no user). */
+const outcomes = new Set<string>();
 const unmanaged = {
   pv: `pv-${tenants.a.id}-${prefix}lookalike-default`,
   claim: `claim-${suffix}`,
@@ -24,7 +27,10 @@ const unmanaged = {
 };
 
 afterAll(async () => {
-  await sweep((o: KubernetesObject) => byUserPrefix(prefix)(o) || jobs.has(o.metadata?.name ?? ''));
+  await sweep(
+    (o: KubernetesObject) =>
+      byUserPrefix(prefix)(o) || jobs.has(o.metadata?.name ?? '') || outcomes.has(o.metadata?.name ?? ''),
+  );
   await core.deletePersistentVolume({ name: unmanaged.pv }).catch(() => undefined);
   await batch
     .deleteNamespacedJob({ name: unmanaged.job, namespace: 'tenant-a', propagationPolicy: 'Background' })
@@ -253,7 +259,7 @@ describe('the cleanup function', () => {
     }
   });
 
-  it('for a removed tenant, deletes its claims, volumes and Pods everywhere, and nothing of other tenants', async () => {
+  it('for a removed tenant, deletes its claims, volumes, Pods and records everywhere, and nothing of other tenants', async () => {
     const leaving = tenants.leaving.id;
     const user = `${prefix}frank`;
     await call('POST', '/service/v1/volumes/pvs', { body: { tenant: leaving, username: user, path: 'tenant-c/f' } });
@@ -263,6 +269,24 @@ describe('the cleanup function', () => {
     const stays = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', {
       body: { tenant: tenants.a.id, username: user },
     });
+    // A request's outcome kept under its Idempotency-Key, in the records namespace (a removal of no one: nothing else
+    // made); and another tenant's, which stays.
+    const records = async (tenant: string) =>
+      (
+        await core.listNamespacedConfigMap({ namespace: recordsNamespace, labelSelector: `moop.io/tenant=${tenant}` })
+      ).items.map((m) => `${recordsNamespace}/${m.metadata!.name}`);
+    const removal = (tenant: string) =>
+      call('POST', '/service/v1/volumes/rosters/removals', {
+        body: { tenant, students: [{ username: `${prefix}nobody` }] },
+        headers: { 'idempotency-key': `cleanup-${suffix}` },
+      });
+    const before = await records(tenants.a.id);
+    expect([(await removal(leaving)).status, (await removal(tenants.a.id)).status]).toEqual([200, 200]);
+    const [outcome, ...others] = await records(leaving);
+    expect([outcome, others]).toEqual([expect.stringMatching(`^${recordsNamespace}/outcome-${leaving}-`), []]);
+    const kept = await records(tenants.a.id);
+    for (const name of [outcome!, ...kept.filter((n) => !before.includes(n))]) outcomes.add(name.split('/')[1]!);
+    expect(kept).toHaveLength(before.length + 1);
 
     const refused = await invoke('cleanup', { action: 'tenant-removed', tenant: leaving });
     expect(refused).toEqual({
@@ -286,6 +310,7 @@ describe('the cleanup function', () => {
           names: [`tenant-c/pvc-${leaving}-${user}-default`, `tenant-c/pvc-${leaving}-${user}-plain`],
         },
         deletePod: { count: 1, names: [pod] },
+        deleteRecord: { count: 1, names: [outcome] },
         deleteVolume: { count: 1, names: [`pv-${leaving}-${user}-default`] },
       },
       failures: [],
@@ -302,6 +327,7 @@ describe('the cleanup function', () => {
       ]);
       return pvs.items.length + pvcs.items.length + pods.items.length === 0;
     });
+    expect([await records(leaving), await records(tenants.a.id)]).toEqual([[], kept]);
     expect(
       await statusOfCall(
         core.readNamespacedPersistentVolumeClaim({ name: stays.body.metadata.name, namespace: 'tenant-a' }),

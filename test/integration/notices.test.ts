@@ -1,8 +1,8 @@
 // Completion notices end to end, on the kwok nodes: a route's `notify` is published at once when its answer shows an
-// end, kept as a ConfigMap otherwise and told by the scheduled notifier (invoked through serverless-offline), every
-// event reaching a real SQS queue through moto's EventBridge rule. Also: claims bound by the real PV controller, the one
-// duplicate a run killed after publishing leaves, a refused publication told by the next run, a copy deleted before it
-// was told, and a bad correlation id refused before anything is made.
+// end, kept otherwise as a ConfigMap of the records namespace and told by the scheduled notifier (invoked through
+// serverless-offline), every event reaching a real SQS queue through moto's EventBridge rule. Also: claims bound by the
+// real PV controller, the one duplicate a run killed after publishing leaves, a refused publication told by the next
+// run, a copy deleted before it was told, and a bad correlation id refused before anything is made.
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import type { OutgoingEvent, Publisher } from '../../lib/aws/events.ts';
 import { leaseSeconds } from '../../lib/notices/notifier.ts';
@@ -80,7 +80,7 @@ const summary = (notices: number, published: Record<string, number> = {}) => ({
   unlisted: 0,
 });
 
-/** The notice kept for a target, as the admin reads it. */
+/** The notice kept for a target, as the admin reads it in the records namespace: naming the tenant's namespace. */
 const kept = (target: { kind: string; name: string; uid?: string }, what: string, extra: object = {}) => ({
   name: expect.stringMatching(new RegExp(`^notice-${tenant}-[a-z0-9]+$`)),
   labels: {
@@ -89,6 +89,7 @@ const kept = (target: { kind: string; name: string; uid?: string }, what: string
     'moop.io/notice-for': target.kind,
   },
   data: {
+    namespace,
     target: JSON.stringify(target),
     correlationId: id(what),
     requestedAt: timestamp,

@@ -5,8 +5,8 @@ import { admin, until } from './cluster.ts';
 const managed = 'app.kubernetes.io/managed-by=moop-resource-service';
 
 /**
- * Every object carrying the service's label: volumes, claims, Jobs, bare Pods (not a Job's) and ConfigMaps (outcomes
- * kept for Idempotency-Key retries) in any namespace.
+ * Every object carrying the service's label: volumes, claims, Jobs, bare Pods (not a Job's) and ConfigMaps (its records,
+ * Idempotency-Key outcomes and notices, kept in moop-records) in any namespace.
  */
 export async function managedObjects(): Promise<KubernetesObject[]> {
   const { core, batch } = admin();

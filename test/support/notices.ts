@@ -19,6 +19,7 @@ import { Resources } from '../../lib/kube/resources.ts';
 import { type NotifierSummary, runNotifier } from '../../lib/notices/notifier.ts';
 import { noticeLabel } from '../../lib/notices/record.ts';
 import { type NoticeDetail, noticeSource } from '../../lib/notices/schemas.ts';
+import { recordsNamespace } from '../../lib/ownership/ownership.ts';
 import { freePort, probe } from '../../tools/cluster/processes.ts';
 import { projectRoot } from '../../tools/offline.ts';
 import { invoke } from './api.ts';
@@ -156,11 +157,17 @@ export async function noticeQueue(name = `notices-${randomBytes(3).toString('hex
   };
 }
 
-/** The notice ConfigMaps of namespace whose correlation id starts with prefix (the admin's view), by name. */
+/**
+ * The notice ConfigMaps about namespace whose correlation id starts with prefix (the admin's view), by name: kept in the
+ * records namespace, never in the tenant's; one found in namespace itself fails the test.
+ */
 export async function noticeMaps(namespace: string, prefix: string): Promise<V1ConfigMap[]> {
-  const { items } = await admin().core.listNamespacedConfigMap({ namespace, labelSelector: noticeLabel });
+  const { core } = admin();
+  const { items: misplaced } = await core.listNamespacedConfigMap({ namespace, labelSelector: noticeLabel });
+  if (misplaced.length > 0) throw new Error(`notices kept in ${namespace}: ${misplaced.map((m) => m.metadata?.name)}`);
+  const { items } = await core.listNamespacedConfigMap({ namespace: recordsNamespace, labelSelector: noticeLabel });
   return items
-    .filter((m) => (m.data?.correlationId ?? '').startsWith(prefix))
+    .filter((m) => m.data?.namespace === namespace && (m.data?.correlationId ?? '').startsWith(prefix))
     .sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!));
 }
 

@@ -1,11 +1,13 @@
-// ConfigMaps with the service's own credential (as if stolen), straight at the API server: the service keeps the
-// outcomes of Idempotency-Key requests in ConfigMaps of tenant namespaces, where JupyterHub keeps its configuration
-// (the hub ConfigMap), and its completion notices, which it patches as they are told. RBAC gives it get, list, create,
-// patch and delete, never update; the scope policy holds what it creates, changes and deletes to its own marked,
-// tenant-named objects in its tenant's namespace. Each refusal names its rule.
+// ConfigMaps with the service's own credential (as if stolen), straight at the API server. The service keeps its own
+// records (the outcomes of Idempotency-Key requests, its completion notices, which it patches as they are told) in
+// ConfigMaps of one namespace of its own, moop-records: there RBAC gives it get, list, create, patch and delete, never
+// update nor deletecollection. A tenant namespace, where JupyterHub keeps its configuration (the hub ConfigMap), gives
+// it no ConfigMap verb at all: it can neither read the hub's configuration nor make, change or delete a ConfigMap
+// there. Each refusal names its rule, and the hub is unchanged after each.
 import { randomBytes } from 'node:crypto';
 import { type KubernetesObject, PatchStrategy, type V1ConfigMap } from '@kubernetes/client-node';
-import { attempt, layers, marks, prepareNamespace, schoolId, stolen } from '../../support/attacks.ts';
+import { recordsNamespace } from '../../../lib/ownership/ownership.ts';
+import { attempt, marks, prepareNamespace, schoolId, stolen } from '../../support/attacks.ts';
 import { admin, serviceAccount, statusOfCall } from '../../support/cluster.ts';
 
 const suffix = randomBytes(3).toString('hex');
@@ -36,13 +38,18 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // The namespaces take every ConfigMap in them along.
+  // The namespaces take every ConfigMap in them along; this file's records go by their names.
   for (const name of [ns, otherNs]) await core.deleteNamespace({ name }).catch(() => undefined);
+  const { items } = await core.listNamespacedConfigMap({ namespace: recordsNamespace });
+  for (const m of items.filter((m) => m.metadata?.name?.includes(suffix)))
+    await core
+      .deleteNamespacedConfigMap({ name: m.metadata!.name!, namespace: recordsNamespace })
+      .catch(() => undefined);
 });
 
 let counter = 0;
 /** A ConfigMap in namespace with labels, named as the service names its outcomes unless name is given. */
-const configMap = (namespace: string, labels: Record<string, string>, name?: string, extra: object = {}) =>
+const configMap = (namespace: string, labels: Record<string, string>, name?: string) =>
   ({
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -50,10 +57,17 @@ const configMap = (namespace: string, labels: Record<string, string>, name?: str
       name: name ?? `outcome-${labels['moop.io/tenant'] ?? school}-${suffix}${counter++}`,
       namespace,
       labels,
-      ...extra,
     },
     data: { outcome: '{"summary":{}}' },
-  }) as KubernetesObject;
+  }) as KubernetesObject & { metadata: { name: string; namespace: string }; data: Record<string, string> };
+
+/** RBAC's refusal of verb on ConfigMaps in namespace, as the API server words it. */
+const refused = (verb: string, namespace: string) => ({
+  status: 403,
+  message: expect.stringContaining(
+    `cannot ${verb} resource "configmaps" in API group "" in the namespace "${namespace}"`,
+  ),
+});
 
 /** The hub ConfigMap as the cluster holds it: what no refused attack may change. */
 const hubNow = async () => {
@@ -64,154 +78,104 @@ const exists = async (obj: KubernetesObject) =>
   (await statusOfCall(
     core.readNamespacedConfigMap({ name: obj.metadata!.name!, namespace: obj.metadata!.namespace! }),
   )) === 'ok';
+const mergePatch = (obj: KubernetesObject & { data?: Record<string, string> }) =>
+  service.patch(obj, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
 
-describe("the service's own outcomes", () => {
-  it("makes, reads and deletes a ConfigMap marked as its own and named with its tenant, in that tenant's namespace", async () => {
-    const own = configMap(ns, outcomeMarks);
+describe("the service's own records, in the records namespace", () => {
+  it('makes, reads, lists, patches and deletes a ConfigMap marked for its tenant there', async () => {
+    const own = configMap(recordsNamespace, outcomeMarks);
     expect(await attempt(service.create(own))).toEqual({ made: true });
-    expect(await attempt(service.read(own as KubernetesObject & { metadata: { name: string } }))).toEqual({
+    expect(await attempt(service.read(own))).toEqual({ made: true });
+    const listed = await serviceAccount().core.listNamespacedConfigMap({
+      namespace: recordsNamespace,
+      labelSelector: 'moop.io/outcome-of',
+    });
+    expect(listed.items.map((m) => m.metadata?.name)).toContain(own.metadata.name);
+    expect(await attempt(mergePatch({ ...own, data: { outcome: '{"summary":{"created":1}}' } }))).toEqual({
       made: true,
     });
+    expect((await core.readNamespacedConfigMap(own.metadata)).data).toEqual({ outcome: '{"summary":{"created":1}}' });
     expect(await attempt(service.delete(own))).toEqual({ made: true });
+    expect(await exists(own)).toBe(false);
+  });
+
+  it('may neither replace a record (update) nor delete them all at once (deletecollection): refused by RBAC', async () => {
+    const own = configMap(recordsNamespace, outcomeMarks);
+    await core.createNamespacedConfigMap({ namespace: recordsNamespace, body: own as V1ConfigMap });
+    const { resourceVersion } = (await core.readNamespacedConfigMap(own.metadata)).metadata!;
+    const replaced = { ...own, metadata: { ...own.metadata, resourceVersion }, data: { outcome: 'forged' } };
+    expect(await attempt(service.replace(replaced))).toEqual(refused('update', recordsNamespace));
+    expect(
+      await attempt(serviceAccount().core.deleteCollectionNamespacedConfigMap({ namespace: recordsNamespace })),
+    ).toEqual(refused('deletecollection', recordsNamespace));
+    expect((await core.readNamespacedConfigMap(own.metadata)).data).toEqual(own.data);
   });
 });
 
-describe('attacks on ConfigMaps in a tenant namespace', () => {
-  it("creating a ConfigMap without the service's label is refused by the scope policy, and nothing is made", async () => {
-    const unmarked = configMap(ns, {});
-    expect(await attempt(service.create(unmarked))).toEqual({
+describe("a tenant namespace's ConfigMaps (the hub's configuration): no verb at all", () => {
+  it('reading the hub ConfigMap, or listing the namespace’s ConfigMaps, is refused by RBAC', async () => {
+    const sa = serviceAccount().core;
+    expect(await attempt(sa.readNamespacedConfigMap({ name: 'hub', namespace: ns }))).toEqual(refused('get', ns));
+    expect(await attempt(service.read({ ...hub, metadata: { name: 'hub', namespace: ns } }))).toEqual(
+      refused('get', ns),
+    );
+    expect(await attempt(sa.listNamespacedConfigMap({ namespace: ns }))).toEqual(refused('list', ns));
+    // Nor every namespace's at once.
+    expect(await attempt(sa.listConfigMapForAllNamespaces())).toEqual({
       status: 403,
-      message: expect.stringContaining(
-        `${layers.scope} with binding 'moop-resource-service-scope' denied request: the MOOP resource service may create only objects labelled app.kubernetes.io/managed-by=moop-resource-service; ConfigMap ${unmarked.metadata!.name} is not one`,
-      ),
+      message: expect.stringContaining('cannot list resource "configmaps" in API group "" at the cluster scope'),
     });
-    expect(await exists(unmarked)).toBe(false);
   });
 
-  it("creating a ConfigMap named as JupyterHub's, even marked as the service's, is refused: its names hold the tenant's id", async () => {
-    // In the other school's namespace, which has no hub yet: the name would be taken before the Helm chart makes it.
+  it("creating a ConfigMap, even marked as the service's and named as its outcomes, is refused by RBAC", async () => {
+    const planted = configMap(ns, outcomeMarks);
+    expect(await attempt(service.create(planted))).toEqual(refused('create', ns));
+    expect(await exists(planted)).toBe(false);
+  });
+
+  it("creating a ConfigMap named as JupyterHub's in a namespace that has none yet is refused by RBAC", async () => {
+    // The other school's namespace has no hub yet: the name would be taken before the Helm chart makes it.
     const squatter = configMap(otherNs, marks(otherSchool), 'hub');
-    expect(await attempt(service.create(squatter))).toEqual({
-      status: 403,
-      message: expect.stringContaining(
-        `the MOOP resource service names what it makes, and the claim a volume is reserved for, with their tenant's id (${otherSchool}): ConfigMap hub does not`,
-      ),
-    });
+    expect(await attempt(service.create(squatter))).toEqual(refused('create', otherNs));
     expect(await exists(squatter)).toBe(false);
   });
 
-  it('patching the hub ConfigMap is refused by the scope policy, replacing it by RBAC, and it is unchanged', async () => {
+  it('patching or replacing the hub ConfigMap is refused by RBAC, and it is unchanged', async () => {
     const before = await hubNow();
     const changed = {
       ...hub,
       data: { 'values.yaml': 'hub:\n  config:\n    Authenticator:\n      admin_users: [thief]\n' },
     };
-
-    expect(
-      await attempt(service.patch(changed, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch)),
-    ).toEqual({
-      status: 403,
-      message: expect.stringContaining(
-        'the MOOP resource service may update only objects labelled app.kubernetes.io/managed-by=moop-resource-service; ConfigMap hub is not one',
-      ),
-    });
+    expect(await attempt(mergePatch(changed))).toEqual(refused('patch', ns));
+    // Not even to mark it as the service's first, so that it may be deleted.
+    expect(await attempt(mergePatch({ ...hub, metadata: { ...hub.metadata, labels: marks(school) } }))).toEqual(
+      refused('patch', ns),
+    );
     expect(
       await attempt(
         service.replace({ ...changed, metadata: { ...changed.metadata, resourceVersion: before.resourceVersion } }),
       ),
-    ).toEqual({
-      status: 403,
-      message: expect.stringContaining(`cannot update resource "configmaps" in API group "" in the namespace "${ns}"`),
-    });
-    // Not even to mark it as the service's first, so that it may be deleted.
-    expect(
-      await attempt(
-        service.patch(
-          { ...hub, metadata: { ...hub.metadata, labels: marks(school) } },
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          PatchStrategy.MergePatch,
-        ),
-      ),
-    ).toEqual({
-      status: 403,
-      message: expect.stringContaining(
-        'the MOOP resource service may update only objects labelled app.kubernetes.io/managed-by=moop-resource-service; ConfigMap hub is not one',
-      ),
-    });
+    ).toEqual(refused('update', ns));
     expect(await hubNow()).toEqual(before);
   });
 
-  it('deleting the hub ConfigMap is refused by the scope policy, and it stays', async () => {
+  it('deleting the hub ConfigMap, or every ConfigMap of the namespace at once, is refused by RBAC, and it stays', async () => {
     const before = await hubNow();
-    expect(await attempt(service.delete(hub))).toEqual({
-      status: 403,
-      message: expect.stringContaining(
-        'the MOOP resource service may delete only objects labelled app.kubernetes.io/managed-by=moop-resource-service; ConfigMap hub is not one',
-      ),
-    });
+    expect(await attempt(service.delete(hub))).toEqual(refused('delete', ns));
+    expect(await attempt(serviceAccount().core.deleteCollectionNamespacedConfigMap({ namespace: ns }))).toEqual(
+      refused('deletecollection', ns),
+    );
     expect(await hubNow()).toEqual(before);
-  });
-
-  it('deleting every ConfigMap of the namespace at once is refused by RBAC', async () => {
-    const before = await hubNow();
-    expect(await attempt(serviceAccount().core.deleteCollectionNamespacedConfigMap({ namespace: ns }))).toEqual({
-      status: 403,
-      message: expect.stringContaining(
-        `cannot deletecollection resource "configmaps" in API group "" in the namespace "${ns}"`,
-      ),
-    });
-    expect(await hubNow()).toEqual(before);
-  });
-
-  it.each([
-    ['an annotation of another controller', { annotations: { 'helm.sh/resource-policy': 'keep' } }],
-    [
-      'an owner (the garbage collector would delete it with the hub)',
-      {
-        ownerReferences: [
-          { apiVersion: 'v1', kind: 'ConfigMap', name: 'hub', uid: '00000000-0000-0000-0000-000000000000' },
-        ],
-      },
-    ],
-    ['a finalizer that would keep it for ever', { finalizers: ['example.com/hold'] }],
-  ])("a ConfigMap marked as the service's but carrying %s is refused by the scope policy", async (_what, extra) => {
-    const odd = configMap(ns, outcomeMarks, undefined, extra);
-    expect(await attempt(service.create(odd))).toEqual({
-      status: 403,
-      message: expect.stringContaining(
-        'what the MOOP resource service makes carries only its own annotations (moop.io/*), no ownerReferences and no finalizers of its own',
-      ),
-    });
-    expect(await exists(odd)).toBe(false);
   });
 });
 
-describe('attacks on ConfigMaps outside the tenant namespace', () => {
+describe('ConfigMaps of namespaces neither a tenant’s nor the records’', () => {
   it.each(['kube-system', 'moop-system', 'default'])(
-    "creating a ConfigMap marked as the service's in %s is refused by RBAC: no tenant namespace",
+    "creating a ConfigMap marked as the service's in %s is refused by RBAC",
     async (namespace) => {
       const planted = configMap(namespace, outcomeMarks);
-      expect(await attempt(service.create(planted))).toEqual({
-        status: 403,
-        message: expect.stringContaining(
-          `cannot create resource "configmaps" in API group "" in the namespace "${namespace}"`,
-        ),
-      });
+      expect(await attempt(service.create(planted))).toEqual(refused('create', namespace));
       expect(await exists(planted)).toBe(false);
     },
   );
-
-  it("creating a school's ConfigMap in another school's namespace is refused by the scope policy", async () => {
-    const planted = configMap(otherNs, outcomeMarks);
-    expect(await attempt(service.create(planted))).toEqual({
-      status: 403,
-      message: expect.stringContaining(
-        `the MOOP resource service may act for tenant ${school} only in a namespace prepared for that tenant (npm run prepare-tenant); ${otherNs} is not one`,
-      ),
-    });
-    expect(await exists(planted)).toBe(false);
-  });
 });

@@ -139,6 +139,7 @@ onNode('completion notices of copies on the real node', () => {
     expect(await queue.drain()).toEqual([event('CopyStuck', tenant, pod, 'stuck', { reason: pulling })]);
     const [watched] = await noticeMaps(namespace, id('stuck'));
     expect(watched?.data).toEqual({
+      namespace,
       target: JSON.stringify({ kind: 'Pod', name, uid }),
       correlationId: id('stuck'),
       requestedAt: timestamp,

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubernetesObject, V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import { recordsNamespace } from '../../../lib/ownership/ownership.ts';
 import { tenantFolder, tenants } from '../../fixtures/tenants.ts';
 import type { CopyAnswer } from '../../support/answers.ts';
 import { call } from '../../support/api.ts';
@@ -31,8 +32,9 @@ afterAll(async () => {
   for (const name of foreignClaims)
     await core.deleteNamespacedPersistentVolumeClaim({ name, namespace }).catch(() => undefined);
   for (const name of foreignVolumes) await core.deletePersistentVolume({ name }).catch(() => undefined);
-  // The outcomes kept for this file's Idempotency-Keys: sweep knows only volumes, claims and copies.
-  await core.deleteCollectionNamespacedConfigMap({ namespace, labelSelector: outcomes });
+  // The outcomes kept for this file's Idempotency-Keys, in the records namespace: sweep knows only volumes, claims and
+  // copies.
+  await core.deleteCollectionNamespacedConfigMap({ namespace: recordsNamespace, labelSelector: outcomes });
   await sweep(byUserPrefix(prefix));
 });
 
@@ -124,8 +126,12 @@ async function firstMade(first: string[], n: number): Promise<void> {
   }
 }
 
-const outcomeConfigMaps = async () =>
-  (await core.listNamespacedConfigMap({ namespace, labelSelector: outcomes })).items.map((c) => c.metadata!.name!);
+/** The tenant's outcomes, kept in the records namespace: none is ever in the tenant's own. */
+const outcomeConfigMaps = async () => {
+  expect((await core.listNamespacedConfigMap({ namespace, labelSelector: outcomes })).items).toEqual([]);
+  const { items } = await core.listNamespacedConfigMap({ namespace: recordsNamespace, labelSelector: outcomes });
+  return items.map((c) => c.metadata!.name!);
+};
 
 // The class of the first tests: most students fine; three whose volume's name and three whose claim's name others
 // hold (unmarked objects an admin made); two bad usernames; one listed twice.

@@ -1,12 +1,13 @@
 // The notifier's runs over an in-memory cluster: each due notice published once, final ones deleted and others kept as
 // told; a notice another run holds passed by until its lease ends; two runs at once publish each event once; an event
-// EventBridge refused is given back for the next run, and the run fails to say so.
+// EventBridge refused is given back for the next run, and the run fails to say so. The notices are kept in the records
+// namespace, listed with one call for every tenant, and told only about a namespace prepared for their own tenant.
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { KubernetesObject, V1ConfigMap, V1Job, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { leaseSeconds, type NotifierContext, runNotifier } from '../../../lib/notices/notifier.ts';
 import { claimNotice, type NoticeTarget, noticeOf, recordNotice } from '../../../lib/notices/record.ts';
 import type { NoticeType } from '../../../lib/notices/schemas.ts';
-import { markOwned } from '../../../lib/ownership/ownership.ts';
+import { markOwned, recordsNamespace } from '../../../lib/ownership/ownership.ts';
 import { tenants } from '../../fixtures/tenants.ts';
 import { FakeResources } from '../../support/fake-resources.ts';
 import { FakePublisher } from '../../support/publisher.ts';
@@ -100,7 +101,7 @@ const claim = (name: string, phase: string): V1PersistentVolumeClaim => ({
 
 /** The notices kept, as [namespace, target name, what was told, what is being published]. */
 const kept = async () =>
-  (await resources.list<V1ConfigMap>('v1', 'ConfigMap', {})).items.map((m) => {
+  (await resources.list<V1ConfigMap>('v1', 'ConfigMap', { namespace: recordsNamespace })).items.map((m) => {
     const n = noticeOf(m, a.id)!;
     return [n.namespace, n.target.name, n.told, n.publishing?.type];
   });
@@ -179,13 +180,12 @@ describe('one run', () => {
     expect([told().length, summary.published, summary.notices]).toEqual([4, {}, 3]);
   });
 
-  it("lists each namespace's notices and targets once, whatever their number: no read per notice", async () => {
+  it("lists every notice at once, in the records namespace, and each namespace's targets once: no read per notice", async () => {
     resources.calls.length = 0;
     await runNotifier(context());
     const reads = resources.calls.filter((c) => c.startsWith('get') || c.startsWith('list')).sort();
     expect(reads).toEqual([
-      'list ConfigMap tenant-a',
-      'list ConfigMap tenant-b',
+      'list ConfigMap moop-records',
       'list Event tenant-a',
       'list Job tenant-a',
       'list Job tenant-b',
@@ -198,15 +198,45 @@ describe('one run', () => {
   });
 });
 
-it('passes by a namespace not marked as a tenant’s, and a malformed notice, telling the others', async () => {
+it('passes by a namespace not marked as a tenant’s, one that is not there, and a malformed notice, telling the others', async () => {
   await tenantNamespace('elsewhere');
   await asked(a.id, 'elsewhere', pod('elsewhere', finished('Succeeded', 0)));
+  await asked(a.id, 'nowhere', pod('nowhere', finished('Succeeded', 0)));
   const done = await asked(a.id, 'tenant-a', pod('done', finished('Succeeded', 0)));
   await asked(a.id, 'tenant-a', pod('odd', finished('Succeeded', 0)));
   const [odd] = [...resources.objects.values()].filter((o) => o.kind === 'ConfigMap').slice(-1) as V1ConfigMap[];
   odd!.data!.told = '{}';
+  resources.calls.length = 0;
   const summary = await runNotifier(context());
-  expect([told(), summary.unlisted]).toEqual([[['CopySucceeded', `${done.uid}/CopySucceeded`]], 0]);
+  expect([told(), summary.namespaces, summary.notices, summary.unlisted]).toEqual([
+    [['CopySucceeded', `${done.uid}/CopySucceeded`]],
+    1,
+    1,
+    0,
+  ]);
+  // Not even their objects are read.
+  expect(resources.calls.filter((c) => / (elsewhere|nowhere)$/.test(c))).toEqual([]);
+});
+
+it('never tells a notice naming a namespace prepared for another tenant, nor changes it', async () => {
+  // Tenant B's finished copy, and a notice of tenant A's naming it (as if A's request had named B's namespace).
+  const job = await asked(b.id, 'tenant-b', completedJob('job'));
+  await recordNotice(resources, { tenant: a.id, namespace: 'tenant-b', target: job, correlationId: 'a-spies' });
+  const [theirs] = (await resources.list<V1ConfigMap>('v1', 'ConfigMap', { namespace: recordsNamespace })).items.filter(
+    (m) => m.data?.correlationId === 'a-spies',
+  );
+  const summary = await runNotifier(context());
+  // Only B's own notice is told, to B.
+  const detail = (e: (typeof publisher.published)[number]) => e.detail as { tenant: string; correlationId: string };
+  expect(publisher.published.map((e) => [e.detailType, detail(e).tenant, detail(e).correlationId])).toEqual([
+    ['CopySucceeded', b.id, 'order-job'],
+  ]);
+  expect([summary.namespaces, summary.notices, summary.unlisted]).toEqual([1, 1, 0]);
+  // A's notice is left as it was: neither claimed nor told (nor deleted), and told by no later run either.
+  const after = await resources.list<V1ConfigMap>('v1', 'ConfigMap', { namespace: recordsNamespace });
+  expect(after.items).toEqual([theirs]);
+  await runNotifier(context(later + leaseSeconds * 1000));
+  expect(publisher.published).toHaveLength(1);
 });
 
 it('tells a target deleted before it reached an end, once the grace has passed', async () => {
@@ -225,7 +255,7 @@ describe('a notice claimed by a run', () => {
   });
 
   it('is passed by while that run publishes it, and published once the lease has passed', async () => {
-    const [listed] = (await resources.list<V1ConfigMap>('v1', 'ConfigMap', { namespace: 'tenant-a' })).items;
+    const [listed] = (await resources.list<V1ConfigMap>('v1', 'ConfigMap', { namespace: recordsNamespace })).items;
     await claimNotice(resources, noticeOf(listed!, a.id)!, 'CopySucceeded', new Date(later));
     await runNotifier(context(later + (leaseSeconds - 1) * 1000));
     expect(told()).toEqual([]);
@@ -320,7 +350,7 @@ describe('an event EventBridge refuses', () => {
   });
 });
 
-it('passes by a namespace whose notices cannot be listed, tells the others, and fails the run after', async () => {
+it('passes by a namespace whose targets cannot be listed, tells the others, and fails the run after', async () => {
   await asked(a.id, 'tenant-a', pod('done', finished('Succeeded', 0)));
   const job = await asked(b.id, 'tenant-b', completedJob('job'));
   const list = resources.list.bind(resources);
@@ -333,4 +363,16 @@ it('passes by a namespace whose notices cannot be listed, tells the others, and 
     message: '0 notice(s) could not be published and 1 namespace(s) not read; the next run tries them again.',
   });
   expect(told()).toEqual([['CopySucceeded', `${job.uid}/CopySucceeded`]]);
+});
+
+it('fails the run, telling nothing, when the notices cannot be listed', async () => {
+  await asked(a.id, 'tenant-a', pod('done', finished('Succeeded', 0)));
+  const list = resources.list.bind(resources);
+  resources.list = async <T extends KubernetesObject>(...args: Parameters<FakeResources['list']>) => {
+    if (args[2]?.namespace === recordsNamespace) throw new Error('forbidden');
+    return list<T>(...args);
+  };
+  await expect(runNotifier(context())).rejects.toThrow('forbidden');
+  resources.list = list;
+  expect([told(), await kept()]).toEqual([[], [['tenant-a', 'done', [], undefined]]]);
 });

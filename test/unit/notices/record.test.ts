@@ -1,5 +1,6 @@
-// A notice kept as a ConfigMap beside its target: made marked for the tenant, read back from a list, claimed by one run
-// only, settled once told; a ConfigMap that is not a well-formed notice is passed by.
+// A notice kept as a ConfigMap of the service's records namespace (never beside its target, in the tenant's namespace):
+// made marked for the tenant and naming the namespace it is about, read back from a list, claimed by one run only,
+// settled once told; a ConfigMap that is not a well-formed notice is passed by.
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import {
   claimNotice,
@@ -9,6 +10,7 @@ import {
   recordNotice,
   settleNotice,
 } from '../../../lib/notices/record.ts';
+import { recordsNamespace } from '../../../lib/ownership/ownership.ts';
 import { tenants } from '../../fixtures/tenants.ts';
 import { FakeResources } from '../../support/fake-resources.ts';
 
@@ -29,24 +31,25 @@ const claimRequest: NoticeRequest = {
 };
 
 let resources: FakeResources;
-/** The namespace's ConfigMaps as the notifier lists them (without kind or apiVersion, as the API server lists). */
+/** The records namespace's ConfigMaps as the notifier lists them (without kind or apiVersion, as the API server lists). */
 const listed = async (): Promise<V1ConfigMap[]> =>
-  (await resources.list<V1ConfigMap>('v1', 'ConfigMap', { namespace: 'tenant-a' })).items;
+  (await resources.list<V1ConfigMap>('v1', 'ConfigMap', { namespace: recordsNamespace })).items;
 
 beforeEach(() => {
   resources = new FakeResources();
 });
 
 describe('recordNotice', () => {
-  it("makes a ConfigMap marked for the tenant, labelled with the target's kind, beside the target", async () => {
+  it("makes a ConfigMap of the records namespace marked for the tenant, labelled with the target's kind, naming the target's namespace", async () => {
     await recordNotice(resources, copyRequest, requestedAt);
     const [kept] = [...resources.objects.values()];
+    expect(resources.objects.size).toBe(1);
     expect(kept).toEqual({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: {
         name: expect.stringMatching(new RegExp(`^notice-${id}-[a-z2-7]{26}$`)),
-        namespace: 'tenant-a',
+        namespace: 'moop-records',
         labels: { [noticeLabel]: 'Pod', 'app.kubernetes.io/managed-by': 'moop-resource-service', 'moop.io/tenant': id },
         annotations: { 'moop.io/tenant': id },
         uid: expect.any(String),
@@ -54,6 +57,7 @@ describe('recordNotice', () => {
         creationTimestamp: expect.any(String),
       },
       data: {
+        namespace: 'tenant-a',
         target: JSON.stringify(copyRequest.target),
         correlationId: 'order-17',
         requestedAt: '2026-03-01T10:00:00.000Z',
@@ -69,6 +73,14 @@ describe('recordNotice', () => {
     });
     await recordNotice(resources, { ...copyRequest, target: { ...copyRequest.target, uid: 'a-new-pod-uid' } });
     expect(resources.objects.size).toBe(2);
+  });
+
+  it('names the notice by its namespace too: the same target in another namespace of the tenant is another notice', async () => {
+    await recordNotice(resources, copyRequest, requestedAt);
+    await recordNotice(resources, { ...copyRequest, namespace: 'tenant-a-2' }, requestedAt);
+    const kept = await listed();
+    expect(kept.map((m) => m.data?.namespace).sort()).toEqual(['tenant-a', 'tenant-a-2']);
+    expect(new Set(kept.map((m) => m.metadata?.name)).size).toBe(2);
   });
 });
 
@@ -99,18 +111,30 @@ describe('noticeOf', () => {
   });
 
   const target = JSON.stringify(copyRequest.target);
+  const namespace = 'tenant-a';
   it.each([
     ['no data at all', undefined],
-    ['a target that is not JSON', { target: '{kind', correlationId: 'c', told: '[]' }],
-    ['a list of told that is not JSON', { target, correlationId: 'c', told: 'CopyStuck' }],
-    ['a target that is no object', { target: 'null', correlationId: 'c', told: '[]' }],
-    ['a target without a uid', { target: '{"kind":"Pod","name":"p"}', correlationId: 'c', told: '[]' }],
-    ['a target of a kind never told', { target: '{"kind":"Secret","name":"s","uid":"u"}', correlationId: 'c' }],
-    ['a list of told that is no list', { target, correlationId: 'c', told: '{}' }],
-    ['no correlation id', { target, told: '[]' }],
+    ['no namespace it is about', { target, correlationId: 'c', told: '[]' }],
+    ['an empty namespace', { namespace: '', target, correlationId: 'c', told: '[]' }],
+    ['a target that is not JSON', { namespace, target: '{kind', correlationId: 'c', told: '[]' }],
+    ['a list of told that is not JSON', { namespace, target, correlationId: 'c', told: 'CopyStuck' }],
+    ['a target that is no object', { namespace, target: 'null', correlationId: 'c', told: '[]' }],
+    ['a target without a uid', { namespace, target: '{"kind":"Pod","name":"p"}', correlationId: 'c', told: '[]' }],
+    [
+      'a target of a kind never told',
+      { namespace, target: '{"kind":"Secret","name":"s","uid":"u"}', correlationId: 'c' },
+    ],
+    ['a list of told that is no list', { namespace, target, correlationId: 'c', told: '{}' }],
+    ['no correlation id', { namespace, target, told: '[]' }],
   ])('passes by a ConfigMap with %s', (_, data) => {
-    const configMap: V1ConfigMap = { metadata: { name: `notice-${id}-x`, namespace: 'tenant-a' }, data };
+    const configMap: V1ConfigMap = { metadata: { name: `notice-${id}-x`, namespace: recordsNamespace }, data };
     expect(noticeOf(configMap, id)).toBeUndefined();
+  });
+
+  it('takes a well-formed one: each case above is passed by for its own flaw', () => {
+    const data = { namespace, target, correlationId: 'c', told: '[]' };
+    const configMap: V1ConfigMap = { metadata: { name: `notice-${id}-x`, namespace: recordsNamespace }, data };
+    expect(noticeOf(configMap, id)).toMatchObject({ namespace: 'tenant-a', target: copyRequest.target });
   });
 });
 
@@ -133,7 +157,7 @@ describe('claimNotice and settleNotice', () => {
     await resources.delete({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      namespace: 'tenant-a',
+      namespace: recordsNamespace,
       name: first.configMap.metadata!.name!,
     });
     expect(await claimNotice(resources, first, 'CopySucceeded', now)).toBeUndefined();

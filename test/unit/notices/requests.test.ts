@@ -4,7 +4,7 @@ import { jest } from '@jest/globals';
 import type { KubernetesObject, V1ConfigMap, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { noticeOf } from '../../../lib/notices/record.ts';
 import { askToBeTold } from '../../../lib/notices/requests.ts';
-import { markOwned } from '../../../lib/ownership/ownership.ts';
+import { markOwned, recordsNamespace } from '../../../lib/ownership/ownership.ts';
 import type { TenantScope } from '../../../lib/tenants/scope.ts';
 import { tenants } from '../../fixtures/tenants.ts';
 import { FakeResources } from '../../support/fake-resources.ts';
@@ -62,12 +62,16 @@ const succeeded: V1Pod['status'] = {
   ],
 };
 
-/** The notices kept, as [target name, correlation id, username]. */
-const kept = async () =>
-  (await resources.list<V1ConfigMap>('v1', 'ConfigMap', { namespace: 'tenant-a' })).items.map((m) => {
+/** The notices kept (in the records namespace, naming the tenant's), as [target name, correlation id, username]. */
+const kept = async () => {
+  const all = await resources.list<V1ConfigMap>('v1', 'ConfigMap', {});
+  expect(all.items.map((m) => m.metadata?.namespace).filter((ns) => ns !== recordsNamespace)).toEqual([]);
+  return all.items.map((m) => {
     const n = noticeOf(m, id)!;
+    expect(n.namespace).toBe('tenant-a');
     return [n.target.name, n.correlationId, n.username];
   });
+};
 
 it('publishes a copy its answer shows finished at once, and keeps nothing', async () => {
   const copy = await pod('done', succeeded);

@@ -141,7 +141,7 @@ describe('provisionRoster', () => {
     });
   });
 
-  it("keeps the outcome in a ConfigMap of the tenant's namespace, marked as the service's and named for the tenant", async () => {
+  it("keeps the outcome in a ConfigMap of the records namespace (never the tenant's), marked as the service's and named for the tenant", async () => {
     await provisionRoster(
       scope,
       { tenant: id, students: [entry('ida')], wait: 0 },
@@ -152,7 +152,7 @@ describe('provisionRoster', () => {
       kept.map((c) => [c.metadata?.namespace, c.metadata?.name?.startsWith(`outcome-${id}-`), c.metadata?.labels]),
     ).toEqual([
       [
-        'tenant-a',
+        'moop-records',
         true,
         {
           'moop.io/outcome-of': 'rosters',
