@@ -99,3 +99,11 @@ export const Notify = z
   .optional()
   .describe('Publish an event on EventBridge when this reaches an end (README, Completion notices)');
 export type Notify = z.infer<typeof Notify>;
+
+/** An Idempotency-Key header's value: printable ASCII, as the IETF draft and common APIs take it. */
+export const IdempotencyKey = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(255, 'must be at most 255 characters')
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+  .optional();

@@ -2,7 +2,7 @@
 // are refused.
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { MountPath, Notify, ObjectName, PodName, SubPath, TenantId } from '../contract/fields.ts';
+import { IdempotencyKey, MountPath, Notify, ObjectName, PodName, SubPath, TenantId } from '../contract/fields.ts';
 import { KubeObject, Reason } from '../contract/responses.ts';
 
 export const maxCopyVolumes = 16;
@@ -51,15 +51,9 @@ export type CopyQuery = z.infer<typeof CopyQuery>;
 
 /** The optional Idempotency-Key header of POST /pods: printable ASCII, as the IETF draft and common APIs take it. */
 export const CopyHeaders = z.looseObject({
-  'idempotency-key': z
-    .string()
-    .min(1, 'must not be empty')
-    .max(255, 'must be at most 255 characters')
-    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-    .optional()
-    .describe(
-      'A retried POST with the same key, from the same tenant, returns the copy the first one made instead of a second copy',
-    ),
+  'idempotency-key': IdempotencyKey.describe(
+    'A retried POST with the same key, from the same tenant, returns the copy the first one made instead of a second copy',
+  ),
 });
 export type CopyHeaders = z.infer<typeof CopyHeaders>;
 

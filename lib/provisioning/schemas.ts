@@ -2,7 +2,7 @@
 // (/service/v1/volumes/rosters). A roster's entries are checked one by one, so that one student's bad username fails
 // only that student. Unknown fields are refused.
 import { z } from 'zod';
-import { Notify, QueryBoolean, Tag, TenantId, Username, VolumePath } from '../contract/fields.ts';
+import { IdempotencyKey, Notify, QueryBoolean, Tag, TenantId, Username, VolumePath } from '../contract/fields.ts';
 import { KubeObject, Reason } from '../contract/responses.ts';
 import { VolumeQuery } from '../volumes/schemas.ts';
 
@@ -76,13 +76,9 @@ export type RosterRemovalBody = z.infer<typeof RosterRemovalBody>;
 
 /** The optional Idempotency-Key header of the roster routes. */
 export const RosterHeaders = z.looseObject({
-  'idempotency-key': z
-    .string()
-    .min(1, 'must not be empty')
-    .max(255, 'must be at most 255 characters')
-    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-    .optional()
-    .describe("A retried request with the same key, from the same tenant, answers the first one's outcome"),
+  'idempotency-key': IdempotencyKey.describe(
+    "A retried request with the same key, from the same tenant, answers the first one's outcome",
+  ),
 });
 export type RosterHeaders = z.infer<typeof RosterHeaders>;
 
