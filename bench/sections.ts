@@ -14,13 +14,24 @@ import { type CleanupScaleResult, cleanupAtScale, printCleanup } from './cleanup
 import { type ColdStartResult, coldStarts } from './cold-start.ts';
 import type { BenchContext } from './context.ts';
 import { type InventoryResult, type InventoryShape, inventoryAtScale, printInventory } from './inventory.ts';
+import { type NoticesResult, noticesAtScale, printNotices } from './notices.ts';
 import { printSideBySide, type SideBySideResult, sideBySide } from './original.ts';
 import { printRoster, type RosterResult, rosterSection } from './roster.ts';
 import { printRoutes, type RoutesResult, routesAgainstRaw } from './routes.ts';
 import { type TenantLookupResult, tenantLookups } from './tenant-lookups.ts';
 
 /** In the order they run: the side-by-side run first, on a quiet cluster, before the thousands of objects of the others. */
-export const sections = ['original', 'routes', 'claims', 'lookups', 'roster', 'cold', 'cleanup', 'inventory'] as const;
+export const sections = [
+  'original',
+  'routes',
+  'claims',
+  'lookups',
+  'roster',
+  'cold',
+  'cleanup',
+  'inventory',
+  'notices',
+] as const;
 export type Section = (typeof sections)[number];
 
 /** How much each section does: the full run's figures, or a handful of each for the suite's quick run. */
@@ -40,6 +51,8 @@ export interface Scale {
   roster: number[];
   /** The inventory section's namespace: users (a volume and a claim each), foreign pods; its page size, repetitions. */
   inventory: InventoryShape;
+  /** Finished copies asked to be told, for one notifier run. */
+  notices: number;
 }
 
 export const fullScale: Scale = {
@@ -52,6 +65,7 @@ export const fullScale: Scale = {
   sideBySide: 150,
   roster: [200, 500],
   inventory: { users: 5000, foreignPods: 1000, pageSize: 500, repetitions: 20 },
+  notices: 1000,
 };
 
 export const quickScale: Scale = {
@@ -64,6 +78,7 @@ export const quickScale: Scale = {
   sideBySide: 8,
   roster: [10],
   inventory: { users: 50, foreignPods: 10, pageSize: 10, repetitions: 3 },
+  notices: 20,
 };
 
 export interface BenchResults {
@@ -78,6 +93,7 @@ export interface BenchResults {
   original?: SideBySideResult;
   roster?: RosterResult;
   inventory?: InventoryResult;
+  notices?: NoticesResult;
   /** Seconds each section took. */
   seconds: Partial<Record<Section, number>>;
 }
@@ -183,6 +199,10 @@ export async function runSections(
     log(`[bench] inventory: ${i.users} volumes and claims, ${i.foreignPods} foreign pods, pages of ${i.pageSize}`);
     results.inventory = await timed('inventory', () => inventoryAtScale(ctx, options.outDir, i, log));
   }
+  if (runs('notices')) {
+    log(`[bench] notices: ${scale.notices} finished copies asked to be told, then the notifier, twice`);
+    results.notices = await timed('notices', () => noticesAtScale(ctx, options.outDir, scale.notices, log));
+  }
   writeFileSync(join(options.outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   return results;
 }
@@ -205,6 +225,7 @@ export function printResults(r: BenchResults): string {
   if (r.original) out.push(...printSideBySide(r.original));
   if (r.roster) out.push(...printRoster(r.roster));
   if (r.inventory) out.push(...printInventory(r.inventory));
+  if (r.notices) out.push(...printNotices(r.notices));
   const took = Object.entries(r.seconds).map(([s, t]) => `${s} ${t} s`);
   out.push('', `Sections took: ${took.join(', ')}`, '');
   return out.join('\n');

@@ -68,5 +68,10 @@ test('every section of the benchmark runs to its end, a handful of cycles each',
   expect(results.original?.runs['8']?.claim.original.cyclesPerSecond).toBeGreaterThan(0);
   expect(results.roster?.runs[0]?.roster.summary.created).toBe(quickScale.roster[0]);
   expect(results.inventory?.timings.firstPage.items).toBe(quickScale.inventory.pageSize);
+  // Every copy told once by the first notifier run, none by the second (the section throws otherwise).
+  expect(results.notices?.first.ofCopies).toBe(quickScale.notices);
+  expect(results.notices?.first.duplicates).toBe(0);
+  expect(results.notices?.second.ofCopies).toBe(0);
+  expect(results.notices?.first.maxRssMiB).toBeGreaterThan(0);
   expect(printResults(results)).toContain('7. Side by side with the original');
 }, 300_000);
