@@ -28,12 +28,15 @@ const roleStatements = (t: typeof template): any[] =>
     .find((r) => r.Type === 'AWS::IAM::Role')!
     .Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
 /** What a stage without EKS grants: its logs, its secrets, its on-failure queue. */
+// Both scheduled functions (cleanup, the notifier) send to the on-failure queue: the framework writes one statement each.
 const plainActions = [
+  'events:PutEvents',
   'logs:CreateLogGroup',
   'logs:CreateLogStream',
   'logs:PutLogEvents',
   'logs:TagResource',
   'secretsmanager:GetSecretValue',
+  'sqs:SendMessage',
   'sqs:SendMessage',
 ];
 
@@ -108,20 +111,25 @@ it('packages every function on its own, as an ESM bundle for nodejs24.x on arm64
   for (const [name, fn] of functions) {
     expect([name, fn.Properties.Runtime, fn.Properties.Architectures]).toEqual([name, 'nodejs24.x', ['arm64']]);
     expect(fn.Properties.Handler).toMatch(/\.handler$/);
-    const expected = name === 'CleanupLambdaFunction' ? [512, 300] : [512, 28];
+    const timeouts: Record<string, number> = { CleanupLambdaFunction: 300, NotifierLambdaFunction: 60 };
+    const expected = [512, timeouts[name] ?? 28];
     expect([name, fn.Properties.MemorySize, fn.Properties.Timeout]).toEqual([name, ...expected]);
   }
   expect(readdirSync(out).filter((f) => f.endsWith('.zip'))).toHaveLength(functions.length);
 });
 
-it("lets the functions read only the service's secrets and send only to its on-failure queue, besides writing their logs", () => {
+it("lets the functions read only the service's secrets, send only to its on-failure queue and publish only on the notices' bus, besides writing their logs", () => {
   const statements = roleStatements(template);
   expect(statements.flatMap((s: any) => s.Action).sort()).toEqual(plainActions);
-  expect(
-    statements.find((s: any) => s.Action === 'sqs:SendMessage' || s.Action.includes?.('sqs:SendMessage')).Resource,
-  ).toEqual({
-    'Fn::GetAtt': ['CleanupFailuresQueue', 'Arn'],
-  });
+  const sends = statements.filter((s: any) => s.Action === 'sqs:SendMessage' || s.Action.includes?.('sqs:SendMessage'));
+  expect(sends.map((s: any) => s.Resource)).toEqual([
+    { 'Fn::GetAtt': ['CleanupFailuresQueue', 'Arn'] },
+    { 'Fn::GetAtt': ['CleanupFailuresQueue', 'Arn'] },
+  ]);
+  const publish = statements.find((s: any) => s.Action.includes('events:PutEvents'));
+  expect(JSON.stringify(publish.Resource)).toMatch(
+    /":events:",\{"Ref":"AWS::Region"\},":",\{"Ref":"AWS::AccountId"\},":event-bus\/default"/,
+  );
   const secrets = statements.find((s: any) => s.Action.includes('secretsmanager:GetSecretValue'));
   expect(JSON.stringify(secrets.Resource)).toContain(':secret:moop/resource-service/*');
   expect(statements.every((s: any) => s.Effect === 'Allow' && !JSON.stringify(s.Resource).includes('"*"'))).toBe(true);
@@ -133,6 +141,13 @@ it('throttles the API and keeps logs for 30 days', () => {
   const logGroups = ofType('AWS::Logs::LogGroup');
   expect(logGroups.length).toBeGreaterThan(12);
   expect(logGroups.every(([, g]) => g.Properties.RetentionInDays === 30)).toBe(true);
+});
+
+it('runs the notifier every minute', () => {
+  const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties);
+  expect(
+    rules.filter((r) => r.ScheduleExpression === 'rate(1 minute)').map((r) => JSON.stringify(r.Targets[0].Arn)),
+  ).toEqual([JSON.stringify({ 'Fn::GetAtt': ['NotifierLambdaFunction', 'Arn'] })]);
 });
 
 it('wires cleanup to its schedule and to TenantRemoved events', () => {
@@ -223,16 +238,16 @@ it.each([
   60_000,
 );
 
-it('retries a failed asynchronous cleanup twice within the hour, then keeps the event 14 days in a queue', () => {
-  expect(ofType('AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties)).toEqual([
-    {
-      FunctionName: { Ref: 'CleanupLambdaFunction' },
+it('retries a failed asynchronous cleanup or notifier run twice within the hour, then keeps the event 14 days in a queue', () => {
+  expect(ofType('AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties)).toEqual(
+    ['CleanupLambdaFunction', 'NotifierLambdaFunction'].map((fn) => ({
+      FunctionName: { Ref: fn },
       Qualifier: '$LATEST',
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 3600,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['CleanupFailuresQueue', 'Arn'] } } },
-    },
-  ]);
+    })),
+  );
   expect(template.Resources.CleanupFailuresQueue).toEqual({
     Type: 'AWS::SQS::Queue',
     Properties: { MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true },
@@ -290,7 +305,7 @@ describe('an EKS stage inside a VPC (VPC_SUBNET_IDS, VPC_SECURITY_GROUP_IDS, EKS
 
   it('puts every function in the subnets, with the security group, and lets them make their network interfaces', () => {
     const functions = Object.entries(vpcTemplate.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(12);
+    expect(functions).toHaveLength(Object.keys(declaredFunctions).length);
     for (const [name, fn] of functions) {
       expect([name, fn.Properties.VpcConfig]).toEqual([
         name,
