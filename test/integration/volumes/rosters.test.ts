@@ -203,8 +203,9 @@ describe('POST /service/v1/volumes/rosters', () => {
           spec: {
             accessModes: ['ReadWriteMany'],
             capacity: { storage: '1Mi' },
-            // No claim binds it: a class nobody asks for.
-            storageClassName: 'no-such-class',
+            // No claim binds it: a class nobody asks for (the foreign claims below ask for another, or the PV
+            // controller would bind them to these in its own time).
+            storageClassName: 'nobody-asks-for-this-class',
             nfs: { server: '10.0.0.9', path: '/elsewhere' },
           },
         },
