@@ -2,7 +2,6 @@
 // and finished Jobs), in a fresh process: how long it takes and its peak memory. Each tenant has its namespace
 // prepared and its volumes in its own NFS folder, as the service makes them, so that the cluster's admission policy
 // lets cleanup's recycling through; a run that fails on any object fails the benchmark.
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
@@ -11,7 +10,7 @@ import { loadKubeconfig } from '../lib/kube/kubeconfig.ts';
 import type { Tenant } from '../lib/tenants/tenant.ts';
 import { prepareTenants } from '../tools/tenants.ts';
 import type { Bundle } from './bundles.ts';
-import { lastLine } from './stats.ts';
+import { lastLine, runNode } from './stats.ts';
 
 export interface CleanupScaleResult {
   tenants: number;
@@ -42,29 +41,10 @@ export interface CleanupShape {
 
 const benchLabel = 'moop.io/bench';
 
-function runChild(bundle: string, event: unknown, env: NodeJS.ProcessEnv): Promise<CleanupRun> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(
-      process.execPath,
-      [join(import.meta.dirname, 'cleanup-child.ts'), bundle, JSON.stringify(event)],
-      {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c));
-    child.stderr.on('data', (c: Buffer) => (err += c));
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`cleanup exited ${code}: ${err.slice(-2000)}`));
-      resolve({
-        wallMs: Math.round(performance.now() - started),
-        ...(lastLine(out) as Omit<CleanupRun, 'wallMs'>),
-      });
-    });
-  });
+async function runChild(bundle: string, event: unknown, env: NodeJS.ProcessEnv): Promise<CleanupRun> {
+  const script = join(import.meta.dirname, 'cleanup-child.ts');
+  const { wallMs, out } = await runNode([script, bundle, JSON.stringify(event)], env, 'cleanup');
+  return { wallMs: Math.round(wallMs), ...(lastLine(out) as Omit<CleanupRun, 'wallMs'>) };
 }
 
 const benchSelector = { labelSelector: `${benchLabel}=true` };

@@ -1,13 +1,12 @@
 // Cold starts: the time from spawning a fresh Node process to the first answered invocation of each bundle, printed
 // with each bundle's size beside the last run's (last-cold-*.json beside the bundles' folder: .local/bench/ for
 // `npm run bench`).
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { KubeClient } from '../lib/kube/client.ts';
 import { loadKubeconfig } from '../lib/kube/kubeconfig.ts';
 import { httpEvent } from '../tools/lambda.ts';
 import { type Bundle, beside, keepRun, lastRun, table } from './bundles.ts';
-import { lastLine, time } from './stats.ts';
+import { lastLine, runNode, time } from './stats.ts';
 
 export interface ColdStart {
   name: string;
@@ -22,19 +21,10 @@ export interface ColdStartResult {
   functions: ColdStart[];
 }
 
-function spawnTimed(args: string[], env: NodeJS.ProcessEnv): Promise<[number, string]> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c));
-    child.stderr.on('data', (c: Buffer) => (err += c));
-    child.on('close', (code) =>
-      code === 0 ? resolve([performance.now() - started, out]) : reject(new Error(`exit ${code}: ${err.slice(-2000)}`)),
-    );
-  });
-}
+const spawnTimed = async (args: string[], env: NodeJS.ProcessEnv): Promise<[number, string]> => {
+  const { wallMs, out } = await runNode(args, env, 'the process');
+  return [wallMs, out];
+};
 
 /** Invokes each bundle once in its own fresh process, in an order where creates come before reads and deletes. */
 export async function coldStarts(

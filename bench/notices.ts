@@ -29,7 +29,7 @@ import { httpEvent, invokeHttp } from '../tools/lambda.ts';
 import { projectRoot } from '../tools/offline.ts';
 import { prepareTenants } from '../tools/tenants.ts';
 import type { BenchContext } from './context.ts';
-import { lastLine } from './stats.ts';
+import { lastLine, runNode } from './stats.ts';
 
 /** One notifier run, in a process of its own. */
 export interface NoticeRun {
@@ -218,41 +218,27 @@ type ChildAnswer = Pick<NoticeRun, 'runMs' | 'putEvents' | 'apiCalls' | 'rssBefo
 };
 
 /** One notifier run in a fresh process; its figures, the events of the section's copies among those taken. */
-function runChild(env: NodeJS.ProcessEnv, uids: Set<string>): Promise<NoticeRun> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'notices-child.ts')], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c));
-    child.stderr.on('data', (c: Buffer) => (err += c));
-    child.on('close', (code) => {
-      const wallMs = Math.round(performance.now() - started);
-      if (code !== 0) return reject(new Error(`notifier exited ${code}: ${err.slice(-2000)}`));
-      const answer = lastLine(out) as ChildAnswer;
-      if (answer.error || !answer.summary)
-        return reject(new Error(`notifier run failed: ${answer.error}; ${err.slice(-2000)}`));
-      const ours = answer.eventIds.filter((id) => uids.has(id.split('/')[0]!));
-      const distinct = new Set(ours).size;
-      resolve({
-        wallMs,
-        runMs: answer.runMs,
-        namespaces: answer.summary.namespaces,
-        notices: answer.summary.notices,
-        published: answer.summary.published,
-        events: answer.eventIds.length,
-        ofCopies: distinct,
-        duplicates: ours.length - distinct,
-        putEvents: answer.putEvents,
-        apiCalls: answer.apiCalls,
-        rssBeforeMiB: answer.rssBeforeMiB,
-        maxRssMiB: answer.maxRssMiB,
-      });
-    });
-  });
+async function runChild(env: NodeJS.ProcessEnv, uids: Set<string>): Promise<NoticeRun> {
+  const script = join(import.meta.dirname, 'notices-child.ts');
+  const { wallMs, out, err } = await runNode([script], env, 'notifier');
+  const answer = lastLine(out) as ChildAnswer;
+  if (answer.error || !answer.summary) throw new Error(`notifier run failed: ${answer.error}; ${err.slice(-2000)}`);
+  const ours = answer.eventIds.filter((id) => uids.has(id.split('/')[0]!));
+  const distinct = new Set(ours).size;
+  return {
+    wallMs: Math.round(wallMs),
+    runMs: answer.runMs,
+    namespaces: answer.summary.namespaces,
+    notices: answer.summary.notices,
+    published: answer.summary.published,
+    events: answer.eventIds.length,
+    ofCopies: distinct,
+    duplicates: ours.length - distinct,
+    putEvents: answer.putEvents,
+    apiCalls: answer.apiCalls,
+    rssBeforeMiB: answer.rssBeforeMiB,
+    maxRssMiB: answer.maxRssMiB,
+  };
 }
 
 /** moto in server mode (EventBridge among its services) on a free loopback port, in a process group of its own. */

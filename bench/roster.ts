@@ -5,7 +5,6 @@
 // Each way's wall time, the API server's CPU per student (its idle rate subtracted), and the roster handler's memory,
 // in a fresh process of its own as Lambda would run it. Goals: a class of 500 inside one invocation (28 s) with room
 // to spare; the API server's CPU per student no higher than the single routes'. Everything made is removed.
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,7 +20,7 @@ import { reservationRefs, volumeRefs } from '../lib/volumes/key.ts';
 import { renderVolume } from '../lib/volumes/render.ts';
 import type { BenchContext } from './context.ts';
 import { rawClient } from './routes.ts';
-import { cpuMs, lastLine, round } from './stats.ts';
+import { cpuMs, lastLine, round, runNode } from './stats.ts';
 
 /** One way of provisioning a class: its wall time, the API server's CPU per student, and the claims Bound. */
 export interface RosterWay {
@@ -180,21 +179,10 @@ async function untilAllBound(setup: RosterSetup, students: Student[]): Promise<v
   }
 }
 
-function runChild(bodyFile: string, env: Record<string, string>): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'roster-child.ts'), bodyFile], {
-      env: { ...process.env, ...env, TENANT_SERVICE_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c));
-    child.stderr.on('data', (c: Buffer) => (err += c));
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`the roster's process exited ${code}: ${err.slice(-2000)}`));
-      else resolve(lastLine(out));
-    });
-  });
+async function runChild(bodyFile: string, env: Record<string, string>): Promise<unknown> {
+  const script = join(import.meta.dirname, 'roster-child.ts');
+  const childEnv = { ...process.env, ...env, TENANT_SERVICE_URL: '' };
+  return lastLine((await runNode([script, bodyFile], childEnv, "the roster's process")).out);
 }
 
 /** What a GET answered, read until `done` says so (every second, as MOOP's bootstrap does); any other status throws. */

@@ -1,5 +1,6 @@
 // Percentiles of samples, in milliseconds; timing work; reading what a child process answered; a process tree's CPU
 // time and memory, from /proc.
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { processTree, rssBytes } from '../tools/memory.ts';
 
@@ -29,6 +30,27 @@ export async function time<T>(work: () => Promise<T>): Promise<[number, T]> {
  * before).
  */
 export const lastLine = (out: string): unknown => JSON.parse(out.trimEnd().split('\n').at(-1)!);
+
+/** A child Node process run to its end: its wall time, in ms, and what it printed; rejects, naming what, if it fails. */
+export function runNode(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  what: string,
+): Promise<{ wallMs: number; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c));
+    child.stderr.on('data', (c: Buffer) => (err += c));
+    child.on('close', (code) => {
+      const wallMs = performance.now() - started;
+      if (code === 0) resolve({ wallMs, out, err });
+      else reject(new Error(`${what} exited ${code}: ${err.slice(-2000)}`));
+    });
+  });
+}
 
 /**
  * CPU time a process has used, in ms: the sum over its threads of the scheduler's nanosecond count
