@@ -239,7 +239,10 @@ it.each([
 );
 
 it('retries a failed asynchronous cleanup or notifier run twice within the hour, then keeps the event 14 days in a queue', () => {
-  expect(ofType('AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties)).toEqual(
+  // In the order of the functions' names: the template's order of these resources is not fixed.
+  const configs = ofType('AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties);
+  configs.sort((a, b) => a.FunctionName.Ref.localeCompare(b.FunctionName.Ref));
+  expect(configs).toEqual(
     ['CleanupLambdaFunction', 'NotifierLambdaFunction'].map((fn) => ({
       FunctionName: { Ref: fn },
       Qualifier: '$LATEST',
