@@ -89,9 +89,11 @@ onNode('completion notices of copies on the real node', () => {
     const namespace = tenants.realPod.namespace!;
     const pod = await copy(tenants.realPod.id, namespace, 'echo copied', 0, 'succeeds');
     const { name } = pod.metadata;
+    // A container's first start on a busy two-core machine has taken over 40 s (its image unpacked, its sandbox made).
     await until(
       `${name} to succeed on the node`,
       async () => (await core.readNamespacedPod({ name, namespace })).status?.phase === 'Succeeded',
+      120_000,
     );
     expect(await queue.drain()).toEqual([]);
 
@@ -104,7 +106,7 @@ onNode('completion notices of copies on the real node', () => {
     ]);
     expect(await scheduledRun()).toEqual({ payload: summary(0) });
     expect(await queue.drain()).toEqual([]);
-  });
+  }, 180_000);
 
   it('a copy that exits 3, its wait seeing it fail, is published at once as CopyFailed with its statusReason', async () => {
     const namespace = tenants.realPod.namespace!;
