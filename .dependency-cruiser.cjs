@@ -1,6 +1,6 @@
 // The import rules of the layout (ARCHITECTURE.md draws them): each room of lib/ may import only the rooms below it,
 // and nothing imports a circle. `npm run lint` runs this; a rule broken fails the test command before any test runs.
-const concepts = '(volumes|claims|copies|cleanup|adoption|inventory|provisioning|notices)';
+const concepts = '(volumes|claims|copies|cleanup|adoption|inventory|provisioning|operations|notices)';
 
 /** A rule that forbids a room from importing anything in lib/ but the rooms listed. */
 const only = (name, room, allowed, comment) => ({
@@ -174,6 +174,26 @@ module.exports = {
       "A student's or a class's volumes and claims made and removed together.",
     ),
     only(
+      'operations-over-concepts',
+      'operations/',
+      [
+        'errors\\.ts',
+        'validation\\.ts',
+        'config/',
+        'contract/',
+        'kube/',
+        'ownership/',
+        'tenants/',
+        'templates/',
+        'volumes/',
+        'claims/',
+        'copies/',
+        'idempotency/',
+        'inventory/',
+      ],
+      'Class operations: course material out to a class and work back, one copy a batch of students, results from the copies.',
+    ),
+    only(
       'notices-over-concepts',
       'notices/',
       [
@@ -190,6 +210,7 @@ module.exports = {
         'claims/',
         'copies/',
         'inventory/',
+        'operations/',
       ],
       'Completion notices: what asked to be told, what its target came to, and the events that tell it.',
     ),

@@ -23,6 +23,8 @@ function personField(max: number, what: string) {
     .describe(what);
 }
 
+/** A folder name a caller chooses, e.g. an assignment's: the same letters as a username, one path segment. */
+export const FolderName = personField(100, 'A folder name: one path segment');
 export const Username = personField(100, 'MOOP username').meta({ examples: ['alice', 'Élodie M.'] });
 export const Tag = personField(63, 'Volume tag; defaults to "default"')
   .meta({ examples: ['default', 'exam'] })

@@ -28,6 +28,9 @@ import type { CopyVolume } from './schemas.ts';
 /** What the copy route makes: a bare Pod or a Job. */
 export type CopyObject = V1Pod | V1Job;
 
+/** Where a copy's part writes its result: the container's termination message, which the kubelet keeps. */
+export const terminationLog = '/dev/termination-log';
+
 /** Annotation holding a hash of the Idempotency-Key the copy was made with (the key itself is the caller's). */
 export const idempotencyAnnotation = 'moop.io/idempotency-key';
 
@@ -76,41 +79,76 @@ const confined = (c: V1Container): V1Container => ({
   securityContext: { ...c.securityContext, capabilities: { drop: ['ALL'], add: [...copyCapabilities] } },
 });
 
-/** The template's pod spec with cmd in its first container and vols mounted; the template's own mounts stay. */
-function copySpec(
-  tenant: Tenant,
-  template: Partial<V1PodSpec> | undefined,
-  input: { cmd: string; vols: CopyVolume[] },
-  where: string,
-): V1PodSpec {
-  const spec = { ...template } as V1PodSpec;
-  const first = firstContainer(tenant, spec, where);
-  // One volume per distinct claim; a claim may be mounted at several paths (with different subpaths).
-  const claims = [...new Set(input.vols.map((v) => v.pvc))];
-  const volumeName = (claim: string): string => `moop-vol-${claims.indexOf(claim)}`;
-  const volumes: V1Volume[] = claims.map((claimName) => ({
-    name: volumeName(claimName),
-    persistentVolumeClaim: { claimName },
-  }));
-  const mounts: V1VolumeMount[] = input.vols.map((v) => ({
+/** A claim mounted into a copy's container; readOnly mounts it so (a source the copy must not change). */
+export type CopyMount = CopyVolume & { readOnly?: boolean };
+
+/**
+ * One container's share of a copy: its command and claims; for a copy of several parts (one per student), its own
+ * name, its environment (the data its command reads) and a termination message the service reads back.
+ */
+export interface CopyPart {
+  name?: string;
+  cmd: string;
+  env?: Record<string, string>;
+  vols: CopyMount[];
+}
+
+/** What a copy runs: its parts, one container each, and the claims no part may write to (mounted read-only). */
+export interface CopyWork {
+  parts: CopyPart[];
+  readOnlyClaims?: string[];
+}
+
+/** The template's first container running part: its command, environment and mounts; the template's own mounts stay. */
+function partContainer(first: V1Container, part: CopyPart, volumeName: (claim: string) => string): V1Container {
+  const args =
+    Array.isArray(first.args) && first.args.length >= 3 && first.args[2]!.includes('{}')
+      ? first.args.map((a, i) => (i === 2 ? fillHoles(a, [part.cmd], 'pod container args[2]') : a))
+      : ['/bin/sh', '-c', part.cmd];
+  const mounts: V1VolumeMount[] = part.vols.map((v) => ({
     name: volumeName(v.pvc),
     mountPath: v.mount,
     ...(v.subpath ? { subPath: v.subpath } : {}),
+    ...(v.readOnly ? { readOnly: true } : {}),
   }));
-  const args =
-    Array.isArray(first.args) && first.args.length >= 3 && first.args[2]!.includes('{}')
-      ? first.args.map((a, i) => (i === 2 ? fillHoles(a, [input.cmd], 'pod container args[2]') : a))
-      : ['/bin/sh', '-c', input.cmd];
+  const env = part.env ?? {};
+  return {
+    ...first,
+    ...(part.name ? { name: part.name, terminationMessagePath: terminationLog, terminationMessagePolicy: 'File' } : {}),
+    args,
+    ...(part.env
+      ? {
+          env: [
+            ...(first.env ?? []).filter((e) => !(e.name in env)),
+            ...Object.entries(env).map(([name, value]) => ({ name, value })),
+          ],
+        }
+      : {}),
+    volumeMounts: [...(first.volumeMounts ?? []), ...mounts],
+  };
+}
+
+/** The template's pod spec running work, one container per part, every claim mounted once. */
+function copySpec(tenant: Tenant, template: Partial<V1PodSpec> | undefined, work: CopyWork, where: string): V1PodSpec {
+  const spec = { ...template } as V1PodSpec;
+  const first = firstContainer(tenant, spec, where);
+  // One volume per distinct claim; a claim may be mounted at several paths (with different subpaths).
+  const claims = [...new Set(work.parts.flatMap((p) => p.vols.map((v) => v.pvc)))];
+  const readOnly = new Set(work.readOnlyClaims ?? []);
+  const volumeName = (claim: string): string => `moop-vol-${claims.indexOf(claim)}`;
+  const volumes: V1Volume[] = claims.map((claimName) => ({
+    name: volumeName(claimName),
+    persistentVolumeClaim: { claimName, ...(readOnly.has(claimName) ? { readOnly: true } : {}) },
+  }));
   return {
     ...spec,
     // A copy runs once: without this a bare Pod would default to Always and run the copy forever.
     restartPolicy: spec.restartPolicy ?? 'Never',
     // A copy never talks to the API server: no token in a pod that runs a tenant's command.
     automountServiceAccountToken: false,
-    containers: [
-      { ...first, args, volumeMounts: [...(first.volumeMounts ?? []), ...mounts] },
-      ...spec.containers.slice(1),
-    ].map(confined),
+    containers: [...work.parts.map((p) => partContainer(first, p, volumeName)), ...spec.containers.slice(1)].map(
+      confined,
+    ),
     ...(spec.initContainers ? { initContainers: spec.initContainers.map(confined) } : {}),
     volumes: [...(spec.volumes ?? []), ...volumes],
   };
@@ -141,14 +179,33 @@ export function renderPod(
   input: { cmd: string; vols: CopyVolume[] },
   idempotencyKey?: string,
 ): CopyObject {
-  const { tenant, namespace, copies: settings } = scope;
-  const { isJob, ...template } = podTemplate(tenant);
-  refuseUnsafe(tenant, 'pod', templateProblems({ ...template, isJob }, settings));
+  const { tenant } = scope;
   const random = idempotencyKey
     ? idempotencyHash(tenant.id, idempotencyKey).slice(0, 8)
     : shortHash([randomBytes(16).toString('hex')], 8);
+  const annotations = idempotencyKey
+    ? {
+        [idempotencyAnnotation]: idempotencyHash(tenant.id, idempotencyKey),
+        [idempotentRequestAnnotation]: requestHash(input),
+      }
+    : undefined;
+  return renderWork(scope, { parts: [input] }, { random, annotations });
+}
+
+/**
+ * Renders the pod template running work: named job-<tenant>-<random> (random: 8 characters the caller derives), with
+ * the service's annotations and labels beside the owner's (on a Job's pods too, so a list by label finds them).
+ */
+export function renderWork(
+  scope: RenderScope,
+  work: CopyWork,
+  marks: { random: string; annotations?: Record<string, string>; labels?: Record<string, string> },
+): CopyObject {
+  const { tenant, namespace, copies: settings } = scope;
+  const { isJob, ...template } = podTemplate(tenant);
+  refuseUnsafe(tenant, 'pod', templateProblems({ ...template, isJob }, settings));
   // A Job's name becomes its pods' job-name label, so it must be a DNS label; a Pod's may be any subdomain.
-  const values = [tenant.id, random];
+  const values = [tenant.id, marks.random];
   const name = objectName(
     fillHoles(template.metadata.name, values, 'pod metadata.name'),
     values,
@@ -156,33 +213,27 @@ export function renderPod(
     scope.nameKey,
   );
   refuseUnsafe(tenant, 'pod', unsafeName(name, tenant, 'metadata.name'));
-  const annotations = idempotencyKey
-    ? {
-        ...template.metadata.annotations,
-        [idempotencyAnnotation]: idempotencyHash(tenant.id, idempotencyKey),
-        [idempotentRequestAnnotation]: requestHash(input),
-      }
+  const annotations = marks.annotations
+    ? { ...template.metadata.annotations, ...marks.annotations }
     : template.metadata.annotations;
+  const labels = marks.labels ?? {};
   const filled = {
     ...template,
     metadata: { ...template.metadata, name, namespace, ...(annotations ? { annotations } : {}) },
   };
-  const object = isJob ? renderJob(scope, filled, input) : renderBarePod(scope, filled, input);
-  return markOwned(object, { tenant: tenant.id });
+  const object = isJob ? renderJob(scope, filled, work, labels) : renderBarePod(scope, filled, work);
+  const owned = markOwned(object, { tenant: tenant.id });
+  return { ...owned, metadata: { ...owned.metadata, labels: { ...owned.metadata?.labels, ...labels } } };
 }
 
 /** A bare Pod from the tenant's pod template, its deadline defaulted from the settings. */
-function renderBarePod(
-  scope: RenderScope,
-  template: TemplateObject,
-  input: { cmd: string; vols: CopyVolume[] },
-): V1Pod {
+function renderBarePod(scope: RenderScope, template: TemplateObject, work: CopyWork): V1Pod {
   // Real tenant records carry the Job field ttlSecondsAfterFinished on their Pod: the old pod-service's API server
   // dropped it, and a strict one refuses it, so it goes; cleanup retires finished Pods after the retention instead.
   const { ttlSecondsAfterFinished: _ttl, ...podSpec } = (template.spec ?? {}) as Partial<V1PodSpec> & {
     ttlSecondsAfterFinished?: number;
   };
-  const spec = copySpec(scope.tenant, podSpec, input, 'spec');
+  const spec = copySpec(scope.tenant, podSpec, work, 'spec');
   return {
     ...template,
     spec: { ...spec, activeDeadlineSeconds: spec.activeDeadlineSeconds ?? scope.copies.activeDeadlineSeconds },
@@ -192,12 +243,17 @@ function renderBarePod(
 /**
  * A Job from the tenant's Job template: deadline, retries and retention defaulted; its pods labelled and bounded too.
  */
-function renderJob(scope: RenderScope, template: TemplateObject, input: { cmd: string; vols: CopyVolume[] }): V1Job {
+function renderJob(
+  scope: RenderScope,
+  template: TemplateObject,
+  work: CopyWork,
+  labels: Record<string, string>,
+): V1Job {
   const settings = scope.copies;
   const jobSpec = (template.spec ?? {}) as unknown as NonNullable<V1Job['spec']>;
   const podTemplateSpec: V1PodTemplateSpec = jobSpec.template ?? {};
   const deadline = jobSpec.activeDeadlineSeconds ?? settings.activeDeadlineSeconds;
-  const podSpec = copySpec(scope.tenant, podTemplateSpec.spec, input, 'spec.template.spec');
+  const podSpec = copySpec(scope.tenant, podTemplateSpec.spec, work, 'spec.template.spec');
   return {
     ...template,
     spec: {
@@ -213,7 +269,7 @@ function renderJob(scope: RenderScope, template: TemplateObject, input: { cmd: s
         ...podTemplateSpec,
         metadata: {
           ...podTemplateSpec.metadata,
-          labels: { ...podTemplateSpec.metadata?.labels, ...ownerLabels({ tenant: scope.tenant.id }) },
+          labels: { ...podTemplateSpec.metadata?.labels, ...ownerLabels({ tenant: scope.tenant.id }), ...labels },
         },
         // The pod's own deadline too: a pod left behind by its Job (orphaned) still ends.
         spec: { ...podSpec, activeDeadlineSeconds: Math.min(podSpec.activeDeadlineSeconds ?? deadline, deadline) },

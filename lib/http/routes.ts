@@ -6,6 +6,13 @@ import { Deleted, Health, KubeObject } from '../contract/responses.ts';
 import { CopyAnswer, CopyHeaders, CopyQuery, CreateCopyBody } from '../copies/schemas.ts';
 import { CopyInventory, CopyInventoryQuery, VolumeInventory, VolumeInventoryQuery } from '../inventory/schemas.ts';
 import {
+  CollectionBody,
+  DistributionBody,
+  Operation,
+  OperationHeaders,
+  OperationQuery,
+} from '../operations/schemas.ts';
+import {
   ProvisionBody,
   Provisioned,
   RemovalOutcome,
@@ -26,7 +33,7 @@ export interface Route {
   body?: z.ZodObject;
   headers?: z.ZodObject;
   success: {
-    status: 200 | 201;
+    status: 200 | 201 | 202;
     schema: z.ZodType;
     /** For a route that answers 201 when it made something and 200 when all was there: which, from the answer. */
     statusOf?: (answer: never) => 200 | 201;
@@ -157,5 +164,28 @@ export const routes = {
     body: RosterRemovalBody,
     headers: RosterHeaders,
     success: { status: 200, schema: RemovalOutcome },
+  },
+  startDistribution: {
+    method: 'post',
+    path: '/service/v1/operations/distributions',
+    summary: 'Course material from one folder to every student of a class: one operation, answered at once (202)',
+    body: DistributionBody,
+    headers: OperationHeaders,
+    success: { status: 202, schema: Operation },
+  },
+  startCollection: {
+    method: 'post',
+    path: '/service/v1/operations/collections',
+    summary: "Every student's work into one folder, a folder each, read-only from them: one operation (202)",
+    body: CollectionBody,
+    headers: OperationHeaders,
+    success: { status: 202, schema: Operation },
+  },
+  getOperation: {
+    method: 'get',
+    path: '/service/v1/operations',
+    summary: 'A class operation as it stands: its state and, per student, copied, late, skipped or failed',
+    query: OperationQuery,
+    success: { status: 200, schema: Operation },
   },
 } satisfies Record<string, Route>;

@@ -11,6 +11,7 @@ import { listedReads } from '../inventory/listed.ts';
 import { listAll } from '../inventory/page.ts';
 import { claimKind, configMapKind, jobKind, type Kind, podKind, refOfKind } from '../kube/objects.ts';
 import type { ResourceClient } from '../kube/resource-client.ts';
+import { operationLabel, recordOf } from '../operations/record.ts';
 import { managedSelector, markedTenant, recordsNamespace } from '../ownership/ownership.ts';
 import { tenantNamespaceOwners } from '../tenants/namespaces.ts';
 import { eventOf, type Judgement, type Outcome, outcomeOf } from './outcomes.ts';
@@ -46,42 +47,69 @@ export interface NotifierSummary {
 
 const withKind = <T extends KubernetesObject>(kind: Kind, objs: T[]): T[] => objs.map((o) => ({ ...o, ...kind }));
 
-/** What one namespace's notices may be about, by uid, and reads of why answered from the same lists. */
-async function targetsIn(resources: ResourceClient, namespace: string) {
+/**
+ * What one namespace's notices may be about, by uid (its operations' records among them), and reads of why answered
+ * from the same lists.
+ */
+async function targetsIn(resources: ResourceClient, namespace: string, operations: V1ConfigMap[]) {
   const options = { namespace, labelSelector: managedSelector };
   const [pods, jobs, claims] = await Promise.all([
     listAll<V1Pod>(resources, podKind, options),
     listAll<V1Job>(resources, jobKind, options),
     listAll<V1PersistentVolumeClaim>(resources, claimKind, options),
   ]);
-  const all = [...withKind(podKind, pods), ...withKind(jobKind, jobs), ...withKind(claimKind, claims)];
+  const all = [
+    ...withKind(podKind, pods),
+    ...withKind(jobKind, jobs),
+    ...withKind(claimKind, claims),
+    ...operations.map((o) => ({ ...o, kind: 'Operation' })),
+  ];
   return {
     byUid: new Map<string, KubernetesObject>(all.map((o) => [o.metadata!.uid!, o])),
     reads: {
       copies: listedReads(resources, { namespace, pods, eventSelector: 'type=Warning' }),
       claims: listedReads(resources, { namespace, eventSelector: `involvedObject.kind=${claimKind.kind}` }),
+      listed: { pods, jobs },
     },
   };
 }
 
-/** Every notice kept, by the namespace it is about: one list for every tenant. Malformed ones are passed by. */
-async function noticesByNamespace(resources: ResourceClient): Promise<Map<string, Notice[]>> {
-  const labelSelector = `${managedSelector},${noticeLabel}`;
-  const maps = await listAll<V1ConfigMap>(resources, configMapKind, { namespace: recordsNamespace, labelSelector });
-  const byNamespace = new Map<string, Notice[]>();
+const add = <T>(map: Map<string, T[]>, key: string, value: T) => map.set(key, [...(map.get(key) ?? []), value]);
+
+/**
+ * Every notice kept, and every class operation's record (what an operation's notice is about), by the namespace they
+ * are about: one list of the records namespace for every tenant. Malformed ones are passed by.
+ */
+async function recordsByNamespace(resources: ResourceClient) {
+  const maps = await listAll<V1ConfigMap>(resources, configMapKind, {
+    namespace: recordsNamespace,
+    labelSelector: managedSelector,
+  });
+  const notices = new Map<string, Notice[]>();
+  const operations = new Map<string, V1ConfigMap[]>();
   for (const m of maps) {
     const tenant = markedTenant(m);
-    const notice = tenant ? noticeOf(m, tenant) : undefined;
-    if (notice) byNamespace.set(notice.namespace, [...(byNamespace.get(notice.namespace) ?? []), notice]);
+    const labels = m.metadata?.labels ?? {};
+    if (!tenant) continue;
+    const notice = labels[noticeLabel] !== undefined ? noticeOf(m, tenant) : undefined;
+    if (notice) add(notices, notice.namespace, notice);
+    const record = labels[operationLabel] !== undefined ? recordOf(m, tenant) : undefined;
+    if (record) add(operations, record.plan.namespace, m);
   }
-  return byNamespace;
+  return { notices, operations };
 }
 
 type Due = { notice: Notice; outcome: Outcome };
 
 /** The notices of a namespace that have an outcome to tell, each claimed by this run. */
-async function claimDue(ctx: NotifierContext, namespace: string, notices: Notice[], judgement: Judgement) {
-  const { byUid, reads } = await targetsIn(ctx.resources, namespace);
+async function claimDue(
+  ctx: NotifierContext,
+  namespace: string,
+  notices: Notice[],
+  operations: V1ConfigMap[],
+  judgement: Judgement,
+) {
+  const { byUid, reads } = await targetsIn(ctx.resources, namespace, operations);
   const limit = pLimit(ctx.settings.concurrency);
   const due = await Promise.all(
     notices.map((notice) =>
@@ -147,8 +175,8 @@ export async function runNotifier(ctx: NotifierContext): Promise<NotifierSummary
   const summary: NotifierSummary = { namespaces: 0, notices: 0, published: {}, unpublished: 0, unlisted: 0 };
   const now = new Date((ctx.now ?? Date.now)());
   const judgement = { now, pendingSeconds: ctx.settings.pendingSeconds, graceSeconds };
-  const [byNamespace, owners] = await Promise.all([
-    noticesByNamespace(ctx.resources),
+  const [{ notices: byNamespace, operations }, owners] = await Promise.all([
+    recordsByNamespace(ctx.resources),
     tenantNamespaceOwners(ctx.resources),
   ]);
   for (const [namespace, all] of byNamespace) {
@@ -158,7 +186,8 @@ export async function runNotifier(ctx: NotifierContext): Promise<NotifierSummary
     summary.namespaces++;
     summary.notices += notices.length;
     try {
-      await tell(ctx, await claimDue(ctx, namespace, notices, judgement), now, summary);
+      const due = await claimDue(ctx, namespace, notices, operations.get(namespace) ?? [], judgement);
+      await tell(ctx, due, now, summary);
     } catch (err) {
       // One namespace the service cannot read (being prepared, RBAC changed) does not keep the others waiting.
       summary.unlisted++;

@@ -1,11 +1,13 @@
 // What a notice's target has come to, in the routes' own terms: a copy succeeded, failed or is stuck (statusReason), a
 // claim Bound or Pending too long (its latest event), or the target gone. Read from what the notifier listed once.
-import type { KubernetesObject, V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ConfigMap, V1Job, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import type { CopyObject } from '../copies/render.ts';
 import { finishedAt, isStuck, statusReason } from '../copies/status.ts';
 import { copyState } from '../inventory/copies.ts';
 import { eventTime, latestEvent, type Reason } from '../kube/events.ts';
 import type { ResourceClient } from '../kube/resource-client.ts';
+import { recordOf } from '../operations/record.ts';
+import { operationResults } from '../operations/results.ts';
 import type { Notice } from './record.ts';
 import type { NoticeDetail, NoticeType } from './schemas.ts';
 
@@ -75,11 +77,32 @@ export async function claimOutcome(
   return { type: 'ClaimStillPending', reason };
 }
 
+/** A class operation's outcome once every student has a result: succeeded, or failed (some student did). */
+export function operationOutcome(
+  record: V1ConfigMap,
+  tenant: string,
+  listed: { pods: V1Pod[]; jobs: V1Job[] },
+  now: Date,
+): Outcome | undefined {
+  const kept = recordOf(record, tenant);
+  if (!kept) return undefined;
+  const operation = kept.results ?? operationResults(kept.plan, listed, now.getTime());
+  if (operation.state === 'Running') return undefined;
+  const { copied, late, skipped, failed } = operation.summary;
+  const message = `${copied} copied, ${late} late, ${skipped} skipped, ${failed} failed`;
+  const succeeded = operation.state === 'Succeeded';
+  return {
+    type: succeeded ? 'OperationSucceeded' : 'OperationFailed',
+    reason: { phase: operation.state, reason: succeeded ? 'Completed' : 'StudentsFailed', message },
+    ...(operation.finishedAt ? { finishedAt: operation.finishedAt } : {}),
+  };
+}
+
 /** The notice's outcome now, if it has one to tell; target is what the lists hold of its uid. */
 export async function outcomeOf(
   notice: Notice,
   target: KubernetesObject | undefined,
-  reads: { copies: ResourceClient; claims: ResourceClient },
+  reads: { copies: ResourceClient; claims: ResourceClient; listed?: { pods: V1Pod[]; jobs: V1Job[] } },
   judgement: Judgement,
 ): Promise<Outcome | undefined> {
   const { kind, name } = notice.target;
@@ -89,6 +112,8 @@ export async function outcomeOf(
     return { type: 'TargetDeleted', reason: { phase: 'Deleted', reason: 'Deleted', message } };
   }
   if (kind === 'PersistentVolumeClaim') return claimOutcome(target, notice, reads.claims, judgement);
+  if (kind === 'Operation')
+    return operationOutcome(target, notice.tenant, reads.listed ?? { pods: [], jobs: [] }, judgement.now);
   return copyOutcome({ ...target, kind } as CopyObject, notice.told, reads.copies);
 }
 

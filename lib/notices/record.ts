@@ -14,9 +14,9 @@ import { type NoticeType, noticeTypes } from './schemas.ts';
 /** Label of a notice's ConfigMap (its value: the kind it is about), which the notifier lists by. */
 export const noticeLabel = 'moop.io/notice-for';
 
-/** What a notice is about: a copy Pod or Job, or a claim. */
+/** What a notice is about: a copy Pod or Job, a claim, or a class operation (its record's uid). */
 export interface NoticeTarget {
-  kind: 'Pod' | 'Job' | 'PersistentVolumeClaim';
+  kind: 'Pod' | 'Job' | 'PersistentVolumeClaim' | 'Operation';
   name: string;
   uid: string;
 }
@@ -72,7 +72,7 @@ const noticeType = z.enum(Object.keys(noticeTypes) as [NoticeType, ...NoticeType
 const Kept = z.object({
   namespace: z.string().min(1),
   target: z.object({
-    kind: z.enum(['Pod', 'Job', 'PersistentVolumeClaim']),
+    kind: z.enum(['Pod', 'Job', 'PersistentVolumeClaim', 'Operation']),
     name: z.string().min(1),
     uid: z.string().min(1),
   }),

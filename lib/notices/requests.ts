@@ -11,20 +11,25 @@ import { claimOutcome, copyOutcome, eventOf, type Outcome } from './outcomes.ts'
 import { type NoticeRequest, type NoticeTarget, recordNotice } from './record.ts';
 import { noticeTypes } from './schemas.ts';
 
-/** One thing to be told about, as a route made it, and for a student's claim whose. */
-export interface Told {
-  object: KubernetesObject;
-  username?: string;
-}
+/** One thing to be told about, as a route made it, and for a student's claim whose; or a class operation. */
+export type Told =
+  | { object: KubernetesObject; username?: string }
+  | { operation: NoticeTarget & { kind: 'Operation' } };
 
-const targetOf = (object: KubernetesObject): NoticeTarget => ({
-  kind: object.kind as NoticeTarget['kind'],
-  name: object.metadata!.name!,
-  uid: object.metadata!.uid!,
-});
+const targetOf = (told: Told): NoticeTarget =>
+  'operation' in told
+    ? told.operation
+    : {
+        kind: told.object.kind as NoticeTarget['kind'],
+        name: told.object.metadata!.name!,
+        uid: told.object.metadata!.uid!,
+      };
 
 /** The end the answer itself shows, if any; a stuck copy or a Pending claim is no end: the notifier watches on. */
-async function endShown(scope: TenantScope, object: KubernetesObject): Promise<Outcome | undefined> {
+async function endShown(scope: TenantScope, told: Told): Promise<Outcome | undefined> {
+  // An operation just started has not ended: the notifier tells it.
+  if ('operation' in told) return undefined;
+  const { object } = told;
   const outcome =
     object.kind === 'PersistentVolumeClaim'
       ? await claimOutcome(
@@ -58,14 +63,14 @@ export async function askToBeTold(
   told: Told[],
 ): Promise<void> {
   const now = new Date();
-  const requests = told.map(({ object, username }) => ({
+  const requests = told.map((t) => ({
     tenant: scope.tenant.id,
     namespace: scope.namespace,
-    target: targetOf(object),
+    target: targetOf(t),
     correlationId: notify.id,
-    ...(username !== undefined ? { username } : {}),
+    ...('username' in t && t.username !== undefined ? { username: t.username } : {}),
   }));
-  const ends = await Promise.all(told.map(({ object }) => endShown(scope, object).catch(() => undefined)));
+  const ends = await Promise.all(told.map((t) => endShown(scope, t).catch(() => undefined)));
   const shown = requests.flatMap((r, i) => (ends[i] ? [{ r, outcome: ends[i]! }] : []));
   const taken = await publisher.publish(
     shown.map(({ r, outcome }) => eventOf({ ...r, requestedAt: now.toISOString() }, outcome, now)),

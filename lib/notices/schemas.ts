@@ -18,6 +18,8 @@ export const noticeTypes = {
   },
   ClaimBound: { final: true, description: 'A claim was bound to its volume' },
   ClaimStillPending: { final: false, description: 'A claim stayed Pending past NOTICE_PENDING_SECONDS' },
+  OperationSucceeded: { final: true, description: 'A class operation ended: every student copied, late or skipped' },
+  OperationFailed: { final: true, description: 'A class operation ended with at least one student failed' },
   TargetDeleted: { final: true, description: 'What asked to be told was deleted before it reached an end' },
 } as const;
 export type NoticeType = keyof typeof noticeTypes;
@@ -28,8 +30,8 @@ export const NoticeDetail = z
     eventId: z.string().describe('The same for a duplicate of this event: dedupe on it'),
     tenant: z.string(),
     namespace: z.string(),
-    kind: z.enum(['Pod', 'Job', 'PersistentVolumeClaim']),
-    name: z.string(),
+    kind: z.enum(['Pod', 'Job', 'PersistentVolumeClaim', 'Operation']),
+    name: z.string().describe('The object, or for an operation its id'),
     uid: z.string(),
     correlationId: z.string(),
     username: z.string().optional().describe("For a claim: the student's username"),

@@ -3,6 +3,7 @@
 // never parses as code, so no caller text reaches a shell. It runs in the tenant's image (busybox or alpine's sh,
 // cp, find, stat, awk), one container per student, and always exits 0 after writing its result to the container's
 // termination message, where the kubelet keeps it for the API server.
+import { terminationLog } from '../copies/render.ts';
 
 /** The environment one student's container gets (every value chosen or validated by the service). */
 export interface ScriptInput {
@@ -19,8 +20,6 @@ export interface ScriptInput {
   /** Where the result is written: the container's termination message. */
   result?: string;
 }
-
-export const terminationLog = '/dev/termination-log';
 
 /** The script's environment for input. */
 export function scriptEnv(input: ScriptInput): Record<string, string> {

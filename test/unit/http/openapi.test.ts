@@ -35,6 +35,15 @@ it.each([['/service/v1/pods'], ['/service/v1/volumes/students'], ['/service/v1/v
 
 it('names every detail-type the service publishes', () => {
   expect(Object.keys(noticeTypes).sort()).toEqual(
-    ['ClaimBound', 'ClaimStillPending', 'CopyFailed', 'CopyStuck', 'CopySucceeded', 'TargetDeleted'].sort(),
+    [
+      'ClaimBound',
+      'ClaimStillPending',
+      'CopyFailed',
+      'CopyStuck',
+      'CopySucceeded',
+      'OperationFailed',
+      'OperationSucceeded',
+      'TargetDeleted',
+    ].sort(),
   );
 });
