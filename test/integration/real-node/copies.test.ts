@@ -4,62 +4,25 @@
 // claims, as MOOP's NFS volumes are. (MOOP_REAL_NODE=off runs the cluster without the node and skips this file.)
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
 import { tenants } from '../../fixtures/tenants.ts';
 import type { ClaimAnswer, CleanupAnswer, CopyAnswer } from '../../support/answers.ts';
 import { call, invoke } from '../../support/api.ts';
-import { admin, until } from '../../support/cluster.ts';
+import { until } from '../../support/cluster.ts';
+import { hostVolumes } from '../../support/host-volumes.ts';
 import { sweep } from '../../support/managed.ts';
 
 const onNode = process.env.MOOP_REAL_NODE === 'off' ? describe.skip : describe;
 const suffix = randomBytes(3).toString('hex');
 const path = '/service/v1/pods';
-const { core } = admin();
 const timestamp = expect.stringMatching(/^\d{4}-\d\d-\d\dT/);
-const volumes: string[] = [];
-const folders: string[] = [];
 const made = new Set<string>();
 
-/**
- * A folder on the machine, as an admin's hostPath volume claimed by the tenant's match claim for username; the claim's
- * name.
- */
-async function hostVolume(tenant: string, username: string, folder: string): Promise<string> {
-  const claim = await call<ClaimAnswer>('POST', '/service/v1/volumes/pvcs', {
-    body: { tenant, username, tag: suffix, match: true },
-  });
-  expect(claim.status).toBe(201);
-  const name = `host-${tenant.slice(-4)}-${username}-${suffix}`;
-  volumes.push(name);
-  await core.createPersistentVolume({
-    body: {
-      // Labelled as the match claim selects: the service's volume of this tenant.
-      metadata: { name, labels: claim.body.spec?.selector?.matchLabels },
-      spec: {
-        accessModes: ['ReadWriteMany'],
-        capacity: { storage: '100Mi' },
-        storageClassName: '',
-        hostPath: { path: folder, type: 'Directory' },
-      },
-    },
-  });
-  await until(`claim ${claim.body.metadata.name} to bind ${name}`, async () => {
-    const read = await call<ClaimAnswer>('GET', '/service/v1/volumes/pvcs', {
-      query: { tenant, username, tag: suffix },
-    });
-    return read.body.status?.phase === 'Bound';
-  });
-  return claim.body.metadata.name;
-}
-
-const folder = (what: string): string => {
-  const dir = mkdtempSync(join(tmpdir(), `moop-${what}-`));
-  folders.push(dir);
-  return dir;
-};
+const host = hostVolumes(suffix);
+const hostVolume = host.claim;
+const folder = host.folder;
 
 /** POSTs a copy for tenant, whose pod template makes an O; returns the answer and how long it took. */
 async function copy<O extends V1Pod | V1Job>(
@@ -74,8 +37,7 @@ async function copy<O extends V1Pod | V1Job>(
 
 afterAll(async () => {
   await sweep((o: KubernetesObject) => made.has(o.metadata?.name ?? '') || (o.metadata?.name ?? '').includes(suffix));
-  for (const name of volumes) await core.deletePersistentVolume({ name }).catch(() => undefined);
-  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+  await host.remove();
 });
 
 onNode('copies on the real node', () => {
