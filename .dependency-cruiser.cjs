@@ -129,6 +129,8 @@ module.exports = {
       'claims/',
       'copies/',
       'idempotency/',
+      'inventory/',
+      'operations/',
     ]),
     only(
       'idempotency-on-kube',

@@ -6,7 +6,9 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 
 /**
  * deleteOutcome: a request's outcome kept under its Idempotency-Key, past its day;
- * deleteRecord: a removed tenant's record (an Idempotency-Key outcome, a notice);
+ * deleteRecord: a removed tenant's record (an Idempotency-Key outcome, a notice, an operation);
+ * settleOperation: a class operation whose copies all ended, its results kept in its record before the copies go;
+ * deleteOperation: a class operation's record, past its 30 days;
  * reportOrphan: an object of a tenant the tenant service no longer knows, left in place (CLEANUP_ORPHANS=report);
  * list: only ever a failure, a tenant namespace whose objects could not be listed (the rest of the run goes on).
  */
@@ -20,6 +22,8 @@ export type CleanupAction =
   | 'reportOrphan'
   | 'deleteOutcome'
   | 'deleteRecord'
+  | 'settleOperation'
+  | 'deleteOperation'
   | 'list';
 
 export interface CleanupSummary {

@@ -3,7 +3,7 @@
 // action.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { KubernetesObject, V1Job, V1PersistentVolume, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ConfigMap, V1Job, V1PersistentVolume, V1Pod } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import type { CleanupSettings } from '../config/settings.ts';
 import { finishedAt } from '../copies/status.ts';
@@ -11,6 +11,8 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { outcomeLabel, outcomeTtlMs } from '../idempotency/outcomes.ts';
 import { claimKind, configMapKind, jobKind, type Kind, podKind, refOfKind, volumeKind } from '../kube/objects.ts';
 import type { ResourceClient } from '../kube/resource-client.ts';
+import { currentResults } from '../operations/operations.ts';
+import { operationLabel, operationTtlMs, recordOf, settleRecord } from '../operations/record.ts';
 import {
   belongsToTenant,
   managedSelector,
@@ -116,6 +118,8 @@ async function scheduled(
   const cutoff = (ctx.now ?? Date.now)() - (request.retentionSeconds ?? ctx.settings.retentionSeconds) * 1000;
   const policy = request.pvPolicy ?? ctx.settings.policy;
 
+  // Before the copies go: an operation's results are read from them.
+  await operationRecords(ctx, run);
   await run.each<V1Job>(jobKind, managedSelector, async (job) => {
     const finished = finishedAt({ ...job, kind: 'Job' });
     if (finished !== undefined && finished <= cutoff) await run.act('deleteJob', job, () => run.delete(jobKind, job));
@@ -144,6 +148,28 @@ async function scheduled(
   await expiredOutcomes(ctx, run);
   await orphans(ctx, run);
   return run.report;
+}
+
+/**
+ * Class operations: one whose copies all ended has its results kept in its record (they outlive the copies, which
+ * this run may retire); a record past its 30 days goes. An operation still running is read again next run.
+ */
+async function operationRecords(ctx: CleanupContext, run: Run): Promise<void> {
+  const now = (ctx.now ?? Date.now)();
+  const visit = async (cm: V1ConfigMap): Promise<void> => {
+    if (new Date(cm.metadata?.creationTimestamp as unknown as string).getTime() <= now - operationTtlMs)
+      return run.act('deleteOperation', cm, () => run.delete(configMapKind, cm));
+    const tenant = markedTenant(cm);
+    const record = tenant ? recordOf(cm, tenant) : undefined;
+    if (!record || record.results) return;
+    const operation = await currentResults(ctx.resources, record, now).catch((err: unknown) => {
+      run.report.fail('settleOperation', cm, err);
+      return undefined;
+    });
+    if (operation && operation.state !== 'Running')
+      await run.act('settleOperation', cm, () => settleRecord(ctx.resources, record, operation));
+  };
+  await run.each<V1ConfigMap>(configMapKind, `${managedSelector},${operationLabel}`, visit, [recordsNamespace]);
 }
 
 /** Outcomes kept for Idempotency-Key retries answer them for a day; after that the key starts afresh anyway. */

@@ -10,6 +10,7 @@ import { once } from '../idempotency/outcomes.ts';
 import { listAll } from '../inventory/page.ts';
 import { shortHash } from '../kube/names.ts';
 import { jobKind, podKind, refOf } from '../kube/objects.ts';
+import type { ResourceClient } from '../kube/resource-client.ts';
 import { createOwned, isOwnedBy } from '../ownership/ownership.ts';
 import type { TenantScope } from '../tenants/scope.ts';
 import { type OperationRequest, type Plan, planOperation } from './plan.ts';
@@ -127,21 +128,26 @@ export async function startOperation(
 }
 
 /** What the lists of the operation's label hold in its namespace: its bare Pods, a Job's pods, its Jobs. */
-export async function listedCopies(scope: TenantScope, record: OperationRecord) {
-  const options = { namespace: record.plan.namespace, labelSelector: `${operationLabel}=${record.plan.id}` };
-  const hasJobs = record.plan.copies.some((c) => c.kind === 'Job');
+export async function listedCopies(resources: ResourceClient, plan: OperationPlan) {
+  const options = { namespace: plan.namespace, labelSelector: `${operationLabel}=${plan.id}` };
+  const hasJobs = plan.copies.some((c) => c.kind === 'Job');
   const [pods, jobs] = await Promise.all([
-    listAll<V1Pod>(scope.resources, podKind, options),
-    hasJobs ? listAll<V1Job>(scope.resources, jobKind, options) : Promise.resolve([]),
+    listAll<V1Pod>(resources, podKind, options),
+    hasJobs ? listAll<V1Job>(resources, jobKind, options) : Promise.resolve([]),
   ]);
   return { pods, jobs };
+}
+
+/** The operation of record as its copies stand now (its kept results, once settled). */
+export async function currentResults(resources: ResourceClient, record: OperationRecord, now = Date.now()) {
+  return record.results ?? operationResults(record.plan, await listedCopies(resources, record.plan), now);
 }
 
 /** The tenant's operation of that id as it stands (404 OPERATION_NOT_FOUND); its results kept once final. */
 export async function readOperation(scope: TenantScope, { id }: { id: string }): Promise<Operation> {
   const record = await readRecord(scope.resources, scope.tenant.id, id);
   if (record.results) return record.results;
-  const operation = operationResults(record.plan, await listedCopies(scope, record));
+  const operation = await currentResults(scope.resources, record);
   if (operation.state !== 'Running') {
     // Best effort: a later read that finds no results computes them again while the copies are kept.
     await settleRecord(scope.resources, record, operation).catch(() => undefined);
