@@ -52,8 +52,12 @@ function containerResult(status: V1ContainerStatus | undefined, pod: V1Pod, coll
     return { status: 'failed', reason: { code: why, message } };
   }
   const waiting = status?.state?.waiting;
-  return waiting?.reason && !routineWaits.has(waiting.reason)
-    ? { status: 'running', reason: { code: waiting.reason, message: waiting.message ?? '' } }
+  if (waiting?.reason && !routineWaits.has(waiting.reason))
+    return { status: 'running', reason: { code: waiting.reason, message: waiting.message ?? '' } };
+  // Not placed yet: why the scheduler passes it by (no node with room, a selector no node matches).
+  const unscheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  return unscheduled?.reason
+    ? { status: 'running', reason: { code: unscheduled.reason, message: unscheduled.message ?? '' } }
     : { status: 'running' };
 }
 

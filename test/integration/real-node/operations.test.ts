@@ -240,6 +240,57 @@ onNode('class operations on the real node', () => {
     expect(students.map((s) => treeOf(folders.get(s)!))).toEqual(before);
   }, 240_000);
 
+  it("runs as a Job where the tenant's template is one, each student's result read from the Job's pod", async () => {
+    const jobTenant = tenants.realJob.id;
+    const two = ['s01', 's02'];
+    await Promise.all([
+      host.claim(jobTenant, 'teacher', course),
+      ...two.map((s) => host.claim(jobTenant, s, folders.get(s)!)),
+    ]);
+    const started = await call<Operation>('POST', '/service/v1/operations/distributions', {
+      body: {
+        tenant: jobTenant,
+        source: { username: 'teacher', tag: suffix, subpath: 'ds101/week1' },
+        students: roster(two),
+        subpath: 'from-a-job',
+        mode: 'replace',
+      },
+    });
+    operations.push(started.body.id);
+    expect([started.status, started.body.copies]).toEqual([
+      202,
+      [{ name: expect.any(String), kind: 'Job', students: 2 }],
+    ]);
+    let done: Operation | undefined;
+    await until(
+      `operation ${started.body.id} to end`,
+      async () => {
+        done = (
+          await call<Operation>('GET', '/service/v1/operations', { query: { tenant: jobTenant, id: started.body.id } })
+        ).body;
+        return done.state !== 'Running';
+      },
+      180_000,
+    );
+    const bytes = ['intro.ipynb', 'data/iris.csv'].reduce(
+      (n, f) => n + lstatSync(join(course, 'ds101/week1', f)).size,
+      0,
+    );
+    expect(done!.students).toEqual(
+      two.map((username) => ({
+        username,
+        tag: suffix,
+        copy: started.body.copies[0]!.name,
+        status: 'copied',
+        files: 2,
+        bytes,
+        kept: 0,
+      })),
+    );
+    for (const s of two)
+      expect(treeOf(join(folders.get(s)!, 'from-a-job'))).toEqual(treeOf(join(course, 'ds101/week1')));
+  }, 240_000);
+
   it("mounts the students' volumes read-only: a write through the collection's own mounts fails", async () => {
     const id = operations[1]!;
     const pods = await core.listNamespacedPod({
