@@ -20,7 +20,7 @@ export type OperationRequest =
 /**
  * Students in one copy. With their own claims: 15, so that with the source (or destination) a copy mounts at most 16
  * claims, the limit of POST /pods. In one shared claim, mounted once: 24, one container each, whose termination
- * messages share the kubelet's 12 KiB (512 bytes each; a result takes at most about 400).
+ * messages share the kubelet's 12 KiB (512 bytes each; a result takes at most about 390: its reason is cut to 300).
  */
 export const studentsPerCopy = { own: 15, shared: 24 } as const;
 

@@ -13,15 +13,11 @@ const routineWaits = new Set(['ContainerCreating', 'PodInitializing']);
 
 type Result = Omit<StudentResult, 'username' | 'tag' | 'copy'>;
 
-/** The most telling of a copy's pods (a Job may retry): the newest whose student containers all ended, else newest. */
+/** A copy's pod: a Job's newest (its retry under way, or the last it made), as a bare Pod's only one. */
 function podOf(pods: V1Pod[]): V1Pod | undefined {
-  const newest = [...pods].sort((a, b) =>
+  return [...pods].sort((a, b) =>
     String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')),
-  );
-  const ended = (p: V1Pod) =>
-    (p.status?.containerStatuses ?? []).length > 0 &&
-    (p.status?.containerStatuses ?? []).every((c) => c.state?.terminated);
-  return newest.find(ended) ?? newest[0];
+  )[0];
 }
 
 /** The result a student's container status gives. */

@@ -40,8 +40,9 @@ export function scriptEnv(input: ScriptInput): Record<string, string> {
 export const copyScript = `set -u
 out="$MOOP_RESULT"; work=$(mktemp -d 2>/dev/null || echo /tmp/moop-copy.$$); mkdir -p "$work"
 say() {
-  printf 'moop-copy 1\\nstatus %s\\nfiles %s\\nbytes %s\\nkept %s\\nlate %s\\nreason %s %s\\n' \\
-    "$1" "\${files:-0}" "\${bytes:-0}" "\${kept:-0}" "\${late:-0}" "\${2:-}" "\${3:-}" > "$out"
+  # The reason is cut to 300 bytes: with the lines before it, a result fits the 512 bytes a container has.
+  printf 'moop-copy 1\\nstatus %s\\nfiles %s\\nbytes %s\\nkept %s\\nlate %s\\nreason %s\\n' \\
+    "$1" "\${files:-0}" "\${bytes:-0}" "\${kept:-0}" "\${late:-0}" "$(printf '%s %s' "\${2:-}" "\${3:-}" | cut -c 1-300)" > "$out"
   exit 0
 }
 firsterr() { head -n 1 "$work/err" 2>/dev/null | cut -c 1-300; }
