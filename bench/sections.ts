@@ -15,6 +15,7 @@ import { type ColdStartResult, coldStarts } from './cold-start.ts';
 import type { BenchContext } from './context.ts';
 import { type InventoryResult, type InventoryShape, inventoryAtScale, printInventory } from './inventory.ts';
 import { type NoticesResult, noticesAtScale, printNotices } from './notices.ts';
+import { type OperationsResult, operationsAtScale, printOperations } from './operations.ts';
 import { printSideBySide, type SideBySideResult, sideBySide } from './original.ts';
 import { printRoster, type RosterResult, rosterSection } from './roster.ts';
 import { printRoutes, type RoutesResult, routesAgainstRaw } from './routes.ts';
@@ -31,6 +32,7 @@ export const sections = [
   'cleanup',
   'inventory',
   'notices',
+  'operations',
 ] as const;
 export type Section = (typeof sections)[number];
 
@@ -53,6 +55,8 @@ export interface Scale {
   inventory: InventoryShape;
   /** Finished copies asked to be told, for one notifier run. */
   notices: number;
+  /** Students of the class distributed to, collected from, and read back (each with their own claim). */
+  operations: number;
 }
 
 export const fullScale: Scale = {
@@ -66,6 +70,7 @@ export const fullScale: Scale = {
   roster: [200, 500],
   inventory: { users: 5000, foreignPods: 1000, pageSize: 500, repetitions: 20 },
   notices: 1000,
+  operations: 300,
 };
 
 export const quickScale: Scale = {
@@ -79,6 +84,7 @@ export const quickScale: Scale = {
   roster: [10],
   inventory: { users: 50, foreignPods: 10, pageSize: 10, repetitions: 3 },
   notices: 20,
+  operations: 30,
 };
 
 export interface BenchResults {
@@ -94,6 +100,7 @@ export interface BenchResults {
   roster?: RosterResult;
   inventory?: InventoryResult;
   notices?: NoticesResult;
+  operations?: OperationsResult;
   /** Seconds each section took. */
   seconds: Partial<Record<Section, number>>;
 }
@@ -203,6 +210,12 @@ export async function runSections(
     log(`[bench] notices: ${scale.notices} finished copies asked to be told, then the notifier, twice`);
     results.notices = await timed('notices', () => noticesAtScale(ctx, options.outDir, scale.notices, log));
   }
+  if (runs('operations')) {
+    log(
+      `[bench] operations: a class of ${scale.operations} students, distributed to, in a shared claim, collected, read`,
+    );
+    results.operations = await timed('operations', () => operationsAtScale(ctx, options.outDir, scale.operations, log));
+  }
   writeFileSync(join(options.outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   return results;
 }
@@ -226,6 +239,7 @@ export function printResults(r: BenchResults): string {
   if (r.roster) out.push(...printRoster(r.roster));
   if (r.inventory) out.push(...printInventory(r.inventory));
   if (r.notices) out.push(...printNotices(r.notices));
+  if (r.operations) out.push(...printOperations(r.operations));
   const took = Object.entries(r.seconds).map(([s, t]) => `${s} ${t} s`);
   out.push('', `Sections took: ${took.join(', ')}`, '');
   return out.join('\n');

@@ -73,5 +73,11 @@ test('every section of the benchmark runs to its end, a handful of cycles each',
   expect(results.notices?.first.duplicates).toBe(0);
   expect(results.notices?.second.ofCopies).toBe(0);
   expect(results.notices?.first.maxRssMiB).toBeGreaterThan(0);
+  // Each start made its plan's copies (15 students a copy, 24 in a shared claim: the section throws otherwise).
+  expect(results.operations?.distribution.copies).toBe(Math.ceil(quickScale.operations / 15));
+  expect(results.operations?.shared.copies).toBe(Math.ceil(quickScale.operations / 24));
+  expect(results.operations?.collection.copies).toBe(Math.ceil(quickScale.operations / 15));
+  expect(results.operations?.reads.again.students).toBe(quickScale.operations);
+  expect(results.operations?.distribution.apiCalls).toBeGreaterThan(0);
   expect(printResults(results)).toContain('7. Side by side with the original');
 }, 300_000);
