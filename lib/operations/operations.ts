@@ -60,8 +60,12 @@ async function makeCopies(
   plan: Plan,
 ): Promise<OperationPlan> {
   const labels = { [operationLabel]: id };
-  // Rendered first, all of them: a template the service refuses fails the request before anything is made.
-  const copies = plan.copies.map((c) => renderWork(scope, c, { random: shortHash([id, String(c.batch)], 8), labels }));
+  // Rendered first, all of them: a template the service refuses fails the request before anything is made. A copy's
+  // name is its operation's and its students': a retry whose batches came out otherwise never takes another's copy.
+  const copies = plan.copies.map((c) => {
+    const students = c.students.map((i) => plan.students[i]!.username);
+    return renderWork(scope, c, { random: shortHash([id, String(c.batch), ...students], 8), labels });
+  });
   const limit = pLimit(createConcurrency);
   const errors = await Promise.all(
     copies.map((copy) =>
@@ -83,7 +87,8 @@ async function makeCopies(
     startedAt: new Date().toISOString(),
     copies: copies.map((copy, i) => ({
       name: copy.metadata!.name!,
-      kind: copy.kind as 'Pod' | 'Job',
+      // As the API server spells it: a template may say "job".
+      kind: copy.kind?.toLowerCase() === 'job' ? ('Job' as const) : ('Pod' as const),
       students: plan.copies[i]!.students,
     })),
     students: plan.students.map((s) => {
