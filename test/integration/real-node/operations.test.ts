@@ -291,8 +291,57 @@ onNode('class operations on the real node', () => {
       expect(treeOf(join(folders.get(s)!, 'from-a-job'))).toEqual(treeOf(join(course, 'ds101/week1')));
   }, 240_000);
 
+  it("never runs caller text or a student's links: a subpath of shell syntax is a folder's name, a link out of a student's folder fails only that student, a forged result is overwritten", async () => {
+    const weird = 'w $(touch pwned) `touch pwned2`; touch pwned3 & \'"|<>';
+    const source = treeOf(join(course, 'ds101'));
+    // s04's target folder is a link to where the copy mounts the source: replace mode would overwrite the course.
+    symlinkSync('/moop/source', join(folders.get('s04')!, weird));
+    // s06 links a file the copy writes to its own termination message, to forge its result.
+    mkdirSync(join(folders.get('s06')!, weird, 'week1'), { recursive: true });
+    symlinkSync('/dev/termination-log', join(folders.get('s06')!, weird, 'week1/intro.ipynb'));
+    const three = ['s04', 's05', 's06'];
+
+    const started = await call<Operation>('POST', '/service/v1/operations/distributions', {
+      body: {
+        tenant,
+        source: { username: 'teacher', tag: suffix, subpath: 'ds101' },
+        students: roster(three),
+        subpath: weird,
+        mode: 'replace',
+      },
+    });
+    operations.push(started.body.id);
+    expect(started.status).toBe(202);
+    const done = await ended(started.body.id);
+
+    const copy = started.body.copies[0]!.name;
+    const all = ['week1/intro.ipynb', 'week1/data/iris.csv', 'read me.txt', 'latest'];
+    const bytes = all.reduce((n, f) => n + lstatSync(join(course, 'ds101', f)).size, 0);
+    const copied = { status: 'copied', files: 4, bytes, kept: 0 };
+    expect(done.students).toEqual([
+      {
+        username: 's04',
+        tag: suffix,
+        copy,
+        status: 'failed',
+        files: 0,
+        bytes: 0,
+        kept: 0,
+        reason: { code: 'DESTINATION_ESCAPES', message: 'the folder to copy into is a link out of its volume' },
+      },
+      { username: 's05', tag: suffix, copy, ...copied },
+      { username: 's06', tag: suffix, copy, ...copied },
+    ]);
+    expect(treeOf(join(folders.get('s05')!, weird))).toEqual(source);
+    expect(treeOf(join(course, 'ds101'))).toEqual(source);
+    const everywhere = [course, ...folders.values()].flatMap(
+      (dir) => readdirSync(dir, { recursive: true }) as string[],
+    );
+    expect(everywhere.filter((p) => /pwned/.test(p.replace(weird, '')))).toEqual([]);
+  }, 240_000);
+
   it("mounts the students' volumes read-only: a write through the collection's own mounts fails", async () => {
-    const id = operations[1]!;
+    const id = operations[1]!; // the collection
     const pods = await core.listNamespacedPod({
       namespace,
       labelSelector: `moop.io/operation=${id}`,
