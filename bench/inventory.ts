@@ -5,6 +5,7 @@
 // single GET /service/v1/volumes/pvcs and one raw list of the claims. Goal: a page of 500 in the time of a few list
 // calls. The volumes are made Available and the claims Pending without the PV controller (which writes 20 a second
 // here): each volume is reserved for a claim that is never made, each claim names a volume that is never made.
+
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,6 +27,7 @@ import { httpEvent, invokeHttp } from '../tools/lambda.ts';
 import { prepareTenants } from '../tools/tenants.ts';
 import type { BenchContext } from './context.ts';
 import { rawClient } from './routes.ts';
+import { unfinalize } from './section-tenant.ts';
 import { round, type Summary, summarize, time } from './stats.ts';
 
 /** How many of each, the page size and the measured repetitions. */
@@ -240,7 +242,10 @@ async function removeAll(admin: KubeClient, tenant: Tenant, log: (l: string) => 
   await quietly(
     admin.request({ method: 'DELETE', path: '/api/v1/persistentvolumes', query: { labelSelector: benchSelector } }),
   );
-  await Promise.all([unfinalize(admin, claims), unfinalize(admin, '/api/v1/persistentvolumes')]);
+  await Promise.all([
+    unfinalize(admin, claims, benchSelector),
+    unfinalize(admin, '/api/v1/persistentvolumes', benchSelector),
+  ]);
   await quietly(admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}` }));
   for (let polls = 1, giveUpAt = Date.now() + 300_000; ; polls++) {
     const left = await quietly(admin.request({ method: 'GET', path: `/api/v1/namespaces/${ns}` }));
@@ -254,32 +259,6 @@ async function removeAll(admin: KubeClient, tenant: Tenant, log: (l: string) => 
     if (polls % 10 === 0) log(`[bench] inventory: waiting for namespace ${ns} to go`);
     await sleep(1000);
   }
-}
-
-/** Takes the finalizers off every benchmark object at path that is being deleted, 32 at a time. */
-async function unfinalize(admin: KubeClient, path: string): Promise<void> {
-  const limit = pLimit(32);
-  const list = await admin.request<{ items: KubernetesObject[] }>({
-    method: 'GET',
-    path,
-    query: { labelSelector: benchSelector },
-  });
-  await Promise.all(
-    list.items
-      .filter((o) => o.metadata?.finalizers?.length)
-      .map((o) =>
-        limit(() =>
-          admin
-            .request({
-              method: 'PATCH',
-              path: `${path}/${o.metadata!.name}`,
-              contentType: 'application/merge-patch+json',
-              body: { metadata: { finalizers: null } },
-            })
-            .catch(() => undefined),
-        ),
-      ),
-  );
 }
 
 /** The printed table, with the goal. */

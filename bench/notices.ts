@@ -6,6 +6,7 @@
 // tell. The tenant's pod template is a bare Pod, as every real MOOP tenant record's. A first run that does not publish
 // exactly one event per copy, or a second that publishes one for any copy, fails the benchmark. Everything made is
 // removed, the namespace too.
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ import { httpEvent, invokeHttp } from '../tools/lambda.ts';
 import { projectRoot } from '../tools/offline.ts';
 import { prepareTenants } from '../tools/tenants.ts';
 import type { BenchContext } from './context.ts';
+import { sectionTenant } from './section-tenant.ts';
 import { lastLine, runNode } from './stats.ts';
 
 /** One notifier run, in a process of its own. */
@@ -64,30 +66,6 @@ export interface NoticesResult {
 const concurrency = 16;
 const fakeAws = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'eu-west-1' };
 
-/** The section's tenant: an id MOOP could have given, in a namespace only this section uses, a real record's Pod. */
-function noticesTenant(template: Tenant): Tenant {
-  const pod = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'job-{}-{}' },
-    spec: {
-      containers: [
-        { name: 'copy', image: 'busybox:1.28.4', imagePullPolicy: 'IfNotPresent', args: ['/bin/sh', '-c', '{}'] },
-      ],
-      restartPolicy: 'Never',
-      volumes: [],
-    },
-  };
-  const templates = { ...(template.resources as { templates?: object } | undefined)?.templates, pod };
-  return {
-    ...template,
-    id: 'be2e00000000000000000000',
-    name: 'Bench notices school',
-    namespace: 'bench-notices',
-    resources: { templates },
-  } as Tenant;
-}
-
 /** Makes the copies, waits for kwok to finish them, runs the notifier twice, and removes everything. */
 export async function noticesAtScale(
   ctx: BenchContext,
@@ -95,7 +73,11 @@ export async function noticesAtScale(
   copies: number,
   log: (l: string) => void,
 ): Promise<NoticesResult> {
-  const tenant = noticesTenant(ctx.tenant);
+  const tenant = sectionTenant(ctx.tenant, {
+    id: 'be2e00000000000000000000',
+    name: 'Bench notices school',
+    namespace: 'bench-notices',
+  });
   const namespace = tenant.namespace!;
   const tenantsFile = join(outDir, 'notices-tenants.json');
   writeFileSync(tenantsFile, JSON.stringify({ tenants: [ctx.tenant, tenant] }));

@@ -9,12 +9,12 @@
 // at its peak. A start that does not answer 202 with every student in a copy, or with another number of copies than
 // the plan's, fails the run. Everything made is removed: the copies, claims, volumes, the operations' records, their
 // outcomes and notices in moop-records, and the namespace.
+
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KubernetesObject, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
-import pLimit from 'p-limit';
+import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { depsFrom } from '../lib/app/deps.ts';
 import { loadConfig } from '../lib/config/config.ts';
 import { KubeClient } from '../lib/kube/client.ts';
@@ -26,6 +26,7 @@ import { provisionRoster } from '../lib/provisioning/roster.ts';
 import type { Tenant } from '../lib/tenants/tenant.ts';
 import { prepareTenants } from '../tools/tenants.ts';
 import type { BenchContext } from './context.ts';
+import { sectionTenant, unfinalize } from './section-tenant.ts';
 import { lastLine, runNode } from './stats.ts';
 
 /** One handler invocation in a fresh process. */
@@ -74,30 +75,6 @@ export const operationGoals = { startMs: 5000, startCalls: 30, readMs: 1000, rea
 const teacher = 'bench-op-teacher';
 const sharedOwner = 'bench-op-shared';
 
-/** The section's tenant: an id MOOP could have given, in a namespace only this section uses, a real record's Pod. */
-function operationsTenant(template: Tenant): Tenant {
-  const pod = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'job-{}-{}' },
-    spec: {
-      containers: [
-        { name: 'copy', image: 'busybox:1.28.4', imagePullPolicy: 'IfNotPresent', args: ['/bin/sh', '-c', '{}'] },
-      ],
-      restartPolicy: 'Never',
-      volumes: [],
-    },
-  };
-  const templates = { ...(template.resources as { templates?: object } | undefined)?.templates, pod };
-  return {
-    ...template,
-    id: 'be3e00000000000000000000',
-    name: 'Bench operations school',
-    namespace: 'bench-operations',
-    resources: { templates },
-  } as Tenant;
-}
-
 /** Provisions the class, starts and reads its operations, and removes everything. */
 export async function operationsAtScale(
   ctx: BenchContext,
@@ -105,7 +82,11 @@ export async function operationsAtScale(
   size: number,
   log: (l: string) => void,
 ): Promise<OperationsResult> {
-  const tenant = operationsTenant(ctx.tenant);
+  const tenant = sectionTenant(ctx.tenant, {
+    id: 'be3e00000000000000000000',
+    name: 'Bench operations school',
+    namespace: 'bench-operations',
+  });
   const tenantsFile = join(outDir, 'operations-tenants.json');
   writeFileSync(tenantsFile, JSON.stringify({ tenants: [ctx.tenant, tenant] }));
   const deps = depsFrom(() => loadConfig({ ...ctx.env, TENANTS_FILE: tenantsFile }));
@@ -326,30 +307,6 @@ async function removeAll(admin: KubeClient, tenant: Tenant, log: (l: string) => 
     if (polls % 10 === 0) log(`[bench] operations: waiting for namespace ${tenant.namespace} to go`);
     await sleep(1000);
   }
-}
-
-/** Takes the finalizers off every object at path the selector names that still has some, 32 at a time. */
-async function unfinalize(admin: KubeClient, path: string, labelSelector: string): Promise<void> {
-  const limit = pLimit(32);
-  const list = await admin
-    .request<{ items: KubernetesObject[] }>({ method: 'GET', path, query: { labelSelector } })
-    .catch(() => ({ items: [] }));
-  await Promise.all(
-    list.items
-      .filter((o) => o.metadata?.finalizers?.length)
-      .map((o) =>
-        limit(() =>
-          admin
-            .request({
-              method: 'PATCH',
-              path: `${path}/${o.metadata!.name}`,
-              contentType: 'application/merge-patch+json',
-              body: { metadata: { finalizers: null } },
-            })
-            .catch(() => undefined),
-        ),
-      ),
-  );
 }
 
 /** The calls as "verb resource n", the most frequent first. */
