@@ -99,6 +99,8 @@ function invocations(
     copyCreate: () => httpEvent('POST', '/service/v1/pods', moopkey, { body: { tenant, cmd: 'true' } }),
     copyGet: () => httpEvent('GET', '/service/v1/pods', moopkey, { query: { tenant, name: job() } }),
     copyDelete: () => httpEvent('DELETE', '/service/v1/pods', moopkey, { query: { tenant, name: job() } }),
+    volumeInventory: () => httpEvent('GET', '/service/v1/inventory/volumes', moopkey, { query: { tenant } }),
+    copyInventory: () => httpEvent('GET', '/service/v1/inventory/pods', moopkey, { query: { tenant } }),
     cleanup: () => ({ action: 'scheduled', dryRun: true }),
   };
 }
