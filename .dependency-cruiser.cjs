@@ -1,6 +1,6 @@
 // The import rules of the layout (ARCHITECTURE.md draws them): each room of lib/ may import only the rooms below it,
 // and nothing imports a circle. `npm run lint` runs this; a rule broken fails the test command before any test runs.
-const concepts = '(volumes|claims|copies|cleanup|adoption|inventory|provisioning|operations|notices)';
+const concepts = '(volumes|claims|copies|cleanup|adoption|inventory|provisioning|operations|snapshots|notices)';
 
 /** A rule that forbids a room from importing anything in lib/ but the rooms listed. */
 const only = (name, room, allowed, comment) => ({
@@ -194,6 +194,28 @@ module.exports = {
         'inventory/',
       ],
       'Class operations: course material out to a class and work back, one copy a batch of students, results from the copies.',
+    ),
+    only(
+      'snapshots-over-concepts',
+      'snapshots/',
+      [
+        'errors\\.ts',
+        'validation\\.ts',
+        'config/',
+        'contract/',
+        'kube/',
+        'ownership/',
+        'tenants/',
+        'templates/',
+        'volumes/',
+        'claims/',
+        'copies/',
+        'idempotency/',
+        'inventory/',
+        'provisioning/',
+        'operations/',
+      ],
+      "A student's volume archived into the tenant's snapshot store, listed, deleted and restored.",
     ),
     only(
       'notices-over-concepts',

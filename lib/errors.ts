@@ -15,6 +15,7 @@ export const errorCodes = [
   'OBJECT_NOT_FOUND',
   'CLAIM_NOT_FOUND',
   'OPERATION_NOT_FOUND',
+  'SNAPSHOT_NOT_FOUND',
   'NAMESPACE_NOT_FOUND',
   'NOT_FOUND',
   // 409

@@ -221,7 +221,7 @@ export function renderWork(
     ...template,
     metadata: { ...template.metadata, name, namespace, ...(annotations ? { annotations } : {}) },
   };
-  const object = isJob ? renderJob(scope, filled, work, labels) : renderBarePod(scope, filled, work);
+  const object = isJob ? renderJob(scope, filled, work, marks) : renderBarePod(scope, filled, work);
   const owned = markOwned(object, { tenant: tenant.id });
   return { ...owned, metadata: { ...owned.metadata, labels: { ...owned.metadata?.labels, ...labels } } };
 }
@@ -247,7 +247,7 @@ function renderJob(
   scope: RenderScope,
   template: TemplateObject,
   work: CopyWork,
-  labels: Record<string, string>,
+  marks: { annotations?: Record<string, string>; labels?: Record<string, string> },
 ): V1Job {
   const settings = scope.copies;
   const jobSpec = (template.spec ?? {}) as unknown as NonNullable<V1Job['spec']>;
@@ -267,9 +267,13 @@ function renderJob(
       ),
       template: {
         ...podTemplateSpec,
+        // The service's marks on the Job's pods too: lists of pods by label find them, and read what the Job says.
         metadata: {
           ...podTemplateSpec.metadata,
-          labels: { ...podTemplateSpec.metadata?.labels, ...ownerLabels({ tenant: scope.tenant.id }), ...labels },
+          labels: { ...podTemplateSpec.metadata?.labels, ...ownerLabels({ tenant: scope.tenant.id }), ...marks.labels },
+          ...(marks.annotations
+            ? { annotations: { ...podTemplateSpec.metadata?.annotations, ...marks.annotations } }
+            : {}),
         },
         // The pod's own deadline too: a pod left behind by its Job (orphaned) still ends.
         spec: { ...podSpec, activeDeadlineSeconds: Math.min(podSpec.activeDeadlineSeconds ?? deadline, deadline) },

@@ -23,6 +23,17 @@ import {
   Unprovisioned,
   UnprovisionQuery,
 } from '../provisioning/schemas.ts';
+import {
+  Restore,
+  RestoreBody,
+  Snapshot,
+  SnapshotDeleted,
+  SnapshotHeaders,
+  SnapshotListQuery,
+  SnapshotPage,
+  SnapshotQuery,
+  TakeSnapshotBody,
+} from '../snapshots/schemas.ts';
 import { CreateVolumeBody, VolumeQuery } from '../volumes/schemas.ts';
 
 export interface Route {
@@ -187,5 +198,35 @@ export const routes = {
     summary: 'A class operation as it stands: its state and, per student, copied, late, skipped or failed',
     query: OperationQuery,
     success: { status: 200, schema: Operation },
+  },
+  takeSnapshot: {
+    method: 'post',
+    path: '/service/v1/snapshots',
+    summary: "A snapshot of a student's volume: archived into the tenant's snapshot store, answered at once (202)",
+    body: TakeSnapshotBody,
+    headers: SnapshotHeaders,
+    success: { status: 202, schema: Snapshot },
+  },
+  listSnapshots: {
+    method: 'get',
+    path: '/service/v1/snapshots',
+    summary: "A student's snapshots, newest first, a page at a time",
+    query: SnapshotListQuery,
+    success: { status: 200, schema: SnapshotPage },
+  },
+  deleteSnapshot: {
+    method: 'delete',
+    path: '/service/v1/snapshots',
+    summary: "One of a student's snapshots removed, its archive with it",
+    query: SnapshotQuery,
+    success: { status: 200, schema: SnapshotDeleted },
+  },
+  restoreSnapshot: {
+    method: 'post',
+    path: '/service/v1/snapshots/restores',
+    summary: "A snapshot back in the student's volume, beside what is there (default) or replacing it (202)",
+    body: RestoreBody,
+    headers: SnapshotHeaders,
+    success: { status: 202, schema: Restore },
   },
 } satisfies Record<string, Route>;

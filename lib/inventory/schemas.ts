@@ -7,7 +7,7 @@ import { Reason } from '../contract/responses.ts';
 export const defaultPageSize = 100;
 export const maxPageSize = 500;
 
-const Limit = z.coerce
+export const Limit = z.coerce
   .number()
   .int('must be a whole number')
   .min(1)
@@ -15,7 +15,7 @@ const Limit = z.coerce
   .default(defaultPageSize)
   .describe(`Items in one page (default ${defaultPageSize}, at most ${maxPageSize})`);
 
-const Continue = z
+export const Continue = z
   .string()
   .min(1, 'must not be empty')
   .max(2048, 'must be at most 2048 characters')
