@@ -39,6 +39,7 @@ export function scriptEnv(input: ScriptInput): Record<string, string> {
 // stay links, modes and times kept), -n to keep what the student has; report. Errors keep their first line.
 export const copyScript = `set -u
 out="$MOOP_RESULT"; work=$(mktemp -d 2>/dev/null || echo /tmp/moop-copy.$$); mkdir -p "$work"
+trap 'rm -rf "$work"' EXIT
 say() {
   # The reason is cut to 300 bytes: with the lines before it, a result fits the 512 bytes a container has.
   printf 'moop-copy 1\\nstatus %s\\nfiles %s\\nbytes %s\\nkept %s\\nlate %s\\nreason %s\\n' \\

@@ -3,17 +3,17 @@
 // restored (a copy unpacks the archive into the volume: beside what is there, or replacing it). Each copy is the
 // tenant's own template, labelled for the student, and reports in its termination message.
 import { randomBytes } from 'node:crypto';
-import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
 import { type CopyObject, type CopyPart, renderWork, terminationLog } from '../copies/render.ts';
-import { ConflictError } from '../errors.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
 import { once } from '../idempotency/outcomes.ts';
 import { cutPage, decodeCursor, listAll, type Page } from '../inventory/page.ts';
 import { shortHash } from '../kube/names.ts';
-import { podKind, refOf } from '../kube/objects.ts';
+import { jobKind, podKind, refOf } from '../kube/objects.ts';
 import type { ResourceClient } from '../kube/resource-client.ts';
 import { operationLabel } from '../operations/record.ts';
 import { parseResult } from '../operations/script.ts';
-import { createOwned, isOwnedBy, ownerLabels, ownerSelector } from '../ownership/ownership.ts';
+import { createOwned, deleteOwned, isOwnedBy, ownerLabels, ownerSelector } from '../ownership/ownership.ts';
 import type { TenantScope } from '../tenants/scope.ts';
 import { type VolumeKey, volumeOwner } from '../volumes/key.ts';
 import { forget, type Kept, keep, keptOfStudent, keptSnapshot } from './index.ts';
@@ -158,6 +158,8 @@ export async function listSnapshots(scope: TenantScope, query: SnapshotListQuery
   for (const pod of pods) {
     const about = aboutOf(pod);
     if (!about || about.username !== key.username || about.tag !== key.tag || keptIds.has(about.id)) continue;
+    // A copy being deleted goes with its snapshot: never indexed again.
+    if (pod.metadata?.deletionTimestamp) continue;
     const seen = byId.get(about.id);
     if (!seen || String(pod.metadata?.creationTimestamp) > String(seen.pod.metadata?.creationTimestamp))
       byId.set(about.id, { pod, about });
@@ -184,10 +186,27 @@ async function removeArchives(scope: TenantScope, key: VolumeKey, ids: string[])
   return makeCopy(scope, key, newId('remove', scope, 'removals', undefined), part, { readOnlyClaims: [] });
 }
 
-/** Deletes a kept snapshot of the student: its index entry at once, its archive by a copy. */
+/**
+ * Deletes a kept snapshot of the student: the copy that made it (or a list would index it again from its report),
+ * then its index entry, at once; its archive by a copy.
+ */
 export async function deleteSnapshot(scope: TenantScope, query: VolumeKey & { id: string }) {
   const key = { username: query.username, tag: query.tag };
   const kept = await keptSnapshot(scope.resources, scope.tenant.id, key, query.id);
+  const options = { namespace: scope.namespace, labelSelector: `${operationLabel}=${kept.id}` };
+  const [pods, jobs] = await Promise.all([
+    listAll<V1Pod>(scope.resources, podKind, options),
+    listAll<V1Job>(scope.resources, jobKind, options),
+  ]);
+  const owner = { tenant: scope.tenant.id };
+  const makers = [...jobs, ...pods.filter((p) => !p.metadata?.labels?.['job-name'])].filter((c) => isOwnedBy(c, owner));
+  await Promise.all(
+    makers.map((c) =>
+      deleteOwned(scope.resources, c, { propagationPolicy: 'Background' }).catch((err: unknown) => {
+        if (!(err instanceof NotFoundError)) throw err;
+      }),
+    ),
+  );
   await forget(scope.resources, kept);
   await removeArchives(scope, key, [kept.id]);
   return { deleted: kept.id };
