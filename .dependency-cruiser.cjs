@@ -131,6 +131,8 @@ module.exports = {
       'idempotency/',
       'inventory/',
       'operations/',
+      'provisioning/',
+      'snapshots/',
     ]),
     only(
       'idempotency-on-kube',

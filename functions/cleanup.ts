@@ -25,6 +25,7 @@ export function createHandler(deps: Deps = productionDeps) {
           logger: deps.logger,
           metrics,
           settings: deps.settings().cleanup,
+          scope: (tenant) => deps.scope(tenant),
         },
         request,
       );

@@ -9,6 +9,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
  * deleteRecord: a removed tenant's record (an Idempotency-Key outcome, a notice, an operation);
  * settleOperation: a class operation whose copies all ended, its results kept in its record before the copies go;
  * deleteOperation: a class operation's record, past its 30 days;
+ * deleteSnapshot: a snapshot past SNAPSHOT_RETENTION_DAYS: its archive removed by a copy, then its index entry;
  * reportOrphan: an object of a tenant the tenant service no longer knows, left in place (CLEANUP_ORPHANS=report);
  * list: only ever a failure, a tenant namespace whose objects could not be listed (the rest of the run goes on).
  */
@@ -24,6 +25,7 @@ export type CleanupAction =
   | 'deleteRecord'
   | 'settleOperation'
   | 'deleteOperation'
+  | 'deleteSnapshot'
   | 'list';
 
 export interface CleanupSummary {

@@ -20,8 +20,11 @@ import {
   ownerSelector,
   recordsNamespace,
 } from '../ownership/ownership.ts';
+import { type Kept, keptOf, snapshotOfLabel } from '../snapshots/index.ts';
+import { pruneArchives } from '../snapshots/snapshots.ts';
 import type { TenantDirectory } from '../tenants/directory.ts';
 import { tenantNamespaces } from '../tenants/namespaces.ts';
+import type { TenantScope } from '../tenants/scope.ts';
 import { type CleanupAction, CleanupReport, type CleanupSummary } from './report.ts';
 import type { CleanupRequest } from './request.ts';
 
@@ -32,6 +35,8 @@ export interface CleanupContext {
   /** Where the run's counts go (CleanupActions by action, CleanupFailures); none in tests that do not read them. */
   metrics?: Metrics;
   settings: CleanupSettings;
+  /** A tenant's scope (its record looked up): what makes the copy that removes expired snapshots' archives. */
+  scope?: (tenant: string) => Promise<TenantScope>;
   now?: () => number;
 }
 
@@ -49,7 +54,7 @@ const isBarePod = (pod: V1Pod): boolean => !pod.metadata?.ownerReferences?.lengt
 class Run {
   readonly report: CleanupReport;
   private readonly ctx: CleanupContext;
-  private readonly dryRun: boolean;
+  readonly dryRun: boolean;
   private readonly namespaces: string[];
   /** "Kind in namespace" that could not be listed this run. */
   private readonly unlisted = new Set<string>();
@@ -146,6 +151,7 @@ async function scheduled(
     );
   });
   await expiredOutcomes(ctx, run);
+  await expiredSnapshots(ctx, run);
   await orphans(ctx, run);
   return run.report;
 }
@@ -170,6 +176,39 @@ async function operationRecords(ctx: CleanupContext, run: Run): Promise<void> {
       await run.act('settleOperation', cm, () => settleRecord(ctx.resources, record, operation));
   };
   await run.each<V1ConfigMap>(configMapKind, `${managedSelector},${operationLabel}`, visit, [recordsNamespace]);
+}
+
+/**
+ * Snapshots past SNAPSHOT_RETENTION_DAYS: for each tenant, one copy removes their archives from its store, then their
+ * index entries go (an entry whose archive could not be removed stays, and is tried again next run).
+ */
+async function expiredSnapshots(ctx: CleanupContext, run: Run): Promise<void> {
+  const days = ctx.settings.snapshotRetentionDays;
+  if (!days || !ctx.scope) return;
+  const before = (ctx.now ?? Date.now)() - days * 24 * 60 * 60 * 1000;
+  const byTenant = new Map<string, (Kept & { configMap: V1ConfigMap })[]>();
+  const collect = async (cm: V1ConfigMap): Promise<void> => {
+    const tenant = markedTenant(cm);
+    const kept = tenant ? keptOf(cm, tenant) : undefined;
+    if (tenant && kept && Date.parse(kept.takenAt) <= before)
+      byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), kept]);
+  };
+  await run.each<V1ConfigMap>(configMapKind, `${managedSelector},${snapshotOfLabel}`, collect, [recordsNamespace]);
+  for (const [tenant, expired] of byTenant) {
+    const pruned = await ctx
+      .scope(tenant)
+      .then(async (scope) => {
+        if (!run.dryRun) await pruneArchives(scope, expired);
+        return true;
+      })
+      .catch((err: unknown) => {
+        for (const kept of expired) run.report.fail('deleteSnapshot', kept.configMap, err);
+        return false;
+      });
+    if (!pruned) continue;
+    for (const kept of expired)
+      await run.act('deleteSnapshot', kept.configMap, () => run.delete(configMapKind, kept.configMap));
+  }
 }
 
 /** Outcomes kept for Idempotency-Key retries answer them for a day; after that the key starts afresh anyway. */

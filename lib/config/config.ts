@@ -195,6 +195,19 @@ export const ConfigFields = z.object({
     .min(10)
     .default(300)
     .describe('A claim asked to be told of that is still Pending after this many seconds is told ClaimStillPending'),
+  SNAPSHOT_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(180)
+    .describe(
+      'Snapshots older than this many days are removed by scheduled cleanup, their archives with them; 0 keeps them',
+    ),
+  SNAPSHOT_NIGHTLY: z
+    .enum(['true', 'false'], { error: 'SNAPSHOT_NIGHTLY must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true')
+    .describe("Each night, a snapshot of every student's claim that a pod used that day (the nightly function)"),
 });
 
 export const ConfigSchema = ConfigFields.refine((c) => c.MOOPKEY !== undefined || c.MOOPKEY_SECRET_ID !== undefined, {

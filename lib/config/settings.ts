@@ -59,6 +59,8 @@ export interface CleanupSettings {
   concurrency: number;
   /** What a scheduled run does with objects of tenants the tenant service no longer knows (CLEANUP_ORPHANS). */
   orphans: 'report' | 'delete';
+  /** Snapshots older than this are removed, archives and all; 0 or none: kept (SNAPSHOT_RETENTION_DAYS). */
+  snapshotRetentionDays?: number;
 }
 
 /** Completion notices: where they go, and when a Pending claim is told it is still Pending. */
@@ -131,6 +133,7 @@ export function settingsFrom(c: Config): Settings {
       pageSize: c.CLEANUP_PAGE_SIZE,
       concurrency: c.CLEANUP_CONCURRENCY,
       orphans: c.CLEANUP_ORPHANS,
+      snapshotRetentionDays: c.SNAPSHOT_RETENTION_DAYS,
     },
     notices: { bus: c.NOTICE_BUS, pendingSeconds: c.NOTICE_PENDING_SECONDS, concurrency: c.CLEANUP_CONCURRENCY },
   };

@@ -19,7 +19,7 @@ import { type VolumeKey, volumeOwner } from '../volumes/key.ts';
 import { forget, type Kept, keep, keptOfStudent, keptSnapshot } from './index.ts';
 import type { Restore, RestoreBody, Snapshot, SnapshotListQuery, TakeSnapshotBody } from './schemas.ts';
 import { archiveScript, removeScript, restoreScript } from './scripts.ts';
-import { archiveName, storeClaim, studentClaim, studentFolder } from './store.ts';
+import { archiveName, storeClaim, storeKey, studentClaim, studentFolder } from './store.ts';
 
 /** Annotation of an archiving copy (and a Job's pods): the snapshot it makes. */
 export const snapshotAnnotation = 'moop.io/snapshot';
@@ -174,7 +174,7 @@ export async function listSnapshots(scope: TenantScope, query: SnapshotListQuery
   return cutPage(items, newestFirst, after, query.limit);
 }
 
-/** A copy that removes the student's archives named from the store (the index entries go first). */
+/** A copy that removes the student's archives named from their folder of the store. */
 async function removeArchives(scope: TenantScope, key: VolumeKey, ids: string[]): Promise<CopyObject> {
   const store = await storeClaim(scope);
   const part: CopyPart = {
@@ -184,6 +184,22 @@ async function removeArchives(scope: TenantScope, key: VolumeKey, ids: string[])
     vols: [{ pvc: store, mount: mounts.store, subpath: studentFolder(key) }],
   };
   return makeCopy(scope, key, newId('remove', scope, 'removals', undefined), part, { readOnlyClaims: [] });
+}
+
+/**
+ * One copy that removes the archives of the snapshots named, of any students of the tenant, from its store (what
+ * scheduled cleanup does with snapshots past SNAPSHOT_RETENTION_DAYS); each path is the service's own (folder, id).
+ */
+export async function pruneArchives(scope: TenantScope, snapshots: Kept[]): Promise<CopyObject> {
+  const store = await storeClaim(scope);
+  const paths = snapshots.map((s) => `${studentFolder(s)}/${archiveName(s.id)}`);
+  const part: CopyPart = {
+    name: 'remove',
+    cmd: removeScript,
+    env: { MOOP_STORE: mounts.store, MOOP_REMOVE: paths.join('\n'), MOOP_RESULT: terminationLog },
+    vols: [{ pvc: store, mount: mounts.store }],
+  };
+  return makeCopy(scope, storeKey, newId('prune', scope, 'prunes', undefined), part, { readOnlyClaims: [] });
 }
 
 /**
