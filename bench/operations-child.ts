@@ -11,6 +11,7 @@ import { depsFrom } from '../lib/app/deps.ts';
 import { loadConfig } from '../lib/config/config.ts';
 import type { Operation } from '../lib/operations/schemas.ts';
 import { httpEvent, invokeHttp, lambdaContext } from '../tools/lambda.ts';
+import { countCalls } from './kube-calls.ts';
 
 type What = 'distribution' | 'collection' | 'read';
 const [what, inputFile] = process.argv.slice(2) as [What, string];
@@ -20,38 +21,11 @@ const input = JSON.parse(readFileSync(inputFile, 'utf8')) as {
   query?: Record<string, string>;
 };
 
-/** A request as "verb resource": create pods, list persistentvolumeclaims, get configmaps, discovery /api/v1. */
-function callOf(method: string, path: string): string {
-  const parts = path.split('?')[0]!.split('/').filter(Boolean);
-  // /api/v1 or /apis/<group>/<version>, then namespaces/<ns>, then the resource and its name.
-  const rest = parts.slice(parts[0] === 'api' ? 2 : 3);
-  if (rest.length === 0) return `discovery /${parts.join('/')}`;
-  const [resource, name, sub] = rest[0] === 'namespaces' && rest.length > 2 ? rest.slice(2) : rest;
-  const verb =
-    method === 'GET'
-      ? name
-        ? 'get'
-        : 'list'
-      : method === 'POST'
-        ? 'create'
-        : method === 'DELETE'
-          ? name
-            ? 'delete'
-            : 'deletecollection'
-          : method.toLowerCase();
-  return `${verb} ${resource}${sub ? `/${sub}` : ''}`;
-}
-
 const deps = depsFrom(() => loadConfig(process.env));
 // The handler's own client (one per kubeconfig): every request it sends is counted.
 const kube = await deps.kube();
 const calls: Record<string, number> = {};
-const request = kube.request.bind(kube);
-kube.request = ((req: Parameters<typeof request>[0]) => {
-  const call = callOf(req.method, req.path);
-  calls[call] = (calls[call] ?? 0) + 1;
-  return request(req);
-}) as typeof kube.request;
+countCalls(kube, calls);
 
 const routes = {
   distribution: { handler: startDistribution(deps), method: 'POST', path: '/service/v1/operations/distributions' },

@@ -26,6 +26,7 @@ import { provisionRoster } from '../lib/provisioning/roster.ts';
 import type { Tenant } from '../lib/tenants/tenant.ts';
 import { prepareTenants } from '../tools/tenants.ts';
 import type { BenchContext } from './context.ts';
+import { describeCalls } from './kube-calls.ts';
 import { sectionTenant, unfinalize } from './section-tenant.ts';
 import { lastLine, runNode } from './stats.ts';
 
@@ -309,13 +310,6 @@ async function removeAll(admin: KubeClient, tenant: Tenant, log: (l: string) => 
   }
 }
 
-/** The calls as "verb resource n", the most frequent first. */
-const callsOf = (c: OperationCall): string =>
-  Object.entries(c.calls)
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .map(([call, n]) => `${call} ${n}`)
-    .join(', ');
-
 /** The printed table and the calls, each figure beside its goal. */
 export function printOperations(r: OperationsResult): string[] {
   const g = operationGoals;
@@ -357,7 +351,7 @@ export function printOperations(r: OperationsResult): string[] {
     pad(['call', 'status', 'copies', 'handler ms', 'API calls', 'answer KiB', 'RSS MiB (loaded -> peak)', 'state']),
     ...starts.map(([name, c]) => row(name, c)),
     ...reads.map(([name, c]) => row(name, c)),
-    ...[...starts, ...reads].map(([name, c]) => `   ${name}: ${callsOf(c)}`),
+    ...[...starts, ...reads].map(([name, c]) => `   ${name}: ${describeCalls(c.calls)}`),
     ...starts.map(
       ([name, c, per]) =>
         `   goal: ${name}: ${Math.ceil(r.students / per)} copies, started within ${g.startMs / 1000} s and ${g.startCalls} API calls, peak <= ${g.rssMiB} MiB: ${c.copies} copies, ${(c.handlerMs / 1000).toFixed(2)} s, ${c.apiCalls} calls, peak ${c.peakRssMiB} MiB (${ok(startMet(c, per))})`,

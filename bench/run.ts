@@ -3,7 +3,7 @@
 // section that cannot run to its end fails the run.
 //   npm run bench                       every section, full size (about 25 minutes)
 //   npm run bench -- claims cleanup     some sections (original, routes, claims, lookups, roster, cold, cleanup,
-//                                       inventory, notices, operations)
+//                                       inventory, notices, operations, snapshots)
 //   npm run bench -- --quick            every section, a handful of cycles each (what npm test runs, on its cluster)
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';

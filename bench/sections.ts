@@ -19,6 +19,7 @@ import { type OperationsResult, operationsAtScale, printOperations } from './ope
 import { printSideBySide, type SideBySideResult, sideBySide } from './original.ts';
 import { printRoster, type RosterResult, rosterSection } from './roster.ts';
 import { printRoutes, type RoutesResult, routesAgainstRaw } from './routes.ts';
+import { printSnapshots, type SnapshotsResult, type SnapshotsShape, snapshotsAtScale } from './snapshots.ts';
 import { type TenantLookupResult, tenantLookups } from './tenant-lookups.ts';
 
 /** In the order they run: the side-by-side run first, on a quiet cluster, before the thousands of objects of the others. */
@@ -33,6 +34,7 @@ export const sections = [
   'inventory',
   'notices',
   'operations',
+  'snapshots',
 ] as const;
 export type Section = (typeof sections)[number];
 
@@ -57,6 +59,8 @@ export interface Scale {
   notices: number;
   /** Students of the class distributed to, collected from, and read back (each with their own claim). */
   operations: number;
+  /** One student's index entries and two others', listed a page at a time (the walk's page a multiple of the page). */
+  snapshots: SnapshotsShape;
 }
 
 export const fullScale: Scale = {
@@ -71,6 +75,7 @@ export const fullScale: Scale = {
   inventory: { users: 5000, foreignPods: 1000, pageSize: 500, repetitions: 20 },
   notices: 1000,
   operations: 300,
+  snapshots: { entries: 10_000, others: 1000, pageSize: 100, walkPageSize: 500 },
 };
 
 export const quickScale: Scale = {
@@ -85,6 +90,7 @@ export const quickScale: Scale = {
   inventory: { users: 50, foreignPods: 10, pageSize: 10, repetitions: 3 },
   notices: 20,
   operations: 30,
+  snapshots: { entries: 300, others: 100, pageSize: 100, walkPageSize: 100 },
 };
 
 export interface BenchResults {
@@ -101,6 +107,7 @@ export interface BenchResults {
   inventory?: InventoryResult;
   notices?: NoticesResult;
   operations?: OperationsResult;
+  snapshots?: SnapshotsResult;
   /** Seconds each section took. */
   seconds: Partial<Record<Section, number>>;
 }
@@ -216,6 +223,13 @@ export async function runSections(
     );
     results.operations = await timed('operations', () => operationsAtScale(ctx, options.outDir, scale.operations, log));
   }
+  if (runs('snapshots')) {
+    const s = scale.snapshots;
+    log(
+      `[bench] snapshots: ${s.entries} index entries of one student and ${s.others} of two others, listed in pages of ${s.pageSize} and ${s.walkPageSize}`,
+    );
+    results.snapshots = await timed('snapshots', () => snapshotsAtScale(ctx, options.outDir, s, log));
+  }
   writeFileSync(join(options.outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   return results;
 }
@@ -240,6 +254,7 @@ export function printResults(r: BenchResults): string {
   if (r.inventory) out.push(...printInventory(r.inventory));
   if (r.notices) out.push(...printNotices(r.notices));
   if (r.operations) out.push(...printOperations(r.operations));
+  if (r.snapshots) out.push(...printSnapshots(r.snapshots));
   const took = Object.entries(r.seconds).map(([s, t]) => `${s} ${t} s`);
   out.push('', `Sections took: ${took.join(', ')}`, '');
   return out.join('\n');

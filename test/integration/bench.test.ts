@@ -79,5 +79,10 @@ test('every section of the benchmark runs to its end, a handful of cycles each',
   expect(results.operations?.collection.copies).toBe(Math.ceil(quickScale.operations / 15));
   expect(results.operations?.reads.again.students).toBe(quickScale.operations);
   expect(results.operations?.distribution.apiCalls).toBeGreaterThan(0);
+  // The walk answered each of the student's snapshots once, newest first, none of the others' (the section throws
+  // otherwise); the last page is the last.
+  expect(results.snapshots?.walk.distinct).toBe(quickScale.snapshots.entries);
+  expect(results.snapshots?.first.items).toBe(quickScale.snapshots.pageSize);
+  expect(results.snapshots?.last.continued).toBe(false);
   expect(printResults(results)).toContain('7. Side by side with the original');
 }, 300_000);
