@@ -16,6 +16,7 @@ export const errorCodes = [
   'CLAIM_NOT_FOUND',
   'OPERATION_NOT_FOUND',
   'SNAPSHOT_NOT_FOUND',
+  'TERM_NOT_FOUND',
   'NAMESPACE_NOT_FOUND',
   'NOT_FOUND',
   // 409

@@ -10,6 +10,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
  * settleOperation: a class operation whose copies all ended, its results kept in its record before the copies go;
  * deleteOperation: a class operation's record, past its 30 days;
  * deleteSnapshot: a snapshot past SNAPSHOT_RETENTION_DAYS: its archive removed by a copy, then its index entry;
+ * advanceTerm: an end of term carried on: its archived students' claims and volumes removed;
  * reportOrphan: an object of a tenant the tenant service no longer knows, left in place (CLEANUP_ORPHANS=report);
  * list: only ever a failure, a tenant namespace whose objects could not be listed (the rest of the run goes on).
  */
@@ -26,6 +27,7 @@ export type CleanupAction =
   | 'settleOperation'
   | 'deleteOperation'
   | 'deleteSnapshot'
+  | 'advanceTerm'
   | 'list';
 
 export interface CleanupSummary {

@@ -22,6 +22,7 @@ import {
 } from '../ownership/ownership.ts';
 import { type Kept, keptOf, snapshotOfLabel } from '../snapshots/index.ts';
 import { pruneArchives } from '../snapshots/snapshots.ts';
+import { advanceTerms } from '../snapshots/terms.ts';
 import type { TenantDirectory } from '../tenants/directory.ts';
 import { tenantNamespaces } from '../tenants/namespaces.ts';
 import type { TenantScope } from '../tenants/scope.ts';
@@ -152,6 +153,7 @@ async function scheduled(
   });
   await expiredOutcomes(ctx, run);
   await expiredSnapshots(ctx, run);
+  await endsOfTerm(ctx, run);
   await orphans(ctx, run);
   return run.report;
 }
@@ -209,6 +211,15 @@ async function expiredSnapshots(ctx: CleanupContext, run: Run): Promise<void> {
     for (const kept of expired)
       await run.act('deleteSnapshot', kept.configMap, () => run.delete(configMapKind, kept.configMap));
   }
+}
+
+/** Ends of term still archiving, carried on: a student whose archive is kept has their claim and volume removed. */
+async function endsOfTerm(ctx: CleanupContext, run: Run): Promise<void> {
+  if (!ctx.scope || run.dryRun) return;
+  const { advanced, failed } = await advanceTerms(ctx.resources, ctx.scope);
+  for (const name of advanced) run.report.record('advanceTerm', { metadata: { namespace: recordsNamespace, name } });
+  for (const f of failed)
+    run.report.fail('advanceTerm', { metadata: { namespace: recordsNamespace, name: f.name } }, f.error);
 }
 
 /** Outcomes kept for Idempotency-Key retries answer them for a day; after that the key starts afresh anyway. */

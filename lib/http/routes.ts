@@ -33,6 +33,9 @@ import {
   SnapshotPage,
   SnapshotQuery,
   TakeSnapshotBody,
+  Term,
+  TermBody,
+  TermQuery,
 } from '../snapshots/schemas.ts';
 import { CreateVolumeBody, VolumeQuery } from '../volumes/schemas.ts';
 
@@ -228,5 +231,21 @@ export const routes = {
     body: RestoreBody,
     headers: SnapshotHeaders,
     success: { status: 202, schema: Restore },
+  },
+  startTerm: {
+    method: 'post',
+    path: '/service/v1/snapshots/terms',
+    summary:
+      "End of term: a class's volumes archived, then their claims and volumes removed, a result per student (202)",
+    body: TermBody,
+    headers: SnapshotHeaders,
+    success: { status: 202, schema: Term },
+  },
+  getTerm: {
+    method: 'get',
+    path: '/service/v1/snapshots/terms',
+    summary: 'An end of term as it stands, carried on: what is archived is removed',
+    query: TermQuery,
+    success: { status: 200, schema: Term },
   },
 } satisfies Record<string, Route>;

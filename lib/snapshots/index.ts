@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { listAll } from '../inventory/page.ts';
 import { configMapKind } from '../kube/objects.ts';
 import type { ResourceClient } from '../kube/resource-client.ts';
-import { managedSelector, markedTenant, markOwned, recordsNamespace } from '../ownership/ownership.ts';
+import { markedTenant, markOwned, ownerSelector, recordsNamespace } from '../ownership/ownership.ts';
 import type { VolumeKey } from '../volumes/key.ts';
 import { studentFolder } from './store.ts';
 
@@ -66,7 +66,8 @@ export async function keep(resources: ResourceClient, tenant: string, snapshot: 
 
 /** The student's kept snapshots: one list. */
 export async function keptOfStudent(resources: ResourceClient, tenant: string, key: VolumeKey) {
-  const labelSelector = `${managedSelector},${snapshotOfLabel}=${studentFolder(key)}`;
+  // The tenant's label too: another school's student of the same name has the same folder hash, in its own store.
+  const labelSelector = `${ownerSelector({ tenant })},${snapshotOfLabel}=${studentFolder(key)}`;
   const maps = await listAll<V1ConfigMap>(resources, configMapKind, { namespace: recordsNamespace, labelSelector });
   return maps
     .map((m) => keptOf(m, tenant))

@@ -94,6 +94,55 @@ export const Restore = z.strictObject({
 });
 export type Restore = z.infer<typeof Restore>;
 
+export const maxTermSize = 500;
+
+export const TermBody = z.strictObject({
+  tenant: TenantId,
+  students: z
+    .array(z.strictObject({ username: Username, tag: Tag }))
+    .min(1, 'must list at least one student')
+    .max(maxTermSize, `must list at most ${maxTermSize} students`)
+    .refine(
+      (students) => new Set(students.map((s) => JSON.stringify([s.username, s.tag]))).size === students.length,
+      'must list each student (username, tag) once',
+    ),
+  force: z.boolean().default(false).describe("Remove a student's claim even while pods mount it"),
+});
+export type TermBody = z.infer<typeof TermBody>;
+
+export const TermQuery = z.strictObject({
+  tenant: TenantId,
+  id: z.string().regex(/^term-[0-9a-z]{20}$/, 'must be an end-of-term id as the service answered it'),
+});
+
+export const Term = z
+  .strictObject({
+    id: z.string(),
+    state: z.enum(['Running', 'Succeeded', 'Failed']),
+    startedAt: z.string(),
+    summary: z.strictObject({
+      archiving: z.number().int(),
+      archived: z.number().int(),
+      skipped: z.number().int(),
+      failed: z.number().int(),
+    }),
+    students: z.array(
+      z.strictObject({
+        username: z.string(),
+        tag: z.string(),
+        status: z
+          .enum(['archiving', 'archived', 'skipped', 'failed'])
+          .describe('archived: the snapshot is kept, then the claim and volume removed; failed: the volume stays'),
+        snapshot: z.string().optional().describe('Restorable with POST /service/v1/snapshots/restores'),
+        claim: z.string().nullable().optional(),
+        volume: z.string().nullable().optional(),
+        reason: Why.optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'Term' });
+export type Term = z.infer<typeof Term>;
+
 export const SnapshotDeleted = z.strictObject({
   deleted: z.string().describe('The snapshot removed, its archive with it'),
 });

@@ -135,6 +135,25 @@ async function fromCopy(resources: ResourceClient, tenant: string, pod: V1Pod, a
   return { ...base, state: 'Running' };
 }
 
+/**
+ * The state of snapshot id from the tenant's listed pods (its copy's newest), indexed on the way once complete; a
+ * snapshot whose copy is gone and was never indexed failed.
+ */
+export async function snapshotState(
+  resources: ResourceClient,
+  tenant: string,
+  id: string,
+  pods: V1Pod[],
+): Promise<Pick<Snapshot, 'state' | 'reason'>> {
+  const mine = pods
+    .filter((p) => aboutOf(p)?.id === id && !p.metadata?.deletionTimestamp)
+    .sort((a, b) => String(b.metadata?.creationTimestamp).localeCompare(String(a.metadata?.creationTimestamp)));
+  if (mine.length === 0)
+    return { state: 'Failed', reason: { code: 'COPY_DELETED', message: 'the archive copy is gone' } };
+  const { state, reason } = await fromCopy(resources, tenant, mine[0]!, aboutOf(mine[0]!)!);
+  return { state, ...(reason ? { reason } : {}) };
+}
+
 /** Newest first, then by id: a sort key that orders ascending. */
 const newestFirst = (s: Snapshot): string[] => [
   String(9e15 - Date.parse(s.takenAt ?? s.requestedAt)).padStart(16, '0'),
@@ -203,13 +222,11 @@ export async function pruneArchives(scope: TenantScope, snapshots: Kept[]): Prom
 }
 
 /**
- * Deletes a kept snapshot of the student: the copy that made it (or a list would index it again from its report),
- * then its index entry, at once; its archive by a copy.
+ * Deletes the copies that made snapshot id (a Job's pods go with it): once it is indexed, or deleted, they have
+ * nothing more to say, and a finished copy still counts as mounting the student's claim.
  */
-export async function deleteSnapshot(scope: TenantScope, query: VolumeKey & { id: string }) {
-  const key = { username: query.username, tag: query.tag };
-  const kept = await keptSnapshot(scope.resources, scope.tenant.id, key, query.id);
-  const options = { namespace: scope.namespace, labelSelector: `${operationLabel}=${kept.id}` };
+export async function retireCopies(scope: TenantScope, id: string): Promise<void> {
+  const options = { namespace: scope.namespace, labelSelector: `${operationLabel}=${id}` };
   const [pods, jobs] = await Promise.all([
     listAll<V1Pod>(scope.resources, podKind, options),
     listAll<V1Job>(scope.resources, jobKind, options),
@@ -223,6 +240,16 @@ export async function deleteSnapshot(scope: TenantScope, query: VolumeKey & { id
       }),
     ),
   );
+}
+
+/**
+ * Deletes a kept snapshot of the student: the copy that made it (or a list would index it again from its report),
+ * then its index entry, at once; its archive by a copy.
+ */
+export async function deleteSnapshot(scope: TenantScope, query: VolumeKey & { id: string }) {
+  const key = { username: query.username, tag: query.tag };
+  const kept = await keptSnapshot(scope.resources, scope.tenant.id, key, query.id);
+  await retireCopies(scope, kept.id);
   await forget(scope.resources, kept);
   await removeArchives(scope, key, [kept.id]);
   return { deleted: kept.id };

@@ -137,7 +137,7 @@ async function finished(tenant: string, name: string): Promise<{ status?: { phas
 }
 
 afterAll(async () => {
-  const ana = studentFolder({ username: 'ana', tag: suffix });
+  const folders = ['ana', 'bob', 'cara'].map((username) => studentFolder({ username, tag: suffix }));
   const outcomes = [tenants.realPod.id, tenants.realJob.id].map((t) => `outcome-${t}-`);
   await sweep(
     (o) =>
@@ -145,7 +145,8 @@ afterAll(async () => {
       (o.metadata?.name ?? '').includes(suffix) ||
       o.metadata?.labels?.['moop.io/tag'] === suffix ||
       o.metadata?.annotations?.['moop.io/user'] === storeKey.username ||
-      o.metadata?.labels?.['moop.io/snapshot-of'] === ana ||
+      folders.includes(o.metadata?.labels?.['moop.io/snapshot-of'] ?? '') ||
+      (o.metadata?.name ?? '').startsWith(`term-${tenants.realPod.id}-`) ||
       outcomes.some((prefix) => (o.metadata?.name ?? '').startsWith(prefix)),
   );
   for (const name of stores) await core.deletePersistentVolume({ name }).catch(() => undefined);
@@ -270,6 +271,84 @@ onNode('snapshots on the real node', () => {
     const archive = join(store, studentFolder({ username: 'ana', tag: suffix }), `${snapshot.id}.tar.gz`);
     await until('the archive to be removed', async () => !existsSync(archive), 120_000);
   }, 180_000);
+
+  it("ends a term: each student's volume archived, then their claim removed; the archive is restorable later", async () => {
+    const folders = { bob: host.folder('bob'), cara: host.folder('cara') };
+    for (const [who, dir] of Object.entries(folders)) {
+      mkdirSync(join(dir, 'final/notebooks'), { recursive: true });
+      writeFileSync(join(dir, 'final/notebooks/exam.ipynb'), `{"by": "${who}"}\n`);
+      utimesSync(join(dir, 'final/notebooks/exam.ipynb'), 1_000_000_000, 1_000_000_000);
+    }
+    const claims = {
+      bob: await host.claim(tenant, 'bob', folders.bob),
+      cara: await host.claim(tenant, 'cara', folders.cara),
+    };
+    const before = { bob: treeOf(folders.bob), cara: treeOf(folders.cara) };
+
+    const started = await call<{ id: string; students: { snapshot?: string }[] }>(
+      'POST',
+      '/service/v1/snapshots/terms',
+      {
+        body: { tenant, students: ['bob', 'cara', 'dora'].map((username) => ({ username, tag: suffix })) },
+      },
+    );
+    expect(started).toEqual({
+      status: 202,
+      body: {
+        id: expect.stringMatching(/^term-[0-9a-z]{20}$/),
+        state: 'Running',
+        startedAt: timestamp,
+        summary: { archiving: 2, archived: 0, skipped: 1, failed: 0 },
+        students: [
+          { username: 'bob', tag: suffix, status: 'archiving', snapshot: expect.stringMatching(/^snap-/) },
+          { username: 'cara', tag: suffix, status: 'archiving', snapshot: expect.stringMatching(/^snap-/) },
+          {
+            username: 'dora',
+            tag: suffix,
+            status: 'skipped',
+            reason: {
+              code: 'NO_VOLUME',
+              message: `dora has no claim (tag ${suffix}) in namespace ${tenants.realPod.namespace}.`,
+            },
+          },
+        ],
+      },
+    });
+    let term: { state: string; students: Record<string, unknown>[] } = { state: 'Running', students: [] };
+    await until(
+      'the term to end',
+      async () => {
+        term = (
+          await call<typeof term>('GET', '/service/v1/snapshots/terms', { query: { tenant, id: started.body.id } })
+        ).body;
+        return term.state !== 'Running';
+      },
+      180_000,
+    );
+    expect(term).toEqual({
+      ...started.body,
+      state: 'Succeeded',
+      summary: { archiving: 0, archived: 2, skipped: 1, failed: 0 },
+      students: [
+        // The volumes are the admin's hostPath ones here, not the service's: only the claims are the service's to remove.
+        { ...started.body.students[0], status: 'archived', claim: claims.bob, volume: null },
+        { ...started.body.students[1], status: 'archived', claim: claims.cara, volume: null },
+        started.body.students[2],
+      ],
+    });
+    const gone = await call('GET', '/service/v1/volumes/pvcs', { query: { tenant, username: 'bob', tag: suffix } });
+    expect(gone.status).toBe(404);
+
+    // Next term, bob has a new, empty volume: his archive comes back beside.
+    const fresh = host.folder('bob-next');
+    await host.claim(tenant, 'bob', fresh);
+    const restore = await call<{ folder: string; copy: { name: string } }>('POST', '/service/v1/snapshots/restores', {
+      body: { tenant, username: 'bob', tag: suffix, id: started.body.students[0]!.snapshot },
+    });
+    expect(restore.status).toBe(202);
+    expect((await finished(tenant, restore.body.copy.name)).status?.phase).toBe('Succeeded');
+    expect(treeOf(join(fresh, restore.body.folder))).toEqual(before.bob);
+  }, 300_000);
 
   it("fails with the archive tool's exit code when the store is too small, leaving no index entry and no partial archive", async () => {
     const jobTenant = tenants.realJob.id;
