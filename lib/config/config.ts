@@ -258,6 +258,11 @@ export const ToolSettingsSchema = z.object({
     .enum(['true', 'false'], { error: 'NOTICE_SCHEDULE_ENABLED must be true or false' })
     .default('true')
     .describe('Whether the schedule runs the notifier (npm test and npm run bench turn it off and run it themselves)'),
+  NIGHTLY_SCHEDULE: z
+    .string()
+    .regex(/^(rate|cron)\(.+\)$/, 'NIGHTLY_SCHEDULE must be rate(...) or cron(...)')
+    .default('cron(0 2 * * ? *)')
+    .describe('When the nightly snapshot runs, if SNAPSHOT_NIGHTLY (EventBridge expression)'),
   SECRETS_PREFIX: z
     .string()
     .min(1)

@@ -30,6 +30,8 @@ describe('loadConfig', () => {
       CLEANUP_ORPHANS: 'report',
       NOTICE_BUS: 'default',
       NOTICE_PENDING_SECONDS: 300,
+      SNAPSHOT_NIGHTLY: false,
+      SNAPSHOT_RETENTION_DAYS: 180,
     });
   });
 
