@@ -19,47 +19,17 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { copyScript, parseResult, type ScriptInput, scriptEnv } from '../../../lib/operations/script.ts';
+import { busyboxImage, busyboxShell, machine, type Shell } from '../../support/busybox.ts';
 
 /** Every case's folders are made below base, which is removed after the tests. */
 const base = realpathSync(mkdtempSync(join(tmpdir(), 'moop-script-')));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-/** A shell to run the script with: the program, and the PATH its tools are found on. */
-interface Shell {
-  sh: string;
-  path: string;
-}
-const machine: Shell = { sh: '/bin/sh', path: process.env.PATH ?? '/usr/bin:/bin' };
-
-/** The busybox image the real node loads its copies' image from, if this machine has it cached. */
-function busyboxImage(): string | undefined {
-  const cache = join(homedir(), '.cache', 'moop-node');
-  if (!existsSync(cache)) return undefined;
-  return readdirSync(cache)
-    .map((d) => join(cache, d, 'busybox.tar'))
-    .find((f) => existsSync(f));
-}
 const busyboxTar = busyboxImage();
-
-/** A PATH of busybox applets only (the tools the script uses), from the image's layer. */
-function busyboxShell(tar: string): Shell {
-  const dir = join(base, 'busybox');
-  const root = join(dir, 'root');
-  const bin = join(dir, 'path');
-  mkdirSync(root, { recursive: true });
-  mkdirSync(bin, { recursive: true });
-  execFileSync('tar', ['-xf', tar, '-C', dir, 'layer.tar']);
-  const members = execFileSync('tar', ['-tf', join(dir, 'layer.tar')], { encoding: 'utf8' }).split('\n');
-  const member = members.find((m) => m === 'bin/busybox' || m === './bin/busybox')!;
-  execFileSync('tar', ['-xf', join(dir, 'layer.tar'), '-C', root, member]);
-  for (const tool of ['sh', 'cp', 'find', 'stat', 'awk', 'mkdir', 'head', 'cut', 'mktemp', 'grep']) {
-    symlinkSync(join(root, 'bin', 'busybox'), join(bin, tool));
-  }
-  return { sh: join(bin, 'sh'), path: bin };
-}
+const copyTools = ['sh', 'cp', 'find', 'stat', 'awk', 'mkdir', 'head', 'cut', 'mktemp', 'grep'];
 
 let cases = 0;
 /** A case's folders: the roots of the source, student and destination volumes (as mounted), and where it runs. */
@@ -660,7 +630,7 @@ if (busyboxTar) {
   describe(`with the busybox of the real node (${busyboxTar})`, () => {
     let shell: Shell;
     beforeAll(() => {
-      shell = busyboxShell(busyboxTar);
+      shell = busyboxShell(busyboxTar, join(base, 'busybox'), copyTools);
     });
     specifications(() => shell);
   });
