@@ -13,12 +13,13 @@ say() {
 }
 partial="$MOOP_ARCHIVE.partial"
 cd "$MOOP_FROM" || { say failed SOURCE_UNREADABLE "cannot enter the volume"; exit 1; }
-files=$(find . ! -type d | wc -l)
+# Counted by find's arguments, not lines: a file name may hold a line break.
+files=$(find . ! -type d -exec sh -c 'echo $#' sh {} + | awk '{ n += $1 } END { print n + 0 }')
 tar -c -z -f "$partial" . 2> /tmp/moop-archive.err
 code=$?
 if [ "$code" -ne 0 ]; then
   rm -f "$partial"
-  say failed ARCHIVE_FAILED "tar exited with code $code: $(head -n 1 /tmp/moop-archive.err)"
+  say failed ARCHIVE_FAILED "tar exited with code $code: $(grep -v '^$' /tmp/moop-archive.err | head -n 1)"
   exit "$code"
 fi
 mv -f "$partial" "$MOOP_ARCHIVE" || { rm -f "$partial"; say failed ARCHIVE_FAILED "the archive could not be kept"; exit 1; }
@@ -50,17 +51,19 @@ mkdir -p "$into" && tar -x -z -f "$MOOP_ARCHIVE" -C "$into" 2> /tmp/moop-restore
 code=$?
 if [ "$code" -ne 0 ]; then
   [ "$MOOP_MODE" = beside ] || rm -rf "$into"
-  say failed RESTORE_FAILED "tar exited with code $code: $(head -n 1 /tmp/moop-restore.err)"
+  say failed RESTORE_FAILED "tar exited with code $code: $(grep -v '^$' /tmp/moop-restore.err | head -n 1)"
   exit "$code"
 fi
-files=$(cd "$into" && find . ! -type d | wc -l)
+files=$(cd "$into" && find . ! -type d -exec sh -c 'echo $#' sh {} + | awk '{ n += $1 } END { print n + 0 }')
 if [ "$MOOP_MODE" = replace ]; then
   cd "$MOOP_TO" || exit 1
+  # The snapshot's own time of the volume's folder, which tar gave .moop-restoring, kept before moving changes it.
+  touch -r .moop-restoring /tmp/moop-root-time
   find . -mindepth 1 -maxdepth 1 ! -name .moop-restoring -exec rm -rf {} + &&
     find .moop-restoring -mindepth 1 -maxdepth 1 -exec mv {} . \\; &&
     rmdir .moop-restoring || { say failed RESTORE_FAILED "the restored files could not be moved in"; exit 1; }
   # The volume's own folder takes the time it had in the snapshot.
-  touch -r "$MOOP_TO" "$MOOP_TO" 2>/dev/null
+  touch -r /tmp/moop-root-time "$MOOP_TO" 2>/dev/null
 fi
 say copied
 `;

@@ -9,11 +9,18 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { once } from '../idempotency/outcomes.ts';
 import { cutPage, decodeCursor, listAll, type Page } from '../inventory/page.ts';
 import { shortHash } from '../kube/names.ts';
-import { jobKind, podKind, refOf } from '../kube/objects.ts';
+import { jobKind, podKind, refOf, refOfKind } from '../kube/objects.ts';
 import type { ResourceClient } from '../kube/resource-client.ts';
 import { operationLabel } from '../operations/record.ts';
 import { parseResult } from '../operations/script.ts';
-import { createOwned, deleteOwned, isOwnedBy, ownerLabels, ownerSelector } from '../ownership/ownership.ts';
+import {
+  createOwned,
+  deleteOwned,
+  isOwnedBy,
+  ownerLabels,
+  ownerSelector,
+  tenantLabel,
+} from '../ownership/ownership.ts';
 import type { TenantScope } from '../tenants/scope.ts';
 import { type VolumeKey, volumeOwner } from '../volumes/key.ts';
 import { forget, type Kept, keep, keptOfStudent, keptSnapshot } from './index.ts';
@@ -73,7 +80,9 @@ export async function takeSnapshot(
   const slot = { resources: scope.resources, tenant: scope.tenant.id, route: 'snapshots', key: options.idempotencyKey };
   return once(slot, input, async () => {
     const id = newId('snap', scope, 'snapshots', options.idempotencyKey);
-    const [claim, store] = await Promise.all([studentClaim(scope, key), storeClaim(scope)]);
+    // The student's claim first: a 404 makes nothing, not even the tenant's store.
+    const claim = await studentClaim(scope, key);
+    const store = await storeClaim(scope);
     const requestedAt = new Date().toISOString();
     const about = { id, ...key, ...(input.note ? { note: input.note } : {}), requestedAt };
     const part: CopyPart = {
@@ -232,14 +241,20 @@ export async function retireCopies(scope: TenantScope, id: string): Promise<void
     listAll<V1Job>(scope.resources, jobKind, options),
   ]);
   const owner = { tenant: scope.tenant.id };
-  const makers = [...jobs, ...pods.filter((p) => !p.metadata?.labels?.['job-name'])].filter((c) => isOwnedBy(c, owner));
-  await Promise.all(
-    makers.map((c) =>
-      deleteOwned(scope.resources, c, { propagationPolicy: 'Background' }).catch((err: unknown) => {
-        if (!(err instanceof NotFoundError)) throw err;
-      }),
-    ),
+  const gone = (err: unknown) => {
+    if (!(err instanceof NotFoundError)) throw err;
+  };
+  const bare = pods.filter((p) => !p.metadata?.labels?.['job-name']);
+  // A Job's pods too, at once: left to the garbage collector, they would be read (and indexed again) meanwhile.
+  const ofJobs = pods.filter(
+    (p) => p.metadata?.labels?.['job-name'] && p.metadata.labels[tenantLabel] === scope.tenant.id,
   );
+  await Promise.all([
+    ...[...jobs, ...bare]
+      .filter((c) => isOwnedBy(c, owner))
+      .map((c) => deleteOwned(scope.resources, c, { propagationPolicy: 'Background' }).catch(gone)),
+    ...ofJobs.map((p) => scope.resources.delete(refOfKind(podKind, p), { uid: p.metadata?.uid }).catch(gone)),
+  ]);
 }
 
 /**

@@ -31,7 +31,8 @@ export function hostVolumes(suffix: string): HostVolumes {
         body: { tenant, username, tag: suffix, match: true },
       });
       expect(claim.status).toBe(201);
-      const name = `host-${tenant.slice(-4)}-${username}-${suffix}`.toLowerCase();
+      // Numbered: the same student may be given a second volume (a new term).
+      const name = `host-${tenant.slice(-4)}-${username}-${suffix}-${volumes.length}`.toLowerCase();
       volumes.push(name);
       await core.createPersistentVolume({
         body: {

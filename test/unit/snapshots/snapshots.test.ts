@@ -781,7 +781,7 @@ describe('deleteSnapshot', () => {
   // index entry again. Input: tenant b (a Job template), a snapshot whose pod reported "copied", listed (indexed),
   // deleted, listed again before the collector ran; expected no snapshot and no index entry; got the deleted snapshot,
   // Succeeded, its entry written anew, its archive being removed (a restore of it fails ARCHIVE_MISSING).
-  it.failing("a deleted snapshot of a Job copy stays deleted while the Job's pods wait for the garbage collector", async () => {
+  it("a deleted snapshot of a Job copy stays deleted while the Job's pods wait for the garbage collector", async () => {
     const sb = { ...renderScope(b), resources };
     await claim(alice, sb);
     const taken = await takeSnapshot(sb, alice, {});
