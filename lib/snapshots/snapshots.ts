@@ -103,7 +103,9 @@ export async function takeSnapshot(
       readOnlyClaims: [claim.metadata!.name!],
       annotations: { [snapshotAnnotation]: JSON.stringify(about) },
     });
-    return { snapshot: { ...about, state: 'Running', copy: copy.metadata!.name! }, copy: toldOf(copy) };
+    // A retry that found the first request's copy answers what that copy records (its requestedAt).
+    const first = aboutOf(copy as V1Pod) ?? about;
+    return { snapshot: { ...first, state: 'Running', copy: copy.metadata!.name! }, copy: toldOf(copy) };
   });
 }
 

@@ -258,9 +258,7 @@ function specifications(shell: () => Shell, tools: keyof typeof tarSays) {
       expect(paths(v.store)).toEqual([]);
     });
 
-    // BUG (lib/snapshots/scripts.ts, archiveScript and restoreScript): files are counted as lines of `find . ! -type d`,
-    // so a name holding a line break counts as two files. Input: a volume of one file named "line\nbreak"; expected
-    // "files 1"; got "files 2".
+    // Counted by find's arguments, not by lines: a name may hold a line break (it was counted as two files).
     it('counts a file whose name holds a line break as one file', () => {
       const v = volumes();
       make(v.student, { 'line\nbreak': 'x\n' });
@@ -489,10 +487,7 @@ function specifications(shell: () => Shell, tools: keyof typeof tarSays) {
 describe("with this machine's /bin/sh", () => {
   specifications(() => machine, 'gnu');
 
-  // BUG (lib/snapshots/scripts.ts, restoreScript, and archiveScript alike): the reason keeps the first line of tar's
-  // errors, and GNU tar's first line of a damaged archive is empty (gzip's complaint follows it). Input: a truncated
-  // archive restored with GNU tar and gzip (a Debian-based tenant image); expected a reason naming what went wrong,
-  // "tar exited with code 2: gzip: stdin: unexpected end of file"; got "tar exited with code 2:" and nothing more.
+  // GNU tar's first line of a damaged archive is empty, gzip's complaint follows it: the reason takes the first non-empty one.
   it("says in a damaged archive's reason what GNU tar said of it", () => {
     const { v } = archived(machine);
     truncateSync(join(v.store, 'snap-1.tar.gz'), 20);

@@ -347,12 +347,8 @@ describe('takeSnapshot', () => {
     expect(objects('PersistentVolume')).toHaveLength(1);
   });
 
-  // BUG (lib/snapshots/snapshots.ts, takeSnapshot): when the Idempotency-Key's outcome could not be kept, a retry
-  // finds the copy the first request made (makeCopy, ALREADY_EXISTS) but answers its own clock for requestedAt, not
-  // the one the copy records (its moop.io/snapshot annotation, which every list answers). Input: a snapshot taken at
-  // 10:00:00 with key k, its outcome not written, retried at 10:00:05; expected the retry to answer requestedAt
-  // 10:00:00.000Z as the first answer and the list do; got 10:00:05.000Z.
-  it.failing('with an Idempotency-Key whose outcome could not be kept, a retry answers the snapshot as the first did', async () => {
+  // The retry finds the first request's copy (its outcome was not kept) and answers what that copy records.
+  it('with an Idempotency-Key whose outcome could not be kept, a retry answers the snapshot as the first did', async () => {
     await claim(alice);
     outcomesUnwritable();
     const first = await takeSnapshot(scope, alice, { idempotencyKey: 'key-2' });
