@@ -771,12 +771,8 @@ describe('deleteSnapshot', () => {
     expect([await list(), entries()]).toEqual([{ items: [] }, []]);
   });
 
-  // BUG (lib/snapshots/snapshots.ts, deleteSnapshot): of a Job copy (a tenant's Job template, as the seeds'), it
-  // deletes the Job with propagationPolicy Background, which leaves the Job's pods, without a deletionTimestamp, until
-  // the garbage collector gets to them; a list in that window reads the finished pod's "copied" report and writes the
-  // index entry again. Input: tenant b (a Job template), a snapshot whose pod reported "copied", listed (indexed),
-  // deleted, listed again before the collector ran; expected no snapshot and no index entry; got the deleted snapshot,
-  // Succeeded, its entry written anew, its archive being removed (a restore of it fails ARCHIVE_MISSING).
+  // A Job's pods are deleted with it at once: left to the garbage collector, a list in that window indexed the
+  // snapshot again from the finished pod's report.
   it("a deleted snapshot of a Job copy stays deleted while the Job's pods wait for the garbage collector", async () => {
     const sb = { ...renderScope(b), resources };
     await claim(alice, sb);
