@@ -9,7 +9,7 @@ export default {
   testTimeout: 60_000,
   // The one worker of `npm test` is replaced between test files once it holds this much (jest keeps every file's
   // modules, coverage counters among them): the suite must fit the machine.
-  workerIdleMemoryLimit: '600MB',
+  workerIdleMemoryLimit: '400MB',
   collectCoverageFrom: ['lib/**/*.ts', 'functions/**/*.ts'],
   coverageReporters: ['text-summary', 'json-summary'],
   // The whole suite may not cover less than it did (82 % of statements, 72 % of branches when these were last raised).

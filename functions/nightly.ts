@@ -10,7 +10,7 @@ export function createHandler(deps: Deps = productionDeps) {
   const handler = middy<unknown, NightlySummary | { enabled: false }>()
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
     .handler(async () => {
-      if (!deps.config().SNAPSHOT_NIGHTLY) return { enabled: false as const };
+      if (!deps.settings().snapshots.nightly) return { enabled: false as const };
       return nightlySnapshots({
         resources: await deps.resources(),
         scope: (tenant) => deps.scope(tenant),

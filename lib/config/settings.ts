@@ -85,6 +85,8 @@ export interface Settings {
   copies: CopySettings;
   cleanup: CleanupSettings;
   notices: NoticeSettings;
+  /** Whether the nightly function takes snapshots (SNAPSHOT_NIGHTLY). */
+  snapshots: { nightly: boolean };
 }
 
 const valueOrSecret = (value: string | undefined, secretId: string | undefined): ValueOrSecret =>
@@ -136,5 +138,6 @@ export function settingsFrom(c: Config): Settings {
       snapshotRetentionDays: c.SNAPSHOT_RETENTION_DAYS,
     },
     notices: { bus: c.NOTICE_BUS, pendingSeconds: c.NOTICE_PENDING_SECONDS, concurrency: c.CLEANUP_CONCURRENCY },
+    snapshots: { nightly: c.SNAPSHOT_NIGHTLY },
   };
 }
