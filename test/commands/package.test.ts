@@ -28,7 +28,8 @@ const roleStatements = (t: typeof template): any[] =>
     .find((r) => r.Type === 'AWS::IAM::Role')!
     .Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
 /** What a stage without EKS grants: its logs, its secrets, its on-failure queue. */
-// Both scheduled functions (cleanup, the notifier) send to the on-failure queue: the framework writes one statement each.
+// The scheduled functions (cleanup, the notifier, the nightly snapshot) send to the on-failure queue: the framework
+// writes one statement each.
 const plainActions = [
   'events:PutEvents',
   'logs:CreateLogGroup',
@@ -36,6 +37,7 @@ const plainActions = [
   'logs:PutLogEvents',
   'logs:TagResource',
   'secretsmanager:GetSecretValue',
+  'sqs:SendMessage',
   'sqs:SendMessage',
   'sqs:SendMessage',
 ];
@@ -111,7 +113,11 @@ it('packages every function on its own, as an ESM bundle for nodejs24.x on arm64
   for (const [name, fn] of functions) {
     expect([name, fn.Properties.Runtime, fn.Properties.Architectures]).toEqual([name, 'nodejs24.x', ['arm64']]);
     expect(fn.Properties.Handler).toMatch(/\.handler$/);
-    const timeouts: Record<string, number> = { CleanupLambdaFunction: 300, NotifierLambdaFunction: 60 };
+    const timeouts: Record<string, number> = {
+      CleanupLambdaFunction: 300,
+      NotifierLambdaFunction: 60,
+      NightlyLambdaFunction: 300,
+    };
     const expected = [512, timeouts[name] ?? 28];
     expect([name, fn.Properties.MemorySize, fn.Properties.Timeout]).toEqual([name, ...expected]);
   }
@@ -123,6 +129,7 @@ it("lets the functions read only the service's secrets, send only to its on-fail
   expect(statements.flatMap((s: any) => s.Action).sort()).toEqual(plainActions);
   const sends = statements.filter((s: any) => s.Action === 'sqs:SendMessage' || s.Action.includes?.('sqs:SendMessage'));
   expect(sends.map((s: any) => s.Resource)).toEqual([
+    { 'Fn::GetAtt': ['CleanupFailuresQueue', 'Arn'] },
     { 'Fn::GetAtt': ['CleanupFailuresQueue', 'Arn'] },
     { 'Fn::GetAtt': ['CleanupFailuresQueue', 'Arn'] },
   ]);
@@ -148,6 +155,15 @@ it('runs the notifier every minute', () => {
   expect(
     rules.filter((r) => r.ScheduleExpression === 'rate(1 minute)').map((r) => JSON.stringify(r.Targets[0].Arn)),
   ).toEqual([JSON.stringify({ 'Fn::GetAtt': ['NotifierLambdaFunction', 'Arn'] })]);
+});
+
+it('schedules the nightly snapshot at 02:00 UTC, off unless SNAPSHOT_NIGHTLY is true', () => {
+  const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties);
+  expect(
+    rules
+      .filter((r) => r.ScheduleExpression === 'cron(0 2 * * ? *)')
+      .map((r) => [JSON.stringify(r.Targets[0].Arn), r.State]),
+  ).toEqual([[JSON.stringify({ 'Fn::GetAtt': ['NightlyLambdaFunction', 'Arn'] }), 'DISABLED']]);
 });
 
 it('wires cleanup to its schedule and to TenantRemoved events', () => {
@@ -238,12 +254,12 @@ it.each([
   60_000,
 );
 
-it('retries a failed asynchronous cleanup or notifier run twice within the hour, then keeps the event 14 days in a queue', () => {
+it('retries a failed asynchronous cleanup, notifier or nightly run twice within the hour, then keeps the event 14 days in a queue', () => {
   // In the order of the functions' names: the template's order of these resources is not fixed.
   const configs = ofType('AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties);
   configs.sort((a, b) => a.FunctionName.Ref.localeCompare(b.FunctionName.Ref));
   expect(configs).toEqual(
-    ['CleanupLambdaFunction', 'NotifierLambdaFunction'].map((fn) => ({
+    ['CleanupLambdaFunction', 'NightlyLambdaFunction', 'NotifierLambdaFunction'].map((fn) => ({
       FunctionName: { Ref: fn },
       Qualifier: '$LATEST',
       MaximumRetryAttempts: 2,

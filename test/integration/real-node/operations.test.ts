@@ -4,14 +4,13 @@
 // files for everyone and keeps a student's own edits; collection lands byte-equal trees, a folder per student, says
 // who was skipped, who failed and who was late, and leaves every student's work as it was: their volumes are mounted
 // read-only, and a write through the very mounts the service made fails. (MOOP_REAL_NODE=off skips this file.)
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
-  readlinkSync,
   symlinkSync,
   utimesSync,
   writeFileSync,
@@ -24,6 +23,7 @@ import { call } from '../../support/api.ts';
 import { admin, until } from '../../support/cluster.ts';
 import { hostVolumes } from '../../support/host-volumes.ts';
 import { sweep } from '../../support/managed.ts';
+import { treeOf } from '../../support/trees.ts';
 
 const onNode = process.env.MOOP_REAL_NODE === 'off' ? describe.skip : describe;
 const suffix = randomBytes(3).toString('hex');
@@ -46,21 +46,6 @@ interface Operation {
   summary: Record<string, number>;
   copies: { name: string; kind: string; students: number }[];
   students: Record<string, unknown>[];
-}
-
-/** Every entry of dir, by relative path: a file's bytes (hashed) and time, a link's target, a folder. */
-function treeOf(dir: string): Record<string, string> {
-  const tree: Record<string, string> = {};
-  for (const rel of readdirSync(dir, { recursive: true }) as string[]) {
-    const path = join(dir, rel);
-    const st = lstatSync(path);
-    tree[rel] = st.isSymbolicLink()
-      ? `link ${readlinkSync(path)}`
-      : st.isDirectory()
-        ? 'folder'
-        : `file ${createHash('sha256').update(readFileSync(path)).digest('hex')} ${Math.floor(st.mtimeMs / 1000)}`;
-  }
-  return tree;
 }
 
 /** The operation once every student has a result (GET, every second). */

@@ -4,19 +4,8 @@
 // replacing: contents, links and times come back exactly. A store too small (a tiny tmpfs) makes the archive fail with
 // its exit code and leaves no index entry; two requests with one key make one archive. (MOOP_REAL_NODE=off skips.)
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  symlinkSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1PersistentVolume } from '@kubernetes/client-node';
 import { markOwned } from '../../../lib/ownership/ownership.ts';
@@ -29,6 +18,7 @@ import { admin, until } from '../../support/cluster.ts';
 import { hostVolumes } from '../../support/host-volumes.ts';
 import { sweep } from '../../support/managed.ts';
 import { renderScope } from '../../support/scope.ts';
+import { treeOf } from '../../support/trees.ts';
 
 const onNode = process.env.MOOP_REAL_NODE === 'off' ? describe.skip : describe;
 const suffix = randomBytes(3).toString('hex');
@@ -51,30 +41,6 @@ interface Snapshot {
   note?: string;
   copy?: string;
   reason?: { code: string; message: string };
-}
-
-/** Every entry of dir, by relative path: a file's bytes (hashed) and time, a link's target, a folder. */
-function treeOf(dir: string, skip: (rel: string) => boolean = () => false): Record<string, string> {
-  const tree: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const name of readdirSync(join(dir, rel))) {
-      const path = join(rel, name);
-      if (skip(path)) continue;
-      const st = lstatSync(join(dir, path));
-      if (st.isSymbolicLink()) tree[path] = `link ${readlinkSync(join(dir, path))}`;
-      else if (st.isDirectory()) {
-        tree[path] = 'folder';
-        walk(path);
-      } else {
-        const hash = createHash('sha256')
-          .update(readFileSync(join(dir, path)))
-          .digest('hex');
-        tree[path] = `file ${hash} ${Math.floor(st.mtimeMs / 1000)}`;
-      }
-    }
-  };
-  walk('');
-  return tree;
 }
 
 /**
