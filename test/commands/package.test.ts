@@ -52,6 +52,8 @@ beforeAll(async () => {
     HTTP_PROXY: 'http://127.0.0.1:9',
     HTTPS_PROXY: 'http://127.0.0.1:9',
     ESBUILD_WORK_FOLDER: workFolder,
+    // esbuild is a Go program: its heap kept near this, so that packaging fits beside the rest of the suite.
+    GOMEMLIMIT: '256MiB',
     SLS_TELEMETRY_DISABLED: '1',
     // Development settings beside the deployed ones, as a developer's shell or .env holds them: never shipped.
     MOOPKEY: 'local-dev-moopkey-change-me',
