@@ -50,7 +50,8 @@ fi
 mkdir -p "$into" && tar -x -z -f "$MOOP_ARCHIVE" -C "$into" 2> /tmp/moop-restore.err
 code=$?
 if [ "$code" -ne 0 ]; then
-  [ "$MOOP_MODE" = beside ] || rm -rf "$into"
+  # What was half unpacked goes: beside, the folder was made by this restore (it did not exist); replace, the spare.
+  rm -rf "$into"
   say failed RESTORE_FAILED "tar exited with code $code: $(grep -v '^$' /tmp/moop-restore.err | head -n 1)"
   exit "$code"
 fi
