@@ -7,12 +7,10 @@ import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
-  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
-  readlinkSync,
   realpathSync,
   rmSync,
   statSync,
@@ -23,16 +21,16 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseResult } from '../../../lib/operations/script.ts';
 import { archiveScript, removeScript, restoreScript } from '../../../lib/snapshots/scripts.ts';
-import { busyboxImage, busyboxShell, machine, type Shell } from '../../support/busybox.ts';
+import { machine, type Shell, withBusybox } from '../../support/busybox.ts';
+import { type Made, make, tree } from '../../support/files.ts';
 
 /** Every case's folders are made below base, which is removed after the tests. */
 const base = realpathSync(mkdtempSync(join(tmpdir(), 'moop-snapshot-scripts-')));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-const busyboxTar = busyboxImage();
 /** Every tool the three scripts call. */
 const snapshotTools = [
   'sh',
@@ -94,46 +92,6 @@ const message = (status: string, counts: { files?: number; bytes?: number }, rea
   `moop-copy 1\nstatus ${status}\nfiles ${counts.files ?? 0}\nbytes ${counts.bytes ?? 0}\nkept 0\nlate 0\nreason ${reason}\n`;
 
 /** A file (content, and optionally its mtime in seconds and mode) or a link (its target) to make. */
-type Made = string | Buffer | { data: string | Buffer; mtime?: number; mode?: number } | { link: string };
-
-/** Makes entries below root: a path ending in / is a folder. */
-function make(root: string, entries: Record<string, Made>) {
-  for (const [path, what] of Object.entries(entries)) {
-    const at = join(root, path);
-    if (path.endsWith('/')) {
-      mkdirSync(at, { recursive: true });
-      continue;
-    }
-    mkdirSync(dirname(at), { recursive: true });
-    if (typeof what === 'object' && 'link' in what) {
-      symlinkSync(what.link, at);
-      continue;
-    }
-    const file = typeof what === 'string' || Buffer.isBuffer(what) ? { data: what } : what;
-    writeFileSync(at, file.data);
-    if (file.mode !== undefined) chmodSync(at, file.mode);
-    if (file.mtime !== undefined) utimesSync(at, file.mtime, file.mtime);
-  }
-}
-
-/** What a folder holds, every entry by its path: a folder, a link and its target, or a file's bytes, mode and mtime. */
-function tree(root: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const walk = (dir: string, prefix: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const at = join(dir, name);
-      const rel = `${prefix}${name}`;
-      const st = lstatSync(at);
-      if (st.isSymbolicLink()) out[rel] = { link: readlinkSync(at) };
-      else if (st.isDirectory()) {
-        out[`${rel}/`] = 'folder';
-        walk(at, `${rel}/`);
-      } else out[rel] = { data: readFileSync(at), mode: st.mode & 0o7777, mtime: Math.floor(st.mtimeMs / 1000) };
-    }
-  };
-  if (existsSync(root)) walk(root, '');
-  return out;
-}
 
 /** Every path below root, folders with a trailing /. */
 const paths = (root: string): string[] => Object.keys(tree(root));
@@ -498,16 +456,4 @@ describe("with this machine's /bin/sh", () => {
   });
 });
 
-if (busyboxTar) {
-  describe(`with the busybox of the real node (${busyboxTar})`, () => {
-    let shell: Shell;
-    beforeAll(() => {
-      shell = busyboxShell(busyboxTar, join(base, 'busybox'), snapshotTools);
-    });
-    specifications(() => shell, 'busybox');
-  });
-} else {
-  describe.skip('with the busybox of the real node: SKIPPED, no ~/.cache/moop-node/*/busybox.tar on this machine', () => {
-    specifications(() => machine, 'busybox');
-  });
-}
+withBusybox(join(base, 'busybox'), snapshotTools, (shell) => specifications(shell, 'busybox'));
