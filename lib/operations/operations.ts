@@ -2,7 +2,7 @@
 // its students), the record kept, and the 202 answer; reading lists the operation's copies by label and reads each
 // student's result from them, keeping the results in the record once every student has one.
 import { randomBytes } from 'node:crypto';
-import type { KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { type CopyObject, renderWork } from '../copies/render.ts';
 import { ConflictError, ServiceError } from '../errors.ts';
@@ -38,12 +38,13 @@ const operationId = (scope: TenantScope, route: string, key: string | undefined)
   `op-${key ? shortHash(['operation', scope.tenant.id, route, key], 20) : shortHash([randomBytes(16).toString('hex')], 20)}`;
 
 /** The copy made, or, when a retried request made it before, that copy (it carries this operation's label). */
-async function makeCopy(scope: TenantScope, copy: CopyObject, id: string): Promise<void> {
+export async function makeCopy(scope: TenantScope, copy: CopyObject, id: string): Promise<CopyObject> {
   const owner = { tenant: scope.tenant.id };
-  await createOwned(scope.resources, copy, owner).catch(async (err: unknown) => {
+  return createOwned(scope.resources, copy, owner).catch(async (err: unknown) => {
     if (!(err instanceof ConflictError && err.code === 'ALREADY_EXISTS')) throw err;
-    const first = await scope.resources.get<KubernetesObject>(refOf(copy));
+    const first = await scope.resources.get<CopyObject>(refOf(copy));
     if (!isOwnedBy(first, owner) || first.metadata?.labels?.[operationLabel] !== id) throw err;
+    return first;
   });
 }
 

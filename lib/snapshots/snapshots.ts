@@ -5,22 +5,16 @@
 import { randomBytes } from 'node:crypto';
 import type { KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
 import { type CopyObject, type CopyPart, renderWork, terminationLog } from '../copies/render.ts';
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { NotFoundError } from '../errors.ts';
 import { once } from '../idempotency/outcomes.ts';
 import { cutPage, decodeCursor, listAll, type Page } from '../inventory/page.ts';
 import { shortHash } from '../kube/names.ts';
-import { jobKind, podKind, refOf, refOfKind } from '../kube/objects.ts';
+import { jobKind, podKind, refOfKind } from '../kube/objects.ts';
 import type { ResourceClient } from '../kube/resource-client.ts';
+import { makeCopy as makeOperationCopy } from '../operations/operations.ts';
 import { operationLabel } from '../operations/record.ts';
 import { parseResult } from '../operations/script.ts';
-import {
-  createOwned,
-  deleteOwned,
-  isOwnedBy,
-  ownerLabels,
-  ownerSelector,
-  tenantLabel,
-} from '../ownership/ownership.ts';
+import { deleteOwned, isOwnedBy, ownerLabels, ownerSelector, tenantLabel } from '../ownership/ownership.ts';
 import type { TenantScope } from '../tenants/scope.ts';
 import { type VolumeKey, volumeOwner } from '../volumes/key.ts';
 import { forget, type Kept, keep, keptOfStudent, keptSnapshot } from './index.ts';
@@ -47,14 +41,8 @@ async function makeCopy(
     { parts: [part], readOnlyClaims: marks.readOnlyClaims },
     { random: shortHash([id, part.name ?? ''], 8), labels, annotations: marks.annotations },
   );
-  const owner = { tenant: scope.tenant.id };
-  return createOwned(scope.resources, copy, owner).catch(async (err: unknown) => {
-    // A retried request (the same Idempotency-Key) made it already: that copy is the one.
-    if (!(err instanceof ConflictError && err.code === 'ALREADY_EXISTS')) throw err;
-    const first = await scope.resources.get<CopyObject>(refOf(copy));
-    if (!isOwnedBy(first, owner) || first.metadata?.labels?.[operationLabel] !== id) throw err;
-    return first;
-  });
+  // A retried request (the same Idempotency-Key) made it already: that copy is the one.
+  return makeOperationCopy(scope, copy, id);
 }
 
 const newId = (prefix: string, scope: TenantScope, route: string, key: string | undefined): string =>
